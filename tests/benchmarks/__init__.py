@@ -1,0 +1,1 @@
+"""Benchmarks: each `bench_*.py` module here has `run(quick: bool) -> str`, a Markdown section."""

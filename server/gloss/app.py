@@ -13,7 +13,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from gloss import __version__
 from gloss.auth.routes import router as auth_router
 from gloss.db import create_engine, create_sessionmaker, migrate
-from gloss.errors import install_error_handlers
+from gloss.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from gloss.errors_schema import Problem
 from gloss.health.routes import router as health_router
 from gloss.limits import BodyLimitMiddleware
 from gloss.observability import Metrics, ObservabilityMiddleware, configure_logging
@@ -35,6 +36,22 @@ EXPOSED_HEADERS = [
     "Retry-After",
     "X-Request-ID",
 ]
+
+_PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+# Documented on every route so the OpenAPI document tells clients (and schemathesis) the truth.
+PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": Problem, "description": description, "content": _PROBLEM_CONTENT}
+    for status, description in (
+        (400, "Bad request (e.g. malformed JSON)"),
+        (401, "Missing, unknown or revoked token"),
+        (403, "Your role does not allow this"),
+        (404, "Not found, or another team's"),
+        (413, "Payload too large"),
+        (422, "Validation error, with field errors"),
+        (429, "Rate limited"),
+        (503, "Database unavailable"),
+    )
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -71,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     for router in (health_router, auth_router, teams_router):
-        app.include_router(router)
+        app.include_router(router, responses=PROBLEM_RESPONSES)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(

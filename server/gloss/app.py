@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gloss import __version__
+from gloss.auth.ratelimit import TokenBuckets
 from gloss.auth.routes import router as auth_router
 from gloss.db import create_engine, create_sessionmaker, migrate
 from gloss.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
@@ -67,13 +68,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             before, after = await migrate(engine)
             if before != after:
                 log.info("migrated database from %s to %s", before, after)
+        runtime = None
         if settings.load_nlp:
-            from gloss.nlp.engine import Engine  # type: ignore[import-not-found]
+            from gloss.annotate.runtime import NlpRuntime
+            from gloss.nlp.engine import Engine
 
-            app.state.nlp_engine = await asyncio.to_thread(Engine.load)
+            nlp_engine = await asyncio.to_thread(Engine.load)
+            runtime = NlpRuntime(nlp_engine, cache_entries=settings.annotate_cache_entries)
+            await runtime.start()
+            app.state.nlp_engine = nlp_engine
+            app.state.nlp = runtime
         try:
             yield
         finally:
+            if runtime is not None:
+                await runtime.stop()
             await engine.dispose()
 
     app = FastAPI(
@@ -84,7 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.state.rate_limits = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app.state.nlp_engine = None
+    app.state.nlp = None
     install_error_handlers(app)
 
     for router in (health_router, auth_router, teams_router):

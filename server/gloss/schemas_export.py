@@ -28,7 +28,8 @@ SHARED_MODELS: list[tuple[str, str]] = [
 def _load(target: str) -> type[BaseModel]:
     module_name, _, attr = target.partition(":")
     model = getattr(importlib.import_module(module_name), attr)
-    assert isinstance(model, type) and issubclass(model, BaseModel)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise TypeError(f"{target} is not a pydantic model")
     return model
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gloss import __version__
+from gloss.annotate.routes import router as annotate_router
 from gloss.auth.ratelimit import TokenBuckets
 from gloss.auth.routes import router as auth_router
 from gloss.db import create_engine, create_sessionmaker, migrate
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.nlp = None
     install_error_handlers(app)
 
-    for router in (health_router, auth_router, teams_router):
+    for router in (health_router, auth_router, teams_router, annotate_router):
         app.include_router(router, responses=PROBLEM_RESPONSES)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

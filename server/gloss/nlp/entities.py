@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -32,6 +31,9 @@ class Mention:
     sentence_initial: bool = False
     prev_word: str = ""
     key: str = ""
+    # How much this mention's label counts in the document's vote: context cues ("X, its chief
+    # executive") count double, weak guesses (an unknown name called a place) half.
+    weight: float = 1.0
 
 
 # --- surface helpers ---------------------------------------------------------------------------
@@ -123,6 +125,11 @@ def _is_junk(surface: str, m: Mention) -> bool:
 def _relabel(surface: str, m: Mention) -> str:
     """The label general knowledge gives the span, or the model's label."""
     label = m.label
+    words = surface.split()
+    if len(words) >= 2 and words[-1] in gazetteer.EVENT_SUFFIXES and label != "EVENT":
+        return "EVENT"
+    if len(words) >= 2 and words[-1] in gazetteer.FAC_SUFFIXES and label != "FAC":
+        return "FAC"
     if surface in gazetteer.COUNTRIES or surface in gazetteer.REGIONS_AND_CITIES:
         return "GPE"
     if surface in gazetteer.LOCATIONS:
@@ -148,6 +155,43 @@ def _relabel(surface: str, m: Mention) -> str:
     ):
         return "PERSON"
     return label
+
+
+_APPOSITION = re.compile(
+    r",\s+(?:(?:a|an|the|its|his|her|their|another|one|former)\s+)?"
+    r"(?:[\w-]+\s+){0,3}?([\w-]+)\b"
+)
+_SAID_PRONOUN = re.compile(
+    r"\s+(?:said|says|added|announced|reported|told\s+\w+)\s+(it|its|he|she|his|her)\b"
+)
+_WHO = re.compile(r",\s+who\b")
+_BASED = re.compile(r",\s+(?:based|headquartered)\s+in\b|['’]s\s+(?:chief|shares|board)\b")
+
+
+def _context_label(text: str, m: Mention) -> str | None:
+    """The label a phrase right after the name gives it, if any.
+
+    ", its chief executive," or ", who" follows a person; ", a logistics company", ", based
+    in" or "'s shares" an organisation; "said it" an organisation and "said he" a person.
+    """
+    after = text[m.end : m.end + 80]
+    if _WHO.match(after):
+        return "PERSON"
+    if _BASED.match(after):
+        return "ORG"
+    said = _SAID_PRONOUN.match(after)
+    if said:
+        return "ORG" if said.group(1) in ("it", "its") else "PERSON"
+    apposition = _APPOSITION.match(after)
+    if apposition:
+        # The head noun of the apposition is its first word that says what the thing is.
+        for word in after[apposition.start() : apposition.end()].replace(",", " ").split():
+            lower = word.lower()
+            if lower in gazetteer.PERSON_ROLES:
+                return "PERSON"
+            if lower in gazetteer.ORG_NOUNS:
+                return "ORG"
+    return None
 
 
 def _numeric_to_name(surface: str, m: Mention) -> Mention | None:
@@ -191,7 +235,14 @@ def refine_mentions(
         if _is_junk(surface, trimmed):
             continue
         label = _relabel(surface, trimmed)
-        cleaned.append(replace(trimmed, label=label, key=normalise_key(surface)))
+        weight = 0.75 if trimmed.sentence_initial else 1.0
+        cue = _context_label(text, trimmed) if label in _CUE_LABELS else None
+        if cue is not None:
+            label, weight = cue, 2.0
+        elif label in ("GPE", "LOC") and not _known_place(surface):
+            if trimmed.prev_word not in gazetteer.LOCATIVE_PREPOSITIONS:
+                weight *= 0.5
+        cleaned.append(replace(trimmed, label=label, key=normalise_key(surface), weight=weight))
 
     typed = [replace(t, key=normalise_key(text[t.start : t.end])) for t in typed_mentions]
     mentions = _overlay(typed, cleaned)
@@ -200,6 +251,17 @@ def refine_mentions(
     if propagate:
         mentions = _propagate(text, mentions)
     return [m for m in mentions if m.label in labels]
+
+
+_CUE_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "PRODUCT", "FAC", "WORK_OF_ART"})
+
+
+def _known_place(surface: str) -> bool:
+    return (
+        surface in gazetteer.COUNTRIES
+        or surface in gazetteer.REGIONS_AND_CITIES
+        or surface in gazetteer.LOCATIONS
+    )
 
 
 def _overlay(winners: Sequence[Mention], others: Iterable[Mention]) -> list[Mention]:
@@ -223,23 +285,16 @@ def _overlay(winners: Sequence[Mention], others: Iterable[Mention]) -> list[Ment
 def _one_label_per_name(mentions: list[Mention], forced: dict[str, str]) -> list[Mention]:
     """Give every mention of a name the label most of its mentions got (the glossary's if any).
 
-    Ties go to the label of the earliest mention that is not at a sentence start, where the
-    model is least reliable.
+    Votes are weighted (see `Mention.weight`); a tie goes to the earliest mention's label.
     """
-    votes: dict[str, Counter[str]] = {}
-    first: dict[str, str] = {}
+    votes: dict[str, dict[str, float]] = {}
     for m in mentions:
-        votes.setdefault(m.key, Counter())[m.label] += 1
-        if not m.sentence_initial:
-            first.setdefault(m.key, m.label)
+        ballot = votes.setdefault(m.key, {})
+        ballot[m.label] = ballot.get(m.label, 0.0) + m.weight
     chosen: dict[str, str] = {}
-    for key, counter in votes.items():
-        if key in forced:
-            chosen[key] = forced[key]
-            continue
-        ranked = counter.most_common()
-        best = [label for label, count in ranked if count == ranked[0][1]]
-        chosen[key] = first.get(key, best[0]) if first.get(key) in best else best[0]
+    for key, ballot in votes.items():
+        # max() keeps the first label on a tie: the earliest mention's.
+        chosen[key] = forced.get(key) or max(ballot, key=lambda label: ballot[label])
     return [m if chosen[m.key] == m.label else replace(m, label=chosen[m.key]) for m in mentions]
 
 

@@ -216,9 +216,9 @@ def evaluate(data_dir: Path = DEFAULT_DATA, model: str | None = None) -> list[Re
                 bare=score_spans(gold, [bare_spans[i] for i in idx]),
                 engine=score_spans(gold, [plain_spans[i] for i in idx]),
                 engine_glossary=score_spans(gold, [full_spans[i] for i in idx]),
-                terms=score_spans(
-                    [documents[i].terms for i in idx], [term_spans[i] for i in idx]
-                )["ALL"],
+                terms=score_spans([documents[i].terms for i in idx], [term_spans[i] for i in idx])[
+                    "ALL"
+                ],
             )
         )
     return reports

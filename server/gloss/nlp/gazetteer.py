@@ -137,3 +137,43 @@ Tomorrow Earlier Later Asked Speaking Writing According Reporting Additional Edi
 Breaking Exclusive Analysis Opinion Read More Watch Photo Video Getty Images Reporting
 """
 )
+
+# Prepositions after which an unknown capitalised name is most likely a place ("in Icheon").
+LOCATIVE_PREPOSITIONS = frozenset(
+    "in In at At from From near Near outside Outside across Across to around inside".split()
+)
+
+# Nouns that, in an apposition right after a name, say what it is: ", its chief executive,"
+# follows a person, ", a logistics company" an organisation.
+PERSON_ROLES = frozenset(
+    """
+executive founder co-founder cofounder chairman chairwoman chair president vice-president
+researcher scientist economist analyst spokesman spokeswoman spokesperson minister secretary
+director professor engineer coach manager player striker goalkeeper midfielder defender author
+writer lawyer attorney official governor senator leader chief head astrophysicist physicist
+biologist chemist doctor surgeon nurse teacher student journalist reporter editor actor actress
+singer artist designer investor entrepreneur banker trader candidate mayor ambassador general
+officer spokesperson adviser advisor consultant pilot astronaut captain champion daughter son
+wife husband mother father brother sister widow
+""".split()
+)
+ORG_NOUNS = frozenset(
+    """
+company firm start-up startup group maker manufacturer carmaker chipmaker retailer bank lender
+insurer agency regulator lab laboratory organisation organization charity union party club team
+broadcaster airline conglomerate giant developer provider operator supplier publisher newspaper
+university institute foundation fund exchange platform network subsidiary unit division
+consultancy studio brand
+""".split()
+)
+
+# Last words that make a span an event or a facility.
+EVENT_SUFFIXES = _names(
+    """
+Cup Open Olympics Games Finals Final Championship Championships Grand|Prix Marathon Summit
+Expo Festival Sessions Conference Congress|Party Tournament Series Derby Rally Regatta
+"""
+) - frozenset({"Congress Party"})
+FAC_SUFFIXES = _names(
+    "Airport Stadium Arena Bridge Tunnel Station Highway Dam Tower Towers Canal Cathedral Museum"
+)

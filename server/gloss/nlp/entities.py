@@ -43,6 +43,7 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _LEADING_THE = re.compile(r"(?:the|The|THE)\s+")  # used with .match(): anchored at pos
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _DIGIT = re.compile(r"\d")
+_TRAILING_FIGURE = re.compile(r"\s+[\d.,:–-]+$")
 _SPACES = re.compile(r"\s+")
 _SENTENCE_OPENER_SUFFIX = re.compile(r"(?:ed|ing|ly)$")
 _NUMBER_WORDS = frozenset(
@@ -79,6 +80,11 @@ def _trim(text: str, m: Mention) -> Mention | None:
             start = the.end()
     if m.label == "PERSON":
         start = _skip_titles(text, start, end)
+    if m.label not in NUMERIC_LABELS:
+        # A score or figure glued to a name: "Borussia Dortmund 2-0".
+        trailing = _TRAILING_FIGURE.search(text, start, end)
+        if trailing and trailing.start() > start:
+            end = trailing.start()
     while end > start and text[end - 1] in _TRIM_CHARS:
         end -= 1
     if end <= start:
@@ -110,6 +116,8 @@ def _is_junk(surface: str, m: Mention) -> bool:
     if surface in gazetteer.NOT_NAMES:
         return True
     if "\n" in surface:
+        return True
+    if m.label == "PERSON" and _DIGIT.search(surface):  # "H5N1" is no one's name
         return True
     if m.sentence_initial and " " not in surface and m.source == "model":
         # A capitalised sentence opener the model took for a name: "Asked about...",
@@ -157,10 +165,8 @@ def _relabel(surface: str, m: Mention) -> str:
     return label
 
 
-_APPOSITION = re.compile(
-    r",\s+(?:(?:a|an|the|its|his|her|their|another|one|former)\s+)?"
-    r"(?:[\w-]+\s+){0,3}?([\w-]+)\b"
-)
+_APPOSITION_WORDS = re.compile(r"[\w-]+")
+_APPOSITION_STOP = frozenset("said says told added which and or but while when who".split())
 _SAID_PRONOUN = re.compile(
     r"\s+(?:said|says|added|announced|reported|told\s+\w+)\s+(it|its|he|she|his|her)\b"
 )
@@ -182,11 +188,12 @@ def _context_label(text: str, m: Mention) -> str | None:
     said = _SAID_PRONOUN.match(after)
     if said:
         return "ORG" if said.group(1) in ("it", "its") else "PERSON"
-    apposition = _APPOSITION.match(after)
-    if apposition:
-        # The head noun of the apposition is its first word that says what the thing is.
-        for word in after[apposition.start() : apposition.end()].replace(",", " ").split():
+    if after.startswith(","):
+        # The head noun of an apposition is among its first words: ", a logistics company".
+        for word in _APPOSITION_WORDS.findall(after, 1, 60)[:5]:
             lower = word.lower()
+            if lower in _APPOSITION_STOP:
+                break
             if lower in gazetteer.PERSON_ROLES:
                 return "PERSON"
             if lower in gazetteer.ORG_NOUNS:
@@ -246,8 +253,9 @@ def refine_mentions(
 
     typed = [replace(t, key=normalise_key(text[t.start : t.end])) for t in typed_mentions]
     mentions = _overlay(typed, cleaned)
+    mentions = _coordinate_lists(text, mentions)
     mentions = _one_label_per_name(mentions, {t.key: t.label for t in typed})
-    mentions = _link_partial_person_names(text, mentions)
+    mentions = _link_partial_names(text, mentions)
     if propagate:
         mentions = _propagate(text, mentions)
     return [m for m in mentions if m.label in labels]
@@ -298,36 +306,79 @@ def _one_label_per_name(mentions: list[Mention], forced: dict[str, str]) -> list
     return [m if chosen[m.key] == m.label else replace(m, label=chosen[m.key]) for m in mentions]
 
 
-def _link_partial_person_names(text: str, mentions: list[Mention]) -> list[Mention]:
-    """A surname (or first name) alone, after the full name, is that person.
+def _link_partial_names(text: str, mentions: list[Mention]) -> list[Mention]:
+    """A surname alone is the person named in full elsewhere; a brand's first word, the brand.
 
     "Jensen Huang ... Huang said": the second mention takes PERSON and the full name's key, so
-    the reader's card and related-article lookup treat both as one person.
+    the card and the related-article lookup treat both as one person. The other way round, a
+    full name whose surname stands alone as a PERSON elsewhere is a person too ("Novak
+    Djokovic" mislabelled once, "Djokovic" right later). "Kestrel Analytics ... Kestrel" keeps
+    the organisation's label.
     """
-    parts: dict[str, str] = {}
+    persons: dict[str, str] = {}
+    orgs: dict[str, str] = {}
     ambiguous: set[str] = set()
+    single_person: set[str] = set()
     for m in mentions:
-        if m.label != "PERSON":
-            continue
         words = text[m.start : m.end].split()
-        if len(words) < 2:
+        if len(words) == 1 and m.label == "PERSON":
+            single_person.add(words[0])
+        if len(words) < 2 or m.label not in ("PERSON", "ORG"):
             continue
-        for word in (words[-1], words[0]):
-            clean = _POSSESSIVE.sub("", word)
-            if clean in parts and parts[clean] != m.key:
-                ambiguous.add(clean)
-            parts.setdefault(clean, m.key)
+        table = persons if m.label == "PERSON" else orgs
+        candidates = (words[-1],) if m.label == "PERSON" else (words[0],)
+        for word in candidates:
+            if word in table and table[word] != m.key:
+                ambiguous.add(word)
+            table.setdefault(word, m.key)
     for word in ambiguous:
-        parts.pop(word, None)
-    if not parts:
-        return mentions
+        persons.pop(word, None)
+        orgs.pop(word, None)
     linked = []
     for m in mentions:
         surface = text[m.start : m.end]
-        if " " not in surface and surface in parts and m.source != "glossary":
-            m = replace(m, label="PERSON", key=parts[surface])
+        if m.source != "glossary":
+            words = surface.split()
+            if len(words) == 1 and surface in persons:
+                m = replace(m, label="PERSON", key=persons[surface])
+            elif len(words) == 1 and surface in orgs and surface not in persons:
+                m = replace(m, label="ORG", key=orgs[surface])
+            elif (
+                1 < len(words) <= 3
+                and m.label in ("ORG", "GPE", "NORP", "LOC")
+                and words[-1] in single_person
+                and not _known_place(surface)
+            ):
+                m = replace(m, label="PERSON")
         linked.append(m)
     return linked
+
+
+_LIST_GLUE = frozenset({",", ", ", " and ", ", and ", " or ", ", or ", " & "})
+
+
+def _coordinate_lists(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Names listed together are the same kind of thing: "from Mistral, Meta and Alibaba".
+
+    Only weak members (an unknown name the model called a place) follow the list, and only
+    when every confident member agrees, so "Israel and Hamas" stay a place and a group.
+    """
+    result = list(mentions)
+    i = 0
+    while i < len(result):
+        j = i
+        while j + 1 < len(result) and text[result[j].end : result[j + 1].start] in _LIST_GLUE:
+            j += 1
+        if j > i:
+            group = result[i : j + 1]
+            strong = {m.label for m in group if m.weight >= 1.0}
+            if len(strong) == 1:
+                (label,) = strong
+                for k in range(i, j + 1):
+                    if result[k].weight < 1.0 and result[k].label != label:
+                        result[k] = replace(result[k], label=label, weight=1.0)
+        i = j + 1
+    return result
 
 
 def _propagate(text: str, mentions: list[Mention]) -> list[Mention]:
@@ -341,6 +392,11 @@ def _propagate(text: str, mentions: list[Mention]) -> list[Mention]:
         surface = text[m.start : m.end]
         if len(surface) >= 2 and surface not in gazetteer.NOT_NAMES:
             names.setdefault(surface, m)
+    for m in mentions:
+        words = text[m.start : m.end].split()
+        # A person's surname alone, later in the text, is that person.
+        if m.label == "PERSON" and len(words) >= 2 and len(words[-1]) >= 3:
+            names.setdefault(words[-1], m)
     gazetteer_labels: dict[str, str] = {}
     for label, group in (
         ("GPE", gazetteer.COUNTRIES),

@@ -89,7 +89,7 @@ Venezuelan Vietnamese Welsh Yemeni Zambian Zimbabwean Arab Arabs Asian African L
 Kurdish Kurds Persian Pashtun Tamil Uyghur Uighur Palestinians Israelis Americans Europeans
 Christian Christians Catholic Catholics Protestant Muslim Muslims Islamic Jewish Jews Hindu
 Hindus Buddhist Buddhists Sikh Sunni Shia Shiite Orthodox Democrat Democrats Republican
-Republicans Democratic Conservative Conservatives Labour Socialist Socialists Communist
+Republicans Democratic Conservative Conservatives Socialist Socialists Communist
 Communists Liberal Liberals Tory Tories Brexiteers Europhile
 """
 )
@@ -129,7 +129,7 @@ ORG_HEADS = _names("Ministry Department University Bank Institute Bureau Office 
 NOT_NAMES = _names(
     """
 AI A.I. AGI ML LLM LLMs GPU GPUs CPU CPUs API APIs CEO CEOs CFO CTO COO IPO IPOs GDP CPI VAT
-PR HR IT IoT VR AR XR NFT NFTs SaaS ESG R&D Q1 Q2 Q3 Q4 FY TV PC PCs SUV SUVs EV EVs DNA RNA
+PR HR IT IoT VR AR XR VAR NFT NFTs SaaS ESG R&D Q1 Q2 Q3 Q4 FY TV PC PCs SUV SUVs EV EVs DNA RNA
 PhD MP MPs OK AM PM A.M. P.M. FAQ PDF URL USB HTML CSS SQL
 Chief Executive Officer Officials Sources Analysts Critics Residents Experts Investors
 Meanwhile However Moreover Still Yet Also Although Despite Instead Overall Today Yesterday

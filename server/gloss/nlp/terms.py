@@ -104,7 +104,7 @@ _IRREGULAR_PLURALS = {
     "matrix": "matrices",
     "vertex": "vertices",
 }
-_WORD = re.compile(r"^[A-Za-z][A-Za-z'’]*$")
+_WORD = re.compile(r"^[A-Za-z](?:[A-Za-z'’-]*[A-Za-z])?$")
 _SPACES = re.compile(r"\s+")
 _INNER_HYPHEN = re.compile(r"(?<=[A-Za-z0-9])[-‐‑](?=[A-Za-z0-9])")
 
@@ -122,6 +122,11 @@ def pluralize(word: str) -> str:
     if lower.endswith("y") and len(lower) > 1 and lower[-2] not in "aeiou":
         return word[:-1] + "ies"
     return word + "s"
+
+
+def _looks_plural(word: str) -> bool:
+    lower = word.lower()
+    return lower.endswith("s") and not lower.endswith(("ss", "us", "is"))
 
 
 def _recase(plural: str, like: str) -> str:
@@ -147,14 +152,11 @@ def surface_variants(surface: str) -> list[str]:
     for form in forms:
         variants.append(form)
         words = form.split(" ")
-        last = words[-1]
-        if _WORD.match(last) and len(last) > 1:
-            variants.append(" ".join([*words[:-1], pluralize(last)]))
-        if len(words) >= 3 and "of" in words[1:-1]:
-            head = words.index("of", 1) - 1
-            if _WORD.match(words[head]):
-                plural_head = [*words[:head], pluralize(words[head]), *words[head + 1 :]]
-                variants.append(" ".join(plural_head))
+        # The head of an English noun phrase is its last word, or the word before "of".
+        head = words.index("of", 1) - 1 if "of" in words[1:-1] else len(words) - 1
+        word = words[head]
+        if _WORD.match(word) and len(word) > 1 and not _looks_plural(word):
+            variants.append(" ".join([*words[:head], pluralize(word), *words[head + 1 :]]))
     return list(dict.fromkeys(variants))
 
 

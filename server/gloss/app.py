@@ -14,6 +14,7 @@ from gloss import __version__
 from gloss.auth.routes import router as auth_router
 from gloss.db import create_engine, create_sessionmaker, migrate
 from gloss.errors import install_error_handlers
+from gloss.glossaries.routes import router as glossaries_router
 from gloss.health.routes import router as health_router
 from gloss.limits import BodyLimitMiddleware
 from gloss.observability import Metrics, ObservabilityMiddleware, configure_logging
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.nlp_engine = None
     install_error_handlers(app)
 
-    for router in (health_router, auth_router, teams_router):
+    for router in (health_router, auth_router, teams_router, glossaries_router):
         app.include_router(router)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

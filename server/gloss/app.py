@@ -49,8 +49,12 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
         (401, "Missing, unknown or revoked token"),
         (403, "Your role does not allow this"),
         (404, "Not found, or another team's"),
+        (409, "Conflicts with what is stored"),
+        (412, "Stale If-Match: the resource changed"),
         (413, "Payload too large"),
+        (415, "Unsupported media type"),
         (422, "Validation error, with field errors"),
+        (428, "If-Match required"),
         (429, "Rate limited"),
         (503, "Database unavailable"),
     )

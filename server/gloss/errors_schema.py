@@ -7,12 +7,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class FieldError(BaseModel):
-    loc: list[str]
-    msg: str
-    type: str
-
-
 class Problem(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -24,7 +18,7 @@ class Problem(BaseModel):
     errors: list[dict[str, Any]] | None = Field(
         None,
         description="What was wrong, item by item: field errors of a 422 (`loc`, `msg`, "
-        "`type`, see FieldError), or the bad rows of a rejected import (`line`, `field`, "
+        "`type`), or the bad rows of a rejected import (`line`, `field`, "
         "`message`).",
     )
 

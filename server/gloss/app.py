@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from gloss import __version__
 from gloss.auth.routes import router as auth_router
+from gloss.collections.routes import router as collections_router
 from gloss.db import create_engine, create_sessionmaker, migrate
 from gloss.errors import install_error_handlers
 from gloss.health.routes import router as health_router
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.nlp_engine = None
     install_error_handlers(app)
 
-    for router in (health_router, auth_router, teams_router):
+    for router in (health_router, auth_router, teams_router, collections_router):
         app.include_router(router)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -31,6 +31,8 @@ MOTIVATIONS = ("highlighting", "commenting")
 SELECTOR_TYPES = ("TextQuoteSelector", "TextPositionSelector")
 _COLOR = re.compile(r"^(#[0-9a-f]{3}|#[0-9a-f]{6}|[a-z]{3,20})$")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+# Schemes that run code or embed content where a link is followed; never a page to annotate.
+_SCRIPT_SCHEMES = {"javascript", "vbscript", "data", "blob"}
 # Characters left as they are when a source URL is made a valid URI (RFC 3986 reserved and
 # unreserved, and '%' so existing escapes stay); everything else is percent-encoded.
 _URI_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
@@ -55,7 +57,7 @@ class CollectionUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = CollectionName
+    name: str | None = Field(None, min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$")
     team_id: uuid.UUID | None = None
 
 
@@ -169,6 +171,9 @@ def clean_source(value: Any, errors: Errors, loc: tuple[str | int, ...]) -> str 
     parts = urlsplit(value)
     if not _SCHEME.match(value) or not (parts.netloc or parts.path):
         errors.add(loc, "the URL must be absolute (https://...)")
+        return None
+    if parts.scheme.lower() in _SCRIPT_SCHEMES:
+        errors.add(loc, f"a {parts.scheme}: URL is not a page")
         return None
     return value
 

@@ -160,3 +160,21 @@ async def test_served_containers_pages_and_annotations_pass_every_must(
     assert len(found.json()["items"]) == 3
     for item in found.json()["items"]:
         assert w3c.failures("annotation", item) == []
+
+
+def test_the_harness_checks_uris_and_times(w3c: W3CSuite) -> None:
+    """Formats are really checked: a relative id and a loose date each fail a must."""
+    good = {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "id": "https://gloss.test/anno/1",
+        "type": "Annotation",
+        "created": "2026-11-29T03:48:51.123456Z",
+        "target": "https://news.example/",
+    }
+    assert w3c.failures("annotation", good) == []
+    assert w3c.failures("annotation", {**good, "id": "anno 1"}) == [
+        "annotations/3.1-annotationIdValidated.json"
+    ]
+    assert w3c.failures("annotation", {**good, "created": "29/11/2026"}) == [
+        "annotations/3.3.1-annotationCreatedValidated.json"
+    ]

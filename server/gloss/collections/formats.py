@@ -294,7 +294,7 @@ def _hypothesis_row(row: Any) -> AnnotationData | str:
         target.get("selector"), errors, ("target", 0, "selector"), strict=False
     )
     note = parse_text(row.get("text"), MAX_NOTE_CHARS, errors, ("text",))
-    if not selectors and not (note or "").strip() and not dropped:
+    if not errors.items and not selectors and not (note or "").strip() and not dropped:
         return "a page note without text"
     return finish(
         errors,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,8 +15,10 @@ ANNO_MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonl
 
 
 def w3c_time(value: datetime) -> str:
-    # xsd:dateTime in UTC with a Z, as the model's examples write it.
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """xsd:dateTime in UTC with a Z; fractions of a second only when there are some, so an
+    export imported again keeps its order."""
+    spec = "microseconds" if value.microsecond else "seconds"
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
 @dataclass(frozen=True)

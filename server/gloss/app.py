@@ -14,6 +14,7 @@ from gloss import __version__
 from gloss.annotate.routes import router as annotate_router
 from gloss.auth.ratelimit import TokenBuckets
 from gloss.auth.routes import router as auth_router
+from gloss.collections.routes import router as collections_router
 from gloss.db import create_engine, create_sessionmaker, migrate
 from gloss.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gloss.errors_schema import Problem
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         teams_router,
         glossaries_router,
         annotate_router,
+        collections_router,
     ):
         app.include_router(router, responses=PROBLEM_RESPONSES)
 

@@ -200,6 +200,7 @@ async def get_container(
     "/v1/collections/{collection_id}/annotations/",
     summary="What the container allows",
     response_class=Response,
+    status_code=status.HTTP_204_NO_CONTENT,
 )
 async def options_container(access: CollectionForRead, iris: IrisDep) -> Response:
     location = iris.container(access.collection.id)
@@ -255,7 +256,12 @@ async def get_annotation(request: Request, row: AnnotationInCollection, iris: Ir
     return protocol.jsonld_response(request, doc, media_type=media_type, headers=headers)
 
 
-@router.options(ANNOTATION_PATH, summary="What an annotation allows", response_class=Response)
+@router.options(
+    ANNOTATION_PATH,
+    summary="What an annotation allows",
+    response_class=Response,
+    status_code=status.HTTP_204_NO_CONTENT,
+)
 async def options_annotation(row: AnnotationInCollection, iris: IrisDep) -> Response:
     iri = iris.annotation(row[0].collection_id, row[0].id)
     headers = protocol.annotation_headers(_annotation_etag(row), iri)

@@ -179,7 +179,7 @@ def _apply(annotation: Annotation, data: AnnotationData) -> None:
     annotation.target_source = data.source
     annotation.target_uri_normalized = normalize_url(data.source)[:2048]
     annotation.selectors = data.selectors
-    annotation.quote = data.quote
+    annotation.search_text = f"{data.quote or ''}\n{data.text or ''}".lower()
     annotation.motivation = data.motivation
     annotation.text = data.text
     annotation.tags = data.tags

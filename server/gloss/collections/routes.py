@@ -183,10 +183,7 @@ async def get_container(
         doc, etag = await service.page_document(
             session, access, iris, index=page, contained_iris=use_iris, page_size=PAGE_SIZE
         )
-        headers = protocol.container_headers(etag, doc["id"], applied=False)
-        headers["Allow"] = "GET, HEAD, OPTIONS"
-        headers.pop("Accept-Post")
-        headers["Link"] = protocol.CONSTRAINED_BY
+        headers = protocol.page_headers(etag, doc["id"])
         return protocol.jsonld_response(request, doc, media_type=media_type, headers=headers)
     doc, etag = await service.container_document(
         session,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import Account
 
@@ -71,11 +71,6 @@ async def post_annotation(
 ) -> httpx.Response:
     return await client.post(
         collection["annotations_url"],
-        content=__import__("json").dumps(doc),
+        content=json.dumps(doc),
         headers={**account.headers, "Content-Type": ANNO},
     )
-
-
-@pytest.fixture
-def anno() -> Any:
-    return annotation

@@ -74,6 +74,7 @@ async def test_filters_by_tag_text_and_user(
     assert _quotes(await _find(client, ann, url=PAGE, q="%")) == ["Tuesday"]
     assert _quotes(await _find(client, ann, url=PAGE, q="_")) == ["Tuesday"]
     assert _quotes(await _find(client, ann, url=PAGE, user="bob")) == ["Tuesday", "regions"]
+    assert _quotes(await _find(client, ann, url=PAGE, user="nobody")) == []
     assert _quotes(await _find(client, ann, url=PAGE, user="bob", tag="dates")) == ["Tuesday"]
 
 
@@ -108,3 +109,15 @@ async def test_needs_a_url_and_a_valid_cursor(
         "/v1/annotations", params={"url": PAGE, "cursor": "e30"}, headers=ann.headers
     )
     assert_problem(bad, 400, "bad-request")
+
+
+async def test_text_search_folds_case_beyond_ascii(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    ann = await make_account("ann")
+    team = await new_collection(client, ann)
+    doc = annotation("Nvidia", note="ÜBER-Effizienz und ÉNERGIE")
+    doc["target"]["selector"][0]["exact"] = "Straße"
+    await post_annotation(client, ann, team, doc)
+    for q in ("über", "énergie", "STRASSE".lower().replace("ss", "ß"), "Über-effizienz"):
+        assert _quotes(await _find(client, ann, url=PAGE, q=q)) == ["Straße"], q

@@ -142,3 +142,13 @@ def container_headers(etag: str | None, location: str, applied: bool) -> dict[st
     if applied:
         headers["Preference-Applied"] = "return=representation"
     return headers
+
+
+def page_headers(etag: str, location: str) -> dict[str, str]:
+    return {
+        "ETag": etag,
+        "Allow": "GET, HEAD, OPTIONS",
+        "Link": CONSTRAINED_BY,
+        "Vary": "Accept",
+        "Content-Location": location,
+    }

@@ -165,12 +165,7 @@ class AnnotationRepository:
             query = query.where(Annotation.tags_index.like(pattern, escape="\\"))
         if q:
             pattern = f"%{_escape_like(q.lower())}%"
-            query = query.where(
-                or_(
-                    func.lower(Annotation.quote).like(pattern, escape="\\"),
-                    func.lower(Annotation.text).like(pattern, escape="\\"),
-                )
-            )
+            query = query.where(Annotation.search_text.like(pattern, escape="\\"))
         if user:
             query = query.where(User.name == user)
         if after is not None:

@@ -158,10 +158,14 @@ async def delete_collection(
 # --- The W3C container ----------------------------------------------------------------------
 
 
-@router.api_route(
+@router.head(
     "/v1/collections/{collection_id}/annotations/",
-    methods=["GET", "HEAD"],
-    summary="The W3C Annotation container (AnnotationCollection), or one AnnotationPage",
+    include_in_schema=False,
+    response_class=Response,
+)
+@router.get(
+    "/v1/collections/{collection_id}/annotations/",
+    summary="The W3C Annotation container (AnnotationCollection), or one page (also HEAD)",
     response_class=Response,
 )
 async def get_container(
@@ -179,10 +183,7 @@ async def get_container(
         doc, etag = await service.page_document(
             session, access, iris, index=page, contained_iris=use_iris, page_size=PAGE_SIZE
         )
-        headers = protocol.container_headers(etag, doc["id"], applied=False)
-        headers["Allow"] = "GET, HEAD, OPTIONS"
-        headers.pop("Accept-Post")
-        headers["Link"] = protocol.CONSTRAINED_BY
+        headers = protocol.page_headers(etag, doc["id"])
         return protocol.jsonld_response(request, doc, media_type=media_type, headers=headers)
     doc, etag = await service.container_document(
         session,
@@ -246,9 +247,8 @@ async def create_annotation(
 ANNOTATION_PATH = "/v1/collections/{collection_id}/annotations/{annotation_id}"
 
 
-@router.api_route(
-    ANNOTATION_PATH, methods=["GET", "HEAD"], summary="An annotation", response_class=Response
-)
+@router.head(ANNOTATION_PATH, include_in_schema=False, response_class=Response)
+@router.get(ANNOTATION_PATH, summary="An annotation (also HEAD)", response_class=Response)
 async def get_annotation(request: Request, row: AnnotationInCollection, iris: IrisDep) -> Response:
     media_type = protocol.negotiate(request)
     doc = present_annotation(row[0], row[1], iris)

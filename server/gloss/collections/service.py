@@ -28,7 +28,7 @@ from gloss.collections.repository import (
 )
 from gloss.collections.schemas import AnnotationData, CollectionUpdate, ImportReport
 from gloss.collections.share import render_share_page
-from gloss.errors import Forbidden, NotFound, PreconditionFailed, Unprocessable
+from gloss.errors import BadRequest, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from gloss.etags import make_etag
 from gloss.models import Annotation, Collection, Role, ShareLink, User
 from gloss.models.base import utcnow
@@ -131,8 +131,6 @@ async def list_collections(
         try:
             key = (str(after[0]), uuid.UUID(str(after[1])))
         except (ValueError, IndexError, TypeError, KeyError) as exc:
-            from gloss.errors import BadRequest
-
             raise BadRequest("The cursor is not one this server gave out.") from exc
     repo = CollectionRepository(session)
     found = await repo.list_visible(
@@ -181,7 +179,7 @@ def _apply(annotation: Annotation, data: AnnotationData) -> None:
     annotation.target_source = data.source
     annotation.target_uri_normalized = normalize_url(data.source)[:2048]
     annotation.selectors = data.selectors
-    annotation.quote = data.quote
+    annotation.search_text = f"{data.quote or ''}\n{data.text or ''}".lower()
     annotation.motivation = data.motivation
     annotation.text = data.text
     annotation.tags = data.tags
@@ -280,8 +278,6 @@ async def search_annotations(
         try:
             key = (datetime.fromisoformat(str(after[0])), uuid.UUID(str(after[1])))
         except (ValueError, IndexError, TypeError, KeyError) as exc:
-            from gloss.errors import BadRequest
-
             raise BadRequest("The cursor is not one this server gave out.") from exc
     visible = CollectionRepository.visible_to(principal.user.id, principal.team_ids)
     rows = await AnnotationRepository(session).search(

@@ -52,8 +52,9 @@ class Annotation(IdMixin, Base):
     target_uri_normalized: Mapped[str] = mapped_column(String(2048), index=True)
     # W3C selector objects as a JSON list, as hypothesis/h stores them.
     selectors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    # The quote, copied out of the TextQuoteSelector so `q` can search it in SQL.
-    quote: Mapped[str | None] = mapped_column(Text)
+    # The quote and the note, lower-cased here in Python, so `q` is one LIKE that folds case
+    # the same way on every backend (SQLite's lower() folds ASCII only).
+    search_text: Mapped[str] = mapped_column(Text, default="")
     motivation: Mapped[str] = mapped_column(String(32))
     text: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)

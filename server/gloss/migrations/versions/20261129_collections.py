@@ -49,7 +49,7 @@ def upgrade() -> None:
         sa.Column("target_source", sa.Text(), nullable=False),
         sa.Column("target_uri_normalized", sa.String(2048), nullable=False),
         sa.Column("selectors", sa.JSON(), nullable=False),
-        sa.Column("quote", sa.Text(), nullable=True),
+        sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("motivation", sa.String(32), nullable=False),
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column("tags", sa.JSON(), nullable=False),

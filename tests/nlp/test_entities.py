@@ -186,3 +186,9 @@ def test_engine_fixes_the_bare_models_mistakes(engine: Engine) -> None:
     assert all(e.text not in ("AI", "Asked") for e in result.entities)
     huang = [e for e in result.entities if e.text == "Huang"][0]
     assert huang.key == "jensen huang"
+
+
+def test_sentence_opener_the_text_also_writes_in_lower_case_is_dropped() -> None:
+    text = "Overseas sales grew. Sales from overseas fell."
+    raw = [_mention(text, "Overseas", "PERSON", sentence_initial=True)]
+    assert refine_mentions(text, raw) == []

@@ -45,6 +45,7 @@ _CAMEL = re.compile(r"[a-z][A-Z]")
 _DIGIT = re.compile(r"\d")
 _TRAILING_FIGURE = re.compile(r"\s+[\d.,:–-]+$")
 _SPACES = re.compile(r"\s+")
+_LOWER_WORD = re.compile(r"(?<![\w-])[a-z]+(?![\w-])")
 _SENTENCE_OPENER_SUFFIX = re.compile(r"(?:ed|ing|ly)$")
 _NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve hundred thousand million "
@@ -107,8 +108,12 @@ def _skip_titles(text: str, start: int, end: int) -> int:
             return start
 
 
-def _is_junk(surface: str, m: Mention) -> bool:
-    """Spans no reader takes for a name."""
+def _is_junk(surface: str, m: Mention, lower_words: frozenset[str]) -> bool:
+    """Spans no reader takes for a name.
+
+    `lower_words` are the words the text uses in lower case: a capitalised sentence opener
+    that the text also writes in lower case ("Asked ..." and "... asked") is a common word.
+    """
     if len(surface) < 2 or not any(c.isalpha() for c in surface):
         return True
     if surface.islower():  # names are capitalised; "the economy" is not one
@@ -122,7 +127,9 @@ def _is_junk(surface: str, m: Mention) -> bool:
     if m.sentence_initial and " " not in surface and m.source == "model":
         # A capitalised sentence opener the model took for a name: "Asked about...",
         # "Analysts said...". Adverbs, participles and gerunds almost never start a name.
-        if _SENTENCE_OPENER_SUFFIX.search(surface) and surface[1:].islower():
+        if surface[1:].islower() and (
+            _SENTENCE_OPENER_SUFFIX.search(surface) or surface.lower() in lower_words
+        ):
             return True
     return False
 
@@ -224,6 +231,7 @@ def refine_mentions(
     terms win, vote one label per name across the document, give a lone surname its person's
     label, then find the other mentions of each name the model missed.
     """
+    lower_words = frozenset(_LOWER_WORD.findall(text))
     cleaned: list[Mention] = []
     for raw in model_mentions:
         m = raw
@@ -239,7 +247,7 @@ def refine_mentions(
         if trimmed is None:
             continue
         surface = text[trimmed.start : trimmed.end]
-        if _is_junk(surface, trimmed):
+        if _is_junk(surface, trimmed, lower_words):
             continue
         label = _relabel(surface, trimmed)
         weight = 0.75 if trimmed.sentence_initial else 1.0

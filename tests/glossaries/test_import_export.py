@@ -193,9 +193,9 @@ async def test_csv_line_numbers_count_multiline_cells(
     client: httpx.AsyncClient, editor: Account, glossary: dict[str, Any]
 ) -> None:
     data = (
-        'term,definition\n"alpha","two\nlines"\nbeta,ok\n,missing term\n"gamma","x"\n'
-        "delta,too,many\n"
-    ).encode()
+        b'term,definition\n"alpha","two\nlines"\nbeta,ok\n,missing term\n"gamma","x"\n'
+        b"delta,too,many\n"
+    )
     body = assert_problem(
         await import_file(client, editor, glossary["id"], data, "csv"), 422, "validation-error"
     )
@@ -214,11 +214,11 @@ async def test_upsert_updates_by_term_and_dry_run_changes_nothing(
         "etag"
     ]
     data = (
-        "term,definition,aliases\n"
-        "inference,Running a model.,\n"
-        "token,A unit of text.,tokens\n"
-        "embedding,A vector.,embeddings\n"
-    ).encode()
+        b"term,definition,aliases\n"
+        b"inference,Running a model.,\n"
+        b"token,A unit of text.,tokens\n"
+        b"embedding,A vector.,embeddings\n"
+    )
 
     refused = await import_file(client, editor, gid, data, "csv")
     body = assert_problem(refused, 422, "validation-error")
@@ -333,7 +333,7 @@ async def test_unreadable_files_are_422_with_a_line(
 async def test_tbx_2008_files_import(
     client: httpx.AsyncClient, editor: Account, glossary: dict[str, Any]
 ) -> None:
-    data = """<?xml version="1.0" encoding="UTF-8"?>
+    data = b"""<?xml version="1.0" encoding="UTF-8"?>
 <martif type="TBX-Basic" xml:lang="en-US">
   <martifHeader><fileDesc><sourceDesc><p>legacy tool</p></sourceDesc></fileDesc></martifHeader>
   <text><body>
@@ -349,7 +349,7 @@ async def test_tbx_2008_files_import(
       </langSet>
     </termEntry>
   </body></text>
-</martif>""".encode()
+</martif>"""
     response = await import_file(client, editor, glossary["id"], data, "tbx")
     assert response.status_code == 200, response.text
     [term] = await terms_of(client, editor, glossary["id"])

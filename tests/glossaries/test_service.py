@@ -36,7 +36,8 @@ async def test_versions_and_term_specs(
         )
     ).json()
     await add_term(client, editor, glossary["id"], term="QT", case_sensitive=True)
-    assert editor.team is not None and outsider.team is not None
+    assert editor.team is not None
+    assert outsider.team is not None
 
     async with sessionmaker() as session:
         versions = await glossary_versions(session, [editor.team.id])

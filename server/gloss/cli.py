@@ -28,6 +28,13 @@ token_app = typer.Typer(help="Create API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
 
+def _add_subcommands() -> None:
+    # Imported here: domain CLIs use run_in_session from this module.
+    from gloss.glossaries.cli import glossary_app
+
+    app.add_typer(glossary_app, name="glossary")
+
+
 def err(message: str) -> None:
     typer.echo(message, err=True)
 
@@ -127,6 +134,9 @@ def token_create(
         lambda s: ensure_user_token(s, user, team, role, name), migrate_first=False
     )
     typer.echo(secret)
+
+
+_add_subcommands()
 
 
 def main() -> None:

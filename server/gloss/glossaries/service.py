@@ -21,6 +21,7 @@ from gloss.models import Glossary, Role, Term
 from gloss.models.base import utcnow
 from gloss.pagination import decode_cursor, encode_cursor
 from gloss.teams.access import require_member, require_role
+from gloss.teams.repository import TeamRepository
 
 # (stage, done, total): the CLI draws a progress bar from it; the API passes None.
 ProgressFn = Callable[[str, int, int], None]
@@ -118,6 +119,27 @@ async def load_glossary(
         raise NotFound("No such glossary.")
     require_role(principal, glossary.team_id, needed, what="glossary")
     return glossary
+
+
+async def glossary_by_name(
+    session: AsyncSession, team_name: str, name: str, *, create: bool = False
+) -> tuple[Glossary, bool]:
+    """For the CLI, which names things: the team's glossary, made when missing if `create`.
+    Returns the glossary and whether it was created."""
+    team = await TeamRepository(session).get_by_name(team_name)
+    if team is None:
+        raise NotFound(f"No team named {team_name!r}.")
+    repo = GlossaryRepository(session)
+    glossary = await repo.get_by_name(team.id, name)
+    if glossary is not None:
+        return glossary, False
+    if not create:
+        raise NotFound(f"The team {team_name!r} has no glossary named {name!r}.")
+    now = utcnow()
+    glossary = await repo.create(
+        Glossary(team_id=team.id, name=name, version=1, created_at=now, updated_at=now)
+    )
+    return glossary, True
 
 
 async def view(session: AsyncSession, glossary: Glossary) -> GlossaryView:

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.auth.service import Principal
 from gloss.errors import Conflict, NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable
 from gloss.etags import make_etag
 from gloss.glossaries import formats, schemas
-from gloss.glossaries.repository import BATCH, CONTENT_COLUMNS, GlossaryRepository, TermRepository
+from gloss.glossaries.repository import CONTENT_COLUMNS, GlossaryRepository, TermRepository
 from gloss.glossaries.surface import Form, clash, fold, forms_of
 from gloss.models import Glossary, Role, Term
 from gloss.models.base import utcnow
@@ -26,6 +26,8 @@ from gloss.teams.repository import TeamRepository
 # (stage, done, total): the CLI draws a progress bar from it; the API passes None.
 ProgressFn = Callable[[str, int, int], None]
 MAX_REPORTED_CHANGES = 1_000
+# One validation call for a whole export, instead of one model per term.
+_TERM_LIST = TypeAdapter(list[schemas.Term])
 
 
 @dataclass(frozen=True, slots=True)
@@ -515,7 +517,8 @@ async def import_terms(
     planned: list[_Planned] = []
     seen_keys: dict[str, int | None] = {}
     for line, content in valid:
-        key = forms_of(content["term"], (), content["case_sensitive"])[0].key
+        forms = _forms(content)
+        key = forms[0].key  # the term's own form comes first
         if key in seen_keys:
             errors.append(
                 schemas.RowError(
@@ -543,7 +546,7 @@ async def import_terms(
             _Planned(
                 line,
                 content,
-                _forms(content),
+                forms,
                 snapshot(existing) if existing is not None else None,
                 existing.id if existing is not None else uuid.uuid4(),
             )
@@ -617,56 +620,61 @@ async def import_terms(
 
     version = await glossaries.bump_version(glossary.id, now)
     stored_versions = {term.id: term.version for term in stored}
-    to_write = len(creates) + len(updates)
-    for start in range(0, len(creates), BATCH):
-        batch = creates[start : start + BATCH]
-        await terms.insert_many(
-            [
-                {
-                    "id": p.term_id,
-                    "glossary_id": glossary.id,
-                    "sort_key": fold(p.content["term"]),
-                    "version": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                    "created_by": user_id,
-                    "updated_by": user_id,
-                    **p.content,
-                }
-                for p in batch
-            ]
-        )
-        if progress:
-            progress("writing", start + len(batch), to_write)
-    if updates:
-        await terms.update_many(
-            [
-                {
-                    "id": p.term_id,
-                    "sort_key": fold(p.content["term"]),
-                    "updated_at": now,
-                    "updated_by": user_id,
-                    # Bumped so an ETag read before the import goes stale.
-                    "version": stored_versions[p.term_id] + 1,
-                    **p.content,
-                }
-                for p in updates
-            ]
-        )
-        if progress:
-            progress("writing", to_write, to_write)
     reformed = [p for p in updates if p.forms != _forms(p.existing or {})]
-    await terms.replace_forms(
-        [p.term_id for p in reformed],
-        [row for p in creates + reformed for row in _form_rows(glossary.id, p.term_id, p.forms)],
+    form_rows = [
+        row for p in creates + reformed for row in _form_rows(glossary.id, p.term_id, p.forms)
+    ]
+    # Rows of every table count towards the bar: forms and history are most of the writing.
+    to_write = 2 * (len(creates) + len(updates)) + len(form_rows)
+    written = 0
+
+    def tick(count: int) -> None:
+        nonlocal written
+        written += count
+        if progress:
+            progress("writing", written, to_write)
+
+    await terms.insert_many(
+        [
+            {
+                "id": p.term_id,
+                "glossary_id": glossary.id,
+                "sort_key": fold(p.content["term"]),
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "created_by": user_id,
+                "updated_by": user_id,
+                **p.content,
+            }
+            for p in creates
+        ],
+        tick,
     )
+    await terms.update_many(
+        [
+            {
+                "id": p.term_id,
+                "sort_key": fold(p.content["term"]),
+                "updated_at": now,
+                "updated_by": user_id,
+                # Bumped so an ETag read before the import goes stale.
+                "version": stored_versions[p.term_id] + 1,
+                **p.content,
+            }
+            for p in updates
+        ],
+        tick,
+    )
+    await terms.replace_forms([p.term_id for p in reformed], form_rows, tick)
     await terms.add_revisions(
         [
             _revision_row(
                 glossary.id, p.term_id, "import", p.existing, p.content, version, user_id, now
             )
             for p in creates + updates
-        ]
+        ],
+        tick,
     )
     result.glossary_version = version
     return result
@@ -675,8 +683,8 @@ async def import_terms(
 async def export_terms(
     session: AsyncSession, glossary: Glossary, fmt: schemas.ImportFormat
 ) -> bytes:
-    terms = await TermRepository(session).all(glossary.id)
-    items = [schemas.Term.model_validate(term).model_dump(mode="json") for term in terms]
+    rows = await TermRepository(session).all_rows(glossary.id)
+    items = _TERM_LIST.dump_python(_TERM_LIST.validate_python(rows), mode="json")
     return formats.write(items, fmt, glossary.name)
 
 

@@ -30,6 +30,13 @@ token_app = typer.Typer(help="Create API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
 
+def _add_subcommands() -> None:
+    # Imported here: domain CLIs use run_in_session from this module.
+    from gloss.glossaries.cli import glossary_app
+
+    app.add_typer(glossary_app, name="glossary")
+
+
 def err(message: str) -> None:
     typer.echo(message, err=True)
 
@@ -197,6 +204,9 @@ def _stderr_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+_add_subcommands()
 
 
 def main() -> None:

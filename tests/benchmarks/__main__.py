@@ -60,7 +60,7 @@ def _cpu_count() -> int:
 
 
 def _existing_sections(path: Path) -> dict[str, str]:
-    """Sections already in the file keyed by their `## ` heading, so a partial run keeps the rest."""
+    """Sections already in the file by `## ` heading, so a partial run keeps the others."""
     if not path.exists():
         return {}
     sections: dict[str, str] = {}

@@ -1,0 +1,5 @@
+"""`python -m gloss` runs the CLI."""
+
+from gloss.cli import main
+
+main()

@@ -1,0 +1,114 @@
+"""The FastAPI application: `create_app(settings)` wires storage, NLP, middleware and routes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from gloss import __version__
+from gloss.auth.ratelimit import TokenBuckets
+from gloss.auth.routes import router as auth_router
+from gloss.db import create_engine, create_sessionmaker, migrate
+from gloss.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from gloss.errors_schema import Problem
+from gloss.health.routes import router as health_router
+from gloss.limits import BodyLimitMiddleware
+from gloss.observability import Metrics, ObservabilityMiddleware, configure_logging
+from gloss.settings import Settings
+from gloss.teams.routes import router as teams_router
+
+log = logging.getLogger("gloss.app")
+
+# Headers a browser client must be able to read (W3C Web Annotation Protocol, paging, ETags).
+EXPOSED_HEADERS = [
+    "ETag",
+    "Location",
+    "Link",
+    "Allow",
+    "Vary",
+    "Content-Location",
+    "Accept-Post",
+    "Preference-Applied",
+    "Retry-After",
+    "X-Request-ID",
+]
+
+_PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+# Documented on every route so the OpenAPI document tells clients (and schemathesis) the truth.
+PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": Problem, "description": description, "content": _PROBLEM_CONTENT}
+    for status, description in (
+        (400, "Bad request (e.g. malformed JSON)"),
+        (401, "Missing, unknown or revoked token"),
+        (403, "Your role does not allow this"),
+        (404, "Not found, or another team's"),
+        (413, "Payload too large"),
+        (422, "Validation error, with field errors"),
+        (429, "Rate limited"),
+        (503, "Database unavailable"),
+    )
+}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_format, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        if settings.migrate_on_start:
+            before, after = await migrate(engine)
+            if before != after:
+                log.info("migrated database from %s to %s", before, after)
+        runtime = None
+        if settings.load_nlp:
+            from gloss.annotate.runtime import NlpRuntime
+            from gloss.nlp.engine import Engine
+
+            nlp_engine = await asyncio.to_thread(Engine.load)
+            runtime = NlpRuntime(nlp_engine, cache_entries=settings.annotate_cache_entries)
+            await runtime.start()
+            app.state.nlp_engine = nlp_engine
+            app.state.nlp = runtime
+        try:
+            yield
+        finally:
+            if runtime is not None:
+                await runtime.stop()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Gloss",
+        version=__version__,
+        summary="Entities, glossary terms, related articles and team highlights for any page.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.rate_limits = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.state.nlp_engine = None
+    app.state.nlp = None
+    install_error_handlers(app)
+
+    for router in (health_router, auth_router, teams_router):
+        app.include_router(router, responses=PROBLEM_RESPONSES)
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "If-Match", "Prefer", "Accept"],
+        expose_headers=EXPOSED_HEADERS,
+        max_age=600,
+    )
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
+    return app

@@ -1,0 +1,92 @@
+"""Issuing, checking and revoking API tokens; who the caller is."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gloss.auth.repository import TokenRepository, UserRepository
+from gloss.errors import NotFound, Unauthorized
+from gloss.models import ApiToken, Role, Team, User
+from gloss.models.base import utcnow
+
+TOKEN_PREFIX = "gls_"
+# Writing last_used_at on every request would turn every read into a write; a minute is precise
+# enough for "is this token still in use?".
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass
+class Principal:
+    """The authenticated caller and the roles they hold, loaded once per request."""
+
+    user: User
+    token_id: uuid.UUID
+    roles: dict[uuid.UUID, Role] = field(default_factory=dict)
+    teams: dict[uuid.UUID, Team] = field(default_factory=dict)
+
+    @property
+    def team_ids(self) -> list[uuid.UUID]:
+        return list(self.roles)
+
+    def role_in(self, team_id: uuid.UUID) -> Role | None:
+        return self.roles.get(team_id)
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def new_token_secret() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+async def issue_token(session: AsyncSession, user: User, name: str) -> tuple[ApiToken, str]:
+    secret = new_token_secret()
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=hash_token(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+    )
+    await TokenRepository(session).add(token)
+    return token, secret
+
+
+async def authenticate(session: AsyncSession, raw: str) -> Principal:
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        raise Unauthorized("The token is not valid.")
+    digest = hash_token(raw)
+    found = await TokenRepository(session).get_active_by_hash(digest)
+    # The lookup is by hash; compare again in constant time so no timing depends on the secret.
+    if found is None or not hmac.compare_digest(found[0].token_hash, digest):
+        raise Unauthorized("The token is not valid or has been revoked.")
+    token, user = found
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        await TokenRepository(session).touch(token.id, now)
+    principal = Principal(user=user, token_id=token.id)
+    for team, role in await UserRepository(session).roles(user.id):
+        principal.roles[team.id] = role
+        principal.teams[team.id] = team
+    return principal
+
+
+async def list_tokens(session: AsyncSession, user: User) -> list[ApiToken]:
+    return await TokenRepository(session).list_for_user(user.id)
+
+
+async def revoke_token(session: AsyncSession, user: User, token_id: uuid.UUID) -> ApiToken:
+    token = await TokenRepository(session).get_for_user(token_id, user.id)
+    if token is None:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        await session.flush()
+    return token

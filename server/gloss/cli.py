@@ -1,0 +1,140 @@
+"""The `gloss` command line: set up the database, serve, and manage tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gloss.db import create_engine, create_sessionmaker, migrate
+from gloss.errors import GlossError
+from gloss.models import Role
+from gloss.settings import Settings
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="gloss",
+    help="Gloss: entities, glossary terms, related articles and team highlights for any page.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+token_app = typer.Typer(help="Create API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+def err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def run_in_session(work: Callable[[AsyncSession], Awaitable[T]], *, migrate_first: bool) -> T:
+    """Open the configured database, optionally migrate it, run `work` in one transaction."""
+
+    async def _main() -> T:
+        settings = Settings()
+        engine = create_engine(settings)
+        try:
+            if migrate_first:
+                await migrate(engine)
+            async with create_sessionmaker(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(_main())
+    except GlossError as exc:
+        err(f"error: {exc.detail}")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def init(
+    ensure_token: Annotated[
+        bool,
+        typer.Option(
+            "--ensure-token",
+            help="Print a new admin token even when the database was already set up.",
+        ),
+    ] = False,
+) -> None:
+    """Create or migrate the database, the user `admin` and the team `default`; print the
+    admin token once. Safe to run twice."""
+    from gloss.bootstrap import initialise
+
+    settings = Settings()
+    result = run_in_session(lambda s: initialise(s, ensure_token=ensure_token), migrate_first=True)
+    where = settings.resolved_database_url.split("@")[-1]
+    if result.created:
+        err(f"Initialised {where}: user 'admin', team 'default'.")
+        err("Admin token (shown once, keep it safe):")
+    else:
+        err(f"Already initialised ({where}); nothing changed.")
+        if result.token:
+            err("New admin token:")
+    if result.token:
+        typer.echo(result.token)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+    migrate_on_start: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Apply pending migrations first.")
+    ] = True,
+) -> None:
+    """Serve the Gloss API."""
+    import os
+
+    import uvicorn
+
+    if migrate_on_start:
+        os.environ["GLOSS_MIGRATE_ON_START"] = "true"
+    err(f"Gloss serving on http://{host}:{port} (health: /healthz, API docs: /docs)")
+    uvicorn.run(
+        "gloss.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        proxy_headers=True,
+    )
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Argument(help="User name; created if missing.")],
+    team: Annotated[
+        str, typer.Option(help="Team to add the user to if not a member yet.")
+    ] = "default",
+    role: Annotated[
+        Role | None, typer.Option(help="Role in the team (default editor for a new member).")
+    ] = None,
+    name: Annotated[str, typer.Option(help="A name for the token.")] = "cli",
+) -> None:
+    """Create USER (and the membership) if missing and print a new token, nothing else."""
+    from gloss.bootstrap import ensure_user_token
+
+    _, _, secret = run_in_session(
+        lambda s: ensure_user_token(s, user, team, role, name), migrate_first=False
+    )
+    typer.echo(secret)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Routes: liveness, readiness and Prometheus metrics (no token needed)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import text
+
+from gloss.db import current_revision, head_revision
+
+router = APIRouter(tags=["operations"])
+log = logging.getLogger("gloss.health")
+
+
+@router.get("/healthz", summary="The process is up")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Database reachable, migrations current, NLP pipeline loaded")
+async def readyz(request: Request) -> JSONResponse:
+    state = request.app.state
+    checks: dict[str, Any] = {}
+    try:
+        async with state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+        revision = await current_revision(state.engine)
+        head = head_revision()
+        checks["migrations"] = "ok" if revision == head else f"at {revision}, expected {head}"
+    except Exception as exc:  # any failure to reach the database means "not ready"
+        log.warning("readiness: database unreachable: %s", exc)
+        checks["database"] = "unreachable"
+        checks["migrations"] = "unknown"
+    if state.settings.load_nlp:
+        checks["nlp"] = "ok" if getattr(state, "nlp_engine", None) is not None else "not loaded"
+    ready = all(v == "ok" for v in checks.values())
+    if ready:
+        return JSONResponse({"status": "ready", "checks": checks})
+    return JSONResponse(
+        {
+            "type": "https://gloss.dev/problems/not-ready",
+            "title": "Not ready",
+            "status": 503,
+            "detail": "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok"),
+            "checks": checks,
+        },
+        status_code=503,
+        media_type="application/problem+json",
+        headers={"Retry-After": "5"},
+    )
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics(request: Request) -> Response:
+    return Response(
+        request.app.state.metrics.render(),
+        media_type="text/plain; version=0.0.4; charset=utf-8",
+    )

@@ -1,0 +1,322 @@
+"""Entity corrections: turn the model's raw spans into the names a reader should see."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from gloss.nlp import gazetteer
+
+# The labels a reader sees: people, organisations, places, products and other proper names.
+# Numeric and temporal labels (DATE, CARDINAL, MONEY...) are left out: product.md shows names,
+# and on the development set they would double the highlights without naming anything.
+NAME_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+)
+NUMERIC_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A candidate entity span in code points into the whole text, with the context rules use."""
+
+    start: int
+    end: int
+    label: str
+    # "model" (statistical NER), "glossary" (a typed term), "document" (another mention of a
+    # name found elsewhere in the same text) or "gazetteer".
+    source: str = "model"
+    sentence_initial: bool = False
+    prev_word: str = ""
+    key: str = ""
+
+
+# --- surface helpers ---------------------------------------------------------------------------
+
+_TRIM_CHARS = " \t\r\n\"'“”‘’«»()[]{}<>,;:!?*•·|/\\-–—"
+_POSSESSIVE = re.compile(r"['’]s?$")
+_LEADING_THE = re.compile(r"(?:the|The|THE)\s+")  # used with .match(): anchored at pos
+_CAMEL = re.compile(r"[a-z][A-Z]")
+_DIGIT = re.compile(r"\d")
+_SPACES = re.compile(r"\s+")
+_SENTENCE_OPENER_SUFFIX = re.compile(r"(?:ed|ing|ly)$")
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve hundred thousand million "
+    "billion trillion dozen first second third half quarter".split()
+)
+
+
+def normalise_key(surface: str) -> str:
+    """A name's identity across mentions and pages: NFKC, case-folded, without "the" or "'s"."""
+    key = unicodedata.normalize("NFKC", surface).strip()
+    the = _LEADING_THE.match(key)
+    if the:
+        key = key[the.end() :]
+    key = _POSSESSIVE.sub("", key)
+    return _SPACES.sub(" ", key).strip().casefold()
+
+
+def _trim(text: str, m: Mention) -> Mention | None:
+    """Drop punctuation, a leading "the" and a possessive "'s" from the span's edges."""
+    start, end = m.start, m.end
+    while start < end and text[start] in _TRIM_CHARS:
+        start += 1
+    while end > start and text[end - 1] in _TRIM_CHARS:
+        end -= 1
+    surface = text[start:end]
+    possessive = _POSSESSIVE.search(surface)
+    if possessive and possessive.start() > 0:
+        end = start + possessive.start()
+    # OntoNotes leaves "the" out of names, except in titles of works.
+    if m.label != "WORK_OF_ART":
+        the = _LEADING_THE.match(text, start, end)
+        if the:
+            start = the.end()
+    if m.label == "PERSON":
+        start = _skip_titles(text, start, end)
+    while end > start and text[end - 1] in _TRIM_CHARS:
+        end -= 1
+    if end <= start:
+        return None
+    return replace(m, start=start, end=end)
+
+
+def _skip_titles(text: str, start: int, end: int) -> int:
+    """Move `start` past honorifics and offices ("President", "Dr.") at the span's start."""
+    while True:
+        words = text[start:end].split(" ", 2)
+        if len(words) < 2:
+            return start
+        two = " ".join(words[:2])
+        if len(words) == 3 and two in gazetteer.PERSON_TITLES:
+            start += len(two) + 1
+        elif words[0] in gazetteer.PERSON_TITLES:
+            start += len(words[0]) + 1
+        else:
+            return start
+
+
+def _is_junk(surface: str, m: Mention) -> bool:
+    """Spans no reader takes for a name."""
+    if len(surface) < 2 or not any(c.isalpha() for c in surface):
+        return True
+    if surface.islower():  # names are capitalised; "the economy" is not one
+        return True
+    if surface in gazetteer.NOT_NAMES:
+        return True
+    if "\n" in surface:
+        return True
+    if m.sentence_initial and " " not in surface and m.source == "model":
+        # A capitalised sentence opener the model took for a name: "Asked about...",
+        # "Analysts said...". Adverbs, participles and gerunds almost never start a name.
+        if _SENTENCE_OPENER_SUFFIX.search(surface) and surface[1:].islower():
+            return True
+    return False
+
+
+# --- the corrections ---------------------------------------------------------------------------
+
+
+def _relabel(surface: str, m: Mention) -> str:
+    """The label general knowledge gives the span, or the model's label."""
+    label = m.label
+    if surface in gazetteer.COUNTRIES or surface in gazetteer.REGIONS_AND_CITIES:
+        return "GPE"
+    if surface in gazetteer.LOCATIONS:
+        return "LOC"
+    if surface in gazetteer.NATIONALITIES:
+        return "NORP"
+    words = surface.split()
+    if (
+        label != "ORG"
+        and len(words) >= 2
+        and (words[-1] in gazetteer.ORG_SUFFIXES or words[0] in gazetteer.ORG_HEADS)
+    ):
+        return "ORG"
+    if label in ("GPE", "LOC", "NORP", "PERSON") and len(words) == 1 and _CAMEL.search(surface):
+        # One-word names with an inner capital ("DeepSeek", "OpenAI", "YouTube") are brands:
+        # companies or products, never places or people.
+        return "ORG"
+    if (
+        m.prev_word in gazetteer.PERSON_TITLES
+        and label in ("ORG", "GPE", "NORP", "PRODUCT", "LOC", "FAC")
+        and len(words) <= 3
+        and all(w[:1].isupper() for w in words)
+    ):
+        return "PERSON"
+    return label
+
+
+def _numeric_to_name(surface: str, m: Mention) -> Mention | None:
+    """A span the model called a number or date that is plainly a brand name ("DeepSeek")."""
+    if _DIGIT.search(surface) or not _CAMEL.search(surface):
+        return None
+    if any(w.lower() in _NUMBER_WORDS for w in surface.split()):
+        return None
+    return replace(m, label="ORG")
+
+
+def refine_mentions(
+    text: str,
+    model_mentions: Iterable[Mention],
+    typed_mentions: Sequence[Mention] = (),
+    labels: frozenset[str] = NAME_LABELS,
+    *,
+    propagate: bool = True,
+) -> list[Mention]:
+    """Apply the corrections to one whole text and return its final, non-overlapping mentions.
+
+    Order matters: clean each span, relabel from general knowledge, let the glossary's typed
+    terms win, vote one label per name across the document, give a lone surname its person's
+    label, then find the other mentions of each name the model missed.
+    """
+    cleaned: list[Mention] = []
+    for raw in model_mentions:
+        m = raw
+        if m.label in NUMERIC_LABELS:
+            surface = text[m.start : m.end].strip()
+            converted = _numeric_to_name(surface, m)
+            if converted is None:
+                if m.label in labels:
+                    cleaned.append(m)
+                continue
+            m = converted
+        trimmed = _trim(text, m)
+        if trimmed is None:
+            continue
+        surface = text[trimmed.start : trimmed.end]
+        if _is_junk(surface, trimmed):
+            continue
+        label = _relabel(surface, trimmed)
+        cleaned.append(replace(trimmed, label=label, key=normalise_key(surface)))
+
+    typed = [replace(t, key=normalise_key(text[t.start : t.end])) for t in typed_mentions]
+    mentions = _overlay(typed, cleaned)
+    mentions = _one_label_per_name(mentions, {t.key: t.label for t in typed})
+    mentions = _link_partial_person_names(text, mentions)
+    if propagate:
+        mentions = _propagate(text, mentions)
+    return [m for m in mentions if m.label in labels]
+
+
+def _overlay(winners: Sequence[Mention], others: Iterable[Mention]) -> list[Mention]:
+    """`winners` plus every mention of `others` that overlaps none of them, in text order."""
+    taken = sorted((w.start, w.end) for w in winners)
+    kept = list(winners)
+    for m in others:
+        if not any(s < m.end and m.start < e for s, e in taken):
+            kept.append(m)
+    kept.sort(key=lambda m: (m.start, -m.end))
+    # Drop nested or crossing model spans (the model itself never emits them, but trimming and
+    # typed terms can).
+    result: list[Mention] = []
+    for m in kept:
+        if result and m.start < result[-1].end:
+            continue
+        result.append(m)
+    return result
+
+
+def _one_label_per_name(mentions: list[Mention], forced: dict[str, str]) -> list[Mention]:
+    """Give every mention of a name the label most of its mentions got (the glossary's if any).
+
+    Ties go to the label of the earliest mention that is not at a sentence start, where the
+    model is least reliable.
+    """
+    votes: dict[str, Counter[str]] = {}
+    first: dict[str, str] = {}
+    for m in mentions:
+        votes.setdefault(m.key, Counter())[m.label] += 1
+        if not m.sentence_initial:
+            first.setdefault(m.key, m.label)
+    chosen: dict[str, str] = {}
+    for key, counter in votes.items():
+        if key in forced:
+            chosen[key] = forced[key]
+            continue
+        ranked = counter.most_common()
+        best = [label for label, count in ranked if count == ranked[0][1]]
+        chosen[key] = first.get(key, best[0]) if first.get(key) in best else best[0]
+    return [m if chosen[m.key] == m.label else replace(m, label=chosen[m.key]) for m in mentions]
+
+
+def _link_partial_person_names(text: str, mentions: list[Mention]) -> list[Mention]:
+    """A surname (or first name) alone, after the full name, is that person.
+
+    "Jensen Huang ... Huang said": the second mention takes PERSON and the full name's key, so
+    the reader's card and related-article lookup treat both as one person.
+    """
+    parts: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for m in mentions:
+        if m.label != "PERSON":
+            continue
+        words = text[m.start : m.end].split()
+        if len(words) < 2:
+            continue
+        for word in (words[-1], words[0]):
+            clean = _POSSESSIVE.sub("", word)
+            if clean in parts and parts[clean] != m.key:
+                ambiguous.add(clean)
+            parts.setdefault(clean, m.key)
+    for word in ambiguous:
+        parts.pop(word, None)
+    if not parts:
+        return mentions
+    linked = []
+    for m in mentions:
+        surface = text[m.start : m.end]
+        if " " not in surface and surface in parts and m.source != "glossary":
+            m = replace(m, label="PERSON", key=parts[surface])
+        linked.append(m)
+    return linked
+
+
+def _propagate(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Mark the other occurrences of each recognised name, and of unambiguous place names.
+
+    The model often finds a name once and misses it three sentences later; a reader expects
+    every occurrence highlighted. Only exact, case-sensitive, whole-word occurrences count.
+    """
+    names: dict[str, Mention] = {}
+    for m in mentions:
+        surface = text[m.start : m.end]
+        if len(surface) >= 2 and surface not in gazetteer.NOT_NAMES:
+            names.setdefault(surface, m)
+    gazetteer_labels: dict[str, str] = {}
+    for label, group in (
+        ("GPE", gazetteer.COUNTRIES),
+        ("NORP", gazetteer.NATIONALITIES),
+        ("LOC", gazetteer.LOCATIONS),
+    ):
+        for name in group:
+            if name not in gazetteer.AMBIGUOUS_PLACES and name in text:
+                gazetteer_labels.setdefault(name, label)
+    surfaces = sorted(set(names) | set(gazetteer_labels), key=len, reverse=True)
+    if not surfaces:
+        return mentions
+    pattern = re.compile(
+        r"(?<![\w'’.-])(?:" + "|".join(map(re.escape, surfaces)) + r")(?![\w-]|['’]\w\w)"
+    )
+    found: list[Mention] = []
+    for match in pattern.finditer(text):
+        surface = match.group()
+        model = names.get(surface)
+        if model is not None:
+            found.append(
+                Mention(match.start(), match.end(), model.label, "document", key=model.key)
+            )
+        else:
+            found.append(
+                Mention(
+                    match.start(),
+                    match.end(),
+                    gazetteer_labels[surface],
+                    "gazetteer",
+                    key=normalise_key(surface),
+                )
+            )
+    return _overlay(mentions, found)

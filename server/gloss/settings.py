@@ -1,0 +1,60 @@
+"""Configuration from the environment (`GLOSS_` prefix), validated once at start-up."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GLOSS_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Folder for the SQLite file and other state.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy async URL; default: a SQLite file in data_dir. "
+        "For PostgreSQL: postgresql+asyncpg://user@host:5432/db",
+    )
+    migrate_on_start: bool = Field(False, description="Apply pending migrations at start-up.")
+    load_nlp: bool = Field(True, description="Load the spaCy pipeline at start-up.")
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed by CORS, e.g. chrome-extension://<id>. Only extension "
+        "origins are accepted; nothing is allowed by default.",
+    )
+    max_body_bytes: int = Field(8 * 1024 * 1024, description="Largest request body accepted.")
+    max_annotate_chars: int = Field(500_000, description="Longest text POST /v1/annotate accepts.")
+    rate_limit_per_minute: int = Field(
+        1200, description="Requests a token may make per minute (per process); 0 turns it off."
+    )
+    rate_limit_burst: int = Field(200, description="Requests a token may make at once.")
+    annotate_cache_entries: int = Field(2048, description="Annotate results kept per process.")
+    sqlite_busy_timeout_ms: int = 10_000
+    db_pool_size: int = 10
+    public_url: str | None = Field(
+        None, description="Base URL clients use to reach this server (for absolute IRIs)."
+    )
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _extension_origins_only(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if not origin.startswith(("chrome-extension://", "moz-extension://")):
+                raise ValueError(f"CORS origin {origin!r} is not a browser-extension origin")
+        return origins
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'gloss.sqlite3').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")

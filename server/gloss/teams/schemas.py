@@ -1,0 +1,47 @@
+"""Schemas of teams and their members."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gloss.models import Role
+
+TeamName = Field(min_length=1, max_length=100, pattern=r"^[^\s/](?:.*[^\s])?$")
+
+
+class TeamBase(BaseModel):
+    name: str = TeamName
+
+
+class TeamCreate(TeamBase):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Team(TeamBase):
+    id: uuid.UUID
+    role: Role = Field(description="The caller's role in the team.")
+    created_at: datetime
+
+
+class MemberCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user: str = Field(min_length=1, max_length=64, description="The user's name.")
+    role: Role = Role.viewer
+
+
+class MemberUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+
+
+class Member(BaseModel):
+    user_id: uuid.UUID
+    name: str
+    display_name: str | None
+    role: Role
+    created_at: datetime

@@ -1,0 +1,139 @@
+"""Test fixtures: one migrated database per run (SQLite, or PostgreSQL when
+GLOSS_TEST_DATABASE_URL is set), one app, an httpx client over ASGI, and clean tables per test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import delete
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gloss.app import create_app
+from gloss.auth.repository import UserRepository
+from gloss.auth.service import issue_token
+from gloss.models import Base, Role, Team, User
+from gloss.settings import Settings
+from gloss.teams.repository import TeamRepository
+
+PG_ENV = "GLOSS_TEST_DATABASE_URL"
+
+
+async def _admin_execute(url: str, statement: str) -> None:
+    import asyncpg
+
+    parsed = make_url(url)
+    connection = await asyncpg.connect(
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password,
+        database=parsed.database or "postgres",
+        timeout=10,
+    )
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database for this run. On PostgreSQL a uniquely named database, so parallel
+    runs on one server never share state; unreachable PostgreSQL fails the run (no skip)."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        path: Path = tmp_path_factory.mktemp("db") / "gloss-test.sqlite3"
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    name = f"gloss_test_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_admin_execute(base, f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        pytest.exit(f"{PG_ENV} is set but PostgreSQL is unreachable: {exc}", returncode=3)
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_admin_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("data"),
+        migrate_on_start=True,
+        load_nlp=False,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[object]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+def sessionmaker(app: object) -> async_sessionmaker[AsyncSession]:
+    return app.state.sessionmaker  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.fixture(autouse=True)
+async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test starts and ends with empty tables, whatever the code under test committed."""
+    yield
+    if "sessionmaker" not in request.fixturenames:
+        return
+    maker: async_sessionmaker[AsyncSession] = request.getfixturevalue("sessionmaker")
+    async with maker() as session, session.begin():
+        for table in reversed(Base.metadata.sorted_tables):
+            await session.execute(delete(table))
+
+
+@pytest.fixture
+async def client(app: object, sessionmaker: object) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://gloss.test") as c:
+        yield c
+
+
+@dataclass
+class Account:
+    """A user with a token, ready to call the API."""
+
+    user: User
+    token: str
+    team: Team | None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+AccountFactory = Callable[..., Awaitable[Account]]
+
+
+@pytest.fixture
+def make_account(sessionmaker: async_sessionmaker[AsyncSession]) -> AccountFactory:
+    """`await make_account("ann", team="news", role="editor")`: the user, team and membership
+    are created when missing."""
+
+    async def factory(name: str, team: str | None = "team-a", role: str = "owner") -> Account:
+        async with sessionmaker() as session, session.begin():
+            users, teams = UserRepository(session), TeamRepository(session)
+            user = await users.get_by_name(name) or await users.create(name)
+            team_row = None
+            if team is not None:
+                team_row = await teams.get_by_name(team) or await teams.create(team)
+                if await teams.membership(team_row.id, user.id) is None:
+                    await teams.add_member(team_row.id, user.id, Role(role))
+            _, secret = await issue_token(session, user, "test")
+        return Account(user=user, token=secret, team=team_row)
+
+    return factory

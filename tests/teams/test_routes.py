@@ -1,0 +1,112 @@
+"""Teams and members: roles decide who may do what; another team's is 404."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.api.test_errors import assert_problem
+from tests.conftest import AccountFactory
+
+
+async def test_create_team_makes_me_owner(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    ann = await make_account("ann", team=None)
+    created = await client.post("/v1/teams", json={"name": "desk"}, headers=ann.headers)
+    assert created.status_code == 201
+    assert created.json()["role"] == "owner"
+    listed = (await client.get("/v1/teams", headers=ann.headers)).json()
+    assert [t["name"] for t in listed] == ["desk"]
+    clash = await client.post("/v1/teams", json={"name": "desk"}, headers=ann.headers)
+    assert_problem(clash, 409, "conflict")
+
+
+async def test_other_teams_answer_404(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    ann = await make_account("ann", team="a")
+    bob = await make_account("bob", team="b")
+    assert bob.team is not None
+    for path in (f"/v1/teams/{bob.team.id}", f"/v1/teams/{bob.team.id}/members"):
+        assert_problem(await client.get(path, headers=ann.headers), 404, "not-found")
+    response = await client.post(
+        f"/v1/teams/{bob.team.id}/members", json={"user": "ann"}, headers=ann.headers
+    )
+    assert_problem(response, 404, "not-found")
+
+
+async def test_owner_adds_changes_and_removes_members(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    owner = await make_account("olga", team="desk", role="owner")
+    viewer = await make_account("vic", team=None)
+    assert owner.team is not None
+    base = f"/v1/teams/{owner.team.id}/members"
+
+    added = await client.post(base, json={"user": "vic", "role": "viewer"}, headers=owner.headers)
+    assert added.status_code == 201
+    assert added.json()["role"] == "viewer"
+    again = await client.post(base, json={"user": "vic"}, headers=owner.headers)
+    assert_problem(again, 409, "conflict")
+    unknown = await client.post(base, json={"user": "nobody"}, headers=owner.headers)
+    assert_problem(unknown, 404, "not-found")
+
+    # The new member now sees the team.
+    assert (await client.get(f"/v1/teams/{owner.team.id}", headers=viewer.headers)).json()[
+        "role"
+    ] == "viewer"
+
+    changed = await client.patch(
+        f"{base}/{viewer.user.id}", json={"role": "editor"}, headers=owner.headers
+    )
+    assert changed.status_code == 200
+    assert changed.json()["role"] == "editor"
+
+    removed = await client.delete(f"{base}/{viewer.user.id}", headers=owner.headers)
+    assert removed.status_code == 204
+    gone = await client.get(f"/v1/teams/{owner.team.id}", headers=viewer.headers)
+    assert_problem(gone, 404, "not-found")
+
+
+async def test_viewer_and_editor_cannot_manage_members(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    owner = await make_account("olga", team="desk", role="owner")
+    viewer = await make_account("vic", team="desk", role="viewer")
+    editor = await make_account("eddie", team="desk", role="editor")
+    await make_account("newbie", team=None)
+    assert owner.team is not None
+    base = f"/v1/teams/{owner.team.id}/members"
+    for account in (viewer, editor):
+        response = await client.post(base, json={"user": "newbie"}, headers=account.headers)
+        assert_problem(response, 403, "forbidden")
+        response = await client.patch(
+            f"{base}/{owner.user.id}", json={"role": "viewer"}, headers=account.headers
+        )
+        assert_problem(response, 403, "forbidden")
+    members = (await client.get(base, headers=viewer.headers)).json()
+    assert {m["name"]: m["role"] for m in members} == {
+        "olga": "owner",
+        "vic": "viewer",
+        "eddie": "editor",
+    }
+
+
+async def test_last_owner_stays(client: httpx.AsyncClient, make_account: AccountFactory) -> None:
+    owner = await make_account("olga", team="desk", role="owner")
+    assert owner.team is not None
+    base = f"/v1/teams/{owner.team.id}/members/{owner.user.id}"
+    demote = await client.patch(base, json={"role": "editor"}, headers=owner.headers)
+    assert_problem(demote, 409, "conflict")
+    leave = await client.delete(base, headers=owner.headers)
+    assert_problem(leave, 409, "conflict")
+
+
+async def test_member_may_leave(client: httpx.AsyncClient, make_account: AccountFactory) -> None:
+    await make_account("olga", team="desk", role="owner")
+    viewer = await make_account("vic", team="desk", role="viewer")
+    assert viewer.team is not None
+    response = await client.delete(
+        f"/v1/teams/{viewer.team.id}/members/{viewer.user.id}", headers=viewer.headers
+    )
+    assert response.status_code == 204

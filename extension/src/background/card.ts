@@ -24,7 +24,7 @@ export function normaliseCard(kind: "term" | "entity", raw: unknown): CardData {
   if (kind === "term") {
     return {
       kind,
-      title: str(term.term ?? term.name ?? term.text) ?? "",
+      title: str(term.term ?? term.name ?? term.text ?? d.title) ?? "",
       subtitle: null,
       definition: str(term.definition),
       aliases: strings(term.aliases),
@@ -34,16 +34,18 @@ export function normaliseCard(kind: "term" | "entity", raw: unknown): CardData {
       related,
     };
   }
+  // An entity the team's glossary knows carries its entry under `term`.
+  const known = d.term && typeof d.term === "object" ? (d.term as Record<string, unknown>) : null;
   const knowledge = [...strings(d.knowledge ?? entity.knowledge), ...strings(d.notes), ...strings(d.facts)];
-  const description = str(entity.description ?? d.description ?? entity.definition);
+  const description = str(entity.description ?? d.description ?? entity.definition) ?? str(known?.definition);
   return {
     kind,
-    title: str(entity.text ?? entity.name ?? d.text) ?? "",
-    subtitle: str(entity.label ?? d.label),
+    title: str(d.title ?? entity.text ?? entity.name ?? d.text) ?? "",
+    subtitle: str(entity.label ?? d.label ?? known?.entity_label),
     definition: description,
-    aliases: strings(entity.aliases),
-    link: str(entity.url),
-    glossary: null,
+    aliases: strings(known?.aliases ?? entity.aliases),
+    link: str(known?.url ?? entity.url),
+    glossary: str(known?.glossary_name),
     knowledge,
     related,
   };

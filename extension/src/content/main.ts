@@ -43,6 +43,8 @@ let nextChunkId = 1;
 let drawn = 0;
 let orphans: Orphan[] = [];
 let anchored = 0;
+let anchorMethods: Record<string, number> = {};
+let drawMs = 0;
 let savedSpans: DrawSpan[] = [];
 let savedEx: Extraction | null = null;
 let pendingSaved: Array<ReturnType<typeof readAnnotation>> = [];
@@ -67,6 +69,8 @@ function setState(next: GlossState): void {
   html.setAttribute("data-gloss-count", String(drawn));
   html.setAttribute("data-gloss-saved", String(anchored));
   html.setAttribute("data-gloss-orphans", String(orphans.length));
+  html.setAttribute("data-gloss-anchors", Object.entries(anchorMethods).map(([k, v]) => `${k}:${v}`).join(" "));
+  html.setAttribute("data-gloss-draw-ms", drawMs.toFixed(2));
   if (lastError && next === "error") html.setAttribute("data-gloss-error", lastError.kind);
   else html.removeAttribute("data-gloss-error");
   reportStatus();
@@ -79,6 +83,7 @@ function reportStatus(): void {
 }
 
 function redraw(): void {
+  const t0 = performance.now();
   highlighter.clear();
   let n = 0;
   observer.pause(() => {
@@ -92,6 +97,7 @@ function redraw(): void {
     for (const c of chunks) c.index = nodeIndex(c.ex);
     if (savedEx) savedEx = chunks[0]?.ex ?? savedEx;
   }
+  drawMs = performance.now() - t0;
 }
 
 function makeChunk(ex: Extraction, answer: AnnotateResponse, base = 0): Chunk {
@@ -148,9 +154,11 @@ function anchorSaved(ex: Extraction): void {
   savedEx = ex;
   savedSpans = [];
   orphans = [];
+  anchorMethods = {};
   for (const a of pendingSaved) {
     const { quote, position } = selectorsOf(a.selectors);
     const found = anchor(ex.text, quote, position);
+    if (found) anchorMethods[found.method] = (anchorMethods[found.method] ?? 0) + 1;
     if (found) savedSpans.push({ kind: "saved", start: found.start, end: found.end, ref: `saved:${a.id}`, colour: a.colour });
     else orphans.push({ id: a.id, exact: quote?.exact ?? "" });
   }
@@ -305,6 +313,9 @@ let lastMove: MouseEvent | null = null;
 installers.push(() => doc.addEventListener(
   "mousemove",
   (e) => {
+    // Chromium sends a mousemove after a scroll with the pointer where it was: not a move, and
+    // it must not close a card that the keyboard opened.
+    if (lastMove && lastMove.clientX === e.clientX && lastMove.clientY === e.clientY) return;
     lastMove = e;
     if (moveFrame || chunks.length === 0) return;
     moveFrame = requestAnimationFrame(() => {
@@ -473,8 +484,7 @@ async function submitSave(req: { collectionId: string; note: string; tags: strin
   if (!savedEx || savedEx.text !== sel.ex.text) savedEx = chunks[0]?.ex ?? sel.ex;
   anchorSaved(savedEx);
   redraw();
-  html.setAttribute("data-gloss-saved", String(anchored));
-  reportStatus();
+  setState(state);
 }
 
 // ---- Wiring ------------------------------------------------------------------------------------

@@ -50,7 +50,11 @@ def site(e2e_dir: Path) -> Iterator[dict[str, Any]]:
     (root / "dynamic.html").write_text(pages.main_article(), encoding="utf-8")
     with harness.page_server(root) as port:
         # 127.0.0.1 is listed for automatic annotation; localhost is not (on demand only).
-        yield {"root": root, "auto": f"http://127.0.0.1:{port}", "manual": f"http://localhost:{port}"}
+        yield {
+            "root": root,
+            "auto": f"http://127.0.0.1:{port}",
+            "manual": f"http://localhost:{port}",
+        }
 
 
 @pytest.fixture(scope="session")

@@ -56,17 +56,26 @@ def create_app(token: str) -> FastAPI:
     @app.get("/v1/me")
     async def me(authorization: str | None = Header(None)) -> dict[str, Any]:
         auth(authorization)
-        return {"id": "u1", "name": "admin", "display_name": None, "teams": [{"id": "t1", "name": "default", "role": "owner"}]}
+        return {
+            "id": "u1",
+            "name": "admin",
+            "display_name": None,
+            "teams": [{"id": "t1", "name": "default", "role": "owner"}],
+        }
 
     @app.post("/v1/glossaries", status_code=201)
-    async def create_glossary(body: dict[str, Any], authorization: str | None = Header(None)) -> dict[str, Any]:
+    async def create_glossary(
+        body: dict[str, Any], authorization: str | None = Header(None)
+    ) -> dict[str, Any]:
         auth(authorization)
         gid = str(uuid.uuid4())
         glossaries[gid] = {"id": gid, "name": body["name"], "terms": {}}
         return {"id": gid, "name": body["name"]}
 
     @app.post("/v1/glossaries/{gid}/terms", status_code=201)
-    async def create_term(gid: str, body: dict[str, Any], authorization: str | None = Header(None)) -> dict[str, Any]:
+    async def create_term(
+        gid: str, body: dict[str, Any], authorization: str | None = Header(None)
+    ) -> dict[str, Any]:
         auth(authorization)
         tid = str(uuid.uuid4())
         term = {"id": tid, "glossary_id": gid, "aliases": [], "url": None, **body}
@@ -74,7 +83,9 @@ def create_app(token: str) -> FastAPI:
         return term
 
     @app.post("/v1/collections", status_code=201)
-    async def create_collection(body: dict[str, Any], authorization: str | None = Header(None)) -> dict[str, Any]:
+    async def create_collection(
+        body: dict[str, Any], authorization: str | None = Header(None)
+    ) -> dict[str, Any]:
         auth(authorization)
         cid = str(uuid.uuid4())
         collections[cid] = {"id": cid, "name": body["name"]}
@@ -86,19 +97,25 @@ def create_app(token: str) -> FastAPI:
         return {"items": list(collections.values())}
 
     @app.post("/v1/collections/{cid}/annotations/", status_code=201)
-    async def create_annotation(cid: str, body: dict[str, Any], authorization: str | None = Header(None)) -> dict[str, Any]:
+    async def create_annotation(
+        cid: str, body: dict[str, Any], authorization: str | None = Header(None)
+    ) -> dict[str, Any]:
         auth(authorization)
         stored = {**body, "id": f"http://stub/v1/collections/{cid}/annotations/{uuid.uuid4()}"}
         annotations.append(stored)
         return stored
 
     @app.get("/v1/annotations")
-    async def find_annotations(url: str, authorization: str | None = Header(None)) -> dict[str, Any]:
+    async def find_annotations(
+        url: str, authorization: str | None = Header(None)
+    ) -> dict[str, Any]:
         auth(authorization)
         return {"items": [a for a in annotations if a["target"]["source"] == url]}
 
     @app.post("/v1/annotate")
-    async def annotate(body: dict[str, Any], authorization: str | None = Header(None)) -> dict[str, Any]:
+    async def annotate(
+        body: dict[str, Any], authorization: str | None = Header(None)
+    ) -> dict[str, Any]:
         auth(authorization)
         started = time.perf_counter()
         text: str = body["text"]
@@ -114,21 +131,70 @@ def create_app(token: str) -> FastAPI:
             if any(start < e and s < end for s, e in taken):
                 continue
             taken.append((start, end))
-            terms.append({"start": utf16_len(text[:start]), "end": utf16_len(text[:end]), "text": text[start:end], "term_id": t["id"], "glossary_id": t["glossary_id"], "term": t["term"], "definition": t["definition"], "url": t.get("url")})
+            terms.append(
+                {
+                    "start": utf16_len(text[:start]),
+                    "end": utf16_len(text[:end]),
+                    "text": text[start:end],
+                    "term_id": t["id"],
+                    "glossary_id": t["glossary_id"],
+                    "term": t["term"],
+                    "definition": t["definition"],
+                    "url": t.get("url"),
+                }
+            )
         entities = []
         for name, label in ENTITIES.items():
             for m in re.finditer(rf"\b{re.escape(name)}\b", text):
-                entities.append({"start": utf16_len(text[: m.start()]), "end": utf16_len(text[: m.end()]), "text": name, "label": label, "key": f"{label}:{name.lower()}"})
-        return {"offsets": "utf16", "text_sha256": "", "entities": entities, "terms": terms, "related": [], "model": {"name": "stub", "version": "0"}, "elapsed_ms": (time.perf_counter() - started) * 1000}
+                entities.append(
+                    {
+                        "start": utf16_len(text[: m.start()]),
+                        "end": utf16_len(text[: m.end()]),
+                        "text": name,
+                        "label": label,
+                        "key": f"{label}:{name.lower()}",
+                    }
+                )
+        return {
+            "offsets": "utf16",
+            "text_sha256": "",
+            "entities": entities,
+            "terms": terms,
+            "related": [],
+            "model": {"name": "stub", "version": "0"},
+            "elapsed_ms": (time.perf_counter() - started) * 1000,
+        }
 
     @app.get("/v1/annotate/card")
-    async def card(kind: str, authorization: str | None = Header(None), term_id: str | None = None, text: str | None = None, label: str | None = None) -> dict[str, Any]:
+    async def card(
+        kind: str,
+        authorization: str | None = Header(None),
+        term_id: str | None = None,
+        text: str | None = None,
+        label: str | None = None,
+    ) -> dict[str, Any]:
         auth(authorization)
         if kind == "term":
             for g in glossaries.values():
                 t = g["terms"].get(term_id or "")
                 if t:
-                    return {"kind": "term", "title": t["term"], "label": None, "term": {"term_id": t["id"], "glossary_id": g["id"], "glossary_name": g["name"], "term": t["term"], "definition": t["definition"], "aliases": t.get("aliases", []), "url": t.get("url"), "tags": [], "entity_label": None}, "related": []}
+                    return {
+                        "kind": "term",
+                        "title": t["term"],
+                        "label": None,
+                        "term": {
+                            "term_id": t["id"],
+                            "glossary_id": g["id"],
+                            "glossary_name": g["name"],
+                            "term": t["term"],
+                            "definition": t["definition"],
+                            "aliases": t.get("aliases", []),
+                            "url": t.get("url"),
+                            "tags": [],
+                            "entity_label": None,
+                        },
+                        "related": [],
+                    }
             raise HTTPException(404, "no such term")
         return {"kind": "entity", "title": text, "label": label, "term": None, "related": []}
 

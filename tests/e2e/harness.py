@@ -38,7 +38,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until(check: Any, timeout: float = 30.0, interval: float = 0.05, what: str = "condition") -> Any:
+def wait_until(
+    check: Any, timeout: float = 30.0, interval: float = 0.05, what: str = "condition"
+) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = check()
@@ -102,7 +104,15 @@ def start_server(workdir: Path) -> Server:
     if os.environ.get("GLOSS_E2E_SERVER") == "stub":
         token = "stub-token"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.contract_stub", "--port", str(port), "--token", token],
+            [
+                sys.executable,
+                "-m",
+                "tests.e2e.contract_stub",
+                "--port",
+                str(port),
+                "--token",
+                token,
+            ],
             cwd=ROOT,
             env=env,
         )
@@ -116,12 +126,18 @@ def start_server(workdir: Path) -> Server:
         )
         init = subprocess.run(
             [sys.executable, "-m", "gloss", "init"],
-            env=env, capture_output=True, text=True, timeout=300, check=True, cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+            cwd=ROOT,
         )
         token = init.stdout.strip().splitlines()[-1]
         proc = subprocess.Popen(
             [sys.executable, "-m", "gloss", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, cwd=ROOT,
+            env=env,
+            cwd=ROOT,
         )
         kind = "gloss serve"
 
@@ -189,7 +205,9 @@ def browser(profile: Path) -> Iterator[tuple[Any, str]]:
         )
         try:
             workers = context.service_workers
-            worker = workers[0] if workers else context.wait_for_event("serviceworker", timeout=30000)
+            worker = (
+                workers[0] if workers else context.wait_for_event("serviceworker", timeout=30000)
+            )
             extension_id = worker.url.split("/")[2]
             yield context, extension_id
         finally:
@@ -230,7 +248,8 @@ def word_rect(page: Any, word: str, nth: int = 0) -> dict[str, float]:
                 r.setStart(t, i); r.setEnd(t, i + word.length);
                 t.parentElement.scrollIntoView({block: 'center'});
                 const b = r.getClientRects()[0];
-                return {x: b.left + b.width / 2, y: b.top + b.height / 2, left: b.left, top: b.top, width: b.width, height: b.height};
+                return {x: b.left + b.width / 2, y: b.top + b.height / 2,
+                        left: b.left, top: b.top, width: b.width, height: b.height};
               }
             }
           }

@@ -30,24 +30,32 @@ def open_popup(context: Any, extension_id: str, url_prefix: str) -> Any:
     return popup
 
 
-def test_options_page_checks_the_server_and_the_token(chromium: tuple[Any, str], gloss_server: harness.Server) -> None:
+def test_options_page_checks_the_server_and_the_token(
+    chromium: tuple[Any, str], gloss_server: harness.Server
+) -> None:
     context, extension_id = chromium
     bad = harness.Server.__new__(harness.Server)
     bad.base_url, bad.token = gloss_server.base_url, "not-a-token"
     status = harness.configure(context, extension_id, bad, "http://127.0.0.1/*")
     assert "401" in status or "rejected" in status, status
     status = harness.configure(context, extension_id, gloss_server, "http://127.0.0.1/*")
-    assert "Connected" in status and "admin" in status, status
+    assert "Connected" in status, status
+    assert "admin" in status, status
 
 
-def test_highlights_are_drawn_on_an_allowed_site(page: Any, site: dict[str, Any], glossary: str) -> None:
+def test_highlights_are_drawn_on_an_allowed_site(
+    page: Any, site: dict[str, Any], glossary: str
+) -> None:
     page.goto(site["auto"] + "/article.html")
     harness.wait_state(page)
     html = page.locator("html")
     count = int(html.get_attribute("data-gloss-count"))
     assert count >= 8, count  # terms: inference x3, reasoning model x2, distillation x2, sandboxing
     # Drawn with the Highlight API: the page's DOM and text are untouched.
-    assert page.evaluate("CSS.highlights.has('gloss-term') && CSS.highlights.get('gloss-term').size") >= 7
+    assert (
+        page.evaluate("CSS.highlights.has('gloss-term') && CSS.highlights.get('gloss-term').size")
+        >= 7
+    )
     assert page.locator("gloss-mark").count() == 0
     assert page.evaluate("window.pageScriptRan") is True
     assert "Gloss" not in page.locator("article").inner_text()
@@ -55,7 +63,9 @@ def test_highlights_are_drawn_on_an_allowed_site(page: Any, site: dict[str, Any]
     page.screenshot(path=str(DOCS_IMG / "extension-page.png"))
 
 
-def test_hovering_a_term_shows_its_definition(page: Any, site: dict[str, Any], glossary: str) -> None:
+def test_hovering_a_term_shows_its_definition(
+    page: Any, site: dict[str, Any], glossary: str
+) -> None:
     page.goto(site["auto"] + "/article.html")
     harness.wait_state(page)
     box = harness.word_rect(page, "inference")
@@ -78,7 +88,9 @@ def test_hovering_a_term_shows_its_definition(page: Any, site: dict[str, Any], g
     page.locator("gloss-card").wait_for(state="detached", timeout=5000)
 
 
-def test_keyboard_opens_a_card_and_escape_closes_it(page: Any, site: dict[str, Any], glossary: str) -> None:
+def test_keyboard_opens_a_card_and_escape_closes_it(
+    page: Any, site: dict[str, Any], glossary: str
+) -> None:
     page.goto(site["auto"] + "/article.html")
     harness.wait_state(page)
     page.keyboard.press("Alt+Shift+N")
@@ -87,7 +99,8 @@ def test_keyboard_opens_a_card_and_escape_closes_it(page: Any, site: dict[str, A
     shadow_text = page.evaluate("document.querySelector('gloss-card').shadowRoot.textContent")
     page.keyboard.press("Alt+Shift+N")
     page.wait_for_function(
-        "t => { const c = document.querySelector('gloss-card'); return c && c.shadowRoot.textContent !== t; }",
+        """t => { const c = document.querySelector('gloss-card');
+                  return c && c.shadowRoot.textContent !== t; }""",
         arg=shadow_text,
     )
     assert card_text(page) != first
@@ -102,11 +115,22 @@ def test_server_text_is_inert(page: Any, site: dict[str, Any], glossary: str) ->
     page.mouse.move(box["x"], box["y"], steps=3)
     text = card_text(page)
     assert "<img src=x onerror=alert(1)>" in text
-    assert page.evaluate("document.querySelector('gloss-card').shadowRoot.querySelectorAll('img').length") == 0
+    assert (
+        page.evaluate(
+            "document.querySelector('gloss-card').shadowRoot.querySelectorAll('img').length"
+        )
+        == 0
+    )
     assert page.dialogs == []
 
 
-def test_save_a_highlight_and_reanchor_it(page: Any, site: dict[str, Any], glossary: str, gloss_server: harness.Server, configured: tuple[Any, str]) -> None:
+def test_save_a_highlight_and_reanchor_it(
+    page: Any,
+    site: dict[str, Any],
+    glossary: str,
+    gloss_server: harness.Server,
+    configured: tuple[Any, str],
+) -> None:
     try:
         gloss_server.create_collection("Reading list")
     except harness.MissingRoute as exc:
@@ -139,7 +163,9 @@ def test_save_a_highlight_and_reanchor_it(page: Any, site: dict[str, Any], gloss
     assert drawn == pages.HIGHLIGHT_EDITED
 
     # Rewritten entirely: the highlight is an orphan, listed in the popup, never dropped.
-    Path(site["root"] / "edit.html").write_text(pages.article(["Something else entirely."]), encoding="utf-8")
+    Path(site["root"] / "edit.html").write_text(
+        pages.article(["Something else entirely."]), encoding="utf-8"
+    )
     page.reload()
     harness.wait_state(page)
     assert page.locator("html").get_attribute("data-gloss-orphans") == "1"
@@ -150,13 +176,17 @@ def test_save_a_highlight_and_reanchor_it(page: Any, site: dict[str, Any], gloss
     popup.close()
 
 
-def test_other_sites_wait_for_the_reader(page: Any, site: dict[str, Any], glossary: str, configured: tuple[Any, str]) -> None:
+def test_other_sites_wait_for_the_reader(
+    page: Any, site: dict[str, Any], glossary: str, configured: tuple[Any, str]
+) -> None:
     context, extension_id = configured
     url = site["manual"] + "/article.html"
     page.goto(url)
     page.wait_for_load_state("load")
     page.wait_for_timeout(300)
-    assert page.locator("html").get_attribute("data-gloss-state") is None  # nothing ran, nothing sent
+    assert (
+        page.locator("html").get_attribute("data-gloss-state") is None
+    )  # nothing ran, nothing sent
     popup = open_popup(context, extension_id, url)
     assert "nothing is sent" in popup.inner_text("#status")
     popup.click("#annotate")
@@ -175,7 +205,9 @@ def test_other_sites_wait_for_the_reader(page: Any, site: dict[str, Any], glossa
     popup.close()
 
 
-def test_late_content_and_spa_navigation_are_annotated(page: Any, site: dict[str, Any], glossary: str) -> None:
+def test_late_content_and_spa_navigation_are_annotated(
+    page: Any, site: dict[str, Any], glossary: str
+) -> None:
     page.goto(site["auto"] + "/dynamic.html")
     harness.wait_state(page)
     before = int(page.locator("html").get_attribute("data-gloss-count"))
@@ -187,12 +219,22 @@ def test_late_content_and_spa_navigation_are_annotated(page: Any, site: dict[str
     page.wait_for_function(f"Number(document.documentElement.dataset.glossCount) >= {before + 2}")
     page.evaluate(
         """() => { history.pushState({}, '', '/dynamic.html?page=2');
-                   document.querySelector('article').innerHTML = '<h1>Page two</h1><p>Only sandboxing here.</p>'; }"""
+                   document.querySelector('article').innerHTML =
+                     '<h1>Page two</h1><p>Only sandboxing here.</p>'; }"""
     )
-    page.wait_for_function("document.documentElement.dataset.glossCount === '1' && document.documentElement.dataset.glossState === 'annotated'")
+    page.wait_for_function(
+        """() => { const d = document.documentElement.dataset;
+                   return d.glossCount === '1' && d.glossState === 'annotated'; }"""
+    )
 
 
-def test_a_server_that_is_down_shows_an_error_and_harms_nothing(page: Any, site: dict[str, Any], glossary: str, configured: tuple[Any, str], gloss_server: harness.Server) -> None:
+def test_a_server_that_is_down_shows_an_error_and_harms_nothing(
+    page: Any,
+    site: dict[str, Any],
+    glossary: str,
+    configured: tuple[Any, str],
+    gloss_server: harness.Server,
+) -> None:
     context, extension_id = configured
     down = harness.Server.__new__(harness.Server)
     down.base_url, down.token = f"http://127.0.0.1:{harness.free_port()}", gloss_server.token

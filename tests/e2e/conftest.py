@@ -57,13 +57,15 @@ def site(e2e_dir: Path) -> Iterator[dict[str, Any]]:
         }
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API holds the thread's event loop while it is
+# open, so the browser must be closed before the async API tests in later modules run.
+@pytest.fixture(scope="module")
 def chromium(e2e_dir: Path, gloss_server: harness.Server) -> Iterator[tuple[Any, str]]:
     with harness.browser(e2e_dir / "profile") as (context, extension_id):
         yield context, extension_id
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def configured(chromium: tuple[Any, str], gloss_server: harness.Server) -> tuple[Any, str]:
     context, extension_id = chromium
     status = harness.configure(context, extension_id, gloss_server, "http://127.0.0.1/*")

@@ -86,9 +86,9 @@ def long_article(words: int, seed: int = 7) -> str:
     count = 0
     while count < words:
         sentence_words = []
-        for _ in range(rng.randint(40, 70)):
+        for _ in range(rng.randint(15, 30)):
             sentence_words.append(rng.choice(filler))
-        base = rng.choice(PARAGRAPHS)
+        base = " ".join(rng.sample(PARAGRAPHS, 2))
         text = base + " " + " ".join(sentence_words).capitalize() + "."
         paragraphs.append(text)
         count += len(text.split())

@@ -58,7 +58,7 @@ bench: $(DEV_STAMP)
 	$(PY) -m tests.benchmarks
 
 eval: $(DEV_STAMP)
-	$(VENV)/bin/gloss eval
+	$(PY) -m gloss.nlp.evaluation
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check server tests

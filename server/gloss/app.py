@@ -11,11 +11,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gloss import __version__
+from gloss.annotate.routes import router as annotate_router
 from gloss.auth.ratelimit import TokenBuckets
 from gloss.auth.routes import router as auth_router
 from gloss.db import create_engine, create_sessionmaker, migrate
 from gloss.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gloss.errors_schema import Problem
+from gloss.glossaries.routes import router as glossaries_router
 from gloss.health.routes import router as health_router
 from gloss.limits import BodyLimitMiddleware
 from gloss.observability import Metrics, ObservabilityMiddleware, configure_logging
@@ -98,7 +100,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.nlp = None
     install_error_handlers(app)
 
-    for router in (health_router, auth_router, teams_router):
+    for router in (
+        health_router,
+        auth_router,
+        teams_router,
+        glossaries_router,
+        annotate_router,
+    ):
         app.include_router(router, responses=PROBLEM_RESPONSES)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

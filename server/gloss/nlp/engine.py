@@ -243,24 +243,44 @@ class Engine:
         for index, text in enumerate(clean):
             hits = term_hits[index]
             result = EngineResult()
-            if want_terms:
-                result.terms = [
-                    TermMatch(s, e, text[s:e], spec.term_id, spec.glossary_id)
-                    for s, e, spec in hits
-                ]
             if want_entities:
                 typed = [
                     Mention(s, e, spec.entity_label, "glossary")
                     for s, e, spec in hits
                     if spec.entity_label
                 ]
-                refined = refine_mentions(clean[index], model_mentions[index], typed, self.labels)
+                refined = refine_mentions(text, model_mentions[index], typed, self.labels)
                 result.entities = [
                     EntitySpan(m.start, m.end, text[m.start : m.end], m.label, m.key)
                     for m in refined
                 ]
+            if want_terms:
+                if result.entities:
+                    hits = _drop_terms_inside_names(text, hits, result.entities)
+                result.terms = [
+                    TermMatch(s, e, text[s:e], spec.term_id, spec.glossary_id)
+                    for s, e, spec in hits
+                ]
             results.append(result)
         return results
+
+
+def _drop_terms_inside_names(
+    text: str, hits: list[tuple[int, int, TermSpec]], entities: Sequence[EntitySpan]
+) -> list[tuple[int, int, TermSpec]]:
+    """Drop a lower-case term found capitalised inside a longer name.
+
+    "central bank" is a term, but in "European Central Bank" the words are part of a name and
+    a reader hovering them wants the bank, not the definition. A term the glossary writes with
+    capitals ("AI" in "AI Act") still matches.
+    """
+    kept = []
+    for s, e, spec in hits:
+        inside = any(n.start <= s and e <= n.end and (n.start, n.end) != (s, e) for n in entities)
+        if inside and spec.term.islower() and not text[s:e].islower():
+            continue
+        kept.append((s, e, spec))
+    return kept
 
 
 def _doc_mentions(doc: Doc, offset: int) -> list[Mention]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -32,6 +31,9 @@ class Mention:
     sentence_initial: bool = False
     prev_word: str = ""
     key: str = ""
+    # How much this mention's label counts in the document's vote: context cues ("X, its chief
+    # executive") count double, weak guesses (an unknown name called a place) half.
+    weight: float = 1.0
 
 
 # --- surface helpers ---------------------------------------------------------------------------
@@ -41,6 +43,7 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _LEADING_THE = re.compile(r"(?:the|The|THE)\s+")  # used with .match(): anchored at pos
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _DIGIT = re.compile(r"\d")
+_TRAILING_FIGURE = re.compile(r"\s+[\d.,:–-]+$")
 _SPACES = re.compile(r"\s+")
 _SENTENCE_OPENER_SUFFIX = re.compile(r"(?:ed|ing|ly)$")
 _NUMBER_WORDS = frozenset(
@@ -77,6 +80,11 @@ def _trim(text: str, m: Mention) -> Mention | None:
             start = the.end()
     if m.label == "PERSON":
         start = _skip_titles(text, start, end)
+    if m.label not in NUMERIC_LABELS:
+        # A score or figure glued to a name: "Borussia Dortmund 2-0".
+        trailing = _TRAILING_FIGURE.search(text, start, end)
+        if trailing and trailing.start() > start:
+            end = trailing.start()
     while end > start and text[end - 1] in _TRIM_CHARS:
         end -= 1
     if end <= start:
@@ -109,6 +117,8 @@ def _is_junk(surface: str, m: Mention) -> bool:
         return True
     if "\n" in surface:
         return True
+    if m.label == "PERSON" and _DIGIT.search(surface):  # "H5N1" is no one's name
+        return True
     if m.sentence_initial and " " not in surface and m.source == "model":
         # A capitalised sentence opener the model took for a name: "Asked about...",
         # "Analysts said...". Adverbs, participles and gerunds almost never start a name.
@@ -123,6 +133,11 @@ def _is_junk(surface: str, m: Mention) -> bool:
 def _relabel(surface: str, m: Mention) -> str:
     """The label general knowledge gives the span, or the model's label."""
     label = m.label
+    words = surface.split()
+    if len(words) >= 2 and words[-1] in gazetteer.EVENT_SUFFIXES and label != "EVENT":
+        return "EVENT"
+    if len(words) >= 2 and words[-1] in gazetteer.FAC_SUFFIXES and label != "FAC":
+        return "FAC"
     if surface in gazetteer.COUNTRIES or surface in gazetteer.REGIONS_AND_CITIES:
         return "GPE"
     if surface in gazetteer.LOCATIONS:
@@ -148,6 +163,42 @@ def _relabel(surface: str, m: Mention) -> str:
     ):
         return "PERSON"
     return label
+
+
+_APPOSITION_WORDS = re.compile(r"[\w-]+")
+_APPOSITION_STOP = frozenset("said says told added which and or but while when who".split())
+_SAID_PRONOUN = re.compile(
+    r"\s+(?:said|says|added|announced|reported|told\s+\w+)\s+(it|its|he|she|his|her)\b"
+)
+_WHO = re.compile(r",\s+who\b")
+_BASED = re.compile(r",\s+(?:based|headquartered)\s+in\b|['’]s\s+(?:chief|shares|board)\b")
+
+
+def _context_label(text: str, m: Mention) -> str | None:
+    """The label a phrase right after the name gives it, if any.
+
+    ", its chief executive," or ", who" follows a person; ", a logistics company", ", based
+    in" or "'s shares" an organisation; "said it" an organisation and "said he" a person.
+    """
+    after = text[m.end : m.end + 80]
+    if _WHO.match(after):
+        return "PERSON"
+    if _BASED.match(after):
+        return "ORG"
+    said = _SAID_PRONOUN.match(after)
+    if said:
+        return "ORG" if said.group(1) in ("it", "its") else "PERSON"
+    if after.startswith(","):
+        # The head noun of an apposition is among its first words: ", a logistics company".
+        for word in _APPOSITION_WORDS.findall(after, 1, 60)[:5]:
+            lower = word.lower()
+            if lower in _APPOSITION_STOP:
+                break
+            if lower in gazetteer.PERSON_ROLES:
+                return "PERSON"
+            if lower in gazetteer.ORG_NOUNS:
+                return "ORG"
+    return None
 
 
 def _numeric_to_name(surface: str, m: Mention) -> Mention | None:
@@ -191,15 +242,34 @@ def refine_mentions(
         if _is_junk(surface, trimmed):
             continue
         label = _relabel(surface, trimmed)
-        cleaned.append(replace(trimmed, label=label, key=normalise_key(surface)))
+        weight = 0.75 if trimmed.sentence_initial else 1.0
+        cue = _context_label(text, trimmed) if label in _CUE_LABELS else None
+        if cue is not None:
+            label, weight = cue, 2.0
+        elif label in ("GPE", "LOC") and not _known_place(surface):
+            if trimmed.prev_word not in gazetteer.LOCATIVE_PREPOSITIONS:
+                weight *= 0.5
+        cleaned.append(replace(trimmed, label=label, key=normalise_key(surface), weight=weight))
 
     typed = [replace(t, key=normalise_key(text[t.start : t.end])) for t in typed_mentions]
     mentions = _overlay(typed, cleaned)
+    mentions = _coordinate_lists(text, mentions)
     mentions = _one_label_per_name(mentions, {t.key: t.label for t in typed})
-    mentions = _link_partial_person_names(text, mentions)
+    mentions = _link_partial_names(text, mentions)
     if propagate:
         mentions = _propagate(text, mentions)
     return [m for m in mentions if m.label in labels]
+
+
+_CUE_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "PRODUCT", "FAC", "WORK_OF_ART"})
+
+
+def _known_place(surface: str) -> bool:
+    return (
+        surface in gazetteer.COUNTRIES
+        or surface in gazetteer.REGIONS_AND_CITIES
+        or surface in gazetteer.LOCATIONS
+    )
 
 
 def _overlay(winners: Sequence[Mention], others: Iterable[Mention]) -> list[Mention]:
@@ -223,56 +293,92 @@ def _overlay(winners: Sequence[Mention], others: Iterable[Mention]) -> list[Ment
 def _one_label_per_name(mentions: list[Mention], forced: dict[str, str]) -> list[Mention]:
     """Give every mention of a name the label most of its mentions got (the glossary's if any).
 
-    Ties go to the label of the earliest mention that is not at a sentence start, where the
-    model is least reliable.
+    Votes are weighted (see `Mention.weight`); a tie goes to the earliest mention's label.
     """
-    votes: dict[str, Counter[str]] = {}
-    first: dict[str, str] = {}
+    votes: dict[str, dict[str, float]] = {}
     for m in mentions:
-        votes.setdefault(m.key, Counter())[m.label] += 1
-        if not m.sentence_initial:
-            first.setdefault(m.key, m.label)
+        ballot = votes.setdefault(m.key, {})
+        ballot[m.label] = ballot.get(m.label, 0.0) + m.weight
     chosen: dict[str, str] = {}
-    for key, counter in votes.items():
-        if key in forced:
-            chosen[key] = forced[key]
-            continue
-        ranked = counter.most_common()
-        best = [label for label, count in ranked if count == ranked[0][1]]
-        chosen[key] = first.get(key, best[0]) if first.get(key) in best else best[0]
+    for key, ballot in votes.items():
+        # max() keeps the first label on a tie: the earliest mention's.
+        chosen[key] = forced.get(key) or max(ballot, key=lambda label: ballot[label])
     return [m if chosen[m.key] == m.label else replace(m, label=chosen[m.key]) for m in mentions]
 
 
-def _link_partial_person_names(text: str, mentions: list[Mention]) -> list[Mention]:
-    """A surname (or first name) alone, after the full name, is that person.
+def _link_partial_names(text: str, mentions: list[Mention]) -> list[Mention]:
+    """A surname alone is the person named in full elsewhere; a brand's first word, the brand.
 
     "Jensen Huang ... Huang said": the second mention takes PERSON and the full name's key, so
-    the reader's card and related-article lookup treat both as one person.
+    the card and the related-article lookup treat both as one person. The other way round, a
+    full name whose surname stands alone as a PERSON elsewhere is a person too ("Novak
+    Djokovic" mislabelled once, "Djokovic" right later). "Kestrel Analytics ... Kestrel" keeps
+    the organisation's label.
     """
-    parts: dict[str, str] = {}
+    persons: dict[str, str] = {}
+    orgs: dict[str, str] = {}
     ambiguous: set[str] = set()
+    single_person: set[str] = set()
     for m in mentions:
-        if m.label != "PERSON":
-            continue
         words = text[m.start : m.end].split()
-        if len(words) < 2:
+        if len(words) == 1 and m.label == "PERSON":
+            single_person.add(words[0])
+        if len(words) < 2 or m.label not in ("PERSON", "ORG"):
             continue
-        for word in (words[-1], words[0]):
-            clean = _POSSESSIVE.sub("", word)
-            if clean in parts and parts[clean] != m.key:
-                ambiguous.add(clean)
-            parts.setdefault(clean, m.key)
+        table = persons if m.label == "PERSON" else orgs
+        candidates = (words[-1],) if m.label == "PERSON" else (words[0],)
+        for word in candidates:
+            if word in table and table[word] != m.key:
+                ambiguous.add(word)
+            table.setdefault(word, m.key)
     for word in ambiguous:
-        parts.pop(word, None)
-    if not parts:
-        return mentions
+        persons.pop(word, None)
+        orgs.pop(word, None)
     linked = []
     for m in mentions:
         surface = text[m.start : m.end]
-        if " " not in surface and surface in parts and m.source != "glossary":
-            m = replace(m, label="PERSON", key=parts[surface])
+        if m.source != "glossary":
+            words = surface.split()
+            if len(words) == 1 and surface in persons:
+                m = replace(m, label="PERSON", key=persons[surface])
+            elif len(words) == 1 and surface in orgs and surface not in persons:
+                m = replace(m, label="ORG", key=orgs[surface])
+            elif (
+                1 < len(words) <= 3
+                and m.label in ("ORG", "GPE", "NORP", "LOC")
+                and words[-1] in single_person
+                and not _known_place(surface)
+            ):
+                m = replace(m, label="PERSON")
         linked.append(m)
     return linked
+
+
+_LIST_GLUE = frozenset({",", ", ", " and ", ", and ", " or ", ", or ", " & "})
+
+
+def _coordinate_lists(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Names listed together are the same kind of thing: "from Mistral, Meta and Alibaba".
+
+    Only weak members (an unknown name the model called a place) follow the list, and only
+    when every confident member agrees, so "Israel and Hamas" stay a place and a group.
+    """
+    result = list(mentions)
+    i = 0
+    while i < len(result):
+        j = i
+        while j + 1 < len(result) and text[result[j].end : result[j + 1].start] in _LIST_GLUE:
+            j += 1
+        if j > i:
+            group = result[i : j + 1]
+            strong = {m.label for m in group if m.weight >= 1.0}
+            if len(strong) == 1:
+                (label,) = strong
+                for k in range(i, j + 1):
+                    if result[k].weight < 1.0 and result[k].label != label:
+                        result[k] = replace(result[k], label=label, weight=1.0)
+        i = j + 1
+    return result
 
 
 def _propagate(text: str, mentions: list[Mention]) -> list[Mention]:
@@ -286,6 +392,11 @@ def _propagate(text: str, mentions: list[Mention]) -> list[Mention]:
         surface = text[m.start : m.end]
         if len(surface) >= 2 and surface not in gazetteer.NOT_NAMES:
             names.setdefault(surface, m)
+    for m in mentions:
+        words = text[m.start : m.end].split()
+        # A person's surname alone, later in the text, is that person.
+        if m.label == "PERSON" and len(words) >= 2 and len(words[-1]) >= 3:
+            names.setdefault(words[-1], m)
     gazetteer_labels: dict[str, str] = {}
     for label, group in (
         ("GPE", gazetteer.COUNTRIES),

@@ -89,7 +89,7 @@ Venezuelan Vietnamese Welsh Yemeni Zambian Zimbabwean Arab Arabs Asian African L
 Kurdish Kurds Persian Pashtun Tamil Uyghur Uighur Palestinians Israelis Americans Europeans
 Christian Christians Catholic Catholics Protestant Muslim Muslims Islamic Jewish Jews Hindu
 Hindus Buddhist Buddhists Sikh Sunni Shia Shiite Orthodox Democrat Democrats Republican
-Republicans Democratic Conservative Conservatives Labour Socialist Socialists Communist
+Republicans Democratic Conservative Conservatives Socialist Socialists Communist
 Communists Liberal Liberals Tory Tories Brexiteers Europhile
 """
 )
@@ -129,11 +129,51 @@ ORG_HEADS = _names("Ministry Department University Bank Institute Bureau Office 
 NOT_NAMES = _names(
     """
 AI A.I. AGI ML LLM LLMs GPU GPUs CPU CPUs API APIs CEO CEOs CFO CTO COO IPO IPOs GDP CPI VAT
-PR HR IT IoT VR AR XR NFT NFTs SaaS ESG R&D Q1 Q2 Q3 Q4 FY TV PC PCs SUV SUVs EV EVs DNA RNA
+PR HR IT IoT VR AR XR VAR NFT NFTs SaaS ESG R&D Q1 Q2 Q3 Q4 FY TV PC PCs SUV SUVs EV EVs DNA RNA
 PhD MP MPs OK AM PM A.M. P.M. FAQ PDF URL USB HTML CSS SQL
 Chief Executive Officer Officials Sources Analysts Critics Residents Experts Investors
 Meanwhile However Moreover Still Yet Also Although Despite Instead Overall Today Yesterday
 Tomorrow Earlier Later Asked Speaking Writing According Reporting Additional Editing Updated
 Breaking Exclusive Analysis Opinion Read More Watch Photo Video Getty Images Reporting
 """
+)
+
+# Prepositions after which an unknown capitalised name is most likely a place ("in Icheon").
+LOCATIVE_PREPOSITIONS = frozenset(
+    "in In at At from From near Near outside Outside across Across to around inside".split()
+)
+
+# Nouns that, in an apposition right after a name, say what it is: ", its chief executive,"
+# follows a person, ", a logistics company" an organisation.
+PERSON_ROLES = frozenset(
+    """
+executive founder co-founder cofounder chairman chairwoman chair president vice-president
+researcher scientist economist analyst spokesman spokeswoman spokesperson minister secretary
+director professor engineer coach manager player striker goalkeeper midfielder defender author
+writer lawyer attorney official governor senator leader chief head astrophysicist physicist
+biologist chemist doctor surgeon nurse teacher student journalist reporter editor actor actress
+singer artist designer investor entrepreneur banker trader candidate mayor ambassador general
+officer spokesperson adviser advisor consultant pilot astronaut captain champion daughter son
+wife husband mother father brother sister widow
+""".split()
+)
+ORG_NOUNS = frozenset(
+    """
+company firm start-up startup group maker manufacturer carmaker chipmaker retailer bank lender
+insurer agency regulator lab laboratory organisation organization charity union party club team
+broadcaster airline conglomerate giant developer provider operator supplier publisher newspaper
+university institute foundation fund exchange platform network subsidiary unit division
+consultancy studio brand
+""".split()
+)
+
+# Last words that make a span an event or a facility.
+EVENT_SUFFIXES = _names(
+    """
+Cup Open Olympics Games Finals Final Championship Championships Grand|Prix Marathon Summit
+Expo Festival Sessions Conference Congress|Party Tournament Series Derby Rally Regatta
+"""
+) - frozenset({"Congress Party"})
+FAC_SUFFIXES = _names(
+    "Airport Stadium Arena Bridge Tunnel Station Highway Dam Tower Towers Canal Cathedral Museum"
 )

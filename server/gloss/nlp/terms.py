@@ -6,9 +6,8 @@ import re
 import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from spacy.attrs import LOWER, ORTH
 from spacy.matcher import PhraseMatcher
 
 if TYPE_CHECKING:
@@ -35,9 +34,12 @@ class TermSpec:
     entity_label: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TokenMatch:
-    """A term found in a Doc, in token indices (the engine turns it into character offsets)."""
+class TokenMatch(NamedTuple):
+    """A term found in a Doc, in token indices (the engine turns it into character offsets).
+
+    A NamedTuple rather than a dataclass: the matcher makes one per hit, and tuples are the
+    cheapest Python object to build.
+    """
 
     start: int
     end: int
@@ -54,10 +56,10 @@ class CompiledGlossary:
     pattern_count: int
     _ci_matcher: PhraseMatcher | None = field(repr=False)
     _cs_matcher: PhraseMatcher | None = field(repr=False)
-    # Token-hash tuple of each pattern -> indices into `terms` (LOWER hashes for the
+    # Token-hash tuple of each pattern -> the terms it is a form of (LOWER hashes for the
     # case-insensitive matcher, ORTH hashes for the case-sensitive one).
-    _ci_surfaces: dict[tuple[int, ...], tuple[int, ...]] = field(repr=False)
-    _cs_surfaces: dict[tuple[int, ...], tuple[int, ...]] = field(repr=False)
+    _ci_surfaces: dict[tuple[int, ...], tuple[TermSpec, ...]] = field(repr=False)
+    _cs_surfaces: dict[tuple[int, ...], tuple[TermSpec, ...]] = field(repr=False)
 
     @property
     def has_entity_terms(self) -> bool:
@@ -67,20 +69,23 @@ class CompiledGlossary:
     def match(self, doc: Doc) -> list[TokenMatch]:
         """Every match of every term in `doc`, overlaps included (the engine resolves them)."""
         found: list[TokenMatch] = []
-        for matcher, surfaces, attr in (
-            (self._ci_matcher, self._ci_surfaces, LOWER),
-            (self._cs_matcher, self._cs_surfaces, ORTH),
-        ):
-            if matcher is None:
-                continue
-            spans = matcher(doc)
-            if not spans:
-                continue
-            hashes = doc.to_array(attr).tolist()
-            terms = self.terms
-            for _key, start, end in spans:
-                for index in surfaces.get(tuple(hashes[start:end]), ()):
-                    found.append(TokenMatch(start, end, terms[index]))
+        if self._ci_matcher is not None:
+            surfaces = self._ci_surfaces
+            for _key, start, end in self._ci_matcher(doc):
+                # The matched tokens' hashes say which term it was; reading them for the few
+                # matched tokens is cheaper than exporting the whole Doc's LOWER column.
+                if end - start == 1:
+                    key: tuple[int, ...] = (doc[start].lower,)
+                else:
+                    key = tuple([doc[i].lower for i in range(start, end)])
+                for spec in surfaces.get(key, ()):
+                    found.append(TokenMatch(start, end, spec))
+        if self._cs_matcher is not None:
+            surfaces = self._cs_surfaces
+            for _key, start, end in self._cs_matcher(doc):
+                key = tuple([doc[i].orth for i in range(start, end)])
+                for spec in surfaces.get(key, ()):
+                    found.append(TokenMatch(start, end, spec))
         return found
 
 
@@ -104,7 +109,7 @@ _IRREGULAR_PLURALS = {
     "matrix": "matrices",
     "vertex": "vertices",
 }
-_WORD = re.compile(r"^[A-Za-z][A-Za-z'’]*$")
+_WORD = re.compile(r"^[A-Za-z](?:[A-Za-z'’-]*[A-Za-z])?$")
 _SPACES = re.compile(r"\s+")
 _INNER_HYPHEN = re.compile(r"(?<=[A-Za-z0-9])[-‐‑](?=[A-Za-z0-9])")
 
@@ -122,6 +127,11 @@ def pluralize(word: str) -> str:
     if lower.endswith("y") and len(lower) > 1 and lower[-2] not in "aeiou":
         return word[:-1] + "ies"
     return word + "s"
+
+
+def _looks_plural(word: str) -> bool:
+    lower = word.lower()
+    return lower.endswith("s") and not lower.endswith(("ss", "us", "is"))
 
 
 def _recase(plural: str, like: str) -> str:
@@ -147,14 +157,11 @@ def surface_variants(surface: str) -> list[str]:
     for form in forms:
         variants.append(form)
         words = form.split(" ")
-        last = words[-1]
-        if _WORD.match(last) and len(last) > 1:
-            variants.append(" ".join([*words[:-1], pluralize(last)]))
-        if len(words) >= 3 and "of" in words[1:-1]:
-            head = words.index("of", 1) - 1
-            if _WORD.match(words[head]):
-                plural_head = [*words[:head], pluralize(words[head]), *words[head + 1 :]]
-                variants.append(" ".join(plural_head))
+        # The head of an English noun phrase is its last word, or the word before "of".
+        head = words.index("of", 1) - 1 if "of" in words[1:-1] else len(words) - 1
+        word = words[head]
+        if _WORD.match(word) and len(word) > 1 and not _looks_plural(word):
+            variants.append(" ".join([*words[:head], pluralize(word), *words[head + 1 :]]))
     return list(dict.fromkeys(variants))
 
 
@@ -219,8 +226,8 @@ def compile_glossary(
         pattern_count=len(ci_docs) + len(cs_docs),
         _ci_matcher=ci_matcher,
         _cs_matcher=cs_matcher,
-        _ci_surfaces={k: tuple(v) for k, v in ci_surfaces.items()},
-        _cs_surfaces={k: tuple(v) for k, v in cs_surfaces.items()},
+        _ci_surfaces={k: tuple(specs[i] for i in v) for k, v in ci_surfaces.items()},
+        _cs_surfaces={k: tuple(specs[i] for i in v) for k, v in cs_surfaces.items()},
     )
 
 
@@ -237,20 +244,41 @@ def resolve_overlaps(matches: Sequence[TokenMatch]) -> list[TokenMatch]:
     """
     if not matches:
         return []
-    ordered = sorted(matches, key=lambda m: (m.start - m.end, m.start, m.term.glossary_id))
-    taken: set[int] = set()
-    kept: dict[tuple[int, int], list[TokenMatch]] = {}
-    for match in ordered:
-        span = (match.start, match.end)
-        if span in kept:
-            if all(m.term.term_id != match.term.term_id for m in kept[span]):
-                kept[span].append(match)
+    # Most pages have no overlapping terms, and the matcher reports matches by start: check
+    # both in one pass and stop there.
+    last_start = last_end = reach = -1
+    for m in matches:
+        if m.start == last_start and m.end == last_end:
+            continue  # the same span again, for another term
+        if m.start < last_start or m.start < reach:
+            break
+        last_start, last_end = m.start, m.end
+        reach = max(reach, m.end)
+    else:
+        return list(matches)
+    taken = bytearray(max(m.end for m in matches))
+    kept: list[TokenMatch] = []
+    last: TokenMatch | None = None
+    # Longest first; a stable sort keeps matches on identical spans next to each other.
+    for m in sorted(matches, key=_longest_first):
+        if last is not None and m.start == last.start and m.end == last.end:
+            kept.append(m)
             continue
-        if any(i in taken for i in range(match.start, match.end)):
+        if any(taken[m.start : m.end]):
             continue
-        taken.update(range(match.start, match.end))
-        kept[span] = [match]
-    return [m for span in sorted(kept) for m in kept[span]]
+        taken[m.start : m.end] = b"\x01" * (m.end - m.start)
+        kept.append(m)
+        last = m
+    kept.sort(key=_start)
+    return kept
+
+
+def _start(m: TokenMatch) -> int:
+    return m.start
+
+
+def _longest_first(m: TokenMatch) -> tuple[int, int]:
+    return (m.start - m.end, m.start)
 
 
 # --- caching -----------------------------------------------------------------------------------

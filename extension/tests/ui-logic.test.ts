@@ -89,6 +89,16 @@ test("hover: a quick pass shows nothing; the card keeps itself open; Escape clos
   assert.ok(log.at(-1)!.startsWith("hide"));
 });
 
+test("hover: moving to another highlight hides the old card at once", async () => {
+  const { timers, log, hover } = controller();
+  hover.enter("a");
+  await timers.advance(500);
+  hover.enter("b");
+  assert.equal(log.at(-1), "hide@500");
+  await timers.advance(500);
+  assert.equal(log.at(-1), "show:b@900");
+});
+
 test("hover: keyboard focus opens at once", async () => {
   const { timers, log, hover } = controller();
   hover.enter("k", true);

@@ -11,8 +11,6 @@ from tests.e2e import harness, pages
 
 pytestmark = pytest.mark.e2e
 
-DOCS_IMG = harness.ROOT / "docs" / "img"
-
 
 def card_text(page: Any) -> str:
     return page.locator("gloss-card .card").inner_text(timeout=10000)
@@ -59,8 +57,6 @@ def test_highlights_are_drawn_on_an_allowed_site(
     assert page.locator("gloss-mark").count() == 0
     assert page.evaluate("window.pageScriptRan") is True
     assert "Gloss" not in page.locator("article").inner_text()
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_IMG / "extension-page.png"))
 
 
 def test_hovering_a_term_shows_its_definition(
@@ -77,8 +73,6 @@ def test_hovering_a_term_shows_its_definition(
     assert "AI desk" in text  # glossary name
     link = page.locator("gloss-card a").first.get_attribute("href")
     assert link == "https://example.org/glossary/inference"
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_IMG / "extension-card.png"))
     # The card stays while the pointer is on it, and closes ~300 ms after it leaves.
     card_box = page.locator("gloss-card .card").bounding_box()
     page.mouse.move(card_box["x"] + 10, card_box["y"] + 10, steps=4)

@@ -71,6 +71,8 @@ function setState(next: GlossState): void {
   html.setAttribute("data-gloss-orphans", String(orphans.length));
   html.setAttribute("data-gloss-anchors", Object.entries(anchorMethods).map(([k, v]) => `${k}:${v}`).join(" "));
   html.setAttribute("data-gloss-draw-ms", drawMs.toFixed(2));
+  const serverMs = chunks[chunks.length - 1]?.answer.elapsed_ms;
+  if (serverMs !== undefined) html.setAttribute("data-gloss-server-ms", serverMs.toFixed(1));
   if (lastError && next === "error") html.setAttribute("data-gloss-error", lastError.kind);
   else html.removeAttribute("data-gloss-error");
   reportStatus();

@@ -63,6 +63,9 @@ export function renderCard(doc: Document, data: CardData): HTMLElement {
     for (const k of data.knowledge) ul.appendChild(el(doc, "li", k));
     box.appendChild(ul);
   }
+  if (!data.definition && data.knowledge.length === 0 && data.related.length === 0) {
+    box.appendChild(el(doc, "p", `The team has nothing stored about ${data.title} yet.`, "meta empty"));
+  }
   if (data.related.length) {
     box.appendChild(el(doc, "h3", "Related articles"));
     const ul = el(doc, "ul", undefined, "related");

@@ -44,6 +44,11 @@ export class HoverController<K> {
     this.cancelHide();
     if (this.current !== null && this.same(this.current, key)) return;
     this.cancelPending();
+    if (this.shown !== null) {
+      // Another highlight: the old card goes at once rather than staying over the new word.
+      this.shown = null;
+      this.cb.hide();
+    }
     this.current = key;
     this.enteredAt = this.timers.now();
     const gen = ++this.generation;

@@ -67,8 +67,16 @@ def live_server(
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "gloss", "serve",
-                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                sys.executable,
+                "-m",
+                "gloss",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
             ],
             env={**os.environ, **env},
             stdout=log_file,

@@ -23,7 +23,9 @@ def sqlite_path(database_url: str) -> Path:
     return Path(url.database)
 
 
-def _copy(source: sqlite3.Connection, target: sqlite3.Connection, progress: Progress | None) -> None:
+def _copy(
+    source: sqlite3.Connection, target: sqlite3.Connection, progress: Progress | None
+) -> None:
     def report(_status: int, remaining: int, total: int) -> None:
         if progress is not None:
             progress(total - remaining, total)

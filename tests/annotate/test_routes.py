@@ -24,7 +24,8 @@ async def create_glossary(
 ) -> str:
     assert account.team is not None
     created = await client.post(
-        "/v1/glossaries", json={"name": name, "team_id": str(account.team.id)},
+        "/v1/glossaries",
+        json={"name": name, "team_id": str(account.team.id)},
         headers=account.headers,
     )
     assert created.status_code == 201, created.text
@@ -40,15 +41,16 @@ async def create_glossary(
 GLOSSARY = [
     {"term": "inference", "definition": "Running a trained model to get answers."},
     {"term": "reasoning model", "definition": "A model trained to think step by step."},
-    {"term": "Two Sessions", "definition": "China's annual parliamentary meetings.",
-     "case_sensitive": True},
+    {
+        "term": "Two Sessions",
+        "definition": "China's annual parliamentary meetings.",
+        "case_sensitive": True,
+    },
     {"term": "DeepSeek", "definition": "A Chinese AI company.", "entity_label": "ORG"},
 ]
 
 
-async def annotate(
-    client: httpx.AsyncClient, account: Account, **body: Any
-) -> dict[str, Any]:
+async def annotate(client: httpx.AsyncClient, account: Account, **body: Any) -> dict[str, Any]:
     response = await client.post("/v1/annotate", json=body, headers=account.headers)
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
@@ -59,7 +61,13 @@ async def test_contract_shape(client: httpx.AsyncClient, make_account: AccountFa
     await create_glossary(client, ann, GLOSSARY)
     body = await annotate(client, ann, text=ARTICLE, url="https://example.com/a")
     assert set(body) == {
-        "offsets", "text_sha256", "entities", "terms", "related", "model", "elapsed_ms",
+        "offsets",
+        "text_sha256",
+        "entities",
+        "terms",
+        "related",
+        "model",
+        "elapsed_ms",
     }
     assert body["offsets"] == "utf16"
     assert body["text_sha256"] == hashlib.sha256(ARTICLE.encode()).hexdigest()
@@ -108,7 +116,7 @@ async def test_lone_surrogates_do_not_crash(
     )
     assert response.status_code == 200, response.text
     terms = response.json()["terms"]
-    assert [(t["start"], t["end"]) for t in terms] == [(22, 31)]
+    assert [(t["start"], t["end"]) for t in terms] == [(16, 25)]
 
 
 async def test_empty_and_whitespace_text_answer_empty(
@@ -117,7 +125,9 @@ async def test_empty_and_whitespace_text_answer_empty(
     ann = await make_account("ann")
     for text in ("", "   \n\t  "):
         body = await annotate(client, ann, text=text)
-        assert body["entities"] == [] and body["terms"] == [] and body["related"] == []
+        assert body["entities"] == []
+        assert body["terms"] == []
+        assert body["related"] == []
 
 
 async def test_text_over_the_limit_is_413_naming_the_limit(
@@ -139,9 +149,11 @@ async def test_include_limits_the_work(
     ann = await make_account("ann")
     await create_glossary(client, ann, GLOSSARY)
     only_terms = await annotate(client, ann, text=ARTICLE, include=["terms"])
-    assert only_terms["entities"] == [] and only_terms["terms"]
+    assert only_terms["entities"] == []
+    assert only_terms["terms"]
     only_entities = await annotate(client, ann, text=ARTICLE, include=["entities"])
-    assert only_entities["terms"] == [] and only_entities["entities"]
+    assert only_entities["terms"] == []
+    assert only_entities["entities"]
 
 
 async def test_other_teams_glossaries_are_not_used_or_named(
@@ -178,7 +190,8 @@ async def test_cache_hit_and_invalidation_after_a_glossary_edit(
     hits = cache.hits
     second = await annotate(client, ann, text=ARTICLE)
     assert cache.hits == hits + 1
-    assert second["terms"] == first["terms"] and second["entities"] == first["entities"]
+    assert second["terms"] == first["terms"]
+    assert second["entities"] == first["entities"]
 
     added = await client.post(
         f"/v1/glossaries/{glossary_id}/terms",
@@ -214,7 +227,8 @@ async def test_term_card(client: httpx.AsyncClient, make_account: AccountFactory
     body = await annotate(client, ann, text=ARTICLE, include=["terms"])
     term = next(t for t in body["terms"] if t["term"] == "inference")
     response = await client.get(
-        "/v1/annotate/card", params={"kind": "term", "term_id": term["term_id"]},
+        "/v1/annotate/card",
+        params={"kind": "term", "term_id": term["term_id"]},
         headers=ann.headers,
     )
     assert response.status_code == 200, response.text

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gloss import __version__
+from gloss.articles.routes import router as articles_router
 from gloss.auth.routes import router as auth_router
 from gloss.db import create_engine, create_sessionmaker, migrate
 from gloss.errors import install_error_handlers
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.nlp_engine = None
     install_error_handlers(app)
 
-    for router in (health_router, auth_router, teams_router):
+    for router in (health_router, auth_router, teams_router, articles_router):
         app.include_router(router)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

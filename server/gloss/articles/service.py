@@ -345,8 +345,9 @@ async def list_articles(
         offset = position.get("o", 0) if isinstance(position, dict) else 0
         if not isinstance(offset, int) or offset < 0:
             raise BadRequest("The cursor is not one this server gave out.")
-        terms = ranking.content_words(q) or ranking.tokens(q)
-        hits = await backend_for(session).search(session, team_ids, terms, limit + 1, offset)
+        words = list(dict.fromkeys(ranking.content_words(q) or ranking.tokens(q)))[:20]
+        groups = [ranking.variants(w) for w in words]
+        hits = await backend_for(session).search(session, team_ids, groups, limit + 1, offset)
         found = await repo.get_many([h.article_id for h in hits[:limit]])
         articles = [found[h.article_id] for h in hits[:limit] if h.article_id in found]
         more = len(hits) > limit
@@ -464,7 +465,9 @@ async def _related(
     )
     # Over-fetch: the page's own copies and duplicate groups are dropped after ranking.
     fetch = limit * 3 + len(excluded) + 10
-    hits = await backend.more_like_this(session, team_ids, terms, fetch)
+    # Each distinctive word also as its singular or plural: the indexes do not stem.
+    expanded = list({v: w for t, w in terms for v in ranking.variants(t)}.items())
+    hits = await backend.more_like_this(session, team_ids, expanded, fetch)
     lexical = {h.article_id: h.score for h in hits}
     keys = list(dict.fromkeys(entity_keys))[:MAX_QUERY_ENTITIES]
     by_entity = await repo.mentioning(team_ids, "entity", keys, fetch)

@@ -65,6 +65,28 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(" ".join(tokens(text)).encode("utf-8")).hexdigest()
 
 
+def variants(term: str) -> list[str]:
+    """The term and its English singular or plural, so "wafer" finds "wafers" without a
+    stemmer (the indexes store words as written, identically on both backends)."""
+    if len(term) < 3 or _DIGITS.match(term):
+        return [term]
+    if term.endswith("ies") and len(term) > 4:
+        return [term, term[:-3] + "y"]
+    if term.endswith("is"):
+        return [term, term[:-2] + "es"]
+    if term.endswith(("ss", "us")):
+        return [term, term + "es"]
+    if term.endswith("es") and term[:-2].endswith(("ss", "sh", "ch", "x", "z")):
+        return [term, term[:-2]]
+    if term.endswith("s"):
+        return [term, term[:-1]]
+    if term.endswith("y") and term[-2] not in "aeiou":
+        return [term, term[:-1] + "ies"]
+    if term.endswith(("sh", "ch", "x", "z")):
+        return [term, term + "es"]
+    return [term, term + "s"]
+
+
 def shingles(text: str, size: int = SHINGLE) -> set[str]:
     words = tokens(text)
     if len(words) <= size:

@@ -31,11 +31,12 @@ class SearchBackend(Protocol):
         self,
         session: AsyncSession,
         team_ids: Sequence[uuid.UUID],
-        terms: Sequence[str],
+        terms: Sequence[Sequence[str]],
         limit: int,
         offset: int = 0,
     ) -> list[Hit]:
-        """Articles containing every term, title matches weighted above body matches."""
+        """Articles containing, for every group of `terms`, one of its words (a word and its
+        plural); title matches weighted above body matches."""
         ...
 
     async def more_like_this(
@@ -45,7 +46,8 @@ class SearchBackend(Protocol):
         terms: Sequence[tuple[str, float]],
         limit: int,
     ) -> list[Hit]:
-        """Articles containing any of the weighted terms, best match first."""
+        """Articles containing any of the weighted terms, best match first (a term's weight is
+        its importance in the page; backends that rank with idf themselves may ignore it)."""
         ...
 
     async def rebuild(self, session: AsyncSession) -> None:

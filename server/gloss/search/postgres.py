@@ -54,13 +54,13 @@ class PostgresBackend:
         self,
         session: AsyncSession,
         team_ids: Sequence[uuid.UUID],
-        terms: Sequence[str],
+        terms: Sequence[Sequence[str]],
         limit: int,
         offset: int = 0,
     ) -> list[Hit]:
         if not terms or not team_ids:
             return []
-        query = " & ".join(_lexeme(t) for t in terms)
+        query = " & ".join("(" + " | ".join(_lexeme(t) for t in group) + ")" for group in terms)
         statement = text(
             f"SELECT id, ts_rank('{RANK_WEIGHTS}', search_vector, CAST(:query AS tsquery)) "
             "AS score FROM articles "

@@ -54,13 +54,13 @@ class SqliteFts5Backend:
         self,
         session: AsyncSession,
         team_ids: Sequence[uuid.UUID],
-        terms: Sequence[str],
+        terms: Sequence[Sequence[str]],
         limit: int,
         offset: int = 0,
     ) -> list[Hit]:
         if not terms or not team_ids:
             return []
-        query = " AND ".join(_quote(t) for t in terms)
+        query = " AND ".join("(" + " OR ".join(_quote(t) for t in group) + ")" for group in terms)
         return await self._ranked(session, team_ids, query, limit, offset)
 
     async def more_like_this(

@@ -32,7 +32,7 @@ $(DEV_STAMP): $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP)
 	mkdir -p $(DATA_DIR)
-	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss init --ensure-token
+	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss init --ensure-token --demo
 	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss serve --host $(HOST) --port $(PORT)
 
 test: $(DEV_STAMP)

@@ -240,13 +240,8 @@ class ArticleRepository:
         )
         return int(total or 0)
 
-    async def urls_in(self, team_id: uuid.UUID, urls: Sequence[str]) -> set[str]:
-        if not urls:
-            return set()
-        rows = await self.session.scalars(
-            select(Article.url).where(Article.team_id == team_id, Article.url.in_(urls))
-        )
-        return set(rows)
+    async def count_all(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(Article)) or 0)
 
 
 def _mention_row(article: Article, mention: MentionSummary) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""The NLP engine: pure functions and plain data (no web or database imports)."""

@@ -68,7 +68,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("data"),
         migrate_on_start=True,
-        load_nlp=False,
+        load_nlp=True,
     )
 
 

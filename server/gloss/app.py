@@ -11,10 +11,15 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gloss import __version__
+from gloss.annotate.routes import router as annotate_router
 from gloss.articles.routes import router as articles_router
+from gloss.auth.ratelimit import TokenBuckets
 from gloss.auth.routes import router as auth_router
+from gloss.collections.routes import router as collections_router
 from gloss.db import create_engine, create_sessionmaker, migrate
-from gloss.errors import install_error_handlers
+from gloss.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from gloss.errors_schema import Problem
+from gloss.glossaries.routes import router as glossaries_router
 from gloss.health.routes import router as health_router
 from gloss.limits import BodyLimitMiddleware
 from gloss.observability import Metrics, ObservabilityMiddleware, configure_logging
@@ -37,6 +42,26 @@ EXPOSED_HEADERS = [
     "X-Request-ID",
 ]
 
+_PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+# Documented on every route so the OpenAPI document tells clients (and schemathesis) the truth.
+PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": Problem, "description": description, "content": _PROBLEM_CONTENT}
+    for status, description in (
+        (400, "Bad request (e.g. malformed JSON)"),
+        (401, "Missing, unknown or revoked token"),
+        (403, "Your role does not allow this"),
+        (404, "Not found, or another team's"),
+        (409, "Conflicts with what is stored"),
+        (412, "Stale If-Match: the resource changed"),
+        (413, "Payload too large"),
+        (415, "Unsupported media type"),
+        (422, "Validation error, with field errors"),
+        (428, "If-Match required"),
+        (429, "Rate limited"),
+        (503, "Database unavailable"),
+    )
+}
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
@@ -51,13 +76,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             before, after = await migrate(engine)
             if before != after:
                 log.info("migrated database from %s to %s", before, after)
+        runtime = None
         if settings.load_nlp:
-            from gloss.nlp.engine import Engine  # type: ignore[import-not-found]
+            from gloss.annotate.runtime import NlpRuntime
+            from gloss.nlp.engine import Engine
 
-            app.state.nlp_engine = await asyncio.to_thread(Engine.load)
+            nlp_engine = await asyncio.to_thread(Engine.load)
+            runtime = NlpRuntime(nlp_engine, cache_entries=settings.annotate_cache_entries)
+            await runtime.start()
+            app.state.nlp_engine = nlp_engine
+            app.state.nlp = runtime
         try:
             yield
         finally:
+            if runtime is not None:
+                await runtime.stop()
             await engine.dispose()
 
     app = FastAPI(
@@ -68,11 +101,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.state.rate_limits = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app.state.nlp_engine = None
+    app.state.nlp = None
     install_error_handlers(app)
 
-    for router in (health_router, auth_router, teams_router, articles_router):
-        app.include_router(router)
+    for router in (
+        health_router,
+        auth_router,
+        teams_router,
+        glossaries_router,
+        annotate_router,
+        collections_router,
+        articles_router,
+    ):
+        app.include_router(router, responses=PROBLEM_RESPONSES)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(

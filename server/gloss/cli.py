@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +30,13 @@ app = typer.Typer(
 token_app = typer.Typer(help="Create API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(articles_app, name="articles")
+
+
+def _add_subcommands() -> None:
+    # Imported here: domain CLIs use run_in_session from this module.
+    from gloss.glossaries.cli import glossary_app
+
+    app.add_typer(glossary_app, name="glossary")
 
 
 def err(message: str) -> None:
@@ -92,17 +101,16 @@ def init(
 
 
 def _load_demo(settings: Settings, team: str) -> None:
-    from gloss.articles.cli import load_engine
+    from gloss.articles.cli import nlp_runtime
     from gloss.demo import load_demo
     from gloss.teams.repository import TeamRepository
-
-    engine = load_engine(settings)
 
     async def work(session: AsyncSession) -> str:
         found = await TeamRepository(session).get_by_name(team)
         if found is None:
             raise NotFound(f"No team named {team!r}; run `gloss init` first.")
-        loaded = await load_demo(session, found.id, engine)
+        async with nlp_runtime(settings) as nlp:
+            loaded = await load_demo(session, found.id, nlp)
         return f"{loaded.created} created, {loaded.updated} updated, {loaded.unchanged} unchanged"
 
     summary = run_in_session(work, migrate_first=True)
@@ -163,6 +171,77 @@ def token_create(
         lambda s: ensure_user_token(s, user, team, role, name), migrate_first=False
     )
     typer.echo(secret)
+
+
+@app.command("backup")
+def backup_command(
+    destination: Annotated[Path, typer.Argument(help="File to write the backup to.")],
+) -> None:
+    """Copy the SQLite database to DESTINATION while the server keeps running."""
+    from gloss.backup import backup
+
+    settings = Settings()
+    with _progress("Backing up") as report:
+        try:
+            written = backup(settings.resolved_database_url, destination, report)
+        except GlossError as exc:
+            err(f"error: {exc.detail}")
+            raise typer.Exit(1) from exc
+    err(f"Backup written to {written}.")
+
+
+@app.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A file written by `gloss backup`.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Replace the current database without asking.")
+    ] = False,
+) -> None:
+    """Replace the SQLite database with a backup. Stop the server first."""
+    from gloss.backup import restore
+
+    settings = Settings()
+    if not yes:
+        typer.confirm(
+            f"Replace {settings.resolved_database_url} with {source}?", abort=True, err=True
+        )
+    with _progress("Restoring") as report:
+        try:
+            restored = restore(settings.resolved_database_url, source, report)
+        except GlossError as exc:
+            err(f"error: {exc.detail}")
+            raise typer.Exit(1) from exc
+    err(f"Restored {restored} from {source}; run `gloss init` to apply newer migrations.")
+
+
+@contextmanager
+def _progress(what: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr; callers report (done, total)."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    with Progress(
+        f"[bold]{what}",
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=_stderr_console(),
+        transient=False,
+    ) as progress:
+        task = progress.add_task(what, total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield report
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+_add_subcommands()
 
 
 def main() -> None:

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(8 * 1024 * 1024, description="Largest request body accepted.")
     max_annotate_chars: int = Field(500_000, description="Longest text POST /v1/annotate accepts.")
+    rate_limit_per_minute: int = Field(
+        1200, description="Requests a token may make per minute (per process); 0 turns it off."
+    )
+    rate_limit_burst: int = Field(200, description="Requests a token may make at once.")
+    annotate_cache_entries: int = Field(2048, description="Annotate results kept per process.")
     sqlite_busy_timeout_ms: int = 10_000
     db_pool_size: int = 10
     public_url: str | None = Field(

@@ -40,34 +40,31 @@ class Result:
 
 
 class FakeEngine:
-    """Finds gazetteer names; records each batch so tests can see batching."""
+    """Stands in for the NLP runtime: finds gazetteer names, records the texts it was given."""
 
     def __init__(self) -> None:
-        self.batches: list[int] = []
+        self.texts: list[str] = []
         self.calls: list[tuple[int, frozenset[str]]] = []
 
-    def annotate_many(
-        self, texts: Sequence[str], glossaries: Sequence[Any], include: frozenset[str]
-    ) -> list[Result]:
-        self.batches.append(len(texts))
+    async def annotate(
+        self, text: str, glossaries: Sequence[Any], include: frozenset[str]
+    ) -> Result:
+        self.texts.append(text)
         self.calls.append((len(glossaries), include))
-        return [
-            Result(
-                entities=[
-                    Span(m.start(), m.end(), m.group(), GAZETTEER[m.group()], m.group().lower())
-                    for m in _NAMES.finditer(text)
-                ]
-            )
-            for text in texts
-        ]
+        return Result(
+            entities=[
+                Span(m.start(), m.end(), m.group(), GAZETTEER[m.group()], m.group().lower())
+                for m in _NAMES.finditer(text)
+            ]
+        )
 
 
 @pytest.fixture
 def fake_engine(app: Any) -> Iterator[FakeEngine]:
     engine = FakeEngine()
-    app.state.nlp_engine = engine
+    app.state.nlp = engine
     yield engine
-    app.state.nlp_engine = None
+    app.state.nlp = None
 
 
 def article(url: str, title: str, text: str, **extra: Any) -> dict[str, Any]:

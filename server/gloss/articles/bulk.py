@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gloss.articles.schemas import ArticleCreate, IngestResult
-from gloss.articles.service import AnnotatingEngine, ArticleInput, ingest_batch
+from gloss.articles.service import AnnotatingRuntime, ArticleInput, ingest_batch
 from gloss.errors import PROBLEM_BASE
 
 log = logging.getLogger("gloss.articles.bulk")
@@ -77,7 +77,7 @@ async def store_batch(
     sessionmaker: async_sessionmaker[AsyncSession],
     team_id: uuid.UUID,
     batch: Sequence[tuple[int, ArticleInput]],
-    engine: AnnotatingEngine | None,
+    nlp: AnnotatingRuntime | None,
 ) -> list[IngestResult]:
     """Store a batch in one transaction; if the database refuses it, line by line so one bad
     article costs only its own line."""
@@ -85,7 +85,7 @@ async def store_batch(
         return []
     try:
         async with sessionmaker() as session, session.begin():
-            outcomes = await ingest_batch(session, team_id, [item for _, item in batch], engine)
+            outcomes = await ingest_batch(session, team_id, [item for _, item in batch], nlp)
             results = [
                 IngestResult(
                     line=line,
@@ -109,7 +109,7 @@ async def store_batch(
             ]
     results = []
     for entry in batch:
-        results.extend(await store_batch(sessionmaker, team_id, [entry], engine))
+        results.extend(await store_batch(sessionmaker, team_id, [entry], nlp))
     return results
 
 
@@ -117,7 +117,7 @@ async def ingest_stream(
     sessionmaker: async_sessionmaker[AsyncSession],
     team_id: uuid.UUID,
     chunks: AsyncIterable[bytes],
-    engine: AnnotatingEngine | None,
+    nlp: AnnotatingRuntime | None,
     batch_lines: int = BATCH_LINES,
 ) -> AsyncIterator[dict[str, Any]]:
     """Per-line results in line order, then a summary object with the counts."""
@@ -126,7 +126,7 @@ async def ingest_stream(
 
     async def flush() -> list[IngestResult]:
         good = [p for p in pending if isinstance(p, tuple)]
-        stored = iter(await store_batch(sessionmaker, team_id, good, engine))
+        stored = iter(await store_batch(sessionmaker, team_id, good, nlp))
         ordered = [p if isinstance(p, IngestResult) else next(stored) for p in pending]
         pending.clear()
         return ordered

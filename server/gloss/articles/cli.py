@@ -9,7 +9,8 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,7 +27,7 @@ from rich.progress import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gloss.articles.bulk import parse_line, store_batch
-from gloss.articles.service import AnnotatingEngine, ArticleInput
+from gloss.articles.service import AnnotatingRuntime, ArticleInput
 from gloss.db import create_engine, create_sessionmaker, migrate
 from gloss.errors import GlossError, NotFound
 from gloss.settings import Settings
@@ -38,17 +39,22 @@ app = typer.Typer(help="Store articles and rebuild their search index.", no_args
 DEFAULT_BATCH = 64
 
 
-def load_engine(settings: Settings) -> AnnotatingEngine | None:
-    """The NLP engine when configured and installed; without it articles have no entities."""
+@asynccontextmanager
+async def nlp_runtime(settings: Settings) -> AsyncIterator[AnnotatingRuntime | None]:
+    """The NLP engine on its own thread, as the server runs it; None with GLOSS_LOAD_NLP=false
+    (articles are then stored without entities)."""
     if not settings.load_nlp:
-        return None
+        yield None
+        return
+    from gloss.annotate.runtime import NlpRuntime
+    from gloss.nlp.engine import Engine
+
+    runtime = NlpRuntime(await asyncio.to_thread(Engine.load))
+    await runtime.start()
     try:
-        from gloss.nlp.engine import Engine  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        typer.echo("warning: the NLP engine is not installed; storing without entities", err=True)
-        return None
-    engine: AnnotatingEngine = Engine.load()
-    return engine
+        yield runtime
+    finally:
+        await runtime.stop()
 
 
 async def team_id_by_name(maker: async_sessionmaker[AsyncSession], name: str) -> uuid.UUID:
@@ -125,7 +131,6 @@ async def ingest_file(
     *,
     batch_size: int = DEFAULT_BATCH,
     show_progress: bool = True,
-    engine: AnnotatingEngine | None = None,
     after_batch: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Store every line of `source` in `team`, a batch per transaction, resuming where an
@@ -135,69 +140,82 @@ async def ingest_file(
         await migrate(db)
         maker = create_sessionmaker(db)
         team_id = await team_id_by_name(maker, team)
-        checkpoint = Checkpoint.for_file(source, team)
-        resumed_at = checkpoint.line
-        report = IngestReport(checkpoint.counts, 0, resumed_at, 0.0)
-        started = time.perf_counter()
-        size = source.stat().st_size
-        progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            TextColumn("{task.fields[done]} articles, {task.fields[rate]:.0f}/s"),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            disable=not show_progress,
-            transient=False,
-        )
-        with progress, source.open("rb") as handle:
-            task = progress.add_task(
-                f"ingest {source.name}", total=size, completed=checkpoint.offset, done=0, rate=0.0
-            )
-            handle.seek(checkpoint.offset)
-            batch: list[tuple[int, ArticleInput]] = []
-            line_number = checkpoint.line
-            done = 0
-            while True:
-                raw = handle.readline()
-                stored = False
-                if raw:
-                    line_number += 1
-                    if raw.strip():
-                        parsed = parse_line(raw)
-                        if isinstance(parsed, dict):
-                            report.errors.append((line_number, str(parsed["detail"])))
-                            checkpoint.counts["error"] += 1
-                        else:
-                            batch.append((line_number, parsed))
-                if batch and (len(batch) >= batch_size or not raw):
-                    for result in await store_batch(maker, team_id, batch, engine):
-                        checkpoint.counts[result.status] += 1
-                        if result.error and result.line is not None:
-                            report.errors.append((result.line, str(result.error["detail"])))
-                    done += len(batch)
-                    batch = []
-                    stored = True
-                if not batch:
-                    # Every line up to here is stored (or reported): a safe place to resume.
-                    checkpoint.offset = handle.tell()
-                    checkpoint.line = line_number
-                    checkpoint.save()
-                    elapsed = max(time.perf_counter() - started, 1e-9)
-                    progress.update(
-                        task, completed=checkpoint.offset, done=done, rate=done / elapsed
-                    )
-                    if stored and after_batch is not None:
-                        after_batch(done)
-                if not raw:
-                    break
-        checkpoint.clear()
-        report.lines = line_number
-        report.seconds = time.perf_counter() - started
-        return report
+        async with nlp_runtime(settings) as nlp:
+            return await _ingest(maker, team_id, source, team, batch_size, show_progress, nlp,
+                                 after_batch)  # fmt: skip
     finally:
         await db.dispose()
+
+
+async def _ingest(
+    maker: async_sessionmaker[AsyncSession],
+    team_id: uuid.UUID,
+    source: Path,
+    team: str,
+    batch_size: int,
+    show_progress: bool,
+    nlp: AnnotatingRuntime | None,
+    after_batch: Callable[[int], None] | None,
+) -> IngestReport:
+    checkpoint = Checkpoint.for_file(source, team)
+    resumed_at = checkpoint.line
+    report = IngestReport(checkpoint.counts, 0, resumed_at, 0.0)
+    started = time.perf_counter()
+    size = source.stat().st_size
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[done]} articles, {task.fields[rate]:.0f}/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        disable=not show_progress,
+        transient=False,
+    )
+    with progress, source.open("rb") as handle:
+        task = progress.add_task(
+            f"ingest {source.name}", total=size, completed=checkpoint.offset, done=0, rate=0.0
+        )
+        handle.seek(checkpoint.offset)
+        batch: list[tuple[int, ArticleInput]] = []
+        line_number = checkpoint.line
+        done = 0
+        while True:
+            raw = handle.readline()
+            stored = False
+            if raw:
+                line_number += 1
+                if raw.strip():
+                    parsed = parse_line(raw)
+                    if isinstance(parsed, dict):
+                        report.errors.append((line_number, str(parsed["detail"])))
+                        checkpoint.counts["error"] += 1
+                    else:
+                        batch.append((line_number, parsed))
+            if batch and (len(batch) >= batch_size or not raw):
+                for result in await store_batch(maker, team_id, batch, nlp):
+                    checkpoint.counts[result.status] += 1
+                    if result.error and result.line is not None:
+                        report.errors.append((result.line, str(result.error["detail"])))
+                done += len(batch)
+                batch = []
+                stored = True
+            if not batch:
+                # Every line up to here is stored (or reported): a safe place to resume.
+                checkpoint.offset = handle.tell()
+                checkpoint.line = line_number
+                checkpoint.save()
+                elapsed = max(time.perf_counter() - started, 1e-9)
+                progress.update(task, completed=checkpoint.offset, done=done, rate=done / elapsed)
+                if stored and after_batch is not None:
+                    after_batch(done)
+            if not raw:
+                break
+    checkpoint.clear()
+    report.lines = line_number
+    report.seconds = time.perf_counter() - started
+    return report
 
 
 @app.command("ingest")
@@ -214,7 +232,6 @@ def ingest(
     """Store the articles of FILE (one JSON object a line: url, title, text, and optional
     published_at, source, tags, canonical_url). Interrupted, it resumes where it stopped."""
     settings = Settings()
-    engine = load_engine(settings)
     try:
         report = asyncio.run(
             ingest_file(
@@ -223,7 +240,6 @@ def ingest(
                 team,
                 batch_size=batch_size,
                 show_progress=progress and sys.stderr.isatty(),
-                engine=engine,
             )
         )
     except KeyboardInterrupt:

@@ -103,7 +103,7 @@ async def create_article(
     principal: CurrentPrincipal,
     session: SessionDep,
 ) -> ArticleWritten:
-    outcome = await service.create_article(session, principal, body, request.app.state.nlp_engine)
+    outcome = await service.create_article(session, principal, body, request.app.state.nlp)
     article = outcome.article
     if outcome.status != "created":
         response.status_code = status.HTTP_200_OK
@@ -134,7 +134,7 @@ async def bulk_ingest(
             request.app.state.sessionmaker,
             team,
             request.stream(),
-            request.app.state.nlp_engine,
+            request.app.state.nlp,
         ):
             yield (json.dumps(item, default=str) + "\n").encode()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,40 +34,45 @@ IngestStatus = Literal["created", "updated", "unchanged"]
 # --- the NLP engine seam -----------------------------------------------------------------------
 
 
-class AnnotatingEngine(Protocol):
-    """What ingest needs of gloss.nlp.engine.Engine: `annotate_many` over plain texts."""
+class AnnotatingRuntime(Protocol):
+    """What ingest needs of gloss.annotate.runtime.NlpRuntime: queue a text for the engine's
+    one thread, which batches whatever is waiting through nlp.pipe."""
 
-    def annotate_many(
-        self, texts: Sequence[str], glossaries: Sequence[Any], include: frozenset[str]
-    ) -> Sequence[Any]: ...
-
-
-# spaCy pipelines are not re-entrant: one batch at a time per engine, whoever calls it.
-_ENGINE_LOCKS: dict[int, threading.Lock] = {}
-_ENGINE_LOCKS_GUARD = threading.Lock()
+    async def annotate(
+        self, text: str, glossaries: Sequence[Any], include: frozenset[str]
+    ) -> Any: ...
 
 
-def _engine_lock(engine: object) -> threading.Lock:
-    with _ENGINE_LOCKS_GUARD:
-        return _ENGINE_LOCKS.setdefault(id(engine), threading.Lock())
+async def team_glossaries(
+    session: AsyncSession, nlp: AnnotatingRuntime, team_id: uuid.UUID
+) -> list[Any]:
+    """The team's glossaries compiled for the engine (cached by version in the runtime)."""
+    from gloss.annotate.repository import AnnotateRepository
+    from gloss.annotate.runtime import NlpRuntime
+    from gloss.annotate.service import _compiled_glossaries
+
+    if not isinstance(nlp, NlpRuntime):
+        return []
+    versions = await AnnotateRepository(session).glossary_versions([team_id], None)
+    return list(await _compiled_glossaries(session, nlp, versions))
 
 
-def extract_mentions(
-    engine: AnnotatingEngine | None,
+async def extract_mentions(
+    nlp: AnnotatingRuntime | None,
     documents: Sequence[tuple[str, str]],
     glossaries: Sequence[Any] = (),
 ) -> list[list[ranking.MentionSummary]]:
     """Entities and glossary terms of each (title, text), summarised with their salience.
 
     The one place ingest meets the NLP engine: without one (GLOSS_LOAD_NLP=false) articles are
-    stored without mentions and `gloss articles reindex --mentions` can add them later.
+    stored without mentions, and `gloss articles reindex --mentions` adds them later.
     """
-    if engine is None or not documents:
+    if nlp is None or not documents:
         return [[] for _ in documents]
     texts = [f"{title}\n\n{text}" for title, text in documents]
-    include = frozenset({"entities", "terms"} if glossaries else {"entities"})
-    with _engine_lock(engine):
-        results = engine.annotate_many(texts, glossaries, include)
+    include = frozenset({"entities", "terms"})
+    # Queued together, the runtime's worker takes them as one batch through nlp.pipe.
+    results = await asyncio.gather(*(nlp.annotate(t, glossaries, include) for t in texts))
     summaries = []
     for (title, text), result in zip(documents, results, strict=True):
         spans = [
@@ -159,8 +163,7 @@ async def ingest_batch(
     session: AsyncSession,
     team_id: uuid.UUID,
     items: Sequence[ArticleInput],
-    engine: AnnotatingEngine | None = None,
-    glossaries: Sequence[Any] = (),
+    nlp: AnnotatingRuntime | None = None,
 ) -> list[IngestOutcome]:
     """Store `items` in the team: the same URL updates, the same text elsewhere is marked a
     duplicate; entities of new or changed texts are extracted in one batched engine pass."""
@@ -179,9 +182,10 @@ async def ingest_batch(
             needs_nlp.append(index)
         in_batch.add(repeat)
     extracted: dict[int, list[ranking.MentionSummary]] = {}
-    if engine is not None and needs_nlp:
+    if nlp is not None and needs_nlp:
         documents = [(prepared[i].item.title, prepared[i].item.text) for i in needs_nlp]
-        summaries = await asyncio.to_thread(extract_mentions, engine, documents, glossaries)
+        glossaries = await team_glossaries(session, nlp, team_id)
+        summaries = await extract_mentions(nlp, documents, glossaries)
         extracted = dict(zip(needs_nlp, summaries, strict=True))
 
     outcomes: list[IngestOutcome] = []
@@ -289,10 +293,10 @@ async def create_article(
     session: AsyncSession,
     principal: Principal,
     body: ArticleCreate,
-    engine: AnnotatingEngine | None,
+    nlp: AnnotatingRuntime | None,
 ) -> IngestOutcome:
     team_id = writable_team(principal, body.team_id)
-    outcome = (await ingest_batch(session, team_id, [ArticleInput.from_schema(body)], engine))[0]
+    outcome = (await ingest_batch(session, team_id, [ArticleInput.from_schema(body)], nlp))[0]
     outcome.mentions = await ArticleRepository(session).mentions(outcome.article.id)
     return outcome
 

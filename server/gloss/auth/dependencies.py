@@ -17,6 +17,9 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
     if scheme.lower() != "bearer" or not credentials.strip():
         raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
     principal = await authenticate(session, credentials.strip())
+    buckets = getattr(request.app.state, "rate_limits", None)
+    if buckets is not None:
+        buckets.check(principal.token_id)
     request.state.principal = principal
     return principal
 

@@ -10,7 +10,7 @@ from importlib import resources
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gloss.articles.service import AnnotatingEngine, ArticleInput, ingest_batch
+from gloss.articles.service import AnnotatingRuntime, ArticleInput, ingest_batch
 
 DEMO_GLOSSARY_NAME = "Demo glossary"
 
@@ -47,10 +47,10 @@ class DemoResult:
 
 
 async def load_demo(
-    session: AsyncSession, team_id: uuid.UUID, engine: AnnotatingEngine | None
+    session: AsyncSession, team_id: uuid.UUID, nlp: AnnotatingRuntime | None
 ) -> DemoResult:
     """Store the demo articles in the team; loading twice changes nothing (stored by URL)."""
-    outcomes = await ingest_batch(session, team_id, demo_articles(), engine)
+    outcomes = await ingest_batch(session, team_id, demo_articles(), nlp)
     statuses = [o.status for o in outcomes]
     return DemoResult(
         created=statuses.count("created"),

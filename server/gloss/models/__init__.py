@@ -2,7 +2,25 @@
 
 from gloss.models.article import Article, ArticleMention
 from gloss.models.base import Base
+from gloss.models.collection import Annotation, Collection, ShareLink
+from gloss.models.glossary import Glossary, Term, TermForm, TermRevision
 from gloss.models.team import Membership, Role, Team
 from gloss.models.user import ApiToken, User
 
-__all__ = ["ApiToken", "Article", "ArticleMention", "Base", "Membership", "Role", "Team", "User"]
+__all__ = [
+    "Annotation",
+    "ApiToken",
+    "Article",
+    "ArticleMention",
+    "Base",
+    "Collection",
+    "Glossary",
+    "Membership",
+    "Role",
+    "ShareLink",
+    "Team",
+    "Term",
+    "TermForm",
+    "TermRevision",
+    "User",
+]

@@ -1,7 +1,7 @@
 """Articles, their mentions, and the full-text index (FTS5 on SQLite, tsvector on PostgreSQL).
 
 Revision ID: 20261129_articles
-Revises: 20261129_teams
+Revises: 20261129_collections
 Create Date: 2026-11-29
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from gloss.models.base import UTCDateTime
 
 revision: str = "20261129_articles"
-down_revision: str | None = "20261129_teams"
+down_revision: str | None = "20261129_collections"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

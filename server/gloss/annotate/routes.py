@@ -1,0 +1,54 @@
+"""Routes: annotate a page's text, and the hover card of a term or entity."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from gloss.annotate import service
+from gloss.annotate.schemas import AnnotateRequest, AnnotateResponse, Card
+from gloss.auth.dependencies import CurrentPrincipal
+from gloss.db import SessionDep
+
+router = APIRouter(prefix="/v1/annotate", tags=["annotate"])
+
+
+@router.post(
+    "",
+    response_model=AnnotateResponse,
+    summary="Entities, glossary terms and related articles of a page's text",
+)
+async def annotate(
+    body: AnnotateRequest, request: Request, principal: CurrentPrincipal, session: SessionDep
+) -> AnnotateResponse:
+    state = request.app.state
+    return await service.annotate(
+        session, principal, state.nlp, body, state.settings.max_annotate_chars
+    )
+
+
+@router.get("/card", response_model=Card, summary="What the hover card shows for a term or entity")
+async def card(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    kind: Annotated[Literal["term", "entity"], Query()],
+    term_id: Annotated[uuid.UUID | None, Query(description="For kind=term.")] = None,
+    key: Annotated[
+        str | None, Query(max_length=300, description="For kind=entity: the entity's key.")
+    ] = None,
+    label: Annotated[str | None, Query(max_length=32)] = None,
+    text: Annotated[str | None, Query(max_length=300)] = None,
+    related_limit: Annotated[int, Query(ge=0, le=50)] = 5,
+) -> Card:
+    return await service.card(
+        session,
+        principal,
+        kind=kind,
+        term_id=term_id,
+        key=key,
+        label=label,
+        text=text,
+        related_limit=related_limit,
+    )

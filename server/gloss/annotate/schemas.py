@@ -1,0 +1,94 @@
+"""Schemas of POST /v1/annotate and the hover card (product.md's contract)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+OffsetUnit = Literal["utf16", "codepoint"]
+Include = Literal["entities", "terms", "related"]
+ALL_INCLUDES: tuple[Include, ...] = ("entities", "terms", "related")
+
+
+class AnnotateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(description="The page's visible text. Over the server's limit: 413.")
+    url: str | None = Field(None, max_length=4096, description="The page's URL.")
+    title: str | None = Field(None, max_length=1000)
+    glossary_ids: list[uuid.UUID] | None = Field(
+        None, max_length=200, description="Default: every glossary of the caller's teams."
+    )
+    include: list[Include] | None = Field(None, description="Default: all three.")
+    offsets: OffsetUnit = Field("utf16", description="The unit of start/end in the response.")
+    related_limit: int = Field(5, ge=0, le=50)
+
+
+class Entity(BaseModel):
+    start: int
+    end: int
+    text: str
+    label: str = Field(description="spaCy's OntoNotes label: PERSON, ORG, GPE, ...")
+    key: str = Field(description="The name's identity across pages; pass to the card route.")
+
+
+class TermHit(BaseModel):
+    start: int
+    end: int
+    text: str
+    term_id: uuid.UUID
+    glossary_id: uuid.UUID
+    term: str
+    definition: str
+    url: str | None
+
+
+class RelatedArticle(BaseModel):
+    article_id: uuid.UUID
+    url: str
+    title: str
+    snippet: str
+    score: float
+    published_at: datetime | None
+
+
+class ModelInfo(BaseModel):
+    name: str
+    version: str
+
+
+class AnnotateResponse(BaseModel):
+    offsets: OffsetUnit
+    text_sha256: str
+    entities: list[Entity]
+    terms: list[TermHit]
+    related: list[RelatedArticle]
+    model: ModelInfo
+    elapsed_ms: float
+
+
+class CardTerm(BaseModel):
+    term_id: uuid.UUID
+    glossary_id: uuid.UUID
+    glossary_name: str
+    term: str
+    definition: str
+    aliases: list[str]
+    url: str | None
+    tags: list[str]
+    entity_label: str | None
+
+
+class Card(BaseModel):
+    """What the hover card shows for one term or entity."""
+
+    kind: Literal["term", "entity"]
+    title: str
+    label: str | None = Field(None, description="The entity label, for an entity.")
+    term: CardTerm | None = Field(
+        None, description="The glossary entry (for a term, or an entity the glossary knows)."
+    )
+    related: list[RelatedArticle]

@@ -1,0 +1,224 @@
+"""Annotating a page: glossaries by version, one batched engine pass, offsets in the unit the
+client asked for, results cached by text hash, glossary versions, model and options."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gloss.annotate.repository import AnnotateRepository
+from gloss.annotate.runtime import NlpRuntime, TermInfo
+from gloss.annotate.schemas import (
+    ALL_INCLUDES,
+    AnnotateRequest,
+    AnnotateResponse,
+    Card,
+    CardTerm,
+    Entity,
+    ModelInfo,
+    RelatedArticle,
+    TermHit,
+)
+from gloss.articles import service as articles
+from gloss.auth.service import Principal
+from gloss.errors import NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
+from gloss.models import Glossary, Term
+from gloss.nlp.offsets import sanitize_lone_surrogates
+from gloss.nlp.terms import CompiledGlossary, TermSpec
+
+
+def _require_runtime(runtime: NlpRuntime | None) -> NlpRuntime:
+    if runtime is None:
+        raise ServiceUnavailable("The NLP pipeline is not loaded on this server.")
+    return runtime
+
+
+async def _compiled_glossaries(
+    session: AsyncSession, runtime: NlpRuntime, versions: Sequence[tuple[uuid.UUID, int]]
+) -> list[CompiledGlossary]:
+    repo = AnnotateRepository(session)
+    compiled = []
+    for glossary_id, version in versions:
+        gid = str(glossary_id)
+        current = runtime.compiled(gid, version)
+        if current is None:
+            rows = await repo.terms_to_compile(glossary_id)
+            specs = [
+                TermSpec(
+                    term_id=str(r.id),
+                    glossary_id=gid,
+                    term=r.term,
+                    aliases=tuple(r.aliases or ()),
+                    case_sensitive=r.case_sensitive,
+                    entity_label=r.entity_label,
+                )
+                for r in rows
+            ]
+            infos = [TermInfo(str(r.id), gid, r.term, r.definition or "", r.url) for r in rows]
+            current = await runtime.compile(gid, version, specs, infos)
+        compiled.append(current)
+    return compiled
+
+
+async def annotate(
+    session: AsyncSession,
+    principal: Principal,
+    runtime: NlpRuntime | None,
+    body: AnnotateRequest,
+    max_chars: int,
+) -> AnnotateResponse:
+    started = time.perf_counter()
+    runtime = _require_runtime(runtime)
+    if len(body.text) > max_chars:
+        raise PayloadTooLarge(
+            f"The text has {len(body.text)} characters; the limit is {max_chars}.",
+            extra={"limit_chars": max_chars},
+        )
+    include = frozenset(body.include or ALL_INCLUDES)
+    # A browser may send lone UTF-16 surrogates; U+FFFD keeps every offset where it was.
+    text = sanitize_lone_surrogates(body.text)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    model = ModelInfo(name=runtime.model_name, version=runtime.model_version)
+
+    entities: list[Entity] = []
+    terms: list[TermHit] = []
+    if text.strip() and include & {"entities", "terms"}:
+        requested = list(dict.fromkeys(body.glossary_ids)) if body.glossary_ids else None
+        versions = await AnnotateRepository(session).glossary_versions(
+            principal.team_ids, requested
+        )
+        if requested is not None and len(versions) != len(requested):
+            missing = sorted(set(map(str, requested)) - {str(g) for g, _ in versions})
+            raise NotFound(f"No such glossary: {', '.join(missing)}.")
+        engine_include = frozenset(include & {"entities", "terms"})
+        cache_key = (digest, tuple(versions), model.version, engine_include, body.offsets)
+        cached = runtime.results.get(cache_key)
+        if cached is None:
+            compiled = await _compiled_glossaries(session, runtime, versions)
+            result = await runtime.annotate(text, compiled, engine_include)
+            result = result.in_unit(text, body.offsets)
+            version_of = {str(g): v for g, v in versions}
+            entities = [
+                Entity(start=e.start, end=e.end, text=e.text, label=e.label, key=e.key)
+                for e in result.entities
+            ]
+            terms = []
+            for t in result.terms:
+                info = runtime.term_info(t.glossary_id, version_of[t.glossary_id], t.term_id)
+                if info is None:  # compiled by another request for a newer version meanwhile
+                    continue
+                terms.append(
+                    TermHit(
+                        start=t.start,
+                        end=t.end,
+                        text=t.text,
+                        term_id=uuid.UUID(t.term_id),
+                        glossary_id=uuid.UUID(t.glossary_id),
+                        term=info.term,
+                        definition=info.definition,
+                        url=info.url,
+                    )
+                )
+            runtime.results.put(cache_key, (entities, terms))
+        else:
+            entities, terms = cached
+
+    related: list[RelatedArticle] = []
+    if "related" in include and body.related_limit > 0 and text.strip():
+        related = await _related_for_page(session, principal, text, body, entities)
+
+    return AnnotateResponse(
+        offsets=body.offsets,
+        text_sha256=digest,
+        entities=entities,
+        terms=terms,
+        related=related,
+        model=model,
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+    )
+
+
+async def _related_for_page(
+    session: AsyncSession,
+    principal: Principal,
+    text: str,
+    body: AnnotateRequest,
+    entities: Sequence[Entity],
+) -> list[RelatedArticle]:
+    found = await articles.related_for_text(
+        session,
+        principal.team_ids,
+        text,
+        body.url,
+        [e.key for e in entities],
+        body.related_limit,
+        title=body.title or "",
+    )
+    return [RelatedArticle.model_validate(r.model_dump()) for r in found]
+
+
+async def _related_for_key(
+    session: AsyncSession, principal: Principal, kind: str, key: str, limit: int
+) -> list[RelatedArticle]:
+    if limit <= 0 or kind not in ("entity", "term"):
+        return []
+    found = await articles.related_for_key(
+        session,
+        principal.team_ids,
+        "entity" if kind == "entity" else "term",
+        key,
+        limit,
+    )
+    return [RelatedArticle.model_validate(r.model_dump()) for r in found]
+
+
+def _card_term(term: Term, glossary: Glossary) -> CardTerm:
+    return CardTerm(
+        term_id=term.id,
+        glossary_id=glossary.id,
+        glossary_name=glossary.name,
+        term=term.term,
+        definition=term.definition or "",
+        aliases=list(term.aliases or ()),
+        url=term.url,
+        tags=list(term.tags or ()),
+        entity_label=term.entity_label,
+    )
+
+
+async def card(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    kind: str,
+    term_id: uuid.UUID | None,
+    key: str | None,
+    label: str | None,
+    text: str | None,
+    related_limit: int,
+) -> Card:
+    repo = AnnotateRepository(session)
+    if kind == "term":
+        if term_id is None:
+            raise Unprocessable("A term card needs term_id.")
+        found = await repo.term_with_glossary(term_id, principal.team_ids)
+        if found is None:
+            raise NotFound("No such term.")
+        term, glossary = found
+        related = await _related_for_key(session, principal, "term", str(term.id), related_limit)
+        return Card(kind="term", title=term.term, term=_card_term(term, glossary), related=related)
+    if not key:
+        raise Unprocessable("An entity card needs key.")
+    entry = await repo.term_for_form(key.casefold(), principal.team_ids)
+    related = await _related_for_key(session, principal, "entity", key, related_limit)
+    return Card(
+        kind="entity",
+        title=text or (entry[0].term if entry else key),
+        label=label,
+        term=_card_term(*entry) if entry else None,
+        related=related,
+    )

@@ -1,0 +1,486 @@
+"""Entity corrections: turn the model's raw spans into the names a reader should see."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from gloss.nlp import gazetteer
+
+# The labels a reader sees: people, organisations, places, products and other proper names.
+# Numeric and temporal labels (DATE, CARDINAL, MONEY...) are left out: product.md shows names,
+# and on the development set they would double the highlights without naming anything.
+NAME_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+)
+NUMERIC_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A candidate entity span in code points into the whole text, with the context rules use."""
+
+    start: int
+    end: int
+    label: str
+    # "model" (statistical NER), "glossary" (a typed term), "document" (another mention of a
+    # name found elsewhere in the same text) or "gazetteer".
+    source: str = "model"
+    sentence_initial: bool = False
+    prev_word: str = ""
+    key: str = ""
+    # How much this mention's label counts in the document's vote: context cues ("X, its chief
+    # executive") count double, weak guesses (an unknown name called a place) half.
+    weight: float = 1.0
+
+
+# --- surface helpers ---------------------------------------------------------------------------
+
+_TRIM_CHARS = " \t\r\n\"'“”‘’«»()[]{}<>,;:!?*•·|/\\-–—"
+_POSSESSIVE = re.compile(r"['’]s?$")
+_LEADING_THE = re.compile(r"(?:the|The|THE)\s+")  # used with .match(): anchored at pos
+_CAMEL = re.compile(r"[a-z][A-Z]")
+_DIGIT = re.compile(r"\d")
+_TRAILING_FIGURE = re.compile(r"\s+[\d.,:–-]+$")
+_SPACES = re.compile(r"\s+")
+_LOWER_WORD = re.compile(r"(?<![\w-])[a-z]+(?![\w-])")
+_SENTENCE_OPENER_SUFFIX = re.compile(r"(?:ed|ing|ly)$")
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve hundred thousand million "
+    "billion trillion dozen first second third half quarter".split()
+)
+
+
+def normalise_key(surface: str) -> str:
+    """A name's identity across mentions and pages: NFKC, case-folded, without "the" or "'s"."""
+    key = unicodedata.normalize("NFKC", surface).strip()
+    the = _LEADING_THE.match(key)
+    if the:
+        key = key[the.end() :]
+    key = _POSSESSIVE.sub("", key)
+    return _SPACES.sub(" ", key).strip().casefold()
+
+
+def _trim(text: str, m: Mention) -> Mention | None:
+    """Drop punctuation, a leading "the" and a possessive "'s" from the span's edges."""
+    start, end = m.start, m.end
+    while start < end and text[start] in _TRIM_CHARS:
+        start += 1
+    while end > start and text[end - 1] in _TRIM_CHARS:
+        end -= 1
+    surface = text[start:end]
+    possessive = _POSSESSIVE.search(surface)
+    if possessive and possessive.start() > 0:
+        end = start + possessive.start()
+    # OntoNotes leaves "the" out of names, except in titles of works.
+    if m.label != "WORK_OF_ART":
+        the = _LEADING_THE.match(text, start, end)
+        if the:
+            start = the.end()
+    if m.label == "PERSON":
+        start = _skip_titles(text, start, end)
+    if m.label not in NUMERIC_LABELS:
+        # A score or figure glued to a name: "Borussia Dortmund 2-0".
+        trailing = _TRAILING_FIGURE.search(text, start, end)
+        if trailing and trailing.start() > start:
+            end = trailing.start()
+    while end > start and text[end - 1] in _TRIM_CHARS:
+        end -= 1
+    if end <= start:
+        return None
+    return replace(m, start=start, end=end)
+
+
+def _skip_titles(text: str, start: int, end: int) -> int:
+    """Move `start` past honorifics and offices ("President", "Dr.") at the span's start."""
+    while True:
+        words = text[start:end].split(" ", 2)
+        if len(words) < 2:
+            return start
+        two = " ".join(words[:2])
+        if len(words) == 3 and two in gazetteer.PERSON_TITLES:
+            start += len(two) + 1
+        elif words[0] in gazetteer.PERSON_TITLES:
+            start += len(words[0]) + 1
+        else:
+            return start
+
+
+_EVENT_TAIL = re.compile(
+    r" (?:Finals|Final|Cup|Open|Championships|Championship|Games|Olympics|Grand Prix|Marathon|"
+    r"Summit)\b"
+)
+_CAPITALISED_WORD = re.compile(r"([A-Z][a-z]+(?:-[A-Z][a-z]+)?) $")
+
+
+def _extend(text: str, m: Mention, lower_words: frozenset[str]) -> Mention:
+    """Grow a span the model cut short.
+
+    "NBA" before "Finals" is the event "NBA Finals"; a one-word person right after a
+    capitalised word that is neither a title nor a common word ("Margrethe Vestager") is
+    that first name plus the surname.
+    """
+    tail = _EVENT_TAIL.match(text, m.end)
+    if tail and m.label in ("ORG", "GPE", "NORP", "EVENT", "PRODUCT", "PERSON"):
+        return replace(m, end=tail.end(), label="EVENT")
+    if m.label == "PERSON" and " " not in text[m.start : m.end]:
+        before = _CAPITALISED_WORD.search(text, max(0, m.start - 30), m.start)
+        if before:
+            word = before.group(1)
+            if (
+                word not in gazetteer.PERSON_TITLES
+                and word not in gazetteer.NOT_NAMES
+                and word.lower() not in STOP_WORDS
+                and word.lower() not in lower_words
+                and not _known_place(word)
+                and word not in gazetteer.NATIONALITIES
+            ):
+                return replace(m, start=before.start(1))
+    return m
+
+
+def _is_junk(surface: str, m: Mention, lower_words: frozenset[str]) -> bool:
+    """Spans no reader takes for a name.
+
+    `lower_words` are the words the text uses in lower case: a capitalised sentence opener
+    that the text also writes in lower case ("Asked ..." and "... asked") is a common word.
+    """
+    if len(surface) < 2 or not any(c.isalpha() for c in surface):
+        return True
+    if surface.islower():  # names are capitalised; "the economy" is not one
+        return True
+    if surface in gazetteer.NOT_NAMES:
+        return True
+    if "\n" in surface:
+        return True
+    if m.label == "PERSON" and _DIGIT.search(surface):  # "H5N1" is no one's name
+        return True
+    if m.sentence_initial and " " not in surface and m.source == "model":
+        # A capitalised sentence opener the model took for a name: "Asked about...",
+        # "Analysts said...". Adverbs, participles and gerunds almost never start a name.
+        if surface[1:].islower() and (
+            _SENTENCE_OPENER_SUFFIX.search(surface) or surface.lower() in lower_words
+        ):
+            return True
+    return False
+
+
+# --- the corrections ---------------------------------------------------------------------------
+
+
+def _relabel(surface: str, m: Mention) -> str:
+    """The label general knowledge gives the span, or the model's label."""
+    label = m.label
+    words = surface.split()
+    if len(words) >= 2 and words[-1] in gazetteer.EVENT_SUFFIXES and label != "EVENT":
+        return "EVENT"
+    if len(words) >= 2 and words[-1] in gazetteer.FAC_SUFFIXES and label != "FAC":
+        return "FAC"
+    if surface in gazetteer.COUNTRIES or surface in gazetteer.REGIONS_AND_CITIES:
+        return "GPE"
+    if surface in gazetteer.LOCATIONS:
+        return "LOC"
+    if surface in gazetteer.NATIONALITIES:
+        return "NORP"
+    words = surface.split()
+    if (
+        label != "ORG"
+        and len(words) >= 2
+        and (words[-1] in gazetteer.ORG_SUFFIXES or words[0] in gazetteer.ORG_HEADS)
+    ):
+        return "ORG"
+    if label in ("GPE", "LOC", "NORP", "PERSON") and len(words) == 1 and _CAMEL.search(surface):
+        # One-word names with an inner capital ("DeepSeek", "OpenAI", "YouTube") are brands:
+        # companies or products, never places or people.
+        return "ORG"
+    if (
+        m.prev_word in gazetteer.PERSON_TITLES
+        and label in ("ORG", "GPE", "NORP", "PRODUCT", "LOC", "FAC")
+        and len(words) <= 3
+        and all(w[:1].isupper() for w in words)
+    ):
+        return "PERSON"
+    return label
+
+
+_APPOSITION_WORDS = re.compile(r"[\w-]+")
+_APPOSITION_STOP = frozenset("said says told added which and or but while when who".split())
+_SAID_PRONOUN = re.compile(
+    r"\s+(?:said|says|added|announced|reported|told\s+\w+)\s+(it|its|he|she|his|her)\b"
+)
+_WHO = re.compile(r",\s+who\b")
+_BASED = re.compile(r",\s+(?:based|headquartered)\s+in\b|['’]s\s+(?:chief|shares|board)\b")
+
+
+def _context_label(text: str, m: Mention) -> str | None:
+    """The label a phrase right after the name gives it, if any.
+
+    ", its chief executive," or ", who" follows a person; ", a logistics company", ", based
+    in" or "'s shares" an organisation; "said it" an organisation and "said he" a person.
+    """
+    after = text[m.end : m.end + 80]
+    if _WHO.match(after):
+        return "PERSON"
+    if _BASED.match(after):
+        return "ORG"
+    said = _SAID_PRONOUN.match(after)
+    if said:
+        return "ORG" if said.group(1) in ("it", "its") else "PERSON"
+    if after.startswith(","):
+        # The head noun of an apposition is among its first words: ", a logistics company".
+        for word in _APPOSITION_WORDS.findall(after, 1, 60)[:5]:
+            lower = word.lower()
+            if lower in _APPOSITION_STOP:
+                break
+            if lower in gazetteer.PERSON_ROLES:
+                return "PERSON"
+            if lower in gazetteer.ORG_NOUNS:
+                return "ORG"
+    return None
+
+
+def _numeric_to_name(surface: str, m: Mention) -> Mention | None:
+    """A span the model called a number or date that is plainly a brand name ("DeepSeek")."""
+    if _DIGIT.search(surface) or not _CAMEL.search(surface):
+        return None
+    if any(w.lower() in _NUMBER_WORDS for w in surface.split()):
+        return None
+    return replace(m, label="ORG")
+
+
+def refine_mentions(
+    text: str,
+    model_mentions: Iterable[Mention],
+    typed_mentions: Sequence[Mention] = (),
+    labels: frozenset[str] = NAME_LABELS,
+    *,
+    propagate: bool = True,
+) -> list[Mention]:
+    """Apply the corrections to one whole text and return its final, non-overlapping mentions.
+
+    Order matters: clean each span, relabel from general knowledge, let the glossary's typed
+    terms win, vote one label per name across the document, give a lone surname its person's
+    label, then find the other mentions of each name the model missed.
+    """
+    lower_words = frozenset(_LOWER_WORD.findall(text))
+    cleaned: list[Mention] = []
+    for raw in model_mentions:
+        m = raw
+        if m.label in NUMERIC_LABELS:
+            surface = text[m.start : m.end].strip()
+            converted = _numeric_to_name(surface, m)
+            if converted is None:
+                if m.label in labels:
+                    cleaned.append(m)
+                continue
+            m = converted
+        trimmed = _trim(text, m)
+        if trimmed is None:
+            continue
+        surface = text[trimmed.start : trimmed.end]
+        if _is_junk(surface, trimmed, lower_words):
+            continue
+        trimmed = _extend(text, trimmed, lower_words)
+        surface = text[trimmed.start : trimmed.end]
+        label = _relabel(surface, trimmed)
+        weight = 0.75 if trimmed.sentence_initial else 1.0
+        cue = _context_label(text, trimmed) if label in _CUE_LABELS else None
+        if _known_place(surface) or surface in gazetteer.NATIONALITIES:
+            weight = 2.0  # general knowledge beats a guess from context
+        elif cue is not None:
+            label, weight = cue, 2.0
+        elif label in ("GPE", "LOC"):
+            if trimmed.prev_word not in gazetteer.LOCATIVE_PREPOSITIONS:
+                weight *= 0.5
+        cleaned.append(replace(trimmed, label=label, key=normalise_key(surface), weight=weight))
+
+    typed = [replace(t, key=normalise_key(text[t.start : t.end])) for t in typed_mentions]
+    mentions = _overlay(typed, cleaned)
+    mentions = _coordinate_lists(text, mentions)
+    mentions = _one_label_per_name(mentions, {t.key: t.label for t in typed})
+    mentions = _link_partial_names(text, mentions)
+    if propagate:
+        mentions = _propagate(text, mentions)
+    return [m for m in mentions if m.label in labels]
+
+
+_CUE_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "PRODUCT", "FAC", "WORK_OF_ART"})
+
+
+def _known_place(surface: str) -> bool:
+    return (
+        surface in gazetteer.COUNTRIES
+        or surface in gazetteer.REGIONS_AND_CITIES
+        or surface in gazetteer.LOCATIONS
+    )
+
+
+def _overlay(winners: Sequence[Mention], others: Iterable[Mention]) -> list[Mention]:
+    """`winners` plus every mention of `others` that overlaps none of them, in text order."""
+    taken = sorted((w.start, w.end) for w in winners)
+    kept = list(winners)
+    for m in others:
+        if not any(s < m.end and m.start < e for s, e in taken):
+            kept.append(m)
+    kept.sort(key=lambda m: (m.start, -m.end))
+    # Drop nested or crossing model spans (the model itself never emits them, but trimming and
+    # typed terms can).
+    result: list[Mention] = []
+    for m in kept:
+        if result and m.start < result[-1].end:
+            continue
+        result.append(m)
+    return result
+
+
+def _one_label_per_name(mentions: list[Mention], forced: dict[str, str]) -> list[Mention]:
+    """Give every mention of a name the label most of its mentions got (the glossary's if any).
+
+    Votes are weighted (see `Mention.weight`); a tie goes to the earliest mention's label.
+    """
+    votes: dict[str, dict[str, float]] = {}
+    for m in mentions:
+        ballot = votes.setdefault(m.key, {})
+        ballot[m.label] = ballot.get(m.label, 0.0) + m.weight
+    chosen: dict[str, str] = {}
+    for key, ballot in votes.items():
+        # max() keeps the first label on a tie: the earliest mention's.
+        chosen[key] = forced.get(key) or max(ballot, key=lambda label: ballot[label])
+    return [m if chosen[m.key] == m.label else replace(m, label=chosen[m.key]) for m in mentions]
+
+
+def _link_partial_names(text: str, mentions: list[Mention]) -> list[Mention]:
+    """A surname alone is the person named in full elsewhere; a brand's first word, the brand.
+
+    "Jensen Huang ... Huang said": the second mention takes PERSON and the full name's key, so
+    the card and the related-article lookup treat both as one person. The other way round, a
+    full name whose surname stands alone as a PERSON elsewhere is a person too ("Novak
+    Djokovic" mislabelled once, "Djokovic" right later). "Kestrel Analytics ... Kestrel" keeps
+    the organisation's label.
+    """
+    persons: dict[str, str] = {}
+    orgs: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    single_person: set[str] = set()
+    for m in mentions:
+        words = text[m.start : m.end].split()
+        if len(words) == 1 and m.label == "PERSON":
+            single_person.add(words[0])
+        if len(words) < 2 or m.label not in ("PERSON", "ORG"):
+            continue
+        table = persons if m.label == "PERSON" else orgs
+        candidates = (words[-1],) if m.label == "PERSON" else (words[0],)
+        for word in candidates:
+            if word in table and table[word] != m.key:
+                ambiguous.add(word)
+            table.setdefault(word, m.key)
+    for word in ambiguous:
+        persons.pop(word, None)
+        orgs.pop(word, None)
+    linked = []
+    for m in mentions:
+        surface = text[m.start : m.end]
+        if m.source != "glossary":
+            words = surface.split()
+            if len(words) == 1 and surface in persons:
+                m = replace(m, label="PERSON", key=persons[surface])
+            elif (
+                len(words) == 1
+                and surface in orgs
+                and surface not in persons
+                and not _known_place(surface)
+            ):
+                m = replace(m, label="ORG", key=orgs[surface])
+            elif (
+                1 < len(words) <= 3
+                and m.label in ("ORG", "GPE", "NORP", "LOC")
+                and words[-1] in single_person
+                and not _known_place(surface)
+            ):
+                m = replace(m, label="PERSON")
+        linked.append(m)
+    return linked
+
+
+_WEAK = 0.5  # the weight of an unknown name the model called a place
+_LIST_GLUE = frozenset({",", ", ", " and ", ", and ", " or ", ", or ", " & "})
+
+
+def _coordinate_lists(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Names listed together are the same kind of thing: "from Mistral, Meta and Alibaba".
+
+    Only weak members (an unknown name the model called a place) follow the list, and only
+    when every confident member agrees, so "Israel and Hamas" stay a place and a group.
+    """
+    result = list(mentions)
+    i = 0
+    while i < len(result):
+        j = i
+        while j + 1 < len(result) and text[result[j].end : result[j + 1].start] in _LIST_GLUE:
+            j += 1
+        if j > i:
+            group = result[i : j + 1]
+            strong = {m.label for m in group if m.weight > _WEAK}
+            if len(strong) == 1:
+                (label,) = strong
+                for k in range(i, j + 1):
+                    if result[k].weight <= _WEAK and result[k].label != label:
+                        result[k] = replace(result[k], label=label, weight=1.0)
+        i = j + 1
+    return result
+
+
+def _propagate(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Mark the other occurrences of each recognised name, and of unambiguous place names.
+
+    The model often finds a name once and misses it three sentences later; a reader expects
+    every occurrence highlighted. Only exact, case-sensitive, whole-word occurrences count.
+    """
+    names: dict[str, Mention] = {}
+    for m in mentions:
+        surface = text[m.start : m.end]
+        if len(surface) >= 2 and surface not in gazetteer.NOT_NAMES:
+            names.setdefault(surface, m)
+    for m in mentions:
+        words = text[m.start : m.end].split()
+        # A person's surname alone, later in the text, is that person.
+        if m.label == "PERSON" and len(words) >= 2 and len(words[-1]) >= 3:
+            names.setdefault(words[-1], m)
+    gazetteer_labels: dict[str, str] = {}
+    for label, group in (
+        ("GPE", gazetteer.COUNTRIES),
+        ("NORP", gazetteer.NATIONALITIES),
+        ("LOC", gazetteer.LOCATIONS),
+    ):
+        for name in group:
+            if name not in gazetteer.AMBIGUOUS_PLACES and name in text:
+                gazetteer_labels.setdefault(name, label)
+    surfaces = sorted(set(names) | set(gazetteer_labels), key=len, reverse=True)
+    if not surfaces:
+        return mentions
+    pattern = re.compile(
+        r"(?<![\w'’.-])(?:" + "|".join(map(re.escape, surfaces)) + r")(?![\w-]|['’]\w\w)"
+    )
+    found: list[Mention] = []
+    for match in pattern.finditer(text):
+        surface = match.group()
+        model = names.get(surface)
+        if model is not None:
+            found.append(
+                Mention(match.start(), match.end(), model.label, "document", key=model.key)
+            )
+        else:
+            found.append(
+                Mention(
+                    match.start(),
+                    match.end(),
+                    gazetteer_labels[surface],
+                    "gazetteer",
+                    key=normalise_key(surface),
+                )
+            )
+    return _overlay(mentions, found)

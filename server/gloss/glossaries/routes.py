@@ -288,10 +288,31 @@ async def _upload(
     return data, fmt
 
 
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The file, with its media type (or a multipart field `file`).",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "application/x-tbx+xml": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+
+
 @router.post(
     "/{glossary_id}/import",
     response_model=schemas.ImportResult,
     summary="Import a CSV, JSON or TBX file: all or nothing; mode=upsert updates by term",
+    openapi_extra=_IMPORT_BODY,
 )
 async def import_terms(
     glossary: GlossaryForEdit,

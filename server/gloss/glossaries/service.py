@@ -255,7 +255,8 @@ async def list_terms(
     after = decode_cursor(cursor)
     terms = await TermRepository(session).page(
         glossary.id,
-        search=fold(q) if q and q.strip() else None,
+        # NUL cannot be in any stored form, and PostgreSQL refuses it in a parameter.
+        search=fold(q.replace("\x00", "")) if q and q.replace("\x00", "").strip() else None,
         substring=match == "substring",
         after=_pair(after, str),
         limit=limit + 1,

@@ -335,58 +335,94 @@ async def create_term(
     )
 
 
+def _merge(before: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    # Re-validate the merged term: an update of case_sensitive alone changes which aliases
+    # repeat the term, and the rules are TermBase's.
+    return schemas.TermCreate.model_validate({**before, **changes}).model_dump()
+
+
+async def _locked_current(
+    session: AsyncSession, glossary: Glossary, term: Term, *, conditional: bool
+) -> tuple[Term, int]:
+    """Take the glossary's row lock (every term edit does, first), then the term as it is now.
+    With If-Match, a term changed since the caller read it is 412; without, the edit applies
+    to the current term. Returns the term and the glossary's new version."""
+    seen_version = term.version  # the reload below refreshes this same object
+    version = await GlossaryRepository(session).bump_version(glossary.id, utcnow())
+    current = await TermRepository(session).get(glossary.id, term.id)
+    if current is None:
+        raise NotFound("No such term in this glossary (it was deleted meanwhile).")
+    if conditional and current.version != seen_version:
+        raise PreconditionFailed("The term changed since you read it; fetch it and retry.")
+    return current, version
+
+
 async def update_term(
     session: AsyncSession,
     principal: Principal,
     glossary: Glossary,
     term: Term,
     body: schemas.TermUpdate,
+    *,
+    conditional: bool = False,
 ) -> Term:
-    before = snapshot(term)
+    """`conditional`: the caller sent an If-Match naming the version it read."""
     changes = body.model_dump(exclude_unset=True)
-    # Re-validate the merged term: an update of case_sensitive alone changes which aliases
-    # repeat the term, and the rules are TermBase's.
-    after = schemas.TermCreate.model_validate({**before, **changes}).model_dump()
-    if after == before:
-        return term
-    glossaries, terms = GlossaryRepository(session), TermRepository(session)
-    now = utcnow()
-    version = await glossaries.bump_version(glossary.id, now)
+    if _merge(snapshot(term), changes) == snapshot(term):
+        return term  # nothing to change: no version moves
+    current, version = await _locked_current(session, glossary, term, conditional=conditional)
+    before = snapshot(current)
+    after = _merge(before, changes)
+    terms = TermRepository(session)
     forms = _forms(after)
-    await _check_forms(terms, glossary.id, forms, term.id)
+    await _check_forms(terms, glossary.id, forms, current.id)
+    now = utcnow()
     values = {
         **after,
         "sort_key": fold(after["term"]),
         "updated_at": now,
         "updated_by": principal.user.id,
     }
-    if not await terms.update_if_version(term.id, term.version, values):
+    # Under the lock nobody else can change the term; the version in the WHERE clause is the
+    # backstop that makes the check atomic whatever the isolation level.
+    if not await terms.update_if_version(current.id, current.version, values):
         raise PreconditionFailed("The term changed since you read it; fetch it and retry.")
     if forms != _forms(before):
-        await terms.replace_forms([term.id], _form_rows(glossary.id, term.id, forms))
+        await terms.replace_forms([current.id], _form_rows(glossary.id, current.id, forms))
     await terms.add_revisions(
         [
             _revision_row(
-                glossary.id, term.id, "update", before, after, version, principal.user.id, now
+                glossary.id, current.id, "update", before, after, version, principal.user.id, now
             )
         ]
     )
-    return await load_term(session, glossary, term.id)
+    return await load_term(session, glossary, current.id)
 
 
 async def delete_term(
-    session: AsyncSession, principal: Principal, glossary: Glossary, term: Term
+    session: AsyncSession,
+    principal: Principal,
+    glossary: Glossary,
+    term: Term,
+    *,
+    conditional: bool = False,
 ) -> None:
-    before = snapshot(term)
-    glossaries, terms = GlossaryRepository(session), TermRepository(session)
-    now = utcnow()
-    version = await glossaries.bump_version(glossary.id, now)
-    if not await terms.delete_if_version(term.id, term.version):
+    current, version = await _locked_current(session, glossary, term, conditional=conditional)
+    before = snapshot(current)
+    terms = TermRepository(session)
+    if not await terms.delete_if_version(current.id, current.version):
         raise PreconditionFailed("The term changed since you read it; fetch it and retry.")
     await terms.add_revisions(
         [
             _revision_row(
-                glossary.id, term.id, "delete", before, None, version, principal.user.id, now
+                glossary.id,
+                current.id,
+                "delete",
+                before,
+                None,
+                version,
+                principal.user.id,
+                utcnow(),
             )
         ]
     )

@@ -66,6 +66,7 @@ def gloss(*args: str, env: dict[str, str]) -> tuple[float, float, subprocess.Com
 
 def run(quick: bool) -> str:
     count = QUICK_TERMS if quick else FULL_TERMS
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         source = folder / "terms.csv"
@@ -124,7 +125,8 @@ transaction.
 {table}
 
 CPU is the process's user + system time, the steadier figure on a shared machine (wall time
-also counts waiting for other processes' use of the cores).
+also counts waiting for other processes' use of the cores): the 1-minute load average was
+{load_before:.1f} when this run started.
 
 Run with `.venv/bin/python -m tests.benchmarks glossary` (`--quick` for {QUICK_TERMS:,} terms).
 """

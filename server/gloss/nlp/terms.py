@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 # much as one key, and the matched tokens themselves identify the term (see `_surfaces`).
 _CI_KEY = "gloss-terms-ci"
 _CS_KEY = "gloss-terms-cs"
+_COMPILE_BATCH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,39 +242,46 @@ def compile_glossary(
                     seen.add(variant)
                     wanted.append((index, variant))
 
-    unique = list(dict.fromkeys(text for _, text in wanted))
-    tokenizer = _pattern_tokenizer(nlp)
-    docs = dict(zip(unique, tokenizer.pipe(unique, batch_size=1000), strict=True))
-
-    ci_docs: dict[tuple[int, ...], Doc] = {}
-    cs_docs: dict[tuple[int, ...], Doc] = {}
+    # Tokenise and add in batches, so only one batch of pattern Docs is alive at a time (all
+    # 200k Docs of a 100k-term glossary at once took over a gigabyte).
+    by_text: dict[str, list[int]] = {}
     for index, text in wanted:
-        doc = docs[text]
-        if len(doc) == 0:
-            continue
-        if specs[index].case_sensitive:
-            key = tuple(t.orth for t in doc)
-            _append_unique(cs_surfaces.setdefault(key, []), index)
-            cs_docs.setdefault(key, doc)
-        else:
-            key = tuple(t.lower for t in doc)
-            _append_unique(ci_surfaces.setdefault(key, []), index)
-            ci_docs.setdefault(key, doc)
+        by_text.setdefault(text, []).append(index)
+    tokenizer = _pattern_tokenizer(nlp)
+    ci_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    cs_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+    texts = list(by_text)
+    for batch_start in range(0, len(texts), _COMPILE_BATCH):
+        batch = texts[batch_start : batch_start + _COMPILE_BATCH]
+        ci_new: list[Doc] = []
+        cs_new: list[Doc] = []
+        for text, doc in zip(batch, tokenizer.pipe(batch), strict=True):
+            if len(doc) == 0:
+                continue
+            ci_key = cs_key = None
+            for index in by_text[text]:
+                if specs[index].case_sensitive:
+                    cs_key = cs_key or tuple([t.orth for t in doc])
+                    if cs_key not in cs_surfaces:
+                        cs_new.append(doc)
+                    _append_unique(cs_surfaces.setdefault(cs_key, []), index)
+                else:
+                    ci_key = ci_key or tuple([t.lower for t in doc])
+                    if ci_key not in ci_surfaces:
+                        ci_new.append(doc)
+                    _append_unique(ci_surfaces.setdefault(ci_key, []), index)
+        if ci_new:
+            ci_matcher.add(_CI_KEY, ci_new)
+        if cs_new:
+            cs_matcher.add(_CS_KEY, cs_new)
 
-    ci_matcher = cs_matcher = None
-    if ci_docs:
-        ci_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        ci_matcher.add(_CI_KEY, list(ci_docs.values()))
-    if cs_docs:
-        cs_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
-        cs_matcher.add(_CS_KEY, list(cs_docs.values()))
     return CompiledGlossary(
         glossary_id=glossary_id,
         version=version,
         terms=specs,
-        pattern_count=len(ci_docs) + len(cs_docs),
-        _ci_matcher=ci_matcher,
-        _cs_matcher=cs_matcher,
+        pattern_count=len(ci_surfaces) + len(cs_surfaces),
+        _ci_matcher=ci_matcher if ci_surfaces else None,
+        _cs_matcher=cs_matcher if cs_surfaces else None,
         _ci_surfaces={k: tuple(specs[i] for i in v) for k, v in ci_surfaces.items()},
         _cs_surfaces={k: tuple(specs[i] for i in v) for k, v in cs_surfaces.items()},
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, tuple_
+from sqlalchemy import delete, func, insert, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.models import Article, ArticleMention
@@ -133,9 +133,12 @@ class ArticleRepository:
                 Article.created_at,
                 Article.content_hash,
                 Article.duplicate_of_id,
-            ).where(Article.id.in_(article_ids), Article.team_id.in_(team_ids))
+            ).where(Article.id.in_(article_ids))
         )
-        return {r[0]: ArticleCard(*r) for r in rows}
+        # The team filter is applied here rather than in SQL: with both in the WHERE clause
+        # SQLite may walk the team's index instead of looking up the ids.
+        teams = set(team_ids)
+        return {r[0]: ArticleCard(*r) for r in rows if r[1] in teams}
 
     async def page_group(
         self, team_ids: Sequence[uuid.UUID], url: str | None, content_hash: str | None
@@ -148,16 +151,20 @@ class ArticleRepository:
             conditions.append(Article.content_hash == content_hash)
         if not conditions:
             return set()
-        rows = await self.session.execute(
-            select(Article.id, Article.duplicate_of_id).where(
-                Article.team_id.in_(team_ids), or_(*conditions)
+        # One indexed lookup per condition: SQLite answers an OR of them with a table scan.
+        statement = union_all(
+            *(
+                select(Article.id, Article.duplicate_of_id).where(
+                    Article.team_id.in_(team_ids), condition
+                )
+                for condition in conditions
             )
         )
         group: set[uuid.UUID] = set()
-        for article_id, duplicate_of in rows:
-            group.add(article_id)
+        for article_id, duplicate_of in await self.session.execute(statement):
+            group.add(_as_uuid(article_id))
             if duplicate_of is not None:
-                group.add(duplicate_of)
+                group.add(_as_uuid(duplicate_of))
         return group
 
     async def duplicates_of(self, article_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
@@ -256,3 +263,8 @@ def _mention_row(article: Article, mention: MentionSummary) -> dict[str, Any]:
         "salience": mention.salience,
         "published_at": article.published_at,
     }
+
+
+def _as_uuid(value: object) -> uuid.UUID:
+    # A compound select returns SQLite's stored form (hex) rather than a uuid.UUID.
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -467,11 +467,10 @@ async def _related(
     terms = ranking.select_terms(
         frequencies, document_frequencies, total, limit=MORE_LIKE_THIS_TERMS
     )
+    groups = ranking.query_groups(terms, document_frequencies)
     # Over-fetch: the page's own copies and duplicate groups are dropped after ranking.
     fetch = limit * 3 + len(excluded) + 10
-    # Each distinctive word also as its singular or plural: the indexes do not stem.
-    expanded = list({v: w for t, w in terms for v in ranking.variants(t)}.items())
-    hits = await backend.more_like_this(session, team_ids, expanded, fetch)
+    hits = await backend.more_like_this(session, team_ids, groups, fetch)
     lexical = {h.article_id: h.score for h in hits}
     keys = list(dict.fromkeys(entity_keys))[:MAX_QUERY_ENTITIES]
     by_entity = await repo.mentioning(team_ids, "entity", keys, fetch)

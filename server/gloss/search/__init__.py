@@ -43,11 +43,11 @@ class SearchBackend(Protocol):
         self,
         session: AsyncSession,
         team_ids: Sequence[uuid.UUID],
-        terms: Sequence[tuple[str, float]],
+        groups: Sequence[tuple[Sequence[str], float]],
         limit: int,
     ) -> list[Hit]:
-        """Articles containing any of the weighted terms, best match first (a term's weight is
-        its importance in the page; backends that rank with idf themselves may ignore it)."""
+        """Articles containing any word of the weighted groups (a word and its plural, weighted
+        by its importance in the page), the most matched weight first."""
         ...
 
     async def rebuild(self, session: AsyncSession) -> None:

@@ -77,11 +77,12 @@ class PostgresBackend:
         self,
         session: AsyncSession,
         team_ids: Sequence[uuid.UUID],
-        terms: Sequence[tuple[str, float]],
+        groups: Sequence[tuple[Sequence[str], float]],
         limit: int,
     ) -> list[Hit]:
-        if not terms or not team_ids:
+        if not groups or not team_ids:
             return []
+        terms = [(" | ".join(_lexeme(f) for f in forms), weight) for forms, weight in groups]
         # ts_rank knows no idf, so each term is ranked on its own and weighted by its tf-idf
         # in the page: a BM25-like sum that a rare shared word dominates, as on SQLite.
         parts = " + ".join(
@@ -94,12 +95,12 @@ class PostgresBackend:
             "ORDER BY score DESC, id LIMIT :limit"
         ).bindparams(_TEAM_IDS)
         params: dict[str, object] = {
-            "query": " | ".join(_lexeme(t) for t, _ in terms),
+            "query": " | ".join(f"({q})" for q, _ in terms),
             "team_ids": list(team_ids),
             "limit": limit,
         }
-        for i, (term, weight) in enumerate(terms):
-            params[f"t{i}"] = _lexeme(term)
+        for i, (query, weight) in enumerate(terms):
+            params[f"t{i}"] = query
             params[f"w{i}"] = weight
         rows = await session.execute(statement, params)
         return [Hit(r[0], float(r[1])) for r in rows]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, tuple_, union_all
+from sqlalchemy import delete, func, insert, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.models import Article, ArticleMention
@@ -54,11 +54,14 @@ class ArticleRepository:
         """Articles of the team stored under any of `urls`, as url or canonical url."""
         if not urls:
             return {}
+        # Two indexed lookups: SQLite answers an OR across two columns with a table scan.
+        ids = union_all(
+            select(Article.id).where(Article.team_id == team_id, Article.url.in_(urls)),
+            select(Article.id).where(Article.team_id == team_id, Article.canonical_url.in_(urls)),
+        )
+        matching = ids.subquery()
         rows = await self.session.scalars(
-            select(Article).where(
-                Article.team_id == team_id,
-                or_(Article.url.in_(urls), Article.canonical_url.in_(urls)),
-            )
+            select(Article).where(Article.id.in_(select(matching.c.id)))
         )
         found: dict[str, Article] = {}
         for article in rows:
@@ -72,16 +75,23 @@ class ArticleRepository:
     ) -> list[tuple[uuid.UUID, str, uuid.UUID | None, str]]:
         """(id, content hash, duplicate_of, text) of the articles with the same text hash or a
         shared MinHash band: the near duplicates are very likely among them."""
+        columns = [
+            Article.content_hash,
+            Article.minhash_band0,
+            Article.minhash_band1,
+            Article.minhash_band2,
+            Article.minhash_band3,
+        ]
+        values: list[object] = [content_hash, *bands]
+        ids = union_all(
+            *(
+                select(Article.id).where(Article.team_id == team_id, column == value)
+                for column, value in zip(columns, values, strict=True)
+            )
+        )
         rows = await self.session.execute(
             select(Article.id, Article.content_hash, Article.duplicate_of_id, Article.text).where(
-                Article.team_id == team_id,
-                or_(
-                    Article.content_hash == content_hash,
-                    Article.minhash_band0 == bands[0],
-                    Article.minhash_band1 == bands[1],
-                    Article.minhash_band2 == bands[2],
-                    Article.minhash_band3 == bands[3],
-                ),
+                Article.id.in_(select(ids.subquery().c.id))
             )
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]

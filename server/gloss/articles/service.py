@@ -381,6 +381,7 @@ async def related_for_text(
     limit: int,
     *,
     title: str = "",
+    weights: ranking.Weights = ranking.DEFAULT_WEIGHTS,
 ) -> list[RelatedArticle]:
     """Stored articles related to a page: a more-like-this query from its most distinctive
     words plus the articles naming its entities, re-ranked by lexical score, shared entities
@@ -399,6 +400,7 @@ async def related_for_text(
         excluded=excluded,
         page_shingles=ranking.shingles(text),
         reference=utcnow(),
+        weights=weights,
     )
 
 
@@ -454,6 +456,7 @@ async def _related(
     excluded: set[uuid.UUID],
     page_shingles: set[str],
     reference: datetime,
+    weights: ranking.Weights = ranking.DEFAULT_WEIGHTS,
 ) -> list[RelatedArticle]:
     limit = max(1, min(limit, MAX_RELATED))
     if not team_ids:
@@ -495,7 +498,7 @@ async def _related(
         )
         for article_id, card in cards.items()
     }
-    ranked = ranking.rerank(candidates, keys, reference)
+    ranked = ranking.rerank(candidates, keys, reference, weights)
     return _present(ranked, cards, limit, excluded)
 
 

@@ -40,16 +40,17 @@ class SqliteFts5Backend:
     ) -> tuple[int, dict[str, int]]:
         # The vocabulary table counts over every team's articles: idf is a statistic of the
         # language of the store, and sharing it leaks no article (only how common a word is).
-        total = await session.scalar(text("SELECT count(*) FROM articles"))
-        if not terms:
-            return int(total or 0), {}
+        # One round trip: the article count and the vocabulary rows (a NULL term is the count).
         # fts5vocab answers `term IN (...)` by one index seek per term only for short lists
-        # (beyond ~60 SQLite plans a scan of the whole vocabulary), hence the slices.
+        # (longer ones may be planned as a scan of the whole vocabulary), hence the slices.
         unique = list(dict.fromkeys(terms))
         slices = [unique[i : i + _VOCAB_SLICE] for i in range(0, len(unique), _VOCAB_SLICE)]
         statement = " UNION ALL ".join(
-            f"SELECT term, doc FROM articles_fts_vocab WHERE term IN :s{i}"
-            for i in range(len(slices))
+            ["SELECT NULL, count(*) FROM articles"]
+            + [
+                f"SELECT term, doc FROM articles_fts_vocab WHERE term IN :s{i}"
+                for i in range(len(slices))
+            ]
         )
         rows = await session.execute(
             text(statement).bindparams(
@@ -57,7 +58,14 @@ class SqliteFts5Backend:
             ),
             {f"s{i}": part for i, part in enumerate(slices)},
         )
-        return int(total or 0), {term: int(doc) for term, doc in rows}
+        total = 0
+        frequencies: dict[str, int] = {}
+        for term, count in rows:
+            if term is None:
+                total = int(count)
+            else:
+                frequencies[term] = int(count)
+        return total, frequencies
 
     async def search(
         self,

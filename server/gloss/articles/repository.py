@@ -257,6 +257,13 @@ class ArticleRepository:
         )
         return int(total or 0)
 
+    async def page_by_id(self, after: uuid.UUID | None, limit: int) -> list[Article]:
+        """Every team's articles in id order, `limit` at a time (for re-extraction)."""
+        statement = select(Article).order_by(Article.id).limit(limit)
+        if after is not None:
+            statement = statement.where(Article.id > after)
+        return list(await self.session.scalars(statement))
+
     async def count_all(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(Article)) or 0)
 

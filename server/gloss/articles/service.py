@@ -272,6 +272,25 @@ async def _update(
     return IngestOutcome("updated", article, mentions_changed=mentions is not None)
 
 
+async def refresh_mentions(
+    session: AsyncSession, nlp: AnnotatingRuntime, articles: Sequence[Article]
+) -> int:
+    """Extract the entities and terms of stored articles again (after they were stored
+    without the engine, or a glossary changed); returns how many articles were done."""
+    repo = ArticleRepository(session)
+    by_team: dict[uuid.UUID, list[Article]] = {}
+    for article in articles:
+        by_team.setdefault(article.team_id, []).append(article)
+    for team_id, team_articles in by_team.items():
+        glossaries = await team_glossaries(session, nlp, team_id)
+        summaries = await extract_mentions(
+            nlp, [(a.title, a.text) for a in team_articles], glossaries
+        )
+        for article, mentions in zip(team_articles, summaries, strict=True):
+            await repo.replace_mentions(article, mentions)
+    return len(articles)
+
+
 def writable_team(principal: Principal, team_id: uuid.UUID | None) -> uuid.UUID:
     """The team an article goes to: the one named, or the caller's only team."""
     if team_id is None:

@@ -19,7 +19,7 @@ from gloss.models import Article, ArticleMention, Role
 from gloss.models.base import utcnow
 from gloss.nlp import related as ranking
 from gloss.pagination import decode_cursor, encode_cursor
-from gloss.search import backend_for
+from gloss.search import DF_CAP, backend_for
 from gloss.teams.access import require_member, require_role
 from gloss.urls import normalize_url
 
@@ -487,7 +487,11 @@ async def _related(
         session, team_ids, ranking.candidate_terms(frequencies)
     )
     terms = ranking.select_terms(
-        frequencies, document_frequencies, total, limit=MORE_LIKE_THIS_TERMS
+        frequencies,
+        document_frequencies,
+        total,
+        limit=MORE_LIKE_THIS_TERMS,
+        saturated=DF_CAP,
     )
     groups = ranking.query_groups(terms, document_frequencies)
     # Over-fetch: the page's own copies and duplicate groups are dropped after ranking.

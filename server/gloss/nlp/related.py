@@ -139,7 +139,7 @@ def term_frequencies(title: str, text: str, title_weight: int = 3) -> Counter[st
     return counts
 
 
-def candidate_terms(frequencies: Counter[str], limit: int = 40) -> list[str]:
+def candidate_terms(frequencies: Counter[str], limit: int = 30) -> list[str]:
     """The most frequent content words and their singular or plural: the ones worth asking the
     index about."""
     return list(dict.fromkeys(v for w, _ in frequencies.most_common(limit) for v in variants(w)))
@@ -151,11 +151,13 @@ def select_terms(
     total_documents: int,
     limit: int = 20,
     max_df_ratio: float = 0.2,
+    saturated: int | None = None,
 ) -> list[tuple[str, float]]:
     """The page's most distinctive terms with their tf-idf weights, best first.
 
     Terms no stored article has cannot find anything and are skipped, as are terms in more than
-    `max_df_ratio` of the articles: they match much and discriminate little.
+    `max_df_ratio` of the articles, or counted up to the `saturated` cap: they match much and
+    discriminate little.
     """
     n = max(total_documents, 1)
     scored = []
@@ -163,6 +165,8 @@ def select_terms(
         # A word counts with its singular or plural: "chip" and "chips" are one topic.
         df = max((document_frequencies.get(v, 0) for v in variants(term)), default=0)
         if df == 0 or (n >= 20 and df > max_df_ratio * n):
+            continue
+        if saturated is not None and n > saturated and df >= saturated:
             continue
         idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
         scored.append((term, (1 + math.log(tf)) * idf))
@@ -173,8 +177,8 @@ def select_terms(
 def query_groups(
     selected: Sequence[tuple[str, float]],
     document_frequencies: Mapping[str, int],
-    max_postings: int = 12_000,
-    min_terms: int = 4,
+    max_postings: int = 4_000,
+    min_terms: int = 3,
 ) -> list[tuple[list[str], float]]:
     """The more-like-this query: each selected term with its stored singular or plural, best
     first, until the postings they would read exceed `max_postings`.

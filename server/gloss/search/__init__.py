@@ -9,6 +9,10 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# Document frequencies are counted up to this many articles: a word in more is common whatever
+# the exact count, and counting its every posting would cost more than the related query.
+DF_CAP = 1000
+
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -24,7 +28,8 @@ class SearchBackend(Protocol):
     async def document_frequencies(
         self, session: AsyncSession, team_ids: Sequence[uuid.UUID], terms: Sequence[str]
     ) -> tuple[int, dict[str, int]]:
-        """(number of articles, articles containing each term): the statistics of idf."""
+        """(number of articles, articles containing each term, counted up to DF_CAP): the
+        statistics of idf. Terms no article contains are left out."""
         ...
 
     async def search(

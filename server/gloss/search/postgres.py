@@ -9,14 +9,11 @@ from sqlalchemy import Uuid, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gloss.search import Hit
+from gloss.search import DF_CAP, Hit
 
 # ts_rank weights for {D, C, B, A}: the body (B) counts 0.4, the title (A) 1.0, the same 2.5x
 # order of boost as the BM25 column weights on SQLite.
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
-# Document frequencies are counted through the GIN index up to this cap: above it a word is
-# common anyway, and counting every posting of "government" would cost more than the query.
-DF_CAP = 5000
 
 _TEAM_IDS = bindparam("team_ids", type_=ARRAY(Uuid()))
 

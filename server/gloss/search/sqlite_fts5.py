@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import Uuid, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gloss.search import Hit
+from gloss.search import DF_CAP, Hit
 
 # bm25() column weights: (title, text). A title word says more about the article than a body
 # word; 3x is Lucene's and Elasticsearch's common title boost.
@@ -26,7 +26,6 @@ def _quote(term: str) -> str:
 
 
 _TEAM_IDS = bindparam("team_ids", expanding=True, type_=Uuid())
-_VOCAB_SLICE = 40
 
 
 class SqliteFts5Backend:
@@ -40,30 +39,29 @@ class SqliteFts5Backend:
     ) -> tuple[int, dict[str, int]]:
         # The vocabulary table counts over every team's articles: idf is a statistic of the
         # language of the store, and sharing it leaks no article (only how common a word is).
-        # One round trip: the article count and the vocabulary rows (a NULL term is the count).
-        # fts5vocab answers `term IN (...)` by one index seek per term only for short lists
-        # (longer ones may be planned as a scan of the whole vocabulary), hence the slices.
+        # One round trip: the article count, then each term's matches counted up to DF_CAP.
+        # (fts5vocab would count a term by reading its whole posting list: for a common word
+        # at 100k articles that is most of a related query's time.)
         unique = list(dict.fromkeys(terms))
-        slices = [unique[i : i + _VOCAB_SLICE] for i in range(0, len(unique), _VOCAB_SLICE)]
         statement = " UNION ALL ".join(
             ["SELECT NULL, count(*) FROM articles"]
             + [
-                f"SELECT term, doc FROM articles_fts_vocab WHERE term IN :s{i}"
-                for i in range(len(slices))
+                f"SELECT :t{i}, (SELECT count(*) FROM (SELECT 1 FROM articles_fts "
+                f"WHERE articles_fts MATCH :q{i} LIMIT {DF_CAP}))"
+                for i in range(len(unique))
             ]
         )
-        rows = await session.execute(
-            text(statement).bindparams(
-                *(bindparam(f"s{i}", expanding=True) for i in range(len(slices)))
-            ),
-            {f"s{i}": part for i, part in enumerate(slices)},
-        )
+        params: dict[str, object] = {}
+        for i, term in enumerate(unique):
+            params[f"t{i}"] = term
+            params[f"q{i}"] = _quote(term)
+        rows = await session.execute(text(statement), params)
         total = 0
         frequencies: dict[str, int] = {}
         for term, count in rows:
             if term is None:
                 total = int(count)
-            else:
+            elif count:
                 frequencies[term] = int(count)
         return total, frequencies
 
@@ -88,45 +86,39 @@ class SqliteFts5Backend:
         limit: int,
     ) -> list[Hit]:
         """The sum of the weights of the groups each article contains, from one doclist scan
-        per group: bm25() reads every match's column sizes and costs about 5x more per row,
-        and an OR of 20 words matches most of a topical store."""
+        per group, summed and ranked inside SQLite: bm25() reads every match's column sizes
+        (about 5x the cost a row), and an OR of 20 words matches most of a topical store."""
         if not groups or not team_ids:
             return []
         union = " UNION ALL ".join(
-            f"SELECT {i}, rowid FROM articles_fts WHERE articles_fts MATCH :q{i}"
+            f"SELECT rowid AS doc_id, :w{i} AS weight FROM articles_fts "
+            f"WHERE articles_fts MATCH :q{i}"
             for i in range(len(groups))
         )
-        params = {
-            f"q{i}": " OR ".join(_quote(f) for f in forms) for i, (forms, _) in enumerate(groups)
-        }
-        scores: dict[int, float] = {}
-        for index, doc_id in await session.execute(text(union), params):
-            scores[doc_id] = scores.get(doc_id, 0.0) + groups[index][1]
-        # Best first, then the caller's teams: look up rows in growing slices, so another
-        # team's articles can never crowd the caller's out.
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        hits: list[Hit] = []
-        step = max(limit * _OVERFETCH, 100)
-        for start in range(0, len(ranked), step):
-            chunk = ranked[start : start + step]
-            # The team is checked here, not in SQL: given both, SQLite may walk the team's
-            # index instead of looking up the doc ids.
-            rows = await session.execute(
-                text(
-                    "SELECT doc_id, id, team_id FROM articles WHERE doc_id IN :doc_ids"
-                ).bindparams(bindparam("doc_ids", expanding=True)),
-                {"doc_ids": [d for d, _ in chunk]},
-            )
-            teams = {t.hex for t in team_ids}
-            found = {
-                doc_id: _uuid(article_id)
-                for doc_id, article_id, team_id in rows
+        params: dict[str, object] = {}
+        for i, (forms, weight) in enumerate(groups):
+            params[f"q{i}"] = " OR ".join(_quote(f) for f in forms)
+            params[f"w{i}"] = weight
+        statement = text(
+            "SELECT a.id, a.team_id, s.score FROM ("
+            f"  SELECT doc_id, sum(weight) AS score FROM ({union}) GROUP BY doc_id"
+            "   ORDER BY score DESC, doc_id LIMIT :fetch"
+            ") s JOIN articles a ON a.doc_id = s.doc_id ORDER BY s.score DESC, s.doc_id"
+        )
+        teams = {t.hex for t in team_ids}
+        fetch = max(limit * _OVERFETCH, 100)
+        while True:
+            # The team is checked here, not in SQL, so the ranking runs once over the index;
+            # if other teams' articles crowd the caller's out, ask for more.
+            rows = (await session.execute(statement, {**params, "fetch": fetch})).all()
+            hits = [
+                Hit(_uuid(article_id), float(score))
+                for article_id, team_id, score in rows
                 if _uuid(team_id).hex in teams
-            }
-            hits.extend(Hit(found[d], score) for d, score in chunk if d in found)
-            if len(hits) >= limit:
-                break
-        return hits[:limit]
+            ]
+            if len(hits) >= limit or len(rows) < fetch:
+                return hits[:limit]
+            fetch *= 4
 
     async def _ranked(
         self,

@@ -59,6 +59,7 @@ bench: $(DEV_STAMP)
 
 eval: $(DEV_STAMP)
 	$(PY) -m gloss.nlp.evaluation
+	$(PY) -m gloss.articles.evaluation --write docs/quality.md
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check server tests

@@ -125,7 +125,7 @@ def start_server(workdir: Path) -> Server:
             GLOSS_DATABASE_URL=f"sqlite+aiosqlite:///{data / 'gloss.sqlite3'}",
         )
         init = subprocess.run(
-            [sys.executable, "-m", "gloss", "init"],
+            [sys.executable, "-m", "gloss", "init", "--ensure-token"],
             env=env,
             capture_output=True,
             text=True,
@@ -158,7 +158,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
     def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store")
+        # Revalidate every time (tests edit pages), but stay eligible for the back/forward cache,
+        # which "no-store" would rule out.
+        self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
 
@@ -193,6 +195,8 @@ def browser(profile: Path) -> Iterator[tuple[Any, str]]:
             headless=True,
             executable_path=CHROMIUM,
             viewport={"width": 1100, "height": 800},
+            # Playwright turns the back/forward cache off by default; readers have it on.
+            ignore_default_args=["--disable-back-forward-cache"],
             args=[
                 f"--disable-extensions-except={EXTENSION_DIR}",
                 f"--load-extension={EXTENSION_DIR}",

@@ -48,7 +48,7 @@ test-extension: extension
 
 run: $(RUNTIME_STAMP) extension
 	mkdir -p $(DATA_DIR)
-	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss init --ensure-token
+	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss init --ensure-token --demo
 	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss serve --host $(HOST) --port $(PORT)
 
 test: $(DEV_STAMP) test-extension

@@ -12,8 +12,10 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from gloss import __version__
 from gloss.annotate.routes import router as annotate_router
+from gloss.articles.routes import router as articles_router
 from gloss.auth.ratelimit import TokenBuckets
 from gloss.auth.routes import router as auth_router
+from gloss.collections.routes import router as collections_router
 from gloss.db import create_engine, create_sessionmaker, migrate
 from gloss.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gloss.errors_schema import Problem
@@ -49,8 +51,12 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
         (401, "Missing, unknown or revoked token"),
         (403, "Your role does not allow this"),
         (404, "Not found, or another team's"),
+        (409, "Conflicts with what is stored"),
+        (412, "Stale If-Match: the resource changed"),
         (413, "Payload too large"),
+        (415, "Unsupported media type"),
         (422, "Validation error, with field errors"),
+        (428, "If-Match required"),
         (429, "Rate limited"),
         (503, "Database unavailable"),
     )
@@ -106,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         teams_router,
         glossaries_router,
         annotate_router,
+        collections_router,
+        articles_router,
     ):
         app.include_router(router, responses=PROBLEM_RESPONSES)
 

@@ -7,12 +7,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class FieldError(BaseModel):
-    loc: list[str]
-    msg: str
-    type: str
-
-
 class Problem(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -21,7 +15,12 @@ class Problem(BaseModel):
     status: int
     detail: str = Field(description="What went wrong, for a person.")
     instance: str | None = None
-    errors: list[FieldError] | None = Field(None, description="Field errors of a 422.")
+    errors: list[dict[str, Any]] | None = Field(
+        None,
+        description="What was wrong, item by item: field errors of a 422 (`loc`, `msg`, "
+        "`type`), or the bad rows of a rejected import (`line`, `field`, "
+        "`message`).",
+    )
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)

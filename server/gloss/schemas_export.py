@@ -22,6 +22,12 @@ SHARED_MODELS: list[tuple[str, str]] = [
     ("me", "gloss.auth.schemas:Me"),
     ("token", "gloss.auth.schemas:Token"),
     ("team", "gloss.teams.schemas:Team"),
+    ("annotate-request", "gloss.annotate.schemas:AnnotateRequest"),
+    ("annotate-response", "gloss.annotate.schemas:AnnotateResponse"),
+    ("card", "gloss.annotate.schemas:Card"),
+    ("collection", "gloss.collections.schemas:Collection"),
+    ("glossary", "gloss.glossaries.schemas:Glossary"),
+    ("term", "gloss.glossaries.schemas:Term"),
 ]
 
 

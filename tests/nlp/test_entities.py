@@ -186,3 +186,36 @@ def test_engine_fixes_the_bare_models_mistakes(engine: Engine) -> None:
     assert all(e.text not in ("AI", "Asked") for e in result.entities)
     huang = [e for e in result.entities if e.text == "Huang"][0]
     assert huang.key == "jensen huang"
+
+
+def test_sentence_opener_the_text_also_writes_in_lower_case_is_dropped() -> None:
+    text = "Overseas sales grew. Sales from overseas fell."
+    raw = [_mention(text, "Overseas", "PERSON", sentence_initial=True)]
+    assert refine_mentions(text, raw) == []
+
+
+def test_spans_cut_short_are_extended() -> None:
+    text = "Orvell Dane won the Harbin Finals. Yesterday Dane left; Talia Brenn said."
+    raw = [
+        _mention(text, "Harbin", "ORG"),
+        _mention(text, "Brenn", "PERSON"),
+    ]
+    assert _labels(text, refine_mentions(text, raw, propagate=False)) == [
+        ("Harbin Finals", "EVENT"),
+        ("Talia Brenn", "PERSON"),
+    ]
+
+
+def test_a_known_place_never_takes_an_organisations_first_word_label() -> None:
+    text = "The Paris Riverside League met. Runners love Paris."
+    raw = [_mention(text, "Paris Riverside League", "ORG"), _mention(text, "Paris", "GPE", 1)]
+    assert [m.label for m in refine_mentions(text, raw)] == ["ORG", "GPE"]
+
+
+def test_a_known_place_in_a_list_keeps_its_label() -> None:
+    text = "Talks between Israel and Kavora resumed."
+    raw = [
+        _mention(text, "Israel", "GPE", sentence_initial=True),
+        _mention(text, "Kavora", "ORG"),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["GPE", "ORG"]

@@ -1,16 +1,23 @@
 """Every ORM model, imported here so metadata and Alembic see them all."""
 
+from gloss.models.article import Article, ArticleMention
 from gloss.models.base import Base
+from gloss.models.collection import Annotation, Collection, ShareLink
 from gloss.models.glossary import Glossary, Term, TermForm, TermRevision
 from gloss.models.team import Membership, Role, Team
 from gloss.models.user import ApiToken, User
 
 __all__ = [
+    "Annotation",
     "ApiToken",
+    "Article",
+    "ArticleMention",
     "Base",
+    "Collection",
     "Glossary",
     "Membership",
     "Role",
+    "ShareLink",
     "Team",
     "Term",
     "TermForm",

@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from gloss.nlp import gazetteer
 
 # The labels a reader sees: people, organisations, places, products and other proper names.
@@ -45,6 +47,7 @@ _CAMEL = re.compile(r"[a-z][A-Z]")
 _DIGIT = re.compile(r"\d")
 _TRAILING_FIGURE = re.compile(r"\s+[\d.,:–-]+$")
 _SPACES = re.compile(r"\s+")
+_LOWER_WORD = re.compile(r"(?<![\w-])[a-z]+(?![\w-])")
 _SENTENCE_OPENER_SUFFIX = re.compile(r"(?:ed|ing|ly)$")
 _NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve hundred thousand million "
@@ -107,8 +110,45 @@ def _skip_titles(text: str, start: int, end: int) -> int:
             return start
 
 
-def _is_junk(surface: str, m: Mention) -> bool:
-    """Spans no reader takes for a name."""
+_EVENT_TAIL = re.compile(
+    r" (?:Finals|Final|Cup|Open|Championships|Championship|Games|Olympics|Grand Prix|Marathon|"
+    r"Summit)\b"
+)
+_CAPITALISED_WORD = re.compile(r"([A-Z][a-z]+(?:-[A-Z][a-z]+)?) $")
+
+
+def _extend(text: str, m: Mention, lower_words: frozenset[str]) -> Mention:
+    """Grow a span the model cut short.
+
+    "NBA" before "Finals" is the event "NBA Finals"; a one-word person right after a
+    capitalised word that is neither a title nor a common word ("Margrethe Vestager") is
+    that first name plus the surname.
+    """
+    tail = _EVENT_TAIL.match(text, m.end)
+    if tail and m.label in ("ORG", "GPE", "NORP", "EVENT", "PRODUCT", "PERSON"):
+        return replace(m, end=tail.end(), label="EVENT")
+    if m.label == "PERSON" and " " not in text[m.start : m.end]:
+        before = _CAPITALISED_WORD.search(text, max(0, m.start - 30), m.start)
+        if before:
+            word = before.group(1)
+            if (
+                word not in gazetteer.PERSON_TITLES
+                and word not in gazetteer.NOT_NAMES
+                and word.lower() not in STOP_WORDS
+                and word.lower() not in lower_words
+                and not _known_place(word)
+                and word not in gazetteer.NATIONALITIES
+            ):
+                return replace(m, start=before.start(1))
+    return m
+
+
+def _is_junk(surface: str, m: Mention, lower_words: frozenset[str]) -> bool:
+    """Spans no reader takes for a name.
+
+    `lower_words` are the words the text uses in lower case: a capitalised sentence opener
+    that the text also writes in lower case ("Asked ..." and "... asked") is a common word.
+    """
     if len(surface) < 2 or not any(c.isalpha() for c in surface):
         return True
     if surface.islower():  # names are capitalised; "the economy" is not one
@@ -122,7 +162,9 @@ def _is_junk(surface: str, m: Mention) -> bool:
     if m.sentence_initial and " " not in surface and m.source == "model":
         # A capitalised sentence opener the model took for a name: "Asked about...",
         # "Analysts said...". Adverbs, participles and gerunds almost never start a name.
-        if _SENTENCE_OPENER_SUFFIX.search(surface) and surface[1:].islower():
+        if surface[1:].islower() and (
+            _SENTENCE_OPENER_SUFFIX.search(surface) or surface.lower() in lower_words
+        ):
             return True
     return False
 
@@ -224,6 +266,7 @@ def refine_mentions(
     terms win, vote one label per name across the document, give a lone surname its person's
     label, then find the other mentions of each name the model missed.
     """
+    lower_words = frozenset(_LOWER_WORD.findall(text))
     cleaned: list[Mention] = []
     for raw in model_mentions:
         m = raw
@@ -239,14 +282,18 @@ def refine_mentions(
         if trimmed is None:
             continue
         surface = text[trimmed.start : trimmed.end]
-        if _is_junk(surface, trimmed):
+        if _is_junk(surface, trimmed, lower_words):
             continue
+        trimmed = _extend(text, trimmed, lower_words)
+        surface = text[trimmed.start : trimmed.end]
         label = _relabel(surface, trimmed)
         weight = 0.75 if trimmed.sentence_initial else 1.0
         cue = _context_label(text, trimmed) if label in _CUE_LABELS else None
-        if cue is not None:
+        if _known_place(surface) or surface in gazetteer.NATIONALITIES:
+            weight = 2.0  # general knowledge beats a guess from context
+        elif cue is not None:
             label, weight = cue, 2.0
-        elif label in ("GPE", "LOC") and not _known_place(surface):
+        elif label in ("GPE", "LOC"):
             if trimmed.prev_word not in gazetteer.LOCATIVE_PREPOSITIONS:
                 weight *= 0.5
         cleaned.append(replace(trimmed, label=label, key=normalise_key(surface), weight=weight))
@@ -341,7 +388,12 @@ def _link_partial_names(text: str, mentions: list[Mention]) -> list[Mention]:
             words = surface.split()
             if len(words) == 1 and surface in persons:
                 m = replace(m, label="PERSON", key=persons[surface])
-            elif len(words) == 1 and surface in orgs and surface not in persons:
+            elif (
+                len(words) == 1
+                and surface in orgs
+                and surface not in persons
+                and not _known_place(surface)
+            ):
                 m = replace(m, label="ORG", key=orgs[surface])
             elif (
                 1 < len(words) <= 3
@@ -354,6 +406,7 @@ def _link_partial_names(text: str, mentions: list[Mention]) -> list[Mention]:
     return linked
 
 
+_WEAK = 0.5  # the weight of an unknown name the model called a place
 _LIST_GLUE = frozenset({",", ", ", " and ", ", and ", " or ", ", or ", " & "})
 
 
@@ -371,11 +424,11 @@ def _coordinate_lists(text: str, mentions: list[Mention]) -> list[Mention]:
             j += 1
         if j > i:
             group = result[i : j + 1]
-            strong = {m.label for m in group if m.weight >= 1.0}
+            strong = {m.label for m in group if m.weight > _WEAK}
             if len(strong) == 1:
                 (label,) = strong
                 for k in range(i, j + 1):
-                    if result[k].weight < 1.0 and result[k].label != label:
+                    if result[k].weight <= _WEAK and result[k].label != label:
                         result[k] = replace(result[k], label=label, weight=1.0)
         i = j + 1
     return result

@@ -75,7 +75,8 @@ def build_jsonl(data_dir: Path) -> list[Document]:
             continue
         head, marked = line.split(": ", 1)
         split, doc_id = head.split()
-        text, entities, terms = parse_marked(marked)
+        # "¶" marks a paragraph break, so one line can hold a multi-paragraph article.
+        text, entities, terms = parse_marked(marked.replace(" ¶ ", "\n\n"))
         documents.append(Document(doc_id, split, text, entities, terms))
     with (data_dir / JSONL_FILE).open("w", encoding="utf-8") as out:
         for d in documents:

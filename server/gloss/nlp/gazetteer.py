@@ -140,7 +140,7 @@ Breaking Exclusive Analysis Opinion Read More Watch Photo Video Getty Images Rep
 
 # Prepositions after which an unknown capitalised name is most likely a place ("in Icheon").
 LOCATIVE_PREPOSITIONS = frozenset(
-    "in In at At from From near Near outside Outside across Across to around inside".split()
+    "in In at At from From near Near outside Outside across Across around inside".split()
 )
 
 # Nouns that, in an apposition right after a name, say what it is: ", its chief executive,"

@@ -1,0 +1,1 @@
+"""Highlight collections as W3C Web Annotation containers: API, formats and the share page."""

@@ -1,0 +1,39 @@
+"""A short load run in every CI: concurrent clients on real servers, no errors, no lost writes.
+The long run (50 clients, 60 s, SQLite and PostgreSQL replicas) is `make soak`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.live import live_server, run_cli
+from tests.load.harness import run_load
+
+pytestmark = pytest.mark.slow
+
+
+def test_short_load_on_the_test_database(
+    database_url: str, sessionmaker: object, tmp_path: Path
+) -> None:
+    """On SQLite one server; on PostgreSQL two replicas sharing the database."""
+    env = {
+        "GLOSS_DATABASE_URL": database_url,
+        "GLOSS_RATE_LIMIT_PER_MINUTE": "0",
+        "GLOSS_DATA_DIR": str(tmp_path),
+    }
+    token = run_cli("init", "--ensure-token", env=env).strip()
+    replicas = 2 if database_url.startswith("postgresql") else 1
+    with live_server(env, tmp_path) as first:
+        if replicas == 1:
+            report = asyncio.run(run_load([first.url], token, clients=8, seconds=6))
+        else:
+            with live_server(env, tmp_path) as second:
+                report = asyncio.run(run_load([first.url, second.url], token, clients=8, seconds=6))
+    assert report.errors == []
+    assert report.lost_writes == []
+    assert report.created_annotations, "the mix must have written annotations"
+    assert report.accepted_definitions, "the mix must have edited terms"
+    routes = set(report.per_route())
+    assert {"POST /v1/annotate (new page)", "POST annotation", "PATCH term (If-Match)"} <= routes

@@ -157,6 +157,12 @@ class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
+    def send_head(self) -> Any:
+        # Always the file as it is now: tests rewrite pages within the same second, which a
+        # Last-Modified revalidation (one-second resolution) would answer with a stale 304.
+        del self.headers["If-Modified-Since"]
+        return super().send_head()
+
     def end_headers(self) -> None:
         # Revalidate every time (tests edit pages), but stay eligible for the back/forward cache,
         # which "no-store" would rule out.
@@ -226,7 +232,10 @@ def configure(context: Any, extension_id: str, server: Server, sites: str) -> st
     page.fill("#token", server.token)
     page.fill("#sites", sites)
     page.click("#save")
-    page.wait_for_selector("#status[data-state=ok], #status[data-state=error]", timeout=30000)
+    page.wait_for_selector(
+        "#status[data-source=save][data-state=ok], #status[data-source=save][data-state=error]",
+        timeout=30000,
+    )
     text = page.inner_text("#status")
     page.close()
     return text

@@ -141,6 +141,14 @@ def test_save_a_highlight_and_reanchor_it(
     page.click("gloss-save button.save")
     page.wait_for_function("document.documentElement.dataset.glossSaved === '1'")
     assert page.evaluate("CSS.highlights.get('gloss-saved-green').size") == 1
+    stored = gloss_server.call("GET", "/v1/annotations", params={"url": url})["items"]
+    assert len(stored) == 1
+    target = stored[0]["target"]
+    target = target[0] if isinstance(target, list) else target
+    kinds = {s["type"]: s for s in target["selector"]}
+    assert kinds["TextQuoteSelector"]["exact"] == pages.HIGHLIGHT
+    position = kinds["TextPositionSelector"]
+    assert position["end"] - position["start"] == len(pages.HIGHLIGHT)
 
     page.reload()
     harness.wait_state(page)

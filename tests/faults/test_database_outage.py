@@ -20,13 +20,16 @@ REQUEST_TIMEOUT = 30
 
 
 @pytest.fixture
-def proxied(deployment: Deployment) -> Iterator[tuple[Deployment, TcpProxy]]:
-    url = make_url(deployment.env["GLOSS_DATABASE_URL"])
+def proxied(
+    database_url: str, request: pytest.FixtureRequest
+) -> Iterator[tuple[Deployment, TcpProxy]]:
+    url = make_url(database_url)
     if url.get_backend_name() != "postgresql":
         pytest.skip(
             "needs PostgreSQL (GLOSS_TEST_DATABASE_URL): an embedded SQLite file cannot go away "
             "under a live process the way a network database does"
         )
+    deployment: Deployment = request.getfixturevalue("deployment")
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     port = proxy.start()
     through = url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)

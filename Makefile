@@ -8,7 +8,7 @@ DATA_DIR ?= data
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-py bench eval lint format schemas extension clean help
+.PHONY: run test test-py test-extension bench eval lint format schemas extension clean help
 
 help:
 	@echo "make run    - set up, create data/gloss.sqlite3 with a demo workspace, serve on http://$(HOST):$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench  - benchmarks, written to docs/benchmarks.md"
 	@echo "make eval   - entity, term and related-article quality on the development sets"
 	@echo "make lint   - ruff and mypy"
+	@echo "make extension - build the browser extension into extension/dist/ (load it unpacked)"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -30,12 +31,27 @@ $(DEV_STAMP): $(RUNTIME_STAMP)
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-run: $(RUNTIME_STAMP)
+EXT := extension
+EXT_STAMP := $(EXT)/node_modules/.installed
+
+$(EXT_STAMP): $(EXT)/package.json $(EXT)/package-lock.json
+	cd $(EXT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The browser extension: typecheck, build extension/dist/ (Chromium) and dist-firefox/, lint.
+extension: $(EXT_STAMP)
+	cd $(EXT) && npx tsc --noEmit -p . && node build.mjs && npx web-ext lint --source-dir dist-firefox --self-hosted --warnings-as-errors
+
+# The extension's pure parts under Node's test runner.
+test-extension: extension
+	cd $(EXT) && npm test --silent
+
+run: $(RUNTIME_STAMP) extension
 	mkdir -p $(DATA_DIR)
-	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss init --ensure-token
+	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss init --ensure-token --demo
 	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss serve --host $(HOST) --port $(PORT)
 
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) test-extension
 	$(VENV)/bin/pytest
 
 bench: $(DEV_STAMP)
@@ -57,4 +73,4 @@ schemas: $(DEV_STAMP)
 	$(PY) -m gloss.schemas_export
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info $(EXT)/node_modules $(EXT)/dist $(EXT)/dist-firefox $(EXT)/.test-build

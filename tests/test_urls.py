@@ -29,6 +29,19 @@ from gloss.urls import is_web_url, normalize_url
         ("http://127.0.0.1:8000/page.html", "https://127.0.0.1:8000/page.html"),
         ("https://example.com/search?q=a+b", "https://example.com/search?q=a%20b"),
         ("urn:x-pdf:1234#p2", "urn:x-pdf:1234"),
+        # Tracking parameters in any case, several at once; an emptied query leaves no "?".
+        ("https://example.com/a?UTM_Source=x&b=1", "https://example.com/a?b=1"),
+        ("https://example.com/a?gclid=1&fbclid=2&utm_term=3", "https://example.com/a"),
+        ("https://example.com/?", "https://example.com/"),
+        # Repeated keys are kept, in a stable order; an empty value is still a value.
+        ("https://example.com/a?b=2&b=1", "https://example.com/a?b=1&b=2"),
+        ("https://example.com/a?q=", "https://example.com/a?q="),
+        # Paths are case-sensitive; hosts are not, nor is a trailing root dot.
+        ("HTTPS://EXAMPLE.COM/A/B", "https://example.com/A/B"),
+        ("https://example.com./a", "https://example.com/a"),
+        ("http://[::1]:8080/x", "https://[::1]:8080/x"),
+        # A single-page app's hash route is a fragment too: one page for the server.
+        ("https://example.com/a?a=1#!/route", "https://example.com/a?a=1"),
     ],
 )
 def test_normalize_url(given: str, expected: str) -> None:

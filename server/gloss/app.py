@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from gloss import __version__
 from gloss.annotate.routes import router as annotate_router
+from gloss.articles.routes import router as articles_router
 from gloss.auth.ratelimit import TokenBuckets
 from gloss.auth.routes import router as auth_router
 from gloss.collections.routes import router as collections_router
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         glossaries_router,
         annotate_router,
         collections_router,
+        articles_router,
     ):
         app.include_router(router, responses=PROBLEM_RESPONSES)
 

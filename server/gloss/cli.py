@@ -12,8 +12,9 @@ from typing import Annotated, Any, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gloss.articles.cli import app as articles_app
 from gloss.db import create_engine, create_sessionmaker, migrate
-from gloss.errors import GlossError
+from gloss.errors import GlossError, NotFound
 from gloss.models import Role
 from gloss.settings import Settings
 
@@ -28,6 +29,14 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="Create API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(articles_app, name="articles")
+
+
+def _add_subcommands() -> None:
+    # Imported here: domain CLIs use run_in_session from this module.
+    from gloss.glossaries.cli import glossary_app
+
+    app.add_typer(glossary_app, name="glossary")
 
 
 def err(message: str) -> None:
@@ -64,6 +73,12 @@ def init(
             help="Print a new admin token even when the database was already set up.",
         ),
     ] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="On a fresh database, load the demo articles and glossary too."
+        ),
+    ] = False,
 ) -> None:
     """Create or migrate the database, the user `admin` and the team `default`; print the
     admin token once. Safe to run twice."""
@@ -81,6 +96,33 @@ def init(
             err("New admin token:")
     if result.token:
         typer.echo(result.token)
+    if demo and result.created:
+        _load_demo(settings, "default")
+
+
+def _load_demo(settings: Settings, team: str) -> None:
+    from gloss.articles.cli import nlp_runtime
+    from gloss.demo import load_demo
+    from gloss.teams.repository import TeamRepository
+
+    async def work(session: AsyncSession) -> str:
+        found = await TeamRepository(session).get_by_name(team)
+        if found is None:
+            raise NotFound(f"No team named {team!r}; run `gloss init` first.")
+        async with nlp_runtime(settings) as nlp:
+            loaded = await load_demo(session, found.id, nlp)
+        return f"{loaded.created} created, {loaded.updated} updated, {loaded.unchanged} unchanged"
+
+    summary = run_in_session(work, migrate_first=True)
+    err(f"Demo workspace in team {team!r}: articles {summary}.")
+
+
+@app.command()
+def demo(
+    team: Annotated[str, typer.Option(help="The team to load the demo into.")] = "default",
+) -> None:
+    """Load the demo articles (and glossary) into TEAM; loading twice changes nothing."""
+    _load_demo(Settings(), team)
 
 
 @app.command()
@@ -197,6 +239,9 @@ def _stderr_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+_add_subcommands()
 
 
 def main() -> None:

@@ -79,11 +79,26 @@ def test_cors_setting_refuses_web_origins() -> None:
         Settings(cors_origins=["https://example.com"])
 
 
+def _not_full_text_index(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    # The article search index is owned by gloss.search and built by the articles migration
+    # with dialect-specific SQL (an FTS5 virtual table and its shadow tables on SQLite, a
+    # generated tsvector column and its GIN index on PostgreSQL); no ORM model describes it.
+    name = name or ""
+    if type_ == "table" and name.startswith("articles_fts"):
+        return False
+    return name not in ("search_vector", "ix_articles_search_vector")
+
+
 async def test_migrations_build_exactly_the_models(app: object) -> None:
     """The schema comes from Alembic; a model change without a migration fails here."""
 
     def diff(connection: object) -> list[object]:
-        context = MigrationContext.configure(connection)  # type: ignore[arg-type]
+        context = MigrationContext.configure(
+            connection,  # type: ignore[arg-type]
+            opts={"include_object": _not_full_text_index},
+        )
         return compare_metadata(context, Base.metadata)
 
     async with app.state.engine.connect() as connection:  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ from gloss.annotate.schemas import (
     RelatedArticle,
     TermHit,
 )
+from gloss.articles import service as articles
 from gloss.auth.service import Principal
 from gloss.errors import NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
 from gloss.models import Glossary, Term
@@ -148,15 +149,31 @@ async def _related_for_page(
     body: AnnotateRequest,
     entities: Sequence[Entity],
 ) -> list[RelatedArticle]:
-    del session, principal, text, body, entities  # the article store fills this in
-    return []
+    found = await articles.related_for_text(
+        session,
+        principal.team_ids,
+        text,
+        body.url,
+        [e.key for e in entities],
+        body.related_limit,
+        title=body.title or "",
+    )
+    return [RelatedArticle.model_validate(r.model_dump()) for r in found]
 
 
 async def _related_for_key(
     session: AsyncSession, principal: Principal, kind: str, key: str, limit: int
 ) -> list[RelatedArticle]:
-    del session, principal, kind, key, limit  # the article store fills this in
-    return []
+    if limit <= 0 or kind not in ("entity", "term"):
+        return []
+    found = await articles.related_for_key(
+        session,
+        principal.team_ids,
+        "entity" if kind == "entity" else "term",
+        key,
+        limit,
+    )
+    return [RelatedArticle.model_validate(r.model_dump()) for r in found]
 
 
 def _card_term(term: Term, glossary: Glossary) -> CardTerm:

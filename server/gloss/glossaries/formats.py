@@ -382,7 +382,7 @@ def _entry_row(entry: _TbxEntry) -> ParsedRow:
     lang = next((x for x in langs if x.lang.lower().split("-")[0] == "en"), langs[0])
     terms = [t for t in lang.terms if t.text.strip()]
     if not terms:
-        return ParsedRow(entry.line, error="the entry has an empty term")
+        return ParsedRow(entry.line, {"term": ""}, error="the entry has an empty term")
     main = next((t for t in terms if t.status.startswith("preferred")), terms[0])
     aliases = [t.text for t in terms if t is not main]
     definition = (

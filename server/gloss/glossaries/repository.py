@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Executable, Table, and_, bindparam, delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +28,28 @@ CONTENT_COLUMNS = (
     "case_sensitive",
     "entity_label",
 )
+
+
+# The tables behind the entities, for Core bulk statements (mapped classes type them loosely).
+TERMS = cast(Table, Term.__table__)
+FORMS = cast(Table, TermForm.__table__)
+REVISIONS = cast(Table, TermRevision.__table__)
+
+
+OnBatch = Callable[[int], None]
+
+
+async def _executemany(
+    session: AsyncSession,
+    statement: Executable,
+    rows: Sequence[dict[str, Any]],
+    on_batch: OnBatch | None = None,
+) -> None:
+    for start in range(0, len(rows), BATCH):
+        batch = list(rows[start : start + BATCH])
+        await session.execute(statement, batch)
+        if on_batch is not None:
+            on_batch(len(batch))
 
 
 def _escape_like(text: str) -> str:
@@ -203,6 +225,15 @@ class TermRepository:
         )
         return list(result)
 
+    async def all_rows(self, glossary_id: uuid.UUID) -> list[dict[str, Any]]:
+        """Every term as a plain mapping, in list order: exports skip the ORM's per-object cost."""
+        result = await self.session.execute(
+            select(TERMS)
+            .where(TERMS.c.glossary_id == glossary_id)
+            .order_by(TERMS.c.sort_key, TERMS.c.id)
+        )
+        return [dict(row) for row in result.mappings()]
+
     async def forms_like(
         self, glossary_id: uuid.UUID, folded: Sequence[str]
     ) -> list[tuple[TermForm, str]]:
@@ -228,14 +259,31 @@ class TermRepository:
         await self.session.flush()
         return term
 
-    async def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        for start in range(0, len(rows), BATCH):
-            await self.session.execute(insert(Term), list(rows[start : start + BATCH]))
+    async def insert_many(
+        self, rows: Sequence[dict[str, Any]], on_batch: OnBatch | None = None
+    ) -> None:
+        # Core on the table, not the ORM entity: one executemany per batch, where the ORM's
+        # bulk path emitted a statement per row here.
+        await _executemany(self.session, TERMS.insert(), rows, on_batch)
 
-    async def update_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Bulk UPDATE by primary key (one executemany per batch)."""
-        for start in range(0, len(rows), BATCH):
-            await self.session.execute(update(Term), list(rows[start : start + BATCH]))
+    async def update_many(
+        self, rows: Sequence[dict[str, Any]], on_batch: OnBatch | None = None
+    ) -> None:
+        """Bulk UPDATE by primary key; every row carries the same columns and `id`."""
+        if not rows:
+            return
+        columns = [name for name in rows[0] if name != "id"]
+        statement = (
+            TERMS.update()
+            .where(TERMS.c.id == bindparam("term_id"))
+            .values({name: bindparam(name) for name in columns})
+        )
+        await _executemany(
+            self.session,
+            statement,
+            [{**{k: v for k, v in row.items() if k != "id"}, "term_id": row["id"]} for row in rows],
+            on_batch,
+        )
 
     async def update_if_version(
         self, term_id: uuid.UUID, expected_version: int, values: dict[str, Any]
@@ -256,7 +304,10 @@ class TermRepository:
         return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult at runtime
 
     async def replace_forms(
-        self, term_ids: Sequence[uuid.UUID], rows: Sequence[dict[str, Any]]
+        self,
+        term_ids: Sequence[uuid.UUID],
+        rows: Sequence[dict[str, Any]],
+        on_batch: OnBatch | None = None,
     ) -> None:
         """Drop these terms' forms and insert the new ones; the primary key refuses a form
         another term claimed meanwhile (a concurrent writer), which is a 409."""
@@ -264,16 +315,16 @@ class TermRepository:
             batch = list(term_ids[start : start + BATCH])
             await self.session.execute(delete(TermForm).where(TermForm.term_id.in_(batch)))
         try:
-            for start in range(0, len(rows), BATCH):
-                await self.session.execute(insert(TermForm), list(rows[start : start + BATCH]))
+            await _executemany(self.session, FORMS.insert(), rows, on_batch)
         except IntegrityError as exc:
             raise Conflict(
                 "Another term claimed one of these forms at the same moment; reload and retry."
             ) from exc
 
-    async def add_revisions(self, rows: Sequence[dict[str, Any]]) -> None:
-        for start in range(0, len(rows), BATCH):
-            await self.session.execute(insert(TermRevision), list(rows[start : start + BATCH]))
+    async def add_revisions(
+        self, rows: Sequence[dict[str, Any]], on_batch: OnBatch | None = None
+    ) -> None:
+        await _executemany(self.session, REVISIONS.insert(), rows, on_batch)
 
     async def revisions(
         self,

@@ -55,7 +55,10 @@ ENTITY_LABELS = frozenset(
     }
 )
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What XML 1.0 cannot carry (and DEL): refused everywhere. Single-line fields also refuse
+# tabs and line breaks, which no matcher finds in running text anyway.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ufffe\uffff]")
 
 ImportFormat = Literal["csv", "json", "tbx"]
 ImportMode = Literal["create", "upsert"]
@@ -70,9 +73,14 @@ def _no_pipe(value: str) -> str:
     return value
 
 
+def _one_line(value: str) -> str:
+    if _CONTROL_OR_BREAK.search(value):
+        raise ValueError("must be one line without control characters")
+    return value
+
+
 def _printable(value: str) -> str:
-    # XML 1.0 (TBX) cannot carry C0 control characters; refusing them keeps every format
-    # able to round-trip every term.
+    # Definitions keep tabs and line breaks, nothing else XML 1.0 (TBX) could not carry.
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
     return value
@@ -102,6 +110,8 @@ def _web_url(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     value = value.strip()
+    if _CONTROL_OR_BREAK.search(value) or " " in value:
+        raise ValueError("must be a URL without spaces or control characters")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("must be an http or https URL")
@@ -111,19 +121,19 @@ def _web_url(value: str | None) -> str | None:
 TermText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TERM_CHARS),
-    AfterValidator(_printable),
+    AfterValidator(_one_line),
 ]
 AliasText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TERM_CHARS),
     AfterValidator(_no_pipe),
-    AfterValidator(_printable),
+    AfterValidator(_one_line),
 ]
 TagText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_CHARS),
     AfterValidator(_no_pipe),
-    AfterValidator(_printable),
+    AfterValidator(_one_line),
 ]
 Definition = Annotated[
     str,

@@ -36,9 +36,11 @@ def forms_of(term: str, aliases: Iterable[str], case_sensitive: bool) -> list[Fo
     redundant, not an error)."""
     seen: dict[str, Form] = {}
     for surface in (term, *aliases):
-        key = form_key(surface, case_sensitive)
+        collapsed = collapse(surface)
+        folded = collapsed.lower()
+        key = collapsed if case_sensitive else folded
         if key and key not in seen:
-            seen[key] = Form(key, fold(surface), case_sensitive, surface)
+            seen[key] = Form(key, folded, case_sensitive, surface)
     return list(seen.values())
 
 

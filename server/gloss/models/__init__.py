@@ -1,5 +1,6 @@
 """Every ORM model, imported here so metadata and Alembic see them all."""
 
+from gloss.models.article import Article, ArticleMention
 from gloss.models.base import Base
 from gloss.models.collection import Annotation, Collection, ShareLink
 from gloss.models.glossary import Glossary, Term, TermForm, TermRevision
@@ -9,6 +10,8 @@ from gloss.models.user import ApiToken, User
 __all__ = [
     "Annotation",
     "ApiToken",
+    "Article",
+    "ArticleMention",
     "Base",
     "Collection",
     "Glossary",

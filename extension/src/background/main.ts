@@ -1,0 +1,265 @@
+// The service worker: the only part that talks to the server; badge, menus, shortcut, site access.
+import { type AnyMessage, type BackgroundToContent, isMessage, type Reply, type TabState } from "../shared/messages";
+import { isForbiddenUrl, originPattern, siteEnabled } from "../shared/match-patterns";
+import type { AnnotateResponse, CollectionSummary, PageStatus, ServerCheck, StoredAnnotation } from "../shared/types";
+import { listItems, request, TIMEOUT_MS } from "./api";
+import { fetchCard } from "./card";
+import { codepointSpansToUtf16 } from "./offsets";
+import { loadSettings, loadTabStatus, saveSettings, saveTabStatus } from "./settings";
+
+const CONTENT_SCRIPT_ID = "gloss-auto";
+const MENU_ID = "gloss-save";
+const extensionOrigin = chrome.runtime.getURL("");
+
+// ---- Automatic annotation: registered content scripts for the allowed, granted sites --------------
+
+async function grantedSites(sites: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const s of sites) {
+    try {
+      if (await chrome.permissions.contains({ origins: [s] })) out.push(s);
+    } catch {
+      // An invalid pattern is left out; the options page shows why.
+    }
+  }
+  return out;
+}
+
+async function registerAutoScripts(): Promise<void> {
+  const settings = await loadSettings();
+  const matches = await grantedSites(settings.sites);
+  try {
+    await chrome.scripting.unregisterContentScripts({ ids: [CONTENT_SCRIPT_ID] });
+  } catch {
+    // Not registered yet.
+  }
+  if (matches.length === 0) return;
+  await chrome.scripting.registerContentScripts([
+    {
+      id: CONTENT_SCRIPT_ID,
+      matches,
+      excludeMatches: settings.disabledOrigins,
+      js: ["content.js"],
+      runAt: "document_idle",
+      allFrames: false,
+      persistAcrossSessions: true,
+    },
+  ]);
+}
+
+// ---- Badge -------------------------------------------------------------------------------------
+
+async function setBadge(tabId: number, status: PageStatus | null): Promise<void> {
+  try {
+    if (!status || status.state === "idle") {
+      await chrome.action.setBadgeText({ tabId, text: "" });
+      await chrome.action.setTitle({ tabId, title: "Gloss" });
+      return;
+    }
+    if (status.state === "annotating") {
+      await chrome.action.setBadgeBackgroundColor({ tabId, color: "#7a7f8a" });
+      await chrome.action.setBadgeText({ tabId, text: "…" });
+      await chrome.action.setTitle({ tabId, title: "Gloss: annotating" });
+      return;
+    }
+    if (status.state === "error") {
+      await chrome.action.setBadgeBackgroundColor({ tabId, color: "#c62828" });
+      await chrome.action.setBadgeText({ tabId, text: "!" });
+      await chrome.action.setTitle({ tabId, title: `Gloss: ${status.error?.message ?? "error"}` });
+      return;
+    }
+    await chrome.action.setBadgeBackgroundColor({ tabId, color: status.orphans.length ? "#b26a00" : "#2e7d32" });
+    await chrome.action.setBadgeText({ tabId, text: status.count > 999 ? "999+" : String(status.count) });
+    const orphanNote = status.orphans.length ? `, ${status.orphans.length} highlight(s) not found` : "";
+    await chrome.action.setTitle({ tabId, title: `Gloss: ${status.count} annotations${orphanNote}` });
+  } catch {
+    // The tab went away.
+  }
+}
+
+// ---- Tabs: inject on demand ----------------------------------------------------------------------
+
+async function sendToTab(tabId: number, message: BackgroundToContent): Promise<boolean> {
+  try {
+    const reply = await chrome.tabs.sendMessage(tabId, message);
+    return !!reply;
+  } catch {
+    return false;
+  }
+}
+
+/** Make sure the content script runs in the tab (activeTab or a granted host lets us inject). */
+async function ensureContent(tabId: number): Promise<boolean> {
+  const tab = await chrome.tabs.get(tabId);
+  if (!tab.url || isForbiddenUrl(tab.url, extensionOrigin)) return false;
+  if (await sendToTab(tabId, { type: "background/ping" })) return true;
+  try {
+    await chrome.scripting.executeScript({ target: { tabId }, files: ["content.js"] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function annotateTab(tabId: number): Promise<Reply<null>> {
+  if (!(await ensureContent(tabId))) {
+    return { ok: false, error: { kind: "forbidden", message: "Gloss cannot read this page" } };
+  }
+  await sendToTab(tabId, { type: "background/annotate-now" });
+  return { ok: true, value: null };
+}
+
+async function tabState(tabId: number): Promise<TabState> {
+  const tab = await chrome.tabs.get(tabId);
+  const settings = await loadSettings();
+  const url = tab.url ?? "";
+  const allowedScheme = !!url && !isForbiddenUrl(url, extensionOrigin);
+  return {
+    url,
+    origin: originPattern(url),
+    allowedScheme,
+    siteEnabled: allowedScheme && siteEnabled(url, settings.sites, settings.disabledOrigins),
+    status: await loadTabStatus(tabId),
+    configured: !!settings.serverUrl && !!settings.token,
+  };
+}
+
+async function setSite(tabId: number, enabled: boolean): Promise<Reply<null>> {
+  const tab = await chrome.tabs.get(tabId);
+  const url = tab.url ?? "";
+  const origin = originPattern(url);
+  if (!origin || isForbiddenUrl(url, extensionOrigin)) return { ok: false, error: { kind: "forbidden", message: "Gloss cannot read this page" } };
+  const settings = await loadSettings();
+  if (enabled) {
+    const sites = siteEnabled(url, settings.sites, []) ? settings.sites : [...settings.sites, origin];
+    await saveSettings({ sites, disabledOrigins: settings.disabledOrigins.filter((o) => o !== origin) });
+    await registerAutoScripts();
+    return annotateTab(tabId);
+  }
+  await saveSettings({ disabledOrigins: [...new Set([...settings.disabledOrigins, origin])] });
+  await registerAutoScripts();
+  await sendToTab(tabId, { type: "background/stop" });
+  return { ok: true, value: null };
+}
+
+// ---- Server calls --------------------------------------------------------------------------------
+
+async function annotate(text: string, url: string, title: string): Promise<Reply<AnnotateResponse>> {
+  const settings = await loadSettings();
+  const reply = await request<AnnotateResponse>(settings, "POST", "/v1/annotate", { text, url, title, offsets: "utf16" }, TIMEOUT_MS.annotate);
+  if (!reply.ok) return reply;
+  const raw = reply.value as Partial<AnnotateResponse>;
+  const value: AnnotateResponse = { ...raw, entities: raw.entities ?? [], terms: raw.terms ?? [], related: raw.related ?? [] };
+  // A server that answered in code points (older ones) is converted here, once.
+  if (value.offsets === "codepoint") codepointSpansToUtf16(text, value);
+  return { ok: true, value };
+}
+
+async function collections(): Promise<Reply<{ collections: CollectionSummary[]; lastUsed: string | null }>> {
+  const settings = await loadSettings();
+  const reply = await request<unknown>(settings, "GET", "/v1/collections");
+  if (!reply.ok) return reply;
+  const list = listItems<Record<string, unknown>>(reply.value).map((c) => ({ id: String(c.id), name: String(c.name ?? c.label ?? c.title ?? c.id) }));
+  return { ok: true, value: { collections: list, lastUsed: list.some((c) => c.id === settings.lastCollection) ? settings.lastCollection : (list[0]?.id ?? null) } };
+}
+
+async function saveAnnotation(collectionId: string, annotation: Record<string, unknown>): Promise<Reply<StoredAnnotation>> {
+  const settings = await loadSettings();
+  const reply = await request<StoredAnnotation>(settings, "POST", `/v1/collections/${encodeURIComponent(collectionId)}/annotations/`, annotation);
+  if (reply.ok) await saveSettings({ lastCollection: collectionId });
+  return reply;
+}
+
+async function annotationsFor(url: string): Promise<Reply<StoredAnnotation[]>> {
+  const settings = await loadSettings();
+  const reply = await request<unknown>(settings, "GET", `/v1/annotations?url=${encodeURIComponent(url)}`);
+  if (!reply.ok) return reply.error.kind === "not-found" ? { ok: true, value: [] } : reply;
+  return { ok: true, value: listItems<StoredAnnotation>(reply.value) };
+}
+
+async function checkServer(): Promise<Reply<ServerCheck>> {
+  const settings = await loadSettings();
+  const reply = await request<Record<string, unknown>>(settings, "GET", "/v1/me");
+  if (!reply.ok) return reply;
+  const me = reply.value ?? {};
+  const user = (me.user && typeof me.user === "object" ? me.user : me) as Record<string, unknown>;
+  const teams = listItems<Record<string, unknown>>(me.teams ?? me.memberships ?? []).map((t) => String((t.team as Record<string, unknown> | undefined)?.name ?? t.name ?? t.team_name ?? t.id ?? ""));
+  return { ok: true, value: { user: String(user.name ?? user.username ?? user.email ?? user.id ?? "unknown"), teams: teams.filter(Boolean) } };
+}
+
+// ---- Message routing ---------------------------------------------------------------------------
+
+async function handle(message: AnyMessage, sender: chrome.runtime.MessageSender): Promise<unknown> {
+  const tabId = sender.tab?.id;
+  switch (message.type) {
+    case "content/hello": {
+      const settings = await loadSettings();
+      const auto = !isForbiddenUrl(message.url, extensionOrigin) && siteEnabled(message.url, settings.sites, settings.disabledOrigins);
+      return { ok: true, value: { auto } };
+    }
+    case "content/annotate":
+      return annotate(message.text, message.url, message.title);
+    case "content/card":
+      return fetchCard(await loadSettings(), message.kind, message.params);
+    case "content/collections":
+      return collections();
+    case "content/save-annotation":
+      return saveAnnotation(message.collectionId, message.annotation);
+    case "content/annotations-for-url":
+      return annotationsFor(message.url);
+    case "content/status":
+      if (tabId !== undefined) {
+        await saveTabStatus(tabId, message.status);
+        await setBadge(tabId, message.status);
+      }
+      return { ok: true, value: null };
+    case "ui/tab-state":
+      return { ok: true, value: await tabState(message.tabId) };
+    case "ui/annotate-tab":
+      return annotateTab(message.tabId);
+    case "ui/set-site":
+      return setSite(message.tabId, message.enabled);
+    case "ui/check-server":
+      return checkServer();
+    case "ui/settings-changed":
+      await registerAutoScripts();
+      return { ok: true, value: null };
+    default:
+      return { ok: false, error: { kind: "server", message: "Unknown message" } };
+  }
+}
+
+chrome.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
+  // Only our own pages and content scripts can reach this listener (no externally_connectable).
+  if (sender.id !== chrome.runtime.id || !isMessage(message)) return undefined;
+  if (message.type.startsWith("ui/") && sender.tab && sender.url && !sender.url.startsWith(extensionOrigin)) return undefined;
+  handle(message, sender).then(sendResponse, (err: unknown) => sendResponse({ ok: false, error: { kind: "server", message: String(err) } }));
+  return true;
+});
+
+chrome.commands.onCommand.addListener((command, tab) => {
+  if (command !== "annotate-page") return;
+  const go = (id: number | undefined) => id !== undefined && void annotateTab(id);
+  if (tab?.id !== undefined) go(tab.id);
+  else void chrome.tabs.query({ active: true, currentWindow: true }).then((tabs) => go(tabs[0]?.id));
+});
+
+chrome.contextMenus.onClicked.addListener((info, tab) => {
+  if (info.menuItemId !== MENU_ID || tab?.id === undefined) return;
+  const tabId = tab.id;
+  void ensureContent(tabId).then((ok) => ok && sendToTab(tabId, { type: "background/open-save-form" }));
+});
+
+chrome.tabs.onRemoved.addListener((tabId) => void saveTabStatus(tabId, null));
+chrome.tabs.onUpdated.addListener((tabId, change) => {
+  if (change.status === "loading" && change.url) void saveTabStatus(tabId, null).then(() => setBadge(tabId, null));
+});
+
+chrome.runtime.onInstalled.addListener(() => {
+  chrome.contextMenus.removeAll(() => {
+    chrome.contextMenus.create({ id: MENU_ID, title: "Save to Gloss", contexts: ["selection"] });
+  });
+  void registerAutoScripts();
+});
+chrome.runtime.onStartup.addListener(() => void registerAutoScripts());
+

@@ -1,0 +1,26 @@
+// Settings and per-tab status live in chrome.storage: an MV3 worker may die between two events.
+import { DEFAULT_SETTINGS, type PageStatus, type Settings } from "../shared/types";
+
+export async function loadSettings(): Promise<Settings> {
+  const stored = (await chrome.storage.local.get("settings")) as { settings?: Partial<Settings> };
+  return { ...DEFAULT_SETTINGS, ...(stored.settings ?? {}) };
+}
+
+export async function saveSettings(patch: Partial<Settings>): Promise<Settings> {
+  const next = { ...(await loadSettings()), ...patch };
+  await chrome.storage.local.set({ settings: next });
+  return next;
+}
+
+const tabKey = (tabId: number) => `tab:${tabId}`;
+
+export async function loadTabStatus(tabId: number): Promise<PageStatus | null> {
+  const key = tabKey(tabId);
+  const stored = (await chrome.storage.session.get(key)) as Record<string, PageStatus | undefined>;
+  return stored[key] ?? null;
+}
+
+export async function saveTabStatus(tabId: number, status: PageStatus | null): Promise<void> {
+  if (status) await chrome.storage.session.set({ [tabKey(tabId)]: status });
+  else await chrome.storage.session.remove(tabKey(tabId));
+}

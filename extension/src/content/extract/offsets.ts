@@ -1,0 +1,106 @@
+// Convert between offsets in the extracted text (UTF-16) and DOM positions, and between units.
+import type { Extraction, Segment } from "./extract";
+
+export interface DomPoint {
+  node: Text;
+  offset: number;
+}
+
+/** Index of the segment containing `offset` (a start prefers the segment it begins). */
+export function segmentIndexAt(segments: Segment[], offset: number, preferEnd = false): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = segments[mid]!;
+    if (preferEnd ? offset <= s.start : offset < s.start) hi = mid - 1;
+    else if (preferEnd ? offset > s.end : offset >= s.end) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/** The DOM point for a text offset; offsets in the virtual block breaks snap to the next node. */
+export function toDomPoint(ex: Extraction, offset: number, isEnd = false): DomPoint | null {
+  const segs = ex.segments;
+  if (segs.length === 0) return null;
+  const i = segmentIndexAt(segs, offset, isEnd);
+  if (i >= 0) {
+    const s = segs[i]!;
+    return { node: s.node, offset: offset - s.start };
+  }
+  // In a separator: a start moves forward to the next segment, an end moves back.
+  let lo = 0;
+  let hi = segs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (segs[mid]!.start < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  if (isEnd) {
+    const prev = segs[lo - 1];
+    return prev ? { node: prev.node, offset: prev.end - prev.start } : null;
+  }
+  const next = segs[lo];
+  return next ? { node: next.node, offset: 0 } : null;
+}
+
+/** A DOM Range for [start, end) of the extracted text, or null when it maps to nothing. */
+export function toRange(ex: Extraction, start: number, end: number, doc: Document): Range | null {
+  if (end <= start) return null;
+  const a = toDomPoint(ex, start, false);
+  const b = toDomPoint(ex, end, true);
+  if (!a || !b) return null;
+  const range = doc.createRange();
+  try {
+    range.setStart(a.node, a.offset);
+    range.setEnd(b.node, b.offset);
+  } catch {
+    return null;
+  }
+  if (range.collapsed) return null;
+  return range;
+}
+
+/** The text offset of a DOM point, when the node is one we extracted. */
+export function fromDomPoint(index: Map<Text, number>, ex: Extraction, node: Node, offset: number): number | null {
+  if (node.nodeType !== 3) return null;
+  const i = index.get(node as Text);
+  if (i === undefined) return null;
+  const s = ex.segments[i]!;
+  return s.start + Math.min(offset, s.end - s.start);
+}
+
+export function nodeIndex(ex: Extraction): Map<Text, number> {
+  const m = new Map<Text, number>();
+  ex.segments.forEach((s, i) => m.set(s.node, i));
+  return m;
+}
+
+/** Code point offsets (Python's unit) to UTF-16 offsets, for servers that answer in code points. */
+export function codepointToUtf16(text: string, offsets: number[]): number[] {
+  const sorted = [...new Set(offsets)].sort((a, b) => a - b);
+  const out = new Map<number, number>();
+  let cp = 0;
+  let u = 0;
+  let k = 0;
+  while (k < sorted.length) {
+    while (k < sorted.length && sorted[k] === cp) out.set(sorted[k++]!, u);
+    if (u >= text.length) break;
+    const code = text.charCodeAt(u);
+    u += code >= 0xd800 && code <= 0xdbff && u + 1 < text.length ? 2 : 1;
+    cp += 1;
+  }
+  while (k < sorted.length) out.set(sorted[k++]!, u);
+  return offsets.map((o) => out.get(o)!);
+}
+
+export function utf16ToCodepoint(text: string, offset: number): number {
+  let cp = 0;
+  for (let u = 0; u < offset && u < text.length; u++) {
+    const code = text.charCodeAt(u);
+    if (code >= 0xd800 && code <= 0xdbff && u + 1 < text.length) u++;
+    cp++;
+  }
+  return cp;
+}

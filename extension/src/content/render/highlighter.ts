@@ -1,0 +1,172 @@
+// Draw spans without touching layout or text: CSS Custom Highlights, or `gloss-mark` elements.
+import type { Extraction } from "../extract/extract";
+import { toRange } from "../extract/offsets";
+import type { DrawSpan } from "./spans";
+
+export const COLOURS = ["yellow", "green", "blue", "pink"] as const;
+export type Colour = (typeof COLOURS)[number];
+
+const NAMES = ["gloss-entity", "gloss-term", "gloss-focus", ...COLOURS.map((c) => `gloss-saved-${c}`)];
+
+// Underlines and translucent fills keep the page's own text colour, so they read on light and
+// dark pages alike; each kind has its own shape, not only its own colour.
+const HIGHLIGHT_CSS = `
+::highlight(gloss-entity) { text-decoration: underline dotted 2px rgb(0 150 190 / 0.95); text-underline-offset: 3px; background-color: rgb(0 170 210 / 0.10); }
+::highlight(gloss-term) { text-decoration: underline solid 2px rgb(200 110 0 / 0.95); text-underline-offset: 3px; background-color: rgb(255 170 0 / 0.16); }
+::highlight(gloss-focus) { background-color: rgb(120 90 255 / 0.35); }
+::highlight(gloss-saved-yellow) { background-color: rgb(255 225 0 / 0.45); }
+::highlight(gloss-saved-green) { background-color: rgb(60 220 90 / 0.40); }
+::highlight(gloss-saved-blue) { background-color: rgb(80 160 255 / 0.40); }
+::highlight(gloss-saved-pink) { background-color: rgb(255 100 180 / 0.40); }
+gloss-mark { all: unset; display: inline; }
+gloss-mark[data-kind=entity] { text-decoration: underline dotted 2px rgb(0 150 190 / 0.95); background-color: rgb(0 170 210 / 0.10); }
+gloss-mark[data-kind=term] { text-decoration: underline solid 2px rgb(200 110 0 / 0.95); background-color: rgb(255 170 0 / 0.16); }
+gloss-mark[data-kind=saved] { background-color: rgb(255 225 0 / 0.45); }
+gloss-mark[data-colour=green] { background-color: rgb(60 220 90 / 0.40); }
+gloss-mark[data-colour=blue] { background-color: rgb(80 160 255 / 0.40); }
+gloss-mark[data-colour=pink] { background-color: rgb(255 100 180 / 0.40); }
+`;
+
+interface HighlightRegistry {
+  set(name: string, value: unknown): void;
+  delete(name: string): boolean;
+}
+
+type HighlightCtor = new (...ranges: AbstractRange[]) => { add(r: AbstractRange): void; clear(): void; priority: number; size: number };
+
+function registry(): { highlights: HighlightRegistry; Highlight: HighlightCtor } | null {
+  const css = (globalThis as { CSS?: { highlights?: HighlightRegistry } }).CSS;
+  const ctor = (globalThis as { Highlight?: HighlightCtor }).Highlight;
+  if (css?.highlights && ctor) return { highlights: css.highlights, Highlight: ctor };
+  return null;
+}
+
+export interface Highlighter {
+  readonly mode: "highlight-api" | "elements";
+  /** Draw spans against an extraction; returns how many were drawn. */
+  draw(ex: Extraction, spans: DrawSpan[]): number;
+  focus(range: Range | null): void;
+  clear(): void;
+}
+
+function ensureStyle(doc: Document): void {
+  if (doc.getElementById("gloss-style")) return;
+  const style = doc.createElement("style");
+  style.id = "gloss-style";
+  style.setAttribute("data-gloss-ui", "");
+  style.textContent = HIGHLIGHT_CSS;
+  (doc.head ?? doc.documentElement).appendChild(style);
+}
+
+export function createHighlighter(doc: Document, forceElements = false): Highlighter {
+  const reg = forceElements ? null : registry();
+  ensureStyle(doc);
+  if (reg) return highlightApi(doc, reg);
+  return elementFallback(doc);
+}
+
+function highlightApi(doc: Document, reg: { highlights: HighlightRegistry; Highlight: HighlightCtor }): Highlighter {
+  const sets = new Map<string, InstanceType<HighlightCtor>>();
+  const get = (name: string) => {
+    let h = sets.get(name);
+    if (!h) {
+      h = new reg.Highlight();
+      // Layers: entities under terms under saved highlights under the keyboard focus.
+      h.priority = name === "gloss-focus" ? 4 : name.startsWith("gloss-saved") ? 3 : name === "gloss-term" ? 2 : 1;
+      sets.set(name, h);
+      reg.highlights.set(name, h);
+    }
+    return h;
+  };
+  return {
+    mode: "highlight-api",
+    draw(ex, spans) {
+      let n = 0;
+      for (const s of spans) {
+        const range = toRange(ex, s.start, s.end, doc);
+        if (!range) continue;
+        const name = s.kind === "saved" ? `gloss-saved-${s.colour ?? "yellow"}` : `gloss-${s.kind}`;
+        get(name).add(range);
+        n++;
+      }
+      return n;
+    },
+    focus(range) {
+      const h = get("gloss-focus");
+      h.clear();
+      if (range) h.add(range);
+    },
+    clear() {
+      for (const name of NAMES) reg.highlights.delete(name);
+      sets.clear();
+    },
+  };
+}
+
+/**
+ * Fallback for browsers without the Highlight API: wrap each text-node piece in an inline
+ * `gloss-mark` (no box of its own, so layout is unchanged; the text itself is untouched).
+ */
+function elementFallback(doc: Document): Highlighter {
+  const marks: Element[] = [];
+  let focused: Element[] = [];
+  const wrap = (range: Range, s: DrawSpan): number => {
+    const pieces: Array<{ node: Text; start: number; end: number }> = [];
+    const walker = doc.createTreeWalker(range.commonAncestorContainer, 4 /* SHOW_TEXT */);
+    let node: Node | null = range.commonAncestorContainer.nodeType === 3 ? range.commonAncestorContainer : walker.nextNode();
+    while (node) {
+      if (range.intersectsNode(node)) {
+        const t = node as Text;
+        const start = node === range.startContainer ? range.startOffset : 0;
+        const end = node === range.endContainer ? range.endOffset : t.data.length;
+        if (end > start) pieces.push({ node: t, start, end });
+      }
+      node = walker.nextNode();
+    }
+    for (const p of pieces) {
+      let t = p.node;
+      if (p.end < t.data.length) t.splitText(p.end);
+      if (p.start > 0) t = t.splitText(p.start);
+      const mark = doc.createElement("gloss-mark");
+      mark.setAttribute("data-kind", s.kind);
+      if (s.colour) mark.setAttribute("data-colour", s.colour);
+      t.parentNode!.insertBefore(mark, t);
+      mark.appendChild(t);
+      marks.push(mark);
+    }
+    return pieces.length;
+  };
+  return {
+    mode: "elements",
+    draw(ex, spans) {
+      // Wrap from the end so earlier offsets stay valid while nodes split.
+      let n = 0;
+      const ranges = spans.map((s) => ({ s, r: toRange(ex, s.start, s.end, doc) }));
+      for (let i = ranges.length - 1; i >= 0; i--) {
+        const { s, r } = ranges[i]!;
+        if (r && wrap(r, s) > 0) n++;
+      }
+      return n;
+    },
+    focus(range) {
+      for (const el of focused) el.removeAttribute("data-focus");
+      focused = [];
+      if (!range) return;
+      for (const m of marks) {
+        if (range.intersectsNode(m)) {
+          m.setAttribute("data-focus", "");
+          focused.push(m);
+        }
+      }
+    },
+    clear() {
+      for (const m of marks.splice(0)) {
+        const parent = m.parentNode;
+        if (!parent) continue;
+        while (m.firstChild) parent.insertBefore(m.firstChild, m);
+        parent.removeChild(m);
+        parent.normalize();
+      }
+    },
+  };
+}

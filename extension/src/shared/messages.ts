@@ -1,0 +1,83 @@
+// Messages between the parts of the extension, named by direction (content -> background and back).
+import type { AnnotateResponse, CardData, CollectionSummary, PageStatus, StoredAnnotation, ServerCheck } from "./types";
+
+/** The content script asks the service worker, the only part that talks to the server. */
+export type ContentToBackground =
+  | { type: "content/hello"; url: string }
+  | { type: "content/annotate"; text: string; url: string; title: string }
+  | { type: "content/card"; kind: "term" | "entity"; params: Record<string, string> }
+  | { type: "content/collections" }
+  | { type: "content/save-annotation"; collectionId: string; annotation: Record<string, unknown> }
+  | { type: "content/annotations-for-url"; url: string }
+  | { type: "content/status"; status: PageStatus };
+
+/** The service worker tells a tab's content script what the reader asked for. */
+export type BackgroundToContent =
+  | { type: "background/annotate-now" }
+  | { type: "background/open-save-form" }
+  | { type: "background/stop" }
+  | { type: "background/ping" };
+
+/** The popup and the options page ask the service worker. */
+export type UiToBackground =
+  | { type: "ui/tab-state"; tabId: number }
+  | { type: "ui/annotate-tab"; tabId: number }
+  | { type: "ui/set-site"; tabId: number; enabled: boolean }
+  | { type: "ui/check-server" }
+  | { type: "ui/settings-changed" };
+
+export type AnyMessage = ContentToBackground | BackgroundToContent | UiToBackground;
+
+/** Every answer is either a value or an error the caller can show. */
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+
+export type ErrorKind = "offline" | "timeout" | "unauthorized" | "too-large" | "not-configured" | "not-found" | "server" | "forbidden";
+
+export interface ErrorInfo {
+  kind: ErrorKind;
+  status?: number;
+  message: string;
+}
+
+export interface HelloReply {
+  auto: boolean;
+}
+
+export interface TabState {
+  url: string;
+  origin: string | null;
+  allowedScheme: boolean;
+  siteEnabled: boolean;
+  status: PageStatus | null;
+  configured: boolean;
+}
+
+export interface CollectionsReply {
+  collections: CollectionSummary[];
+  lastUsed: string | null;
+}
+
+export type ReplyFor<M extends AnyMessage> = M extends { type: "content/hello" }
+  ? Reply<HelloReply>
+  : M extends { type: "content/annotate" }
+    ? Reply<AnnotateResponse>
+    : M extends { type: "content/card" }
+      ? Reply<CardData>
+      : M extends { type: "content/collections" }
+        ? Reply<CollectionsReply>
+        : M extends { type: "content/save-annotation" }
+          ? Reply<StoredAnnotation>
+          : M extends { type: "content/annotations-for-url" }
+            ? Reply<StoredAnnotation[]>
+            : M extends { type: "ui/tab-state" }
+              ? Reply<TabState>
+              : M extends { type: "ui/check-server" }
+                ? Reply<ServerCheck>
+                : Reply<null>;
+
+/** Narrow an unknown runtime message to one of ours (messages from pages are never trusted). */
+export function isMessage(value: unknown): value is AnyMessage {
+  if (typeof value !== "object" || value === null) return false;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === "string" && /^(content|background|ui)\//.test(type);
+}

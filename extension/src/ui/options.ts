@@ -1,0 +1,75 @@
+// The options page: server, token, automatic sites; host access asked for here, at run time.
+import { isLoopback, splitSites } from "../shared/match-patterns";
+import { loadSettings, saveSettings } from "../background/settings";
+import { send } from "./send";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const serverInput = $<HTMLInputElement>("server-url");
+const tokenInput = $<HTMLInputElement>("token");
+const sitesInput = $<HTMLTextAreaElement>("sites");
+const status = $<HTMLParagraphElement>("status");
+
+function show(state: "ok" | "error" | "checking", text: string): void {
+  status.dataset.state = state;
+  status.textContent = text;
+}
+
+function serverPattern(url: string): string | null {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== "http:" && u.protocol !== "https:") return null;
+    return `${u.protocol}//${u.hostname}/*`;
+  } catch {
+    return null;
+  }
+}
+
+async function check(): Promise<void> {
+  show("checking", "Checking the server…");
+  const reply = await send({ type: "ui/check-server" });
+  if (reply.ok) {
+    const teams = reply.value.teams.length ? ` (team${reply.value.teams.length > 1 ? "s" : ""}: ${reply.value.teams.join(", ")})` : "";
+    show("ok", `Connected: the server and token work. Signed in as ${reply.value.user}${teams}.`);
+  } else {
+    show("error", reply.error.message);
+  }
+}
+
+async function save(e: Event): Promise<void> {
+  e.preventDefault();
+  const serverUrl = serverInput.value.trim().replace(/\/+$/, "");
+  const server = serverPattern(serverUrl);
+  if (!server) {
+    show("error", "The server URL must start with http:// or https://");
+    return;
+  }
+  const { valid, invalid } = splitSites(sitesInput.value);
+  if (invalid.length) {
+    show("error", `Not a match pattern: ${invalid.join(", ")}`);
+    return;
+  }
+  // Loopback is granted by the manifest; anything else is asked for now, during the click.
+  const origins = [server, ...valid].filter((o) => !isLoopback(o.replace("*.", "x.").replace(/\/\*$/, "/")));
+  if (origins.length) {
+    let granted = await chrome.permissions.contains({ origins }).catch(() => false);
+    if (!granted) granted = await chrome.permissions.request({ origins }).catch(() => false);
+    if (!granted) {
+      show("error", "Gloss needs access to the server and the listed sites; nothing was saved.");
+      return;
+    }
+  }
+  await saveSettings({ serverUrl, token: tokenInput.value.trim(), sites: valid });
+  await send({ type: "ui/settings-changed" });
+  await check();
+}
+
+async function init(): Promise<void> {
+  const settings = await loadSettings();
+  serverInput.value = settings.serverUrl;
+  tokenInput.value = settings.token;
+  sitesInput.value = settings.sites.join("\n");
+  $("form").addEventListener("submit", (e) => void save(e));
+  if (settings.token) await check();
+}
+
+void init();

@@ -1,0 +1,89 @@
+// The toolbar popup: annotate this page, turn this site on or off, see state and orphans.
+import { isLoopback } from "../shared/match-patterns";
+import type { TabState } from "../shared/messages";
+import { send } from "./send";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const status = $<HTMLParagraphElement>("status");
+const annotateButton = $<HTMLButtonElement>("annotate");
+const toggle = $<HTMLInputElement>("site-toggle");
+const orphansSection = $<HTMLElement>("orphans-section");
+const orphanList = $<HTMLUListElement>("orphans");
+
+async function currentTabId(): Promise<number | null> {
+  // Tests open the popup as a page and name the tab they mean.
+  const fromQuery = new URLSearchParams(location.search).get("tab");
+  if (fromQuery) return Number(fromQuery);
+  const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+  return tab?.id ?? null;
+}
+
+export function describeState(s: TabState): { state: string; text: string } {
+  if (!s.allowedScheme) return { state: "forbidden", text: "Gloss does not read this kind of page." };
+  if (!s.configured) return { state: "error", text: "Set the server and token in Options first." };
+  const st = s.status;
+  if (!st || st.state === "idle") return { state: "idle", text: s.siteEnabled ? "Waiting for the page." : "Not annotated: nothing is sent until you ask." };
+  if (st.state === "annotating") return { state: "annotating", text: "Annotating…" };
+  if (st.state === "error") return { state: "error", text: st.error?.message ?? "Something went wrong." };
+  const saved = st.anchored ? `, ${st.anchored} saved highlight${st.anchored > 1 ? "s" : ""}` : "";
+  return { state: "annotated", text: `${st.count} annotation${st.count === 1 ? "" : "s"} on this page${saved}.` };
+}
+
+async function refresh(tabId: number): Promise<void> {
+  const reply = await send({ type: "ui/tab-state", tabId });
+  if (!reply.ok) {
+    status.dataset.state = "error";
+    status.textContent = reply.error.message;
+    return;
+  }
+  const s = reply.value;
+  $("site").textContent = s.origin ?? "";
+  const d = describeState(s);
+  status.dataset.state = d.state;
+  status.textContent = d.text;
+  annotateButton.disabled = !s.allowedScheme || !s.configured;
+  toggle.disabled = !s.allowedScheme;
+  toggle.checked = s.siteEnabled;
+  const orphans = s.status?.orphans ?? [];
+  orphansSection.hidden = orphans.length === 0;
+  orphanList.replaceChildren(
+    ...orphans.map((o) => {
+      const li = document.createElement("li");
+      li.textContent = o.exact ? `“${o.exact.length > 80 ? `${o.exact.slice(0, 80)}…` : o.exact}”` : `(annotation ${o.id})`;
+      return li;
+    }),
+  );
+}
+
+async function init(): Promise<void> {
+  const tabId = await currentTabId();
+  if (tabId === null) return;
+  annotateButton.addEventListener("click", async () => {
+    const reply = await send({ type: "ui/annotate-tab", tabId });
+    if (!reply.ok) status.textContent = reply.error.message;
+  });
+  toggle.addEventListener("change", async () => {
+    const enabled = toggle.checked;
+    if (enabled) {
+      const tab = await chrome.tabs.get(tabId);
+      const origin = tab.url ? new URL(tab.url) : null;
+      if (origin && !isLoopback(tab.url!)) {
+        // Asked in the click itself, for this site only.
+        const pattern = `${origin.protocol}//${origin.hostname}/*`;
+        const granted = await chrome.permissions.request({ origins: [pattern] }).catch(() => false);
+        if (!granted) {
+          toggle.checked = false;
+          status.textContent = "Gloss was not given access to this site.";
+          return;
+        }
+      }
+    }
+    await send({ type: "ui/set-site", tabId, enabled });
+    await refresh(tabId);
+  });
+  await refresh(tabId);
+  // Follow the page while the popup is open.
+  chrome.storage.session.onChanged.addListener(() => void refresh(tabId));
+}
+
+void init();

@@ -1,0 +1,194 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { errorFor, listItems } from "../src/background/api";
+import { normaliseCard } from "../src/background/card";
+import { codepointSpansToUtf16 } from "../src/background/offsets";
+import { placeCard, renderCard } from "../src/content/card/card";
+import { FETCH_AFTER_MS, HIDE_AFTER_MS, HoverController, SHOW_AFTER_MS, type Timers } from "../src/content/card/hover";
+import { createHighlighter } from "../src/content/render/highlighter";
+import { spansAt, spansFromAnswer } from "../src/content/render/spans";
+import { extractText } from "../src/content/extract/extract";
+import { parseTags } from "../src/content/save/save-form";
+import { isMessage } from "../src/shared/messages";
+import { isForbiddenUrl, matchesPattern, siteEnabled, splitSites } from "../src/shared/match-patterns";
+import { dom, inlineHidden } from "./dom";
+
+class FakeTimers implements Timers {
+  t = 0;
+  private id = 0;
+  private tasks = new Map<number, { at: number; fn: () => void }>();
+  set(fn: () => void, ms: number) {
+    this.tasks.set(++this.id, { at: this.t + ms, fn });
+    return this.id;
+  }
+  clear(id: number) {
+    this.tasks.delete(id);
+  }
+  now() {
+    return this.t;
+  }
+  async advance(ms: number) {
+    const end = this.t + ms;
+    for (;;) {
+      const due = [...this.tasks.entries()].filter(([, v]) => v.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.tasks.delete(due[0]);
+      this.t = due[1].at;
+      due[1].fn();
+      await Promise.resolve();
+      await Promise.resolve();
+    }
+    this.t = end;
+  }
+}
+
+function controller() {
+  const timers = new FakeTimers();
+  const log: string[] = [];
+  const hover = new HoverController<string>(timers, {
+    fetch: async (k) => {
+      log.push(`fetch:${k}@${timers.t}`);
+      return k;
+    },
+    show: (k) => log.push(`show:${k}@${timers.t}`),
+    hide: () => log.push(`hide@${timers.t}`),
+  });
+  return { timers, log, hover };
+}
+
+test("hover: fetch after 150 ms, show at 400 ms, hide 300 ms after leaving", async () => {
+  const { timers, log, hover } = controller();
+  hover.enter("a");
+  await timers.advance(FETCH_AFTER_MS - 1);
+  assert.deepEqual(log, []);
+  await timers.advance(1);
+  assert.deepEqual(log, [`fetch:a@${FETCH_AFTER_MS}`]);
+  await timers.advance(SHOW_AFTER_MS - FETCH_AFTER_MS);
+  assert.deepEqual(log.slice(1), [`show:a@${SHOW_AFTER_MS}`]);
+  hover.leave();
+  await timers.advance(HIDE_AFTER_MS - 1);
+  assert.equal(log.length, 2);
+  await timers.advance(1);
+  assert.equal(log[2], `hide@${SHOW_AFTER_MS + HIDE_AFTER_MS}`);
+});
+
+test("hover: a quick pass shows nothing; the card keeps itself open; Escape closes", async () => {
+  const { timers, log, hover } = controller();
+  hover.enter("a");
+  await timers.advance(100);
+  hover.leave();
+  await timers.advance(1000);
+  assert.equal(log.length, 0);
+  hover.enter("b");
+  await timers.advance(500);
+  hover.leave();
+  hover.enterCard();
+  await timers.advance(1000);
+  assert.ok(!log.some((l) => l.startsWith("hide")));
+  hover.close();
+  assert.ok(log.at(-1)!.startsWith("hide"));
+});
+
+test("hover: moving to another highlight hides the old card at once", async () => {
+  const { timers, log, hover } = controller();
+  hover.enter("a");
+  await timers.advance(500);
+  hover.enter("b");
+  assert.equal(log.at(-1), "hide@500");
+  await timers.advance(500);
+  assert.equal(log.at(-1), "show:b@900");
+});
+
+test("hover: keyboard focus opens at once", async () => {
+  const { timers, log, hover } = controller();
+  hover.enter("k", true);
+  await timers.advance(0);
+  assert.deepEqual(log, ["fetch:k@0", "show:k@0"]);
+});
+
+test("card renders server text as text, never HTML", () => {
+  const d = dom("");
+  const evil = `<img src=x onerror=alert(1)>`;
+  const card = renderCard(d, { kind: "term", title: evil, subtitle: null, definition: evil, aliases: [evil], link: "javascript:alert(1)", glossary: evil, knowledge: [evil], related: [{ article_id: "1", url: "javascript:alert(2)", title: evil }] });
+  assert.equal(card.querySelectorAll("img").length, 0);
+  assert.equal(card.querySelectorAll("a").length, 0, "javascript: links are not links");
+  assert.ok(card.querySelector(".definition")!.textContent!.includes("<img src=x onerror=alert(1)>"));
+});
+
+test("card placement stays on screen and flips above near the bottom", () => {
+  const view = { width: 800, height: 600 };
+  assert.deepEqual(placeCard({ left: 100, top: 100, bottom: 120 }, { width: 300, height: 200 }, view), { left: 100, top: 126 });
+  assert.deepEqual(placeCard({ left: 700, top: 500, bottom: 520 }, { width: 300, height: 200 }, view), { left: 492, top: 294 });
+});
+
+test("spans: invalid and same-kind overlapping spans are dropped, kinds layered, lookup by offset", () => {
+  const terms = [
+    { start: 0, end: 9, text: "inference", term_id: "t", glossary_id: "g", term: "inference", definition: null, url: null },
+    { start: 0, end: 15, text: "inference costs", term_id: "t2", glossary_id: "g", term: "inference costs", definition: null, url: null },
+    { start: 50, end: 40, text: "bad", term_id: "t3", glossary_id: "g", term: "x", definition: null, url: null },
+  ];
+  const entities = [{ start: 10, end: 15, text: "costs", label: "ORG" }];
+  const spans = spansFromAnswer(terms, entities, 30);
+  assert.deepEqual(spans.map((s) => s.ref), ["term:1", "entity:0"]);
+  assert.deepEqual(spansAt(spans, 12).map((s) => s.kind), ["term", "entity"]);
+});
+
+test("element fallback wraps text in gloss-mark without changing the text", () => {
+  const d = dom(`<p>Alpha beta gamma</p>`);
+  const before = d.body.textContent;
+  const ex = extractText(d.body, { isHidden: inlineHidden });
+  const h = createHighlighter(d, true);
+  assert.equal(h.mode, "elements");
+  assert.equal(h.draw(ex, [{ kind: "term", start: 6, end: 10, ref: "term:0" }, { kind: "entity", start: 0, end: 5, ref: "entity:0" }]), 2);
+  assert.equal(d.body.textContent, before);
+  assert.equal(d.querySelectorAll("gloss-mark").length, 2);
+  h.clear();
+  assert.equal(d.querySelectorAll("gloss-mark").length, 0);
+  assert.equal(d.body.textContent, before);
+});
+
+test("match patterns, forbidden pages and per-site switch", () => {
+  assert.ok(matchesPattern("http://127.0.0.1/*", "http://127.0.0.1:8123/a.html"));
+  assert.ok(matchesPattern("https://*.example.com/*", "https://news.example.com/x"));
+  assert.ok(!matchesPattern("https://*.example.com/*", "https://example.org/x"));
+  assert.ok(isForbiddenUrl("chrome://settings"));
+  assert.ok(isForbiddenUrl("file:///etc/passwd"));
+  assert.ok(isForbiddenUrl("chrome-extension://abc/options.html", "chrome-extension://abc/"));
+  assert.ok(!isForbiddenUrl("https://example.com/"));
+  assert.ok(siteEnabled("http://127.0.0.1:9/a", ["http://127.0.0.1/*"], []));
+  assert.ok(!siteEnabled("http://127.0.0.1:9/a", ["http://127.0.0.1/*"], ["http://127.0.0.1/*"]));
+  assert.deepEqual(splitSites("https://a.com/*\n\nnot a pattern\n# comment"), { valid: ["https://a.com/*"], invalid: ["not a pattern"] });
+});
+
+test("messages: only our typed messages pass; errors map to reader-facing kinds", () => {
+  assert.ok(isMessage({ type: "content/annotate", text: "" }));
+  assert.ok(!isMessage({ type: "evil" }));
+  assert.ok(!isMessage("content/annotate"));
+  assert.equal(errorFor(401, null).kind, "unauthorized");
+  assert.equal(errorFor(413, null).kind, "too-large");
+  assert.equal(errorFor(null, null).kind, "offline");
+  assert.equal(errorFor(null, null, true).kind, "timeout");
+  assert.equal(errorFor(500, { title: "Boom" }).message, "Server error 500: Boom");
+  assert.deepEqual(listItems({ items: [1, 2] }), [1, 2]);
+  assert.deepEqual(listItems({ first: { items: [3] } }), [3]);
+  assert.deepEqual(listItems([4]), [4]);
+  assert.deepEqual(parseTags("a, b,,a\nc"), ["a", "b", "c"]);
+});
+
+test("card answers are normalised from the server's field names", () => {
+  const c = normaliseCard("term", { term: { term: "inference", definition: "d", aliases: ["inferencing"], url: "https://x" }, glossary: { name: "AI" }, related: [{ article_id: "1", title: "T", url: "https://a" }] });
+  assert.equal(c.title, "inference");
+  assert.deepEqual(c.aliases, ["inferencing"]);
+  assert.equal(c.glossary, "AI");
+  assert.equal(c.related.length, 1);
+  const e = normaliseCard("entity", { text: "DeepSeek", label: "ORG", knowledge: ["Chinese AI lab"] });
+  assert.equal(e.subtitle, "ORG");
+  assert.deepEqual(e.knowledge, ["Chinese AI lab"]);
+});
+
+test("an answer in code points is converted to UTF-16", () => {
+  const text = "😀 DeepSeek";
+  const answer = { offsets: "codepoint", entities: [{ start: 2, end: 10, text: "DeepSeek", label: "ORG" }], terms: [], related: [] };
+  codepointSpansToUtf16(text, answer);
+  assert.equal(text.slice(answer.entities[0]!.start, answer.entities[0]!.end), "DeepSeek");
+});

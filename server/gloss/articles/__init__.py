@@ -1,0 +1,1 @@
+"""Articles: a team's stored pages, their search, and related articles."""

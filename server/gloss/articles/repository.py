@@ -1,0 +1,258 @@
+"""SQL for articles and their mentions (full-text search lives in gloss.search)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gloss.models import Article, ArticleMention
+from gloss.nlp.related import MentionSummary
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleCard:
+    """The columns a related-articles answer needs, without the full text."""
+
+    id: uuid.UUID
+    team_id: uuid.UUID
+    url: str
+    canonical_url: str | None
+    title: str
+    opening: str
+    published_at: datetime | None
+    created_at: datetime
+    content_hash: str
+    duplicate_of_id: uuid.UUID | None
+
+
+# The opening of the text is enough for a snippet; reading whole articles for 50 candidates
+# would be most of a related query's time.
+SNIPPET_SOURCE_CHARS = 400
+
+
+class ArticleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, article_id: uuid.UUID) -> Article | None:
+        return await self.session.get(Article, article_id)
+
+    async def get_in_teams(
+        self, article_id: uuid.UUID, team_ids: Sequence[uuid.UUID]
+    ) -> Article | None:
+        return await self.session.scalar(
+            select(Article).where(Article.id == article_id, Article.team_id.in_(team_ids))
+        )
+
+    async def by_urls(self, team_id: uuid.UUID, urls: Sequence[str]) -> dict[str, Article]:
+        """Articles of the team stored under any of `urls`, as url or canonical url."""
+        if not urls:
+            return {}
+        rows = await self.session.scalars(
+            select(Article).where(
+                Article.team_id == team_id,
+                or_(Article.url.in_(urls), Article.canonical_url.in_(urls)),
+            )
+        )
+        found: dict[str, Article] = {}
+        for article in rows:
+            found.setdefault(article.url, article)
+            if article.canonical_url:
+                found.setdefault(article.canonical_url, article)
+        return found
+
+    async def duplicate_candidates(
+        self, team_id: uuid.UUID, content_hash: str, bands: Sequence[int]
+    ) -> list[tuple[uuid.UUID, str, uuid.UUID | None, str]]:
+        """(id, content hash, duplicate_of, text) of the articles with the same text hash or a
+        shared MinHash band: the near duplicates are very likely among them."""
+        rows = await self.session.execute(
+            select(Article.id, Article.content_hash, Article.duplicate_of_id, Article.text).where(
+                Article.team_id == team_id,
+                or_(
+                    Article.content_hash == content_hash,
+                    Article.minhash_band0 == bands[0],
+                    Article.minhash_band1 == bands[1],
+                    Article.minhash_band2 == bands[2],
+                    Article.minhash_band3 == bands[3],
+                ),
+            )
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def add(self, article: Article) -> Article:
+        self.session.add(article)
+        await self.session.flush()
+        return article
+
+    async def delete(self, article: Article) -> None:
+        await self.session.delete(article)
+        await self.session.flush()
+
+    async def list_page(
+        self,
+        team_ids: Sequence[uuid.UUID],
+        limit: int,
+        after: tuple[datetime, uuid.UUID] | None,
+    ) -> list[Article]:
+        """Newest first; `after` is the (created_at, id) of the last article already shown."""
+        statement = select(Article).where(Article.team_id.in_(team_ids))
+        if after is not None:
+            statement = statement.where(
+                tuple_(Article.created_at, Article.id) < tuple_(after[0], after[1])
+            )
+        statement = statement.order_by(Article.created_at.desc(), Article.id.desc()).limit(limit)
+        return list(await self.session.scalars(statement))
+
+    async def get_many(self, article_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Article]:
+        if not article_ids:
+            return {}
+        rows = await self.session.scalars(select(Article).where(Article.id.in_(article_ids)))
+        return {a.id: a for a in rows}
+
+    async def cards(
+        self, article_ids: Sequence[uuid.UUID], team_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, ArticleCard]:
+        if not article_ids:
+            return {}
+        rows = await self.session.execute(
+            select(
+                Article.id,
+                Article.team_id,
+                Article.url,
+                Article.canonical_url,
+                Article.title,
+                func.substr(Article.text, 1, SNIPPET_SOURCE_CHARS),
+                Article.published_at,
+                Article.created_at,
+                Article.content_hash,
+                Article.duplicate_of_id,
+            ).where(Article.id.in_(article_ids), Article.team_id.in_(team_ids))
+        )
+        return {r[0]: ArticleCard(*r) for r in rows}
+
+    async def page_group(
+        self, team_ids: Sequence[uuid.UUID], url: str | None, content_hash: str | None
+    ) -> set[uuid.UUID]:
+        """Ids of the stored copies of a page: by url or canonical url, or by the same text."""
+        conditions = []
+        if url:
+            conditions += [Article.url == url, Article.canonical_url == url]
+        if content_hash:
+            conditions.append(Article.content_hash == content_hash)
+        if not conditions:
+            return set()
+        rows = await self.session.execute(
+            select(Article.id, Article.duplicate_of_id).where(
+                Article.team_id.in_(team_ids), or_(*conditions)
+            )
+        )
+        group: set[uuid.UUID] = set()
+        for article_id, duplicate_of in rows:
+            group.add(article_id)
+            if duplicate_of is not None:
+                group.add(duplicate_of)
+        return group
+
+    async def duplicates_of(self, article_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        if not article_ids:
+            return set()
+        rows = await self.session.scalars(
+            select(Article.id).where(Article.duplicate_of_id.in_(article_ids))
+        )
+        return set(rows)
+
+    # --- mentions ------------------------------------------------------------------------------
+
+    async def replace_mentions(
+        self,
+        article: Article,
+        mentions: Sequence[MentionSummary],
+    ) -> None:
+        await self.session.execute(
+            delete(ArticleMention).where(ArticleMention.article_id == article.id)
+        )
+        if mentions:
+            await self.session.execute(
+                insert(ArticleMention),
+                [_mention_row(article, m) for m in mentions],
+            )
+
+    async def mentions(self, article_id: uuid.UUID) -> list[ArticleMention]:
+        rows = await self.session.scalars(
+            select(ArticleMention)
+            .where(ArticleMention.article_id == article_id)
+            .order_by(ArticleMention.salience.desc(), ArticleMention.key)
+        )
+        return list(rows)
+
+    async def shared_mentions(
+        self, article_ids: Sequence[uuid.UUID], kind: str, keys: Sequence[str]
+    ) -> dict[uuid.UUID, dict[str, float]]:
+        """For each article, the salience of each of `keys` it mentions."""
+        if not article_ids or not keys:
+            return {}
+        rows = await self.session.execute(
+            select(ArticleMention.article_id, ArticleMention.key, ArticleMention.salience).where(
+                ArticleMention.article_id.in_(article_ids),
+                ArticleMention.kind == kind,
+                ArticleMention.key.in_(keys),
+            )
+        )
+        shared: dict[uuid.UUID, dict[str, float]] = {}
+        for article_id, key, salience in rows:
+            shared.setdefault(article_id, {})[key] = salience
+        return shared
+
+    async def mentioning(
+        self, team_ids: Sequence[uuid.UUID], kind: str, keys: Sequence[str], limit: int
+    ) -> list[tuple[uuid.UUID, str, float, datetime | None]]:
+        """(article id, key, salience, published) of the team's articles that mention any of
+        `keys`, most salient first: an index range scan per key."""
+        if not keys or not team_ids:
+            return []
+        rows = await self.session.execute(
+            select(
+                ArticleMention.article_id,
+                ArticleMention.key,
+                ArticleMention.salience,
+                ArticleMention.published_at,
+            )
+            .where(
+                ArticleMention.team_id.in_(team_ids),
+                ArticleMention.kind == kind,
+                ArticleMention.key.in_(keys),
+            )
+            .order_by(ArticleMention.salience.desc(), ArticleMention.article_id)
+            .limit(limit)
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def count(self, team_ids: Sequence[uuid.UUID]) -> int:
+        total = await self.session.scalar(
+            select(func.count()).select_from(Article).where(Article.team_id.in_(team_ids))
+        )
+        return int(total or 0)
+
+    async def count_all(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(Article)) or 0)
+
+
+def _mention_row(article: Article, mention: MentionSummary) -> dict[str, Any]:
+    return {
+        "article_id": article.id,
+        "kind": mention.kind,
+        "key": mention.key[:300],
+        "team_id": article.team_id,
+        "label": mention.label,
+        "text": mention.text[:300],
+        "count": mention.count,
+        "salience": mention.salience,
+        "published_at": article.published_at,
+    }

@@ -1,0 +1,106 @@
+"""Schemas of articles, ingest results and related articles."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from gloss.urls import is_web_url
+
+IngestStatus = Literal["created", "updated", "unchanged", "error"]
+
+
+class ArticleBase(BaseModel):
+    url: str = Field(min_length=1, max_length=2048, description="The page's URL.")
+    title: str = Field(min_length=1, max_length=1000)
+    canonical_url: str | None = Field(
+        None, max_length=2048, description="The page's rel=canonical URL, when it has one."
+    )
+    source: str | None = Field(None, max_length=200, description="Publisher, e.g. 'Reuters'.")
+    published_at: datetime | None = None
+    tags: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("url", "canonical_url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        if value is not None and not is_web_url(value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: list[str]) -> list[str]:
+        cleaned = []
+        for tag in tags:
+            tag = tag.strip()
+            if not tag or len(tag) > 100:
+                raise ValueError("tags are 1 to 100 characters")
+            if tag not in cleaned:
+                cleaned.append(tag)
+        return cleaned
+
+
+class ArticleCreate(ArticleBase):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=2_000_000)
+    team_id: uuid.UUID | None = Field(
+        None, description="The team to store it in; default: the caller's only team."
+    )
+
+
+class Mention(BaseModel):
+    kind: Literal["entity", "term"]
+    key: str
+    label: str | None
+    text: str
+    count: int
+    salience: float
+
+
+class ArticleSummary(ArticleBase):
+    id: uuid.UUID
+    team_id: uuid.UUID
+    snippet: str
+    duplicate_of: uuid.UUID | None = Field(
+        None, description="The article this one repeats (same or nearly the same text)."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+
+class Article(ArticleSummary):
+    text: str
+    content_hash: str
+    mentions: list[Mention]
+
+
+class IngestResult(BaseModel):
+    """What happened to one submitted article (one line of a bulk upload)."""
+
+    line: int | None = Field(None, description="The line number in a bulk upload, from 1.")
+    status: IngestStatus
+    id: uuid.UUID | None = None
+    url: str | None = Field(None, description="The normalised URL the article is stored under.")
+    duplicate_of: uuid.UUID | None = None
+    error: dict[str, object] | None = Field(
+        None, description="A problem object (type, title, detail) when status is error."
+    )
+
+
+class ArticleWritten(Article):
+    status: IngestStatus
+
+
+class RelatedArticle(BaseModel):
+    """A stored article related to a page, an article, an entity or a term."""
+
+    article_id: uuid.UUID
+    url: str
+    title: str
+    snippet: str
+    score: float = Field(ge=0, le=1)
+    published_at: datetime | None

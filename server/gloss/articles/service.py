@@ -1,0 +1,532 @@
+"""Articles: ingest (with entity extraction and duplicate detection), search, and related."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gloss.articles.repository import ArticleCard, ArticleRepository
+from gloss.articles.schemas import ArticleCreate, RelatedArticle
+from gloss.auth.service import Principal
+from gloss.errors import BadRequest, NotFound
+from gloss.models import Article, ArticleMention, Role
+from gloss.models.base import utcnow
+from gloss.nlp import related as ranking
+from gloss.pagination import decode_cursor, encode_cursor
+from gloss.search import backend_for
+from gloss.teams.access import require_member, require_role
+from gloss.urls import normalize_url
+
+MAX_RELATED = 50
+# How many of the page's entities seed the "articles mentioning them" candidates.
+MAX_QUERY_ENTITIES = 10
+MORE_LIKE_THIS_TERMS = 20
+
+IngestStatus = Literal["created", "updated", "unchanged"]
+
+
+# --- the NLP engine seam -----------------------------------------------------------------------
+
+
+class AnnotatingRuntime(Protocol):
+    """What ingest needs of gloss.annotate.runtime.NlpRuntime: queue a text for the engine's
+    one thread, which batches whatever is waiting through nlp.pipe."""
+
+    async def annotate(
+        self, text: str, glossaries: Sequence[Any], include: frozenset[str]
+    ) -> Any: ...
+
+
+async def team_glossaries(
+    session: AsyncSession, nlp: AnnotatingRuntime, team_id: uuid.UUID
+) -> list[Any]:
+    """The team's glossaries compiled for the engine (cached by version in the runtime)."""
+    from gloss.annotate.repository import AnnotateRepository
+    from gloss.annotate.runtime import NlpRuntime
+    from gloss.annotate.service import _compiled_glossaries
+
+    if not isinstance(nlp, NlpRuntime):
+        return []
+    versions = await AnnotateRepository(session).glossary_versions([team_id], None)
+    return list(await _compiled_glossaries(session, nlp, versions))
+
+
+async def extract_mentions(
+    nlp: AnnotatingRuntime | None,
+    documents: Sequence[tuple[str, str]],
+    glossaries: Sequence[Any] = (),
+) -> list[list[ranking.MentionSummary]]:
+    """Entities and glossary terms of each (title, text), summarised with their salience.
+
+    The one place ingest meets the NLP engine: without one (GLOSS_LOAD_NLP=false) articles are
+    stored without mentions, and `gloss articles reindex --mentions` adds them later.
+    """
+    if nlp is None or not documents:
+        return [[] for _ in documents]
+    texts = [f"{title}\n\n{text}" for title, text in documents]
+    include = frozenset({"entities", "terms"})
+    # Queued together, the runtime's worker takes them as one batch through nlp.pipe.
+    results = await asyncio.gather(*(nlp.annotate(t, glossaries, include) for t in texts))
+    summaries = []
+    for (title, text), result in zip(documents, results, strict=True):
+        spans = [
+            ranking.MentionSpan("entity", e.key, e.label, e.text, e.start)
+            for e in getattr(result, "entities", ())
+        ] + [
+            ranking.MentionSpan("term", t.term_id, None, t.text, t.start)
+            for t in getattr(result, "terms", ())
+        ]
+        summaries.append(ranking.summarise_mentions(spans, len(title) + 2, len(text)))
+    return summaries
+
+
+# --- ingest ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ArticleInput:
+    """One article to store, as submitted (the URL not yet normalised)."""
+
+    url: str
+    title: str
+    text: str
+    canonical_url: str | None = None
+    source: str | None = None
+    published_at: datetime | None = None
+    tags: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_schema(cls, body: ArticleCreate) -> ArticleInput:
+        return cls(
+            url=body.url,
+            title=body.title,
+            text=body.text,
+            canonical_url=body.canonical_url,
+            source=body.source,
+            published_at=body.published_at,
+            tags=list(body.tags),
+        )
+
+
+@dataclass
+class IngestOutcome:
+    status: IngestStatus
+    article: Article
+    mentions_changed: bool = False
+    mentions: list[ArticleMention] = field(default_factory=list)
+
+
+@dataclass
+class _Prepared:
+    item: ArticleInput
+    url: str
+    canonical_url: str | None
+    content_hash: str
+    shingles: set[str]
+    bands: list[int]
+
+
+def _prepare(item: ArticleInput) -> _Prepared:
+    shingles = ranking.shingles(item.text)
+    canonical = normalize_url(item.canonical_url) if item.canonical_url else None
+    url = normalize_url(item.url)
+    return _Prepared(
+        item=item,
+        url=url,
+        canonical_url=canonical if canonical != url else None,
+        content_hash=ranking.content_hash(item.text),
+        shingles=shingles,
+        bands=ranking.minhash_bands(shingles),
+    )
+
+
+def _changed(article: Article, p: _Prepared) -> tuple[bool, bool]:
+    """(anything changed, the title or text changed: mentions must be extracted again)."""
+    item = p.item
+    text_changed = article.title != item.title or article.text != item.text
+    changed = text_changed or (
+        article.canonical_url,
+        article.source,
+        article.published_at,
+        list(article.tags or []),
+    ) != (p.canonical_url, item.source, item.published_at, item.tags)
+    return changed, text_changed
+
+
+async def ingest_batch(
+    session: AsyncSession,
+    team_id: uuid.UUID,
+    items: Sequence[ArticleInput],
+    nlp: AnnotatingRuntime | None = None,
+) -> list[IngestOutcome]:
+    """Store `items` in the team: the same URL updates, the same text elsewhere is marked a
+    duplicate; entities of new or changed texts are extracted in one batched engine pass."""
+    repo = ArticleRepository(session)
+    prepared = [_prepare(item) for item in items]
+    lookup = {p.url for p in prepared} | {p.canonical_url for p in prepared if p.canonical_url}
+    existing = await repo.by_urls(team_id, sorted(lookup))
+
+    needs_nlp: list[int] = []
+    in_batch: set[tuple[str, str, str]] = set()
+    for index, p in enumerate(prepared):
+        found = existing.get(p.url) or (existing.get(p.canonical_url) if p.canonical_url else None)
+        # A line repeating an earlier one of the batch will be "unchanged": no second pass.
+        repeat = (p.url, p.item.title, p.item.text)
+        if (found is None or _changed(found, p)[1]) and repeat not in in_batch:
+            needs_nlp.append(index)
+        in_batch.add(repeat)
+    extracted: dict[int, list[ranking.MentionSummary]] = {}
+    if nlp is not None and needs_nlp:
+        documents = [(prepared[i].item.title, prepared[i].item.text) for i in needs_nlp]
+        glossaries = await team_glossaries(session, nlp, team_id)
+        summaries = await extract_mentions(nlp, documents, glossaries)
+        extracted = dict(zip(needs_nlp, summaries, strict=True))
+
+    outcomes: list[IngestOutcome] = []
+    for index, p in enumerate(prepared):
+        found = existing.get(p.url) or (existing.get(p.canonical_url) if p.canonical_url else None)
+        if found is not None:
+            outcome = await _update(repo, found, p, extracted.get(index))
+        else:
+            outcome = await _create(repo, team_id, p, extracted.get(index, []))
+            existing[p.url] = outcome.article
+            if p.canonical_url:
+                existing.setdefault(p.canonical_url, outcome.article)
+        outcomes.append(outcome)
+    return outcomes
+
+
+async def _find_duplicate(
+    repo: ArticleRepository, team_id: uuid.UUID, p: _Prepared, itself: uuid.UUID | None
+) -> uuid.UUID | None:
+    """The original this text repeats: an earlier article with the same or nearly the same
+    words (shingle Jaccard at least 0.7), followed to the root of its duplicate chain."""
+    for article_id, content_hash, duplicate_of, text in await repo.duplicate_candidates(
+        team_id, p.content_hash, p.bands
+    ):
+        if article_id == itself:
+            continue
+        if (
+            content_hash == p.content_hash
+            or ranking.jaccard(ranking.shingles(text), p.shingles) >= ranking.NEAR_DUPLICATE_JACCARD
+        ):
+            return duplicate_of or article_id
+    return None
+
+
+async def _create(
+    repo: ArticleRepository,
+    team_id: uuid.UUID,
+    p: _Prepared,
+    mentions: list[ranking.MentionSummary],
+) -> IngestOutcome:
+    item = p.item
+    article = Article(
+        team_id=team_id,
+        url=p.url,
+        canonical_url=p.canonical_url,
+        title=item.title,
+        text=item.text,
+        source=item.source,
+        published_at=item.published_at,
+        tags=item.tags,
+        duplicate_of_id=await _find_duplicate(repo, team_id, p, None),
+    )
+    article.set_fingerprint(p.content_hash, p.bands)
+    await repo.add(article)
+    if mentions:
+        await repo.replace_mentions(article, mentions)
+    return IngestOutcome("created", article, mentions_changed=bool(mentions))
+
+
+async def _update(
+    repo: ArticleRepository,
+    article: Article,
+    p: _Prepared,
+    mentions: list[ranking.MentionSummary] | None,
+) -> IngestOutcome:
+    changed, text_changed = _changed(article, p)
+    if not changed:
+        return IngestOutcome("unchanged", article)
+    item = p.item
+    article.title = item.title
+    article.text = item.text
+    article.canonical_url = p.canonical_url
+    article.source = item.source
+    article.published_at = item.published_at
+    article.tags = item.tags
+    article.version += 1
+    article.updated_at = utcnow()
+    if text_changed:
+        article.set_fingerprint(p.content_hash, p.bands)
+        article.duplicate_of_id = await _find_duplicate(repo, article.team_id, p, article.id)
+    await repo.session.flush()
+    if mentions is not None:
+        await repo.replace_mentions(article, mentions)
+    return IngestOutcome("updated", article, mentions_changed=mentions is not None)
+
+
+def writable_team(principal: Principal, team_id: uuid.UUID | None) -> uuid.UUID:
+    """The team an article goes to: the one named, or the caller's only team."""
+    if team_id is None:
+        if len(principal.roles) != 1:
+            raise BadRequest("You are in several teams (or none): say which with team_id.")
+        team_id = next(iter(principal.roles))
+    require_role(principal, team_id, Role.editor)
+    return team_id
+
+
+def readable_teams(principal: Principal, team_id: uuid.UUID | None) -> list[uuid.UUID]:
+    if team_id is not None:
+        require_member(principal, team_id)
+        return [team_id]
+    return principal.team_ids
+
+
+async def create_article(
+    session: AsyncSession,
+    principal: Principal,
+    body: ArticleCreate,
+    nlp: AnnotatingRuntime | None,
+) -> IngestOutcome:
+    team_id = writable_team(principal, body.team_id)
+    outcome = (await ingest_batch(session, team_id, [ArticleInput.from_schema(body)], nlp))[0]
+    outcome.mentions = await ArticleRepository(session).mentions(outcome.article.id)
+    return outcome
+
+
+async def get_article(
+    session: AsyncSession, principal: Principal, article_id: uuid.UUID
+) -> tuple[Article, list[ArticleMention]]:
+    repo = ArticleRepository(session)
+    article = await repo.get_in_teams(article_id, principal.team_ids)
+    if article is None:
+        raise NotFound("No such article.")
+    return article, await repo.mentions(article.id)
+
+
+async def delete_article(
+    session: AsyncSession,
+    principal: Principal,
+    article_id: uuid.UUID,
+    precondition: Callable[[Article], None] | None = None,
+) -> Article:
+    """Delete an article; `precondition` (the If-Match check) sees it first."""
+    repo = ArticleRepository(session)
+    article = await repo.get_in_teams(article_id, principal.team_ids)
+    if article is None:
+        raise NotFound("No such article.")
+    require_role(principal, article.team_id, Role.editor, "article")
+    if precondition is not None:
+        precondition(article)
+    await repo.delete(article)
+    return article
+
+
+# --- listing and search ------------------------------------------------------------------------
+
+
+async def list_articles(
+    session: AsyncSession,
+    principal: Principal,
+    q: str | None,
+    team_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Article], str | None]:
+    """The caller's articles, newest first; with `q`, those containing every word of it, best
+    match first."""
+    team_ids = readable_teams(principal, team_id)
+    repo = ArticleRepository(session)
+    position = decode_cursor(cursor)
+    if q is not None and q.strip():
+        offset = position.get("o", 0) if isinstance(position, dict) else 0
+        if not isinstance(offset, int) or offset < 0:
+            raise BadRequest("The cursor is not one this server gave out.")
+        words = list(dict.fromkeys(ranking.content_words(q) or ranking.tokens(q)))[:20]
+        groups = [ranking.variants(w) for w in words]
+        hits = await backend_for(session).search(session, team_ids, groups, limit + 1, offset)
+        found = await repo.get_many([h.article_id for h in hits[:limit]])
+        articles = [found[h.article_id] for h in hits[:limit] if h.article_id in found]
+        more = len(hits) > limit
+        return articles, encode_cursor({"o": offset + limit}) if more else None
+    after = None
+    if position is not None:
+        try:
+            after = (datetime.fromisoformat(position["c"]), uuid.UUID(position["i"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadRequest("The cursor is not one this server gave out.") from exc
+    articles = await repo.list_page(team_ids, limit + 1, after)
+    if len(articles) <= limit:
+        return articles, None
+    last = articles[limit - 1]
+    return articles[:limit], encode_cursor({"c": last.created_at.isoformat(), "i": str(last.id)})
+
+
+# --- related -----------------------------------------------------------------------------------
+
+
+async def related_for_text(
+    session: AsyncSession,
+    team_ids: Sequence[uuid.UUID],
+    text: str,
+    url: str | None,
+    entity_keys: Sequence[str],
+    limit: int,
+    *,
+    title: str = "",
+) -> list[RelatedArticle]:
+    """Stored articles related to a page: a more-like-this query from its most distinctive
+    words plus the articles naming its entities, re-ranked by lexical score, shared entities
+    and recency. Never the page itself (by normalised URL) nor a copy of its text."""
+    page_url = normalize_url(url) if url else None
+    page_hash = ranking.content_hash(text)
+    repo = ArticleRepository(session)
+    excluded = await repo.page_group(team_ids, page_url, page_hash)
+    return await _related(
+        session,
+        team_ids,
+        title=title,
+        text=text,
+        entity_keys=entity_keys,
+        limit=limit,
+        excluded=excluded,
+        page_shingles=ranking.shingles(text),
+        reference=utcnow(),
+    )
+
+
+async def related_for_article(
+    session: AsyncSession, principal: Principal, article_id: uuid.UUID, limit: int
+) -> list[RelatedArticle]:
+    """Related articles of a stored article, in the caller's teams."""
+    article, mentions = await get_article(session, principal, article_id)
+    repo = ArticleRepository(session)
+    excluded = await repo.page_group(principal.team_ids, article.url, article.content_hash)
+    excluded.add(article.id)
+    if article.duplicate_of_id:
+        excluded.add(article.duplicate_of_id)
+    keys = [m.key for m in mentions if m.kind == "entity"]
+    return await _related(
+        session,
+        principal.team_ids,
+        title=article.title,
+        text=article.text,
+        entity_keys=keys,
+        limit=limit,
+        excluded=excluded,
+        page_shingles=ranking.shingles(article.text),
+        reference=article.published_at or utcnow(),
+    )
+
+
+async def related_for_key(
+    session: AsyncSession,
+    team_ids: Sequence[uuid.UUID],
+    kind: Literal["entity", "term"],
+    key: str,
+    limit: int,
+) -> list[RelatedArticle]:
+    """The caller's articles that mention an entity (by its key) or a glossary term (by its
+    id), the most salient and recent first; one article per group of duplicates."""
+    limit = max(1, min(limit, MAX_RELATED))
+    repo = ArticleRepository(session)
+    rows = await repo.mentioning(team_ids, kind, [key], min(limit * 4, 500))
+    ranked = ranking.key_ranking([(str(r[0]), r[2], r[3]) for r in rows], utcnow())
+    cards = await repo.cards([uuid.UUID(k) for k, _ in ranked], team_ids)
+    return _present(ranked, cards, limit, set())
+
+
+async def _related(
+    session: AsyncSession,
+    team_ids: Sequence[uuid.UUID],
+    *,
+    title: str,
+    text: str,
+    entity_keys: Sequence[str],
+    limit: int,
+    excluded: set[uuid.UUID],
+    page_shingles: set[str],
+    reference: datetime,
+) -> list[RelatedArticle]:
+    limit = max(1, min(limit, MAX_RELATED))
+    if not team_ids:
+        return []
+    repo = ArticleRepository(session)
+    backend = backend_for(session)
+    frequencies = ranking.term_frequencies(title, text)
+    total, document_frequencies = await backend.document_frequencies(
+        session, team_ids, ranking.candidate_terms(frequencies)
+    )
+    terms = ranking.select_terms(
+        frequencies, document_frequencies, total, limit=MORE_LIKE_THIS_TERMS
+    )
+    # Over-fetch: the page's own copies and duplicate groups are dropped after ranking.
+    fetch = limit * 3 + len(excluded) + 10
+    # Each distinctive word also as its singular or plural: the indexes do not stem.
+    expanded = list({v: w for t, w in terms for v in ranking.variants(t)}.items())
+    hits = await backend.more_like_this(session, team_ids, expanded, fetch)
+    lexical = {h.article_id: h.score for h in hits}
+    keys = list(dict.fromkeys(entity_keys))[:MAX_QUERY_ENTITIES]
+    by_entity = await repo.mentioning(team_ids, "entity", keys, fetch)
+    ids = (set(lexical) | {r[0] for r in by_entity}) - excluded
+    excluded |= await repo.duplicates_of(sorted(excluded))
+    ids -= excluded
+    cards = await repo.cards(sorted(ids), team_ids)
+    cards = {
+        article_id: card
+        for article_id, card in cards.items()
+        if card.duplicate_of_id not in excluded
+        # A copy of the page under another URL: its opening is (nearly) all in the page.
+        and ranking.containment(ranking.shingles(card.opening), page_shingles)
+        < ranking.NEAR_DUPLICATE_JACCARD
+    }
+    shared = await repo.shared_mentions(list(cards), "entity", keys)
+    candidates = {
+        str(article_id): ranking.Candidate(
+            lexical=lexical.get(article_id, 0.0),
+            shared_salience=shared.get(article_id, {}),
+            published_at=card.published_at,
+        )
+        for article_id, card in cards.items()
+    }
+    ranked = ranking.rerank(candidates, keys, reference)
+    return _present(ranked, cards, limit, excluded)
+
+
+def _present(
+    ranked: Sequence[tuple[str, float]],
+    cards: dict[uuid.UUID, ArticleCard],
+    limit: int,
+    excluded: set[uuid.UUID],
+) -> list[RelatedArticle]:
+    """The best `limit`, one per duplicate group (an original and its copies are one story)."""
+    seen: set[uuid.UUID] = set()
+    out: list[RelatedArticle] = []
+    for key, score in ranked:
+        card = cards.get(uuid.UUID(key))
+        if card is None:
+            continue
+        group = card.duplicate_of_id or card.id
+        if group in seen or group in excluded:
+            continue
+        seen.add(group)
+        out.append(
+            RelatedArticle(
+                article_id=card.id,
+                url=card.url,
+                title=card.title,
+                snippet=ranking.snippet(card.opening),
+                score=score,
+                published_at=card.published_at,
+            )
+        )
+        if len(out) == limit:
+            break
+    return out

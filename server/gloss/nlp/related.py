@@ -1,0 +1,316 @@
+"""Related-article ranking: analysis, fingerprints, more-like-this terms and re-ranking (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+# Word characters without "_": the same token boundaries as SQLite's unicode61 tokenizer and,
+# for letters and digits, PostgreSQL's `simple` parser, so a term chosen here is a term indexed.
+_TOKEN = re.compile(r"[^\W_]+")
+_DIGITS = re.compile(r"^\d+$")
+
+# English function words and news boilerplate: they say nothing about what a page is about.
+STOPWORDS = frozenset(
+    """
+    a about above after again against all almost also although always am among an and another
+    any are around as at be because been before being below between both but by can cannot could
+    did do does doing done down during each either else enough even ever every few for from
+    further had has have having he her here hers herself him himself his how however i if in into
+    is it its itself just last least less like made make many may me might more most much must my
+    myself near neither never new next no nor not now of off often on once one only or other our
+    ours ourselves out over own per perhaps put rather said same say says see seen several shall
+    she should since so some still such than that the their theirs them themselves then there
+    these they this those though three through thus to too two under until up upon us very was we
+    well were what when where whether which while who whom whose why will with within without
+    would yet you your yours yourself yourselves according added told week year years month
+    months day days today yesterday tomorrow monday tuesday wednesday thursday friday saturday
+    sunday time times people percent including first second get got go going way use used using
+    back want based part since across early late later already per cent mr mrs ms dr s t don
+    """.split()
+)
+
+# Near duplicates: word 3-shingles compared by Jaccard similarity. MinHash (BANDS bands of
+# ROWS_PER_BAND hashes) finds the candidates by exact, indexed band lookups: a pair with Jaccard
+# 0.8 shares a band with probability 0.88, 0.9 with 0.99, 0.3 with 0.1 (then rejected).
+SHINGLE = 3
+BANDS = 4
+ROWS_PER_BAND = 3
+NEAR_DUPLICATE_JACCARD = 0.7
+# Odd multipliers and offsets of the MinHash permutations (fixed: bands are stored).
+_RNG = np.random.default_rng(20261129)
+_MULTIPLIERS = _RNG.integers(1, 2**63, BANDS * ROWS_PER_BAND, dtype=np.uint64) | np.uint64(1)
+_OFFSETS = _RNG.integers(0, 2**63, BANDS * ROWS_PER_BAND, dtype=np.uint64)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens, split as the search indexes split them."""
+    return _TOKEN.findall(text.lower())
+
+
+def content_words(text: str) -> list[str]:
+    """Tokens that can carry a topic: no stopwords, no single letters, no bare numbers."""
+    return [t for t in tokens(text) if len(t) > 1 and t not in STOPWORDS and not _DIGITS.match(t)]
+
+
+def content_hash(text: str) -> str:
+    """sha256 of the text's word sequence: whitespace, case and punctuation do not count."""
+    return hashlib.sha256(" ".join(tokens(text)).encode("utf-8")).hexdigest()
+
+
+def variants(term: str) -> list[str]:
+    """The term and its English singular or plural, so "wafer" finds "wafers" without a
+    stemmer (the indexes store words as written, identically on both backends)."""
+    if len(term) < 3 or _DIGITS.match(term):
+        return [term]
+    if term.endswith("ies") and len(term) > 4:
+        return [term, term[:-3] + "y"]
+    if term.endswith("is"):
+        return [term, term[:-2] + "es"]
+    if term.endswith(("ss", "us")):
+        return [term, term + "es"]
+    if term.endswith("es") and term[:-2].endswith(("ss", "sh", "ch", "x", "z")):
+        return [term, term[:-2]]
+    if term.endswith("s"):
+        return [term, term[:-1]]
+    if term.endswith("y") and term[-2] not in "aeiou":
+        return [term, term[:-1] + "ies"]
+    if term.endswith(("sh", "ch", "x", "z")):
+        return [term, term + "es"]
+    return [term, term + "s"]
+
+
+def shingles(text: str, size: int = SHINGLE) -> set[str]:
+    words = tokens(text)
+    if len(words) <= size:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def containment(part: set[str], whole: set[str]) -> float:
+    """The share of `part`'s shingles found in `whole` (an excerpt against a full text)."""
+    return len(part & whole) / len(part) if part else 0.0
+
+
+def minhash_bands(shingle_set: set[str]) -> list[int]:
+    """BANDS 31-bit band values of the set's MinHash signature (indexed columns)."""
+    if not shingle_set:
+        return [0] * BANDS
+    hashes = np.array(
+        [
+            int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big")
+            for s in shingle_set
+        ],
+        dtype=np.uint64,
+    )
+    # Multiply-add modulo 2**64 (numpy wraps), keep the high half: a cheap universal hash.
+    with np.errstate(over="ignore"):
+        permuted = (hashes[:, None] * _MULTIPLIERS + _OFFSETS) >> np.uint64(32)
+    signature = permuted.min(axis=0).tolist()
+    bands = []
+    for band in range(BANDS):
+        rows = signature[band * ROWS_PER_BAND : (band + 1) * ROWS_PER_BAND]
+        digest = hashlib.blake2b(repr(rows).encode(), digest_size=4).digest()
+        bands.append(int.from_bytes(digest, "big") & 0x7FFFFFFF)
+    return bands
+
+
+# --- more-like-this ----------------------------------------------------------------------------
+
+
+def term_frequencies(title: str, text: str, title_weight: int = 3) -> Counter[str]:
+    """Content-word counts of a page, the title's words counted `title_weight` times."""
+    counts = Counter(content_words(text))
+    for word in content_words(title):
+        counts[word] += title_weight
+    return counts
+
+
+def candidate_terms(frequencies: Counter[str], limit: int = 60) -> list[str]:
+    """The most frequent content words: the ones worth asking the index about."""
+    return [w for w, _ in frequencies.most_common(limit)]
+
+
+def select_terms(
+    frequencies: Mapping[str, int],
+    document_frequencies: Mapping[str, int],
+    total_documents: int,
+    limit: int = 20,
+    max_df_ratio: float = 0.2,
+) -> list[tuple[str, float]]:
+    """The page's most distinctive terms with their tf-idf weights, best first.
+
+    Terms no stored article has cannot find anything and are skipped, as are terms in more than
+    `max_df_ratio` of the articles: they match much and discriminate little.
+    """
+    n = max(total_documents, 1)
+    scored = []
+    for term, tf in frequencies.items():
+        df = document_frequencies.get(term, 0)
+        if df == 0 or (n >= 20 and df > max_df_ratio * n):
+            continue
+        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        scored.append((term, (1 + math.log(tf)) * idf))
+    scored.sort(key=lambda item: (-item[1], item[0]))
+    return scored[:limit]
+
+
+# --- salience and re-ranking -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MentionSpan:
+    """One occurrence of an entity or term in an article (offsets into title + text)."""
+
+    kind: str  # "entity" or "term"
+    key: str
+    label: str | None
+    text: str
+    start: int
+
+
+@dataclass(frozen=True, slots=True)
+class MentionSummary:
+    """What an article says about one entity or term: how often, how prominently."""
+
+    kind: str
+    key: str
+    label: str | None
+    text: str
+    count: int
+    salience: float
+
+
+def summarise_mentions(
+    spans: Iterable[MentionSpan], title_length: int, text_length: int
+) -> list[MentionSummary]:
+    """Group spans by (kind, key) and score salience in [0, 1].
+
+    Salience mixes the share of the article's mentions (a story about Huawei names it often),
+    presence in the title, and how early the first mention comes (news puts the subject first).
+    """
+    groups: dict[tuple[str, str], list[MentionSpan]] = {}
+    for span in spans:
+        groups.setdefault((span.kind, span.key), []).append(span)
+    if not groups:
+        return []
+    total = sum(len(g) for g in groups.values())
+    length = max(title_length + text_length, 1)
+    summaries = []
+    for (kind, key), group in groups.items():
+        first = min(s.start for s in group)
+        in_title = first < title_length
+        share = len(group) / total
+        early = 1 - min(first / length, 1)
+        salience = min(1.0, 0.5 * math.sqrt(share) + 0.3 * in_title + 0.2 * early)
+        labels = Counter(s.label for s in group)
+        texts = Counter(s.text for s in group)
+        summaries.append(
+            MentionSummary(
+                kind=kind,
+                key=key,
+                label=labels.most_common(1)[0][0],
+                text=texts.most_common(1)[0][0][:300],
+                count=len(group),
+                salience=round(salience, 4),
+            )
+        )
+    summaries.sort(key=lambda m: (-m.salience, m.key))
+    return summaries
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A stored article that may be related, with what the stores said about it."""
+
+    lexical: float  # the backend's relevance score, higher is better, 0 when not matched
+    shared_salience: Mapping[str, float]  # salience in this article of each shared entity key
+    published_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    lexical: float = 0.6
+    entities: float = 0.3
+    recency: float = 0.1
+    half_life_days: float = 365.0
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+def recency(published_at: datetime | None, reference: datetime, half_life_days: float) -> float:
+    """1 for an article as recent as the reference, halving every `half_life_days` older."""
+    if published_at is None:
+        return 0.25
+    age_days = abs((reference - published_at).total_seconds()) / 86400
+    return float(0.5 ** (age_days / half_life_days))
+
+
+def entity_overlap(query_keys: Sequence[str], shared_salience: Mapping[str, float]) -> float:
+    """How much of the page's cast this article shares, weighted by how central each one is."""
+    if not query_keys or not shared_salience:
+        return 0.0
+    score = sum(0.5 + 0.5 * s for s in shared_salience.values())
+    return min(1.0, score / min(len(query_keys), 5))
+
+
+def rerank(
+    candidates: Mapping[str, Candidate],
+    query_keys: Sequence[str],
+    reference: datetime,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> list[tuple[str, float]]:
+    """Candidates scored in [0, 1] by lexical score (relative to the best), shared entities
+    and recency; best first, ties broken by id so both search backends agree."""
+    if not candidates:
+        return []
+    best = max((c.lexical for c in candidates.values()), default=0.0)
+    total = weights.lexical + weights.entities + weights.recency
+    scored = []
+    for key, candidate in candidates.items():
+        lexical = candidate.lexical / best if best > 0 else 0.0
+        score = (
+            weights.lexical * lexical
+            + weights.entities * entity_overlap(query_keys, candidate.shared_salience)
+            + weights.recency * recency(candidate.published_at, reference, weights.half_life_days)
+        ) / total
+        scored.append((key, round(min(max(score, 0.0), 1.0), 4)))
+    scored.sort(key=lambda item: (-item[1], item[0]))
+    return scored
+
+
+def key_ranking(
+    rows: Iterable[tuple[str, float, datetime | None]],
+    reference: datetime,
+    half_life_days: float = 365.0,
+) -> list[tuple[str, float]]:
+    """Articles mentioning an entity or term, by salience (0.7) and recency (0.3), best first."""
+    scored = [
+        (key, round(0.7 * salience + 0.3 * recency(published, reference, half_life_days), 4))
+        for key, salience, published in rows
+    ]
+    scored.sort(key=lambda item: (-item[1], item[0]))
+    return scored
+
+
+def snippet(text: str, length: int = 240) -> str:
+    """The opening of the text, cut at a word boundary."""
+    flat = " ".join(text.split())
+    if len(flat) <= length:
+        return flat
+    cut = flat.rfind(" ", 0, length)
+    return flat[: cut if cut > length // 2 else length].rstrip(" ,.;:") + "…"

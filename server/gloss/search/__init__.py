@@ -1,0 +1,72 @@
+"""Article search: one interface, a backend per database (SQLite FTS5 or PostgreSQL FTS)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """An article the index found, with its relevance (higher is better)."""
+
+    article_id: uuid.UUID
+    score: float
+
+
+class SearchBackend(Protocol):
+    name: str
+
+    async def document_frequencies(
+        self, session: AsyncSession, team_ids: Sequence[uuid.UUID], terms: Sequence[str]
+    ) -> tuple[int, dict[str, int]]:
+        """(number of articles, articles containing each term): the statistics of idf."""
+        ...
+
+    async def search(
+        self,
+        session: AsyncSession,
+        team_ids: Sequence[uuid.UUID],
+        terms: Sequence[Sequence[str]],
+        limit: int,
+        offset: int = 0,
+    ) -> list[Hit]:
+        """Articles containing, for every group of `terms`, one of its words (a word and its
+        plural); title matches weighted above body matches."""
+        ...
+
+    async def more_like_this(
+        self,
+        session: AsyncSession,
+        team_ids: Sequence[uuid.UUID],
+        terms: Sequence[tuple[str, float]],
+        limit: int,
+    ) -> list[Hit]:
+        """Articles containing any of the weighted terms, best match first (a term's weight is
+        its importance in the page; backends that rank with idf themselves may ignore it)."""
+        ...
+
+    async def rebuild(self, session: AsyncSession) -> None:
+        """Rebuild the index from the stored articles."""
+        ...
+
+
+def backend_for_dialect(dialect: str) -> SearchBackend:
+    """The backend for a database, by its SQLAlchemy dialect name (from the database URL)."""
+    if dialect == "sqlite":
+        from gloss.search.sqlite_fts5 import SqliteFts5Backend
+
+        return SqliteFts5Backend()
+    if dialect == "postgresql":
+        from gloss.search.postgres import PostgresBackend
+
+        return PostgresBackend()
+    raise ValueError(f"No article search backend for the {dialect!r} database.")
+
+
+def backend_for(session: AsyncSession) -> SearchBackend:
+    return backend_for_dialect(session.get_bind().dialect.name)

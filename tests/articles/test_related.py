@@ -1,0 +1,177 @@
+"""Related articles: relevance, the caller's teams only, never the page itself or a copy."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gloss.articles.service import related_for_key, related_for_text
+from tests.api.test_errors import assert_problem
+from tests.articles.conftest import (
+    CHIPS_1,
+    CHIPS_2,
+    CHIPS_3,
+    CORPUS,
+    DROUGHT,
+    RATES_1,
+    RATES_2,
+    FakeEngine,
+)
+from tests.conftest import Account, AccountFactory
+
+
+async def _store(
+    client: httpx.AsyncClient, account: Account, bodies: list[dict[str, Any]]
+) -> dict[str, str]:
+    ids = {}
+    for body in bodies:
+        response = await client.post("/v1/articles", json=body, headers=account.headers)
+        assert response.is_success, response.text
+        ids[body["url"]] = response.json()["id"]
+    return ids
+
+
+async def test_related_of_an_article_ranks_its_topic_first(
+    client: httpx.AsyncClient, make_account: AccountFactory, fake_engine: FakeEngine
+) -> None:
+    ann = await make_account("ann")
+    ids = await _store(client, ann, CORPUS)
+    response = await client.get(
+        f"/v1/articles/{ids[CHIPS_1['url']]}/related", params={"limit": 3}, headers=ann.headers
+    )
+    assert response.status_code == 200, response.text
+    related = response.json()
+    assert {r["url"] for r in related[:2]} == {CHIPS_2["url"], CHIPS_3["url"]}
+    assert all(0 <= r["score"] <= 1 for r in related)
+    assert [r["score"] for r in related] == sorted((r["score"] for r in related), reverse=True)
+    assert set(related[0]) == {"article_id", "url", "title", "snippet", "score", "published_at"}
+    assert CHIPS_1["url"] not in {r["url"] for r in related}
+
+    rates = await client.get(f"/v1/articles/{ids[RATES_1['url']]}/related", headers=ann.headers)
+    assert rates.json()[0]["url"] == RATES_2["url"]
+
+
+async def test_the_page_itself_and_its_copies_are_never_related(
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    ann = await make_account("ann")
+    ids = await _store(client, ann, CORPUS)
+    copy = {**CHIPS_1, "url": "https://syndicate.example/nvidia-controls"}
+    near = {
+        **CHIPS_1,
+        "url": "https://mirror.example/nvidia",
+        "text": "UPDATED: " + CHIPS_1["text"].replace("Analysts expect", "Analysts now expect"),
+    }
+    copies = await _store(client, ann, [copy, near])
+    page_family = {ids[CHIPS_1["url"]], *copies.values()}
+
+    # As the annotate endpoint asks: the page's URL as the browser has it (tracking
+    # parameters, fragment, upper case host), its text, and the entity keys it found.
+    assert ann.team is not None
+    async with sessionmaker() as session:
+        related = await related_for_text(
+            session,
+            [ann.team.id],
+            CHIPS_1["text"],
+            "HTTPS://News.Example/chips/export-controls?utm_source=feed#top",
+            ["nvidia", "huawei"],
+            10,
+        )
+    found = {str(r.article_id) for r in related}
+    assert found
+    assert not found & page_family
+    assert str(ids[CHIPS_2["url"]]) in found
+
+    # A stored article's related list never holds its copies either.
+    for article_id in page_family:
+        response = await client.get(f"/v1/articles/{article_id}/related", headers=ann.headers)
+        assert not {r["article_id"] for r in response.json()} & page_family
+
+    # An unstored page with the same text as a stored one: the copy is not "related".
+    async with sessionmaker() as session:
+        unsaved = await related_for_text(
+            session, [ann.team.id], CHIPS_1["text"], "https://elsewhere.example/x", [], 10
+        )
+    assert not {str(r.article_id) for r in unsaved} & page_family
+
+
+async def test_another_teams_articles_never_appear(
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    fake_engine: FakeEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    ann = await make_account("ann")
+    bob = await make_account("bob", team="team-b")
+    ann_ids = await _store(client, ann, [CHIPS_1, RATES_1])
+    # Bob's team holds the best matches for Ann's page; she must still never see them.
+    bob_ids = await _store(client, bob, [CHIPS_2, CHIPS_3, DROUGHT])
+    response = await client.get(
+        f"/v1/articles/{ann_ids[CHIPS_1['url']]}/related", params={"limit": 50}, headers=ann.headers
+    )
+    assert not {r["article_id"] for r in response.json()} & set(bob_ids.values())
+    assert ann.team is not None
+    assert bob.team is not None
+    async with sessionmaker() as session:
+        by_text = await related_for_text(
+            session, [ann.team.id], CHIPS_2["text"], None, ["huawei", "nvidia"], 50
+        )
+        by_key = await related_for_key(session, [ann.team.id], "entity", "huawei", 50)
+        bobs = await related_for_key(session, [bob.team.id], "entity", "huawei", 50)
+    assert {str(r.article_id) for r in by_text} <= set(ann_ids.values())
+    assert [str(r.article_id) for r in by_key] == [ann_ids[CHIPS_1["url"]]]
+    assert {str(r.article_id) for r in bobs} == {bob_ids[CHIPS_2["url"]]}
+    assert_problem(
+        await client.get(f"/v1/articles/{bob_ids[CHIPS_2['url']]}/related", headers=ann.headers),
+        404,
+        "not-found",
+    )
+
+
+async def test_related_for_an_entity_is_by_salience_and_recency(
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    fake_engine: FakeEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    ann = await make_account("ann")
+    ids = await _store(client, ann, CORPUS)
+    assert ann.team is not None
+    async with sessionmaker() as session:
+        huawei = await related_for_key(session, [ann.team.id], "entity", "huawei", 5)
+        lagarde = await related_for_key(session, [ann.team.id], "entity", "christine lagarde", 1)
+        nobody = await related_for_key(session, [ann.team.id], "term", str(uuid.uuid4()), 5)
+    # Huawei is the subject of CHIPS_2 (title, first word) and a side note in CHIPS_1.
+    assert [str(r.article_id) for r in huawei] == [ids[CHIPS_2["url"]], ids[CHIPS_1["url"]]]
+    assert huawei[0].score > huawei[1].score
+    assert len(lagarde) == 1
+    assert str(lagarde[0].article_id) in {ids[RATES_1["url"]], ids[RATES_2["url"]]}
+    assert nobody == []
+
+
+async def test_related_limit_is_bounded(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    ann = await make_account("ann")
+    ids = await _store(client, ann, CORPUS)
+    url = f"/v1/articles/{ids[CHIPS_1['url']]}/related"
+    assert len((await client.get(url, params={"limit": 1}, headers=ann.headers)).json()) == 1
+    assert_problem(
+        await client.get(url, params={"limit": 51}, headers=ann.headers), 422, "validation-error"
+    )
+
+
+async def test_related_for_an_empty_store_or_text_is_empty(
+    make_account: AccountFactory, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    ann = await make_account("ann")
+    assert ann.team is not None
+    async with sessionmaker() as session:
+        assert await related_for_text(session, [ann.team.id], "", None, [], 5) == []
+        assert await related_for_text(session, [ann.team.id], CHIPS_1["text"], None, [], 5) == []
+        assert await related_for_text(session, [], CHIPS_1["text"], None, ["nvidia"], 5) == []

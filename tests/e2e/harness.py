@@ -1,0 +1,279 @@
+"""Drive the built extension in Debian's Chromium against a Gloss server and local pages.
+
+Shared by the end-to-end tests and tests/benchmarks/bench_extension.py. The server is the real
+one (`gloss init` on a temporary SQLite file, then `gloss serve`); GLOSS_E2E_SERVER=stub swaps in
+tests/e2e/contract_stub.py, only for developing the extension while routes are missing on main.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+EXTENSION_DIR = ROOT / "extension" / "dist"
+CHROMIUM = os.environ.get("GLOSS_CHROMIUM", "/usr/bin/chromium")
+
+
+class MissingRoute(Exception):
+    """The server answered 404 for a route the test needs (not on main yet)."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(
+    check: Any, timeout: float = 30.0, interval: float = 0.05, what: str = "condition"
+) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
+@dataclass
+class Server:
+    base_url: str
+    token: str
+    process: subprocess.Popen[bytes]
+    kind: str
+    client: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client = httpx.Client(
+            base_url=self.base_url, headers={"Authorization": f"Bearer {self.token}"}, timeout=60
+        )
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        r = self.client.request(method, path, **kwargs)
+        # The routes called here are collections and creations: a 404 means "not routed yet".
+        if r.status_code == 404:
+            raise MissingRoute(f"{method} {path}")
+        r.raise_for_status()
+        return r.json() if r.content else None
+
+    def team_id(self) -> str:
+        me = self.call("GET", "/v1/me")
+        return str(me["teams"][0]["id"])
+
+    def create_glossary(self, name: str, terms: list[dict[str, Any]]) -> str:
+        team = self.team_id()
+        g = self.call("POST", "/v1/glossaries", json={"name": name, "team_id": team})
+        for t in terms:
+            body = {k: v for k, v in t.items() if v is not None}
+            self.call("POST", f"/v1/glossaries/{g['id']}/terms", json=body)
+        return str(g["id"])
+
+    def create_collection(self, name: str) -> str:
+        c = self.call("POST", "/v1/collections", json={"name": name, "team_id": self.team_id()})
+        return str(c["id"])
+
+    def stop(self) -> None:
+        self.client.close()
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_server(workdir: Path) -> Server:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ}
+    if os.environ.get("GLOSS_E2E_SERVER") == "stub":
+        token = "stub-token"
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.e2e.contract_stub",
+                "--port",
+                str(port),
+                "--token",
+                token,
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        kind = "contract stub"
+    else:
+        data = workdir / "gloss-data"
+        data.mkdir(parents=True, exist_ok=True)
+        env.update(
+            GLOSS_DATA_DIR=str(data),
+            GLOSS_DATABASE_URL=f"sqlite+aiosqlite:///{data / 'gloss.sqlite3'}",
+        )
+        init = subprocess.run(
+            [sys.executable, "-m", "gloss", "init"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+            cwd=ROOT,
+        )
+        token = init.stdout.strip().splitlines()[-1]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gloss", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+        )
+        kind = "gloss serve"
+
+    def ready() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            return httpx.get(base + "/readyz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(ready, timeout=180, interval=0.2, what="the Gloss server")
+    return Server(base_url=base, token=token, process=proc, kind=kind)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+
+@contextlib.contextmanager
+def page_server(directory: Path) -> Iterator[int]:
+    """Serve `directory` on 127.0.0.1 (and so on localhost) at a free port."""
+    handler = lambda *a, **k: _QuietHandler(*a, directory=str(directory), **k)  # noqa: E731
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(httpd.server_address[1])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists() and (EXTENSION_DIR / "manifest.json").exists()
+
+
+@contextlib.contextmanager
+def browser(profile: Path) -> Iterator[tuple[Any, str]]:
+    """A persistent Chromium context with the built extension loaded; yields (context, id)."""
+    from playwright.sync_api import sync_playwright
+
+    if profile.exists():
+        shutil.rmtree(profile)
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile),
+            headless=True,
+            executable_path=CHROMIUM,
+            viewport={"width": 1100, "height": 800},
+            args=[
+                f"--disable-extensions-except={EXTENSION_DIR}",
+                f"--load-extension={EXTENSION_DIR}",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        try:
+            workers = context.service_workers
+            worker = (
+                workers[0] if workers else context.wait_for_event("serviceworker", timeout=30000)
+            )
+            extension_id = worker.url.split("/")[2]
+            yield context, extension_id
+        finally:
+            context.close()
+
+
+def configure(context: Any, extension_id: str, server: Server, sites: str) -> str:
+    """Fill the options page as a reader would; returns the status line once checked."""
+    page = context.new_page()
+    page.goto(f"chrome-extension://{extension_id}/options.html")
+    page.fill("#server-url", server.base_url)
+    page.fill("#token", server.token)
+    page.fill("#sites", sites)
+    page.click("#save")
+    page.wait_for_selector("#status[data-state=ok], #status[data-state=error]", timeout=30000)
+    text = page.inner_text("#status")
+    page.close()
+    return text
+
+
+def wait_state(page: Any, state: str = "annotated", timeout: float = 60000) -> None:
+    page.wait_for_function(
+        "s => document.documentElement.dataset.glossState === s", arg=state, timeout=timeout
+    )
+
+
+def word_rect(page: Any, word: str, nth: int = 0) -> dict[str, float]:
+    """The on-screen box of the nth occurrence of `word` in the page's text."""
+    return page.evaluate(
+        """([word, nth]) => {
+          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          let n = 0;
+          for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+            let i = -1;
+            while ((i = t.data.indexOf(word, i + 1)) !== -1) {
+              if (n++ === nth) {
+                const r = document.createRange();
+                r.setStart(t, i); r.setEnd(t, i + word.length);
+                t.parentElement.scrollIntoView({block: 'center'});
+                const b = r.getClientRects()[0];
+                return {x: b.left + b.width / 2, y: b.top + b.height / 2,
+                        left: b.left, top: b.top, width: b.width, height: b.height};
+              }
+            }
+          }
+          return null;
+        }""",
+        [word, nth],
+    )
+
+
+def select_text(page: Any, text: str) -> None:
+    """Select the first occurrence of `text` (within one text node) and release the mouse."""
+    page.evaluate(
+        """(text) => {
+          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+            const i = t.data.indexOf(text);
+            if (i !== -1) {
+              t.parentElement.scrollIntoView({block: 'center'});
+              getSelection().setBaseAndExtent(t, i, t, i + text.length);
+              document.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+              return;
+            }
+          }
+          throw new Error('text not found: ' + text);
+        }""",
+        text,
+    )

@@ -1,0 +1,82 @@
+"""Take the screenshots in docs/extension.md and README.md: `python -m tests.e2e.screenshots`.
+
+Starts a real Gloss server and Chromium with extension/dist, like the end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from tests.e2e import harness, pages
+
+OUT = harness.ROOT / "docs" / "img"
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        server = harness.start_server(work)
+        try:
+            server.create_glossary("AI desk", pages.GLOSSARY)
+            site = work / "site"
+            site.mkdir()
+            (site / "article.html").write_text(pages.main_article(), encoding="utf-8")
+            with harness.page_server(site) as port, harness.browser(work / "p") as (ctx, ext_id):
+                # 1. Installing: chrome://extensions with developer mode on, Gloss loaded.
+                page = ctx.new_page()
+                page.goto("chrome://extensions")
+                page.locator("#devMode").click()
+                page.locator("#loadUnpacked").wait_for()
+                page.screenshot(path=str(OUT / "extension-install.png"))
+                page.close()
+
+                # 2. Options: server, token, sites, and the status line.
+                page = ctx.new_page()
+                page.set_viewport_size({"width": 760, "height": 560})
+                page.goto(f"chrome-extension://{ext_id}/options.html")
+                page.fill("#server-url", server.base_url)
+                page.fill("#token", server.token)
+                page.fill("#sites", "http://127.0.0.1/*")
+                page.click("#save")
+                page.wait_for_selector("#status[data-state=ok]")
+                page.screenshot(path=str(OUT / "extension-options.png"))
+                page.close()
+
+                # 3. The highlighted page, and a term's card.
+                page = ctx.new_page()
+                page.goto(f"http://127.0.0.1:{port}/article.html")
+                harness.wait_state(page)
+                page.screenshot(path=str(OUT / "extension-page.png"))
+                box = harness.word_rect(page, "inference", 1)
+                page.mouse.move(box["x"], box["y"], steps=3)
+                page.locator("gloss-card .card").wait_for()
+                page.wait_for_timeout(200)
+                page.screenshot(path=str(OUT / "extension-card.png"))
+                page.mouse.move(5, 700)
+                page.locator("gloss-card").wait_for(state="detached")
+                box = harness.word_rect(page, "DeepSeek")
+                page.mouse.move(box["x"], box["y"], steps=3)
+                page.locator("gloss-card .card", has_text="DeepSeek").wait_for()
+                page.wait_for_timeout(200)
+                page.screenshot(path=str(OUT / "extension-entity-card.png"))
+
+                # 4. The popup for that tab.
+                popup = ctx.new_page()
+                popup.set_viewport_size({"width": 330, "height": 230})
+                popup.goto(f"chrome-extension://{ext_id}/popup.html?tab=0")
+                tab_id = popup.evaluate(
+                    "async () => (await chrome.tabs.query({}))"
+                    ".find(t => t.url && t.url.includes('article.html')).id"
+                )
+                popup.goto(f"chrome-extension://{ext_id}/popup.html?tab={tab_id}")
+                popup.wait_for_selector("#status[data-state=annotated]")
+                popup.screenshot(path=str(OUT / "extension-popup.png"))
+        finally:
+            server.stop()
+    print(f"wrote screenshots to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,246 @@
+"""The built extension in real Chromium against a real Gloss server (marked e2e)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e import harness, pages
+
+pytestmark = pytest.mark.e2e
+
+
+def card_text(page: Any) -> str:
+    return page.locator("gloss-card .card").inner_text(timeout=10000)
+
+
+def open_popup(context: Any, extension_id: str, url_prefix: str) -> Any:
+    popup = context.new_page()
+    popup.goto(f"chrome-extension://{extension_id}/popup.html?tab=0")
+    tab_id = popup.evaluate(
+        "async (p) => (await chrome.tabs.query({})).find(t => t.url && t.url.startsWith(p)).id",
+        url_prefix,
+    )
+    popup.goto(f"chrome-extension://{extension_id}/popup.html?tab={tab_id}")
+    popup.wait_for_selector("#status:not(:text('…'))")
+    return popup
+
+
+def test_options_page_checks_the_server_and_the_token(
+    chromium: tuple[Any, str], gloss_server: harness.Server
+) -> None:
+    context, extension_id = chromium
+    bad = harness.Server.__new__(harness.Server)
+    bad.base_url, bad.token = gloss_server.base_url, "not-a-token"
+    status = harness.configure(context, extension_id, bad, "http://127.0.0.1/*")
+    assert "401" in status or "rejected" in status, status
+    status = harness.configure(context, extension_id, gloss_server, "http://127.0.0.1/*")
+    assert "Connected" in status, status
+    assert "admin" in status, status
+
+
+def test_highlights_are_drawn_on_an_allowed_site(
+    page: Any, site: dict[str, Any], glossary: str
+) -> None:
+    page.goto(site["auto"] + "/article.html")
+    harness.wait_state(page)
+    html = page.locator("html")
+    count = int(html.get_attribute("data-gloss-count"))
+    assert count >= 8, count  # terms: inference x3, reasoning model x2, distillation x2, sandboxing
+    # Drawn with the Highlight API: the page's DOM and text are untouched.
+    assert (
+        page.evaluate("CSS.highlights.has('gloss-term') && CSS.highlights.get('gloss-term').size")
+        >= 7
+    )
+    assert page.locator("gloss-mark").count() == 0
+    assert page.evaluate("window.pageScriptRan") is True
+    assert "Gloss" not in page.locator("article").inner_text()
+
+
+def test_hovering_a_term_shows_its_definition(
+    page: Any, site: dict[str, Any], glossary: str
+) -> None:
+    page.goto(site["auto"] + "/article.html")
+    harness.wait_state(page)
+    box = harness.word_rect(page, "inference")
+    page.mouse.move(box["x"] - 40, box["y"] - 40)
+    page.mouse.move(box["x"], box["y"], steps=3)
+    text = card_text(page)
+    assert "Running a trained model" in text
+    assert "inferencing" in text  # alias
+    assert "AI desk" in text  # glossary name
+    link = page.locator("gloss-card a").first.get_attribute("href")
+    assert link == "https://example.org/glossary/inference"
+    # The card stays while the pointer is on it, and closes ~300 ms after it leaves.
+    card_box = page.locator("gloss-card .card").bounding_box()
+    page.mouse.move(card_box["x"] + 10, card_box["y"] + 10, steps=4)
+    page.wait_for_timeout(500)
+    assert page.locator("gloss-card .card").is_visible()
+    page.mouse.move(5, 700)
+    page.locator("gloss-card").wait_for(state="detached", timeout=5000)
+
+
+def test_keyboard_opens_a_card_and_escape_closes_it(
+    page: Any, site: dict[str, Any], glossary: str
+) -> None:
+    page.goto(site["auto"] + "/article.html")
+    harness.wait_state(page)
+    page.keyboard.press("Alt+Shift+N")
+    page.locator("gloss-card .card").wait_for(state="visible", timeout=10000)
+    first = card_text(page)
+    shadow_text = page.evaluate("document.querySelector('gloss-card').shadowRoot.textContent")
+    page.keyboard.press("Alt+Shift+N")
+    page.wait_for_function(
+        """t => { const c = document.querySelector('gloss-card');
+                  return c && c.shadowRoot.textContent !== t; }""",
+        arg=shadow_text,
+    )
+    assert card_text(page) != first
+    page.keyboard.press("Escape")
+    page.locator("gloss-card").wait_for(state="detached", timeout=5000)
+
+
+def test_server_text_is_inert(page: Any, site: dict[str, Any], glossary: str) -> None:
+    page.goto(site["auto"] + "/article.html")
+    harness.wait_state(page)
+    box = harness.word_rect(page, "sandboxing")
+    page.mouse.move(box["x"], box["y"], steps=3)
+    text = card_text(page)
+    assert "<img src=x onerror=alert(1)>" in text
+    assert (
+        page.evaluate(
+            "document.querySelector('gloss-card').shadowRoot.querySelectorAll('img').length"
+        )
+        == 0
+    )
+    assert page.dialogs == []
+
+
+def test_save_a_highlight_and_reanchor_it(
+    page: Any,
+    site: dict[str, Any],
+    glossary: str,
+    gloss_server: harness.Server,
+    configured: tuple[Any, str],
+) -> None:
+    try:
+        gloss_server.create_collection("Reading list")
+    except harness.MissingRoute as exc:
+        pytest.skip(f"needs the collections endpoint on the server ({exc})")
+    url = site["auto"] + "/edit.html"
+    page.goto(url)
+    harness.wait_state(page)
+    harness.select_text(page, pages.HIGHLIGHT)
+    page.locator("gloss-save button.pill").click()
+    page.locator("gloss-save select[name=collection]").wait_for()
+    page.fill("gloss-save textarea[name=note]", "Costs drive adoption")
+    page.fill("gloss-save input[name=tags]", "cost, adoption")
+    page.check("gloss-save input[value=green]")
+    page.click("gloss-save button.save")
+    page.wait_for_function("document.documentElement.dataset.glossSaved === '1'")
+    assert page.evaluate("CSS.highlights.get('gloss-saved-green').size") == 1
+
+    page.reload()
+    harness.wait_state(page)
+    page.wait_for_function("document.documentElement.dataset.glossSaved === '1'")
+    assert page.locator("html").get_attribute("data-gloss-anchors") == "position:1"
+
+    # The article is edited a little: the passage is found again, fuzzily.
+    Path(site["root"] / "edit.html").write_text(pages.main_article(edited=True), encoding="utf-8")
+    page.reload()
+    harness.wait_state(page)
+    assert page.locator("html").get_attribute("data-gloss-saved") == "1"
+    assert page.locator("html").get_attribute("data-gloss-anchors") == "fuzzy:1"
+    drawn = page.evaluate("[...CSS.highlights.get('gloss-saved-green')][0].toString()")
+    assert drawn == pages.HIGHLIGHT_EDITED
+
+    # Rewritten entirely: the highlight is an orphan, listed in the popup, never dropped.
+    Path(site["root"] / "edit.html").write_text(
+        pages.article(["Something else entirely."]), encoding="utf-8"
+    )
+    page.reload()
+    harness.wait_state(page)
+    assert page.locator("html").get_attribute("data-gloss-orphans") == "1"
+    context, extension_id = configured
+    popup = open_popup(context, extension_id, url)
+    popup.locator("#orphans li").wait_for()
+    assert "cost of inference" in popup.locator("#orphans").inner_text()
+    popup.close()
+
+
+def test_other_sites_wait_for_the_reader(
+    page: Any, site: dict[str, Any], glossary: str, configured: tuple[Any, str]
+) -> None:
+    context, extension_id = configured
+    url = site["manual"] + "/article.html"
+    page.goto(url)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
+    assert (
+        page.locator("html").get_attribute("data-gloss-state") is None
+    )  # nothing ran, nothing sent
+    popup = open_popup(context, extension_id, url)
+    assert "nothing is sent" in popup.inner_text("#status")
+    popup.click("#annotate")
+    harness.wait_state(page)
+    # One click turns the site on; it stays on across a reload.
+    popup.check("#site-toggle")
+    page.reload()
+    harness.wait_state(page)
+    # And one click turns it off again.
+    popup.uncheck("#site-toggle")
+    page.wait_for_function("document.documentElement.dataset.glossState === 'idle'")
+    page.reload()
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
+    assert page.locator("html").get_attribute("data-gloss-state") is None
+    popup.close()
+
+
+def test_late_content_and_spa_navigation_are_annotated(
+    page: Any, site: dict[str, Any], glossary: str
+) -> None:
+    page.goto(site["auto"] + "/dynamic.html")
+    harness.wait_state(page)
+    before = int(page.locator("html").get_attribute("data-gloss-count"))
+    page.evaluate(
+        """() => { const p = document.createElement('p');
+                   p.textContent = 'A late paragraph about distillation and inference.';
+                   document.querySelector('article').appendChild(p); }"""
+    )
+    page.wait_for_function(f"Number(document.documentElement.dataset.glossCount) >= {before + 2}")
+    page.evaluate(
+        """() => { history.pushState({}, '', '/dynamic.html?page=2');
+                   document.querySelector('article').innerHTML =
+                     '<h1>Page two</h1><p>Only sandboxing here.</p>'; }"""
+    )
+    page.wait_for_function(
+        """() => { const d = document.documentElement.dataset;
+                   return d.glossCount === '1' && d.glossState === 'annotated'; }"""
+    )
+
+
+def test_a_server_that_is_down_shows_an_error_and_harms_nothing(
+    page: Any,
+    site: dict[str, Any],
+    glossary: str,
+    configured: tuple[Any, str],
+    gloss_server: harness.Server,
+) -> None:
+    context, extension_id = configured
+    down = harness.Server.__new__(harness.Server)
+    down.base_url, down.token = f"http://127.0.0.1:{harness.free_port()}", gloss_server.token
+    try:
+        harness.configure(context, extension_id, down, "http://127.0.0.1/*")
+        url = site["auto"] + "/article.html"
+        page.goto(url)
+        harness.wait_state(page, "error")
+        assert page.locator("html").get_attribute("data-gloss-error") == "offline"
+        assert page.evaluate("window.pageScriptRan") is True
+        popup = open_popup(context, extension_id, url)
+        assert "cannot be reached" in popup.inner_text("#status")
+        popup.close()
+    finally:
+        harness.configure(context, extension_id, gloss_server, "http://127.0.0.1/*")

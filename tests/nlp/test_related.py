@@ -1,0 +1,95 @@
+"""Pure ranking pieces: analysis, duplicate fingerprints, term selection, re-ranking."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from gloss.nlp import related as r
+
+NOW = datetime(2026, 11, 29, tzinfo=UTC)
+
+
+def test_tokens_split_like_the_indexes() -> None:
+    assert r.tokens("Huawei's AI-chips, 3.5% of_all") == [
+        "huawei", "s", "ai", "chips", "3", "5", "of", "all"
+    ]  # fmt: skip
+    assert r.content_words("The said Huawei's 2026 AI chips") == ["huawei", "ai", "chips"]
+
+
+def test_content_hash_ignores_case_space_and_punctuation() -> None:
+    assert r.content_hash("Hello,  World!") == r.content_hash("hello world")
+    assert r.content_hash("hello world") != r.content_hash("hello there world")
+
+
+def test_minhash_bands_meet_for_near_duplicates_only() -> None:
+    text = " ".join(f"word{i}" for i in range(200))
+    edited = text.replace("word50", "changed") + " updated at noon"
+    other = " ".join(f"other{i}" for i in range(200))
+    a, b, c = (r.shingles(t) for t in (text, edited, other))
+    assert r.jaccard(a, b) > r.NEAR_DUPLICATE_JACCARD
+    assert set(r.minhash_bands(a)) & set(r.minhash_bands(b))
+    assert not set(r.minhash_bands(a)) & set(r.minhash_bands(c))
+    assert r.minhash_bands(a) == r.minhash_bands(set(a))  # deterministic
+    assert all(0 <= band < 2**31 for band in r.minhash_bands(a))
+
+
+def test_variants_pair_singular_and_plural() -> None:
+    assert r.variants("wafer") == ["wafer", "wafers"]
+    assert r.variants("wafers") == ["wafers", "wafer"]
+    assert r.variants("economies") == ["economies", "economy"]
+    assert r.variants("policy") == ["policy", "policies"]
+    assert r.variants("crisis") == ["crisis", "crises"]
+    assert r.variants("2026") == ["2026"]
+
+
+def test_select_terms_prefers_rare_words_and_skips_unknown_and_common() -> None:
+    frequencies = Counter({"huawei": 3, "government": 5, "zzz": 9, "accelerator": 2})
+    selected = r.select_terms(
+        frequencies,
+        {"huawei": 10, "government": 900, "accelerator": 30},
+        total_documents=1000,
+        limit=10,
+    )
+    assert [t for t, _ in selected] == ["huawei", "accelerator"]
+
+
+def test_salience_favours_the_title_and_the_first_mention() -> None:
+    spans = [
+        r.MentionSpan("entity", "huawei", "ORG", "Huawei", 0),
+        r.MentionSpan("entity", "huawei", "ORG", "Huawei", 120),
+        r.MentionSpan("entity", "berlin", "GPE", "Berlin", 900),
+    ]
+    summary = {m.key: m for m in r.summarise_mentions(spans, title_length=40, text_length=1000)}
+    assert summary["huawei"].count == 2
+    assert summary["huawei"].salience > summary["berlin"].salience
+    assert 0 <= summary["berlin"].salience <= 1
+
+
+def test_rerank_mixes_lexical_entities_and_recency_into_0_to_1() -> None:
+    candidates = {
+        "lexical": r.Candidate(10.0, {}, NOW - timedelta(days=30)),
+        "entities": r.Candidate(4.0, {"huawei": 0.9, "nvidia": 0.8}, NOW - timedelta(days=30)),
+        "old": r.Candidate(4.0, {"huawei": 0.9, "nvidia": 0.8}, NOW - timedelta(days=3000)),
+    }
+    ranked = r.rerank(candidates, ["huawei", "nvidia"], NOW)
+    order = [k for k, _ in ranked]
+    assert order.index("entities") < order.index("old")
+    assert all(0 <= s <= 1 for _, s in ranked)
+    assert r.rerank({}, [], NOW) == []
+
+
+def test_key_ranking_orders_by_salience_then_recency() -> None:
+    ranked = r.key_ranking(
+        [("a", 0.9, NOW - timedelta(days=800)), ("b", 0.9, NOW), ("c", 0.2, NOW)], NOW
+    )
+    assert [k for k, _ in ranked] == ["b", "a", "c"]
+
+
+def test_snippet_cuts_at_a_word() -> None:
+    assert r.snippet("short text") == "short text"
+    long = "word " * 100
+    cut = r.snippet(long, 50)
+    assert cut.endswith("…")
+    assert len(cut) <= 51
+    assert "wor…" not in cut

@@ -48,6 +48,7 @@ class World:
     annotation_id: str
     annotation_etag: str
     link_id: str
+    article_id: str
     private: PrivateParts
     names: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -63,6 +64,7 @@ class World:
             self.term_id,
             self.collection_id,
             self.annotation_id,
+            self.article_id,
             p.collection_id,
             p.annotation_id,
         ]
@@ -117,6 +119,24 @@ def _put_anno(w: World) -> dict[str, Any]:
     return {
         "content": json.dumps(doc),
         "headers": {"Content-Type": ANNO, "If-Match": w.annotation_etag},
+    }
+
+
+def _article(w: World) -> dict[str, Any]:
+    return {
+        "url": f"https://news.example/{w.unique('story')}",
+        "title": "Chips",
+        "text": TEXT,
+        "team_id": w.team_id,
+    }
+
+
+def _bulk(w: World) -> dict[str, Any]:
+    lines = [{k: v for k, v in _article(w).items() if k != "team_id"} for _ in range(2)]
+    return {
+        "content": "".join(json.dumps(line) + "\n" for line in lines).encode(),
+        "params": {"team_id": w.team_id},
+        "headers": {"Content-Type": "application/x-ndjson"},
     }
 
 
@@ -216,6 +236,13 @@ MATRIX: dict[tuple[str, str], Rule] = {
         "owner", 204, uses_up=True
     ),
     ("GET", "/c/{collection_id}"): Rule("viewer", 200),
+    # Articles
+    ("POST", "/v1/articles"): Rule("editor", 201, _json(_article)),
+    ("POST", "/v1/articles/bulk"): Rule("editor", 200, _bulk),
+    ("GET", "/v1/articles"): Rule("viewer", 200, lambda w: {"params": {"team_id": w.team_id}}),
+    ("GET", "/v1/articles/{article_id}"): Rule("viewer", 200),
+    ("DELETE", "/v1/articles/{article_id}"): Rule("editor", 204, uses_up=True),
+    ("GET", "/v1/articles/{article_id}/related"): Rule("viewer", 200),
 }
 
 
@@ -277,11 +304,35 @@ def _path_params(path: str, world: World) -> str:
         "collection_id": world.collection_id,
         "annotation_id": world.annotation_id,
         "link_id": world.link_id,
+        "article_id": world.article_id,
     }
     return path.format(**values)
 
 
-async def build_world(client: httpx.AsyncClient, make_account: AccountFactory, n: int) -> World:
+ALL_PARTS = frozenset({"glossary", "collection", "article"})
+
+
+def parts_for(path: str, rule: Rule) -> frozenset[str]:
+    """Only what the route needs, so the matrix stays quick; lists get everything, so they
+    are checked for leaks of every kind of resource."""
+    if rule.need == "self":
+        return ALL_PARTS
+    needs = set()
+    if "glossar" in path or "annotate" in path:
+        needs.add("glossary")
+    if "collection" in path or path.startswith("/c/"):
+        needs.add("collection")
+    if "article" in path:
+        needs.add("article")
+    return frozenset(needs)
+
+
+async def build_world(
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    n: int,
+    parts: frozenset[str] = ALL_PARTS,
+) -> World:
     team = f"matrix-{n}-{uuid.uuid4().hex[:6]}"
     owner = await make_account(f"owner{n}", team=team, role="owner")
     editor = await make_account(f"editor{n}", team=team, role="editor")
@@ -298,15 +349,20 @@ async def build_world(client: httpx.AsyncClient, make_account: AccountFactory, n
 
     o = owner.headers
     spare = await ok(await client.post("/v1/tokens", json={"name": "spare"}, headers=o))
-    glossary = await ok(
-        await client.post("/v1/glossaries", json={"team_id": team_id, "name": "G"}, headers=o)
-    )
-    gid = glossary.json()["id"]
-    terms = f"/v1/glossaries/{gid}/terms"
-    term = await ok(await client.post(terms, json={"term": "chips", "definition": "d"}, headers=o))
-    retired = await ok(await client.post(terms, json={"term": "retired"}, headers=o))
-    retired_id = retired.json()["id"]
-    await ok(await client.delete(f"{terms}/{retired_id}", headers=o), 204)
+    gid = term_id = retired_id = article_id = ""
+    if "glossary" in parts:
+        glossary = await ok(
+            await client.post("/v1/glossaries", json={"team_id": team_id, "name": "G"}, headers=o)
+        )
+        gid = glossary.json()["id"]
+        terms = f"/v1/glossaries/{gid}/terms"
+        term = await ok(
+            await client.post(terms, json={"term": "chips", "definition": "d"}, headers=o)
+        )
+        term_id = term.json()["id"]
+        retired = await ok(await client.post(terms, json={"term": "retired"}, headers=o))
+        retired_id = retired.json()["id"]
+        await ok(await client.delete(f"{terms}/{retired_id}", headers=o), 204)
 
     async def collection_parts(account: Account, team_id: str | None) -> PrivateParts:
         h = account.headers
@@ -329,8 +385,18 @@ async def build_world(client: httpx.AsyncClient, make_account: AccountFactory, n
             link_id=link.json()["id"],
         )
 
-    shared = await collection_parts(owner, team_id)
-    private = await collection_parts(editor, None)
+    if "article" in parts:
+        article = {
+            "url": "https://news.example/chips",
+            "title": "Chips",
+            "text": TEXT,
+            "team_id": team_id,
+        }
+        stored = await ok(await client.post("/v1/articles", json=article, headers=o))
+        article_id = stored.json()["id"]
+    no_collection = PrivateParts("", "", "", "")
+    shared = await collection_parts(owner, team_id) if "collection" in parts else no_collection
+    private = await collection_parts(editor, None) if "collection" in parts else no_collection
     return World(
         accounts={
             "owner": owner,
@@ -346,12 +412,13 @@ async def build_world(client: httpx.AsyncClient, make_account: AccountFactory, n
         newcomer=newcomer.user.name,
         owner_token_id=spare.json()["id"],
         glossary_id=gid,
-        term_id=term.json()["id"],
+        term_id=term_id,
         deleted_term_id=retired_id,
         collection_id=shared.collection_id,
         annotation_id=shared.annotation_id,
         annotation_etag=shared.annotation_etag,
         link_id=shared.link_id,
+        article_id=article_id,
         private=private,
     )
 
@@ -366,7 +433,7 @@ def _check(response: httpx.Response, expected: int, caller: Caller, world: World
     if caller in ("outsider", "teammate") and response.status_code < 300:
         # A list the caller may call must not show what belongs to a team they are not in.
         hidden = world.visible_ids() if caller == "outsider" else [world.private.collection_id]
-        leaked = [i for i in hidden if i in response.text]
+        leaked = [i for i in hidden if i and i in response.text]
         assert leaked == [], f"{where} shows another's resources: {leaked}"
 
 
@@ -378,7 +445,8 @@ async def test_route_answers_as_the_roles_say(
     if rule is None:
         pytest.fail(f"{method} {path} has no entry in MATRIX: say who may call it")
     worlds = itertools.count()
-    world = await build_world(client, make_account, next(worlds))
+    parts = parts_for(path, rule)
+    world = await build_world(client, make_account, next(worlds), parts)
     variants: list[tuple[bool, tuple[Caller, ...]]] = [(False, TEAM_CALLERS)]
     if "{collection_id}" in path:
         variants.append((True, PRIVATE_CALLERS))
@@ -386,7 +454,7 @@ async def test_route_answers_as_the_roles_say(
     for private, callers in variants:
         for caller in callers:
             if used_up:
-                world = await build_world(client, make_account, next(worlds))
+                world = await build_world(client, make_account, next(worlds), parts)
                 used_up = False
             target = world.as_private() if private else world
             built = rule.request(target)

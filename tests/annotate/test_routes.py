@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from gloss.annotate.schemas import AnnotateResponse
 from tests.api.test_errors import assert_problem
 from tests.conftest import Account, AccountFactory
 
@@ -69,6 +70,8 @@ async def test_contract_shape(client: httpx.AsyncClient, make_account: AccountFa
         "model",
         "elapsed_ms",
     }
+    # The service renders the JSON itself; it must be exactly the documented model.
+    assert AnnotateResponse.model_validate(body).model_dump(mode="json") == body
     assert body["offsets"] == "utf16"
     assert body["text_sha256"] == hashlib.sha256(ARTICLE.encode()).hexdigest()
     assert body["model"]["version"] == "3.8.0"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from gloss.annotate import service
 from gloss.annotate.schemas import AnnotateRequest, AnnotateResponse, Card
@@ -23,11 +23,13 @@ router = APIRouter(prefix="/v1/annotate", tags=["annotate"])
 )
 async def annotate(
     body: AnnotateRequest, request: Request, principal: CurrentPrincipal, session: SessionDep
-) -> AnnotateResponse:
+) -> Response:
     state = request.app.state
-    return await service.annotate(
+    outcome = await service.annotate(
         session, principal, state.nlp, body, state.settings.max_annotate_chars
     )
+    # Rendered by the service (the response_model documents it): no second validation pass.
+    return Response(outcome.render(), media_type="application/json")
 
 
 @router.get("/card", response_model=Card, summary="What the hover card shows for a term or entity")

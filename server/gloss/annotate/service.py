@@ -7,7 +7,9 @@ import hashlib
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.annotate.repository import AnnotateRepository
@@ -15,7 +17,6 @@ from gloss.annotate.runtime import NlpRuntime, TermInfo
 from gloss.annotate.schemas import (
     ALL_INCLUDES,
     AnnotateRequest,
-    AnnotateResponse,
     Card,
     CardTerm,
     Entity,
@@ -85,7 +86,7 @@ async def annotate(
     runtime: NlpRuntime | None,
     body: AnnotateRequest,
     max_chars: int,
-) -> AnnotateResponse:
+) -> AnnotateOutcome:
     started = time.perf_counter()
     runtime = _require_runtime(runtime)
     if len(body.text) > max_chars:
@@ -100,7 +101,7 @@ async def annotate(
     model = ModelInfo(name=runtime.model_name, version=runtime.model_version)
 
     entities: list[Entity] = []
-    terms: list[TermHit] = []
+    spans_json = _NO_SPANS
     if text.strip() and include & {"entities", "terms"}:
         requested = list(dict.fromkeys(body.glossary_ids)) if body.glossary_ids else None
         versions, compiled = await current_glossaries(
@@ -117,7 +118,7 @@ async def annotate(
                 Entity(start=e.start, end=e.end, text=e.text, label=e.label, key=e.key)
                 for e in result.entities
             ]
-            terms = []
+            terms: list[TermHit] = []
             for t in result.terms:
                 info = runtime.term_info(t.glossary_id, version_of[t.glossary_id], t.term_id)
                 if info is None:  # compiled by another request for a newer version meanwhile
@@ -134,23 +135,67 @@ async def annotate(
                         url=info.url,
                     )
                 )
-            runtime.results.put(cache_key, (entities, terms))
+            spans_json = _spans_json(entities, terms)
+            runtime.results.put(cache_key, (entities, spans_json))
         else:
-            entities, terms = cached
+            entities, spans_json = cached
 
     related: list[RelatedArticle] = []
     if "related" in include and body.related_limit > 0 and text.strip():
         related = await _related_for_page(session, principal, text, body, entities)
 
-    return AnnotateResponse(
+    return AnnotateOutcome(
         offsets=body.offsets,
         text_sha256=digest,
-        entities=entities,
-        terms=terms,
+        spans_json=spans_json,
         related=related,
         model=model,
-        elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+        started=started,
     )
+
+
+_ENTITIES = TypeAdapter(list[Entity])
+_TERMS = TypeAdapter(list[TermHit])
+_RELATED = TypeAdapter(list[RelatedArticle])
+_NO_SPANS = b'"entities":[],"terms":[]'
+
+
+def _spans_json(entities: list[Entity], terms: list[TermHit]) -> bytes:
+    return b'"entities":' + _ENTITIES.dump_json(entities) + b',"terms":' + _TERMS.dump_json(terms)
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotateOutcome:
+    """An annotate answer whose spans are already JSON: a cached page is sent as stored bytes
+    instead of being validated and serialised again (thousands of spans on a long page)."""
+
+    offsets: str
+    text_sha256: str
+    spans_json: bytes
+    related: list[RelatedArticle]
+    model: ModelInfo
+    started: float
+
+    def render(self) -> bytes:
+        """The AnnotateResponse document, byte for byte what the model would serialise."""
+        elapsed = round((time.perf_counter() - self.started) * 1000, 3)
+        return b"".join(
+            (
+                b'{"offsets":"',
+                self.offsets.encode(),
+                b'","text_sha256":"',
+                self.text_sha256.encode(),
+                b'",',
+                self.spans_json,
+                b',"related":',
+                _RELATED.dump_json(self.related),
+                b',"model":',
+                self.model.model_dump_json().encode(),
+                b',"elapsed_ms":',
+                repr(elapsed).encode(),
+                b"}",
+            )
+        )
 
 
 async def _related_for_page(

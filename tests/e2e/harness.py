@@ -211,6 +211,8 @@ def browser(profile: Path) -> Iterator[tuple[Any, str]]:
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--no-first-run",
+                "--disable-sync",
+                "--disable-quic",
             ],
         )
         try:

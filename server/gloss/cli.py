@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.articles.cli import app as articles_app
 from gloss.db import create_engine, create_sessionmaker, migrate
-from gloss.errors import GlossError, NotFound
+from gloss.errors import GlossError
 from gloss.models import Role
 from gloss.settings import Settings
 
@@ -103,18 +103,18 @@ def init(
 def _load_demo(settings: Settings, team: str) -> None:
     from gloss.articles.cli import nlp_runtime
     from gloss.demo import load_demo
-    from gloss.teams.repository import TeamRepository
 
     async def work(session: AsyncSession) -> str:
-        found = await TeamRepository(session).get_by_name(team)
-        if found is None:
-            raise NotFound(f"No team named {team!r}; run `gloss init` first.")
         async with nlp_runtime(settings) as nlp:
-            loaded = await load_demo(session, found.id, nlp)
-        return f"{loaded.created} created, {loaded.updated} updated, {loaded.unchanged} unchanged"
+            loaded = await load_demo(session, team, nlp)
+        return (
+            f"glossary terms {loaded.terms_created} created, {loaded.terms_unchanged} unchanged; "
+            f"articles {loaded.created} created, {loaded.updated} updated, "
+            f"{loaded.unchanged} unchanged"
+        )
 
     summary = run_in_session(work, migrate_first=True)
-    err(f"Demo workspace in team {team!r}: articles {summary}.")
+    err(f"Demo workspace in team {team!r}: {summary}.")
 
 
 @app.command()

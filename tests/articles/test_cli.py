@@ -101,6 +101,7 @@ def test_init_demo_loads_the_demo_once_and_gloss_demo_is_idempotent(tmp_path: Pa
     env = {"GLOSS_DATA_DIR": str(tmp_path / "data")}
     first = gloss("init", "--demo", env=env)
     assert first.returncode == 0, first.stderr
+    assert "glossary terms 12 created" in first.stderr
     assert "articles 12 created" in first.stderr
     db = tmp_path / "data" / "gloss.sqlite3"
     assert _count(db) == 12
@@ -108,5 +109,6 @@ def test_init_demo_loads_the_demo_once_and_gloss_demo_is_idempotent(tmp_path: Pa
     assert "Demo" not in again.stderr  # not a fresh database: nothing loaded
     demo = gloss("demo", env=env)
     assert demo.returncode == 0, demo.stderr
-    assert "0 created, 0 updated, 12 unchanged" in demo.stderr
+    assert "terms 0 created, 12 unchanged" in demo.stderr
+    assert "articles 0 created, 0 updated, 12 unchanged" in demo.stderr
     assert _count(db) == 12

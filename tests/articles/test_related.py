@@ -175,3 +175,25 @@ async def test_related_for_an_empty_store_or_text_is_empty(
         assert await related_for_text(session, [ann.team.id], "", None, [], 5) == []
         assert await related_for_text(session, [ann.team.id], CHIPS_1["text"], None, [], 5) == []
         assert await related_for_text(session, [], CHIPS_1["text"], None, ["nvidia"], 5) == []
+
+
+async def test_mentions_can_be_extracted_after_ingest(
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Articles stored without the engine get their entities from `reindex --mentions`."""
+    from gloss.articles.repository import ArticleRepository
+    from gloss.articles.service import refresh_mentions
+
+    ann = await make_account("ann")
+    await _store(client, ann, CORPUS)
+    assert ann.team is not None
+    async with sessionmaker() as session:
+        assert await related_for_key(session, [ann.team.id], "entity", "huawei", 5) == []
+    async with sessionmaker() as session, session.begin():
+        articles = await ArticleRepository(session).page_by_id(None, 100)
+        assert await refresh_mentions(session, FakeEngine(), articles) == len(CORPUS)
+    async with sessionmaker() as session:
+        found = await related_for_key(session, [ann.team.id], "entity", "huawei", 5)
+    assert {r.url for r in found} == {CHIPS_1["url"], CHIPS_2["url"]}

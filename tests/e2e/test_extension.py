@@ -56,6 +56,25 @@ def test_highlights_are_drawn_on_an_allowed_site(
     )
     assert page.locator("gloss-mark").count() == 0
     assert page.evaluate("window.pageScriptRan") is True
+    # Every drawn range covers exactly a glossary term or a name, never a shifted slice.
+    drawn = page.evaluate(
+        "() => [...CSS.highlights.keys()].filter(k => k.startsWith('gloss-'))"
+        ".flatMap(k => [...CSS.highlights.get(k)].map(r => r.toString()))"
+    )
+    expected = {
+        "inference",
+        "reasoning model",
+        "distillation",
+        "sandboxing",
+        "DeepSeek",
+        "Hangzhou",
+        "Nvidia",
+        "Microsoft",
+        "Beijing",
+        "Paris",
+    }
+    assert set(drawn) >= {"inference", "reasoning model", "distillation", "sandboxing"}
+    assert set(drawn) <= expected, sorted(set(drawn) - expected)
     assert "Gloss" not in page.locator("article").inner_text()
 
 

@@ -51,7 +51,14 @@ async def _answers(maker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
                 urls[h.article_id] for h in hits
             ]
         mlt = await backend.more_like_this(
-            session, [team.id], [("accelerator", 2.0), ("wafer", 1.0), ("inflation", 1.0)], 10
+            session,
+            [team.id],
+            [
+                (["accelerator", "accelerators"], 2.0),
+                (["wafer", "wafers"], 1.0),
+                (["inflation"], 1.0),
+            ],
+            10,
         )
         answers["mlt"] = [urls[h.article_id] for h in mlt]
         total, df = await backend.document_frequencies(

@@ -269,29 +269,56 @@ def ingest(
 # --- reindex -----------------------------------------------------------------------------------
 
 
-async def reindex_store(settings: Settings) -> tuple[str, int]:
-    """Rebuild the search index from the stored articles; (backend name, articles)."""
+async def reindex_store(settings: Settings, mentions: bool = False) -> tuple[str, int, int]:
+    """Rebuild the search index from the stored articles, and with `mentions` extract their
+    entities and terms again; (backend name, articles, articles re-annotated)."""
     from gloss.articles.repository import ArticleRepository
+    from gloss.articles.service import refresh_mentions
     from gloss.search import backend_for
 
     db = create_engine(settings)
     try:
         await migrate(db)
-        async with create_sessionmaker(db)() as session, session.begin():
+        maker = create_sessionmaker(db)
+        async with maker() as session, session.begin():
             backend = backend_for(session)
             await backend.rebuild(session)
             total = await ArticleRepository(session).count_all()
-        return backend.name, total
+        annotated = 0
+        if mentions:
+            async with nlp_runtime(settings) as nlp:
+                if nlp is None:
+                    raise GlossError("--mentions needs the NLP engine (GLOSS_LOAD_NLP=true).")
+                after: uuid.UUID | None = None
+                while True:
+                    async with maker() as session, session.begin():
+                        page = await ArticleRepository(session).page_by_id(after, DEFAULT_BATCH)
+                        if not page:
+                            break
+                        annotated += await refresh_mentions(session, nlp, page)
+                        after = page[-1].id
+        return backend.name, total, annotated
     finally:
         await db.dispose()
 
 
 @app.command("reindex")
-def reindex() -> None:
+def reindex(
+    mentions: Annotated[
+        bool,
+        typer.Option("--mentions", help="Also extract every article's entities and terms again."),
+    ] = False,
+) -> None:
     """Rebuild the full-text index from the stored articles (FTS5 or PostgreSQL GIN)."""
     started = time.perf_counter()
-    name, total = asyncio.run(reindex_store(Settings()))
+    try:
+        name, total, annotated = asyncio.run(reindex_store(Settings(), mentions))
+    except GlossError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
     typer.echo(
-        f"rebuilt the {name} index over {total} articles in {time.perf_counter() - started:.1f}s",
+        f"rebuilt the {name} index over {total} articles"
+        + (f", re-annotated {annotated}" if mentions else "")
+        + f" in {time.perf_counter() - started:.1f}s",
         err=True,
     )

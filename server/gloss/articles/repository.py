@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, tuple_
+from sqlalchemy import delete, func, insert, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.models import Article, ArticleMention
@@ -54,11 +54,14 @@ class ArticleRepository:
         """Articles of the team stored under any of `urls`, as url or canonical url."""
         if not urls:
             return {}
+        # Two indexed lookups: SQLite answers an OR across two columns with a table scan.
+        ids = union_all(
+            select(Article.id).where(Article.team_id == team_id, Article.url.in_(urls)),
+            select(Article.id).where(Article.team_id == team_id, Article.canonical_url.in_(urls)),
+        )
+        matching = ids.subquery()
         rows = await self.session.scalars(
-            select(Article).where(
-                Article.team_id == team_id,
-                or_(Article.url.in_(urls), Article.canonical_url.in_(urls)),
-            )
+            select(Article).where(Article.id.in_(select(matching.c.id)))
         )
         found: dict[str, Article] = {}
         for article in rows:
@@ -72,16 +75,23 @@ class ArticleRepository:
     ) -> list[tuple[uuid.UUID, str, uuid.UUID | None, str]]:
         """(id, content hash, duplicate_of, text) of the articles with the same text hash or a
         shared MinHash band: the near duplicates are very likely among them."""
+        columns = [
+            Article.content_hash,
+            Article.minhash_band0,
+            Article.minhash_band1,
+            Article.minhash_band2,
+            Article.minhash_band3,
+        ]
+        values: list[object] = [content_hash, *bands]
+        ids = union_all(
+            *(
+                select(Article.id).where(Article.team_id == team_id, column == value)
+                for column, value in zip(columns, values, strict=True)
+            )
+        )
         rows = await self.session.execute(
             select(Article.id, Article.content_hash, Article.duplicate_of_id, Article.text).where(
-                Article.team_id == team_id,
-                or_(
-                    Article.content_hash == content_hash,
-                    Article.minhash_band0 == bands[0],
-                    Article.minhash_band1 == bands[1],
-                    Article.minhash_band2 == bands[2],
-                    Article.minhash_band3 == bands[3],
-                ),
+                Article.id.in_(select(ids.subquery().c.id))
             )
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
@@ -133,9 +143,12 @@ class ArticleRepository:
                 Article.created_at,
                 Article.content_hash,
                 Article.duplicate_of_id,
-            ).where(Article.id.in_(article_ids), Article.team_id.in_(team_ids))
+            ).where(Article.id.in_(article_ids))
         )
-        return {r[0]: ArticleCard(*r) for r in rows}
+        # The team filter is applied here rather than in SQL: with both in the WHERE clause
+        # SQLite may walk the team's index instead of looking up the ids.
+        teams = set(team_ids)
+        return {r[0]: ArticleCard(*r) for r in rows if r[1] in teams}
 
     async def page_group(
         self, team_ids: Sequence[uuid.UUID], url: str | None, content_hash: str | None
@@ -148,16 +161,20 @@ class ArticleRepository:
             conditions.append(Article.content_hash == content_hash)
         if not conditions:
             return set()
-        rows = await self.session.execute(
-            select(Article.id, Article.duplicate_of_id).where(
-                Article.team_id.in_(team_ids), or_(*conditions)
+        # One indexed lookup per condition: SQLite answers an OR of them with a table scan.
+        statement = union_all(
+            *(
+                select(Article.id, Article.duplicate_of_id).where(
+                    Article.team_id.in_(team_ids), condition
+                )
+                for condition in conditions
             )
         )
         group: set[uuid.UUID] = set()
-        for article_id, duplicate_of in rows:
-            group.add(article_id)
+        for article_id, duplicate_of in await self.session.execute(statement):
+            group.add(_as_uuid(article_id))
             if duplicate_of is not None:
-                group.add(duplicate_of)
+                group.add(_as_uuid(duplicate_of))
         return group
 
     async def duplicates_of(self, article_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
@@ -240,6 +257,13 @@ class ArticleRepository:
         )
         return int(total or 0)
 
+    async def page_by_id(self, after: uuid.UUID | None, limit: int) -> list[Article]:
+        """Every team's articles in id order, `limit` at a time (for re-extraction)."""
+        statement = select(Article).order_by(Article.id).limit(limit)
+        if after is not None:
+            statement = statement.where(Article.id > after)
+        return list(await self.session.scalars(statement))
+
     async def count_all(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(Article)) or 0)
 
@@ -256,3 +280,8 @@ def _mention_row(article: Article, mention: MentionSummary) -> dict[str, Any]:
         "salience": mention.salience,
         "published_at": article.published_at,
     }
+
+
+def _as_uuid(value: object) -> uuid.UUID:
+    # A compound select returns SQLite's stored form (hex) rather than a uuid.UUID.
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -19,7 +19,7 @@ from gloss.models import Article, ArticleMention, Role
 from gloss.models.base import utcnow
 from gloss.nlp import related as ranking
 from gloss.pagination import decode_cursor, encode_cursor
-from gloss.search import backend_for
+from gloss.search import DF_CAP, backend_for
 from gloss.teams.access import require_member, require_role
 from gloss.urls import normalize_url
 
@@ -272,6 +272,25 @@ async def _update(
     return IngestOutcome("updated", article, mentions_changed=mentions is not None)
 
 
+async def refresh_mentions(
+    session: AsyncSession, nlp: AnnotatingRuntime, articles: Sequence[Article]
+) -> int:
+    """Extract the entities and terms of stored articles again (after they were stored
+    without the engine, or a glossary changed); returns how many articles were done."""
+    repo = ArticleRepository(session)
+    by_team: dict[uuid.UUID, list[Article]] = {}
+    for article in articles:
+        by_team.setdefault(article.team_id, []).append(article)
+    for team_id, team_articles in by_team.items():
+        glossaries = await team_glossaries(session, nlp, team_id)
+        summaries = await extract_mentions(
+            nlp, [(a.title, a.text) for a in team_articles], glossaries
+        )
+        for article, mentions in zip(team_articles, summaries, strict=True):
+            await repo.replace_mentions(article, mentions)
+    return len(articles)
+
+
 def writable_team(principal: Principal, team_id: uuid.UUID | None) -> uuid.UUID:
     """The team an article goes to: the one named, or the caller's only team."""
     if team_id is None:
@@ -381,6 +400,7 @@ async def related_for_text(
     limit: int,
     *,
     title: str = "",
+    weights: ranking.Weights = ranking.DEFAULT_WEIGHTS,
 ) -> list[RelatedArticle]:
     """Stored articles related to a page: a more-like-this query from its most distinctive
     words plus the articles naming its entities, re-ranked by lexical score, shared entities
@@ -399,6 +419,7 @@ async def related_for_text(
         excluded=excluded,
         page_shingles=ranking.shingles(text),
         reference=utcnow(),
+        weights=weights,
     )
 
 
@@ -454,6 +475,7 @@ async def _related(
     excluded: set[uuid.UUID],
     page_shingles: set[str],
     reference: datetime,
+    weights: ranking.Weights = ranking.DEFAULT_WEIGHTS,
 ) -> list[RelatedArticle]:
     limit = max(1, min(limit, MAX_RELATED))
     if not team_ids:
@@ -465,13 +487,16 @@ async def _related(
         session, team_ids, ranking.candidate_terms(frequencies)
     )
     terms = ranking.select_terms(
-        frequencies, document_frequencies, total, limit=MORE_LIKE_THIS_TERMS
+        frequencies,
+        document_frequencies,
+        total,
+        limit=MORE_LIKE_THIS_TERMS,
+        saturated=DF_CAP,
     )
+    groups = ranking.query_groups(terms, document_frequencies)
     # Over-fetch: the page's own copies and duplicate groups are dropped after ranking.
     fetch = limit * 3 + len(excluded) + 10
-    # Each distinctive word also as its singular or plural: the indexes do not stem.
-    expanded = list({v: w for t, w in terms for v in ranking.variants(t)}.items())
-    hits = await backend.more_like_this(session, team_ids, expanded, fetch)
+    hits = await backend.more_like_this(session, team_ids, groups, fetch)
     lexical = {h.article_id: h.score for h in hits}
     keys = list(dict.fromkeys(entity_keys))[:MAX_QUERY_ENTITIES]
     by_entity = await repo.mentioning(team_ids, "entity", keys, fetch)
@@ -496,7 +521,7 @@ async def _related(
         )
         for article_id, card in cards.items()
     }
-    ranked = ranking.rerank(candidates, keys, reference)
+    ranked = ranking.rerank(candidates, keys, reference, weights)
     return _present(ranked, cards, limit, excluded)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -11,6 +10,7 @@ from importlib import resources
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.articles.service import AnnotatingRuntime, ArticleInput, ingest_batch
+from gloss.glossaries import service as glossaries
 
 DEMO_GLOSSARY_NAME = "Demo glossary"
 
@@ -44,18 +44,29 @@ class DemoResult:
     created: int
     updated: int
     unchanged: int
+    terms_created: int
+    terms_unchanged: int
 
 
 async def load_demo(
-    session: AsyncSession, team_id: uuid.UUID, nlp: AnnotatingRuntime | None
+    session: AsyncSession, team_name: str, nlp: AnnotatingRuntime | None
 ) -> DemoResult:
-    """Store the demo articles in the team; loading twice changes nothing (stored by URL)."""
-    outcomes = await ingest_batch(session, team_id, demo_articles(), nlp)
+    """The demo glossary, then the demo articles (so their terms are found at ingest), in the
+    team; loading twice changes nothing (terms upserted, articles stored by URL)."""
+    glossary, _ = await glossaries.glossary_by_name(
+        session, team_name, DEMO_GLOSSARY_NAME, create=True
+    )
+    imported = await glossaries.import_terms(
+        session, glossary, None, demo_glossary_csv().encode("utf-8"), "csv", mode="upsert"
+    )
+    outcomes = await ingest_batch(session, glossary.team_id, demo_articles(), nlp)
     statuses = [o.status for o in outcomes]
     return DemoResult(
         created=statuses.count("created"),
         updated=statuses.count("updated"),
         unchanged=statuses.count("unchanged"),
+        terms_created=imported.created,
+        terms_unchanged=imported.unchanged,
     )
 
 

@@ -139,9 +139,10 @@ def term_frequencies(title: str, text: str, title_weight: int = 3) -> Counter[st
     return counts
 
 
-def candidate_terms(frequencies: Counter[str], limit: int = 60) -> list[str]:
-    """The most frequent content words: the ones worth asking the index about."""
-    return [w for w, _ in frequencies.most_common(limit)]
+def candidate_terms(frequencies: Counter[str], limit: int = 30) -> list[str]:
+    """The most frequent content words and their singular or plural: the ones worth asking the
+    index about."""
+    return list(dict.fromkeys(v for w, _ in frequencies.most_common(limit) for v in variants(w)))
 
 
 def select_terms(
@@ -150,22 +151,53 @@ def select_terms(
     total_documents: int,
     limit: int = 20,
     max_df_ratio: float = 0.2,
+    saturated: int | None = None,
 ) -> list[tuple[str, float]]:
     """The page's most distinctive terms with their tf-idf weights, best first.
 
     Terms no stored article has cannot find anything and are skipped, as are terms in more than
-    `max_df_ratio` of the articles: they match much and discriminate little.
+    `max_df_ratio` of the articles, or counted up to the `saturated` cap: they match much and
+    discriminate little.
     """
     n = max(total_documents, 1)
     scored = []
     for term, tf in frequencies.items():
-        df = document_frequencies.get(term, 0)
+        # A word counts with its singular or plural: "chip" and "chips" are one topic.
+        df = max((document_frequencies.get(v, 0) for v in variants(term)), default=0)
         if df == 0 or (n >= 20 and df > max_df_ratio * n):
+            continue
+        if saturated is not None and n > saturated and df >= saturated:
             continue
         idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
         scored.append((term, (1 + math.log(tf)) * idf))
     scored.sort(key=lambda item: (-item[1], item[0]))
     return scored[:limit]
+
+
+def query_groups(
+    selected: Sequence[tuple[str, float]],
+    document_frequencies: Mapping[str, int],
+    max_postings: int = 4_000,
+    min_terms: int = 3,
+) -> list[tuple[list[str], float]]:
+    """The more-like-this query: each selected term with its stored singular or plural, best
+    first, until the postings they would read exceed `max_postings`.
+
+    The budget keeps a related query's work bounded as the store grows: at 100k articles the
+    most distinctive words still fit, the merely topical ones are left out.
+    """
+    groups: list[tuple[list[str], float]] = []
+    postings = 0
+    for term, weight in selected:
+        forms = [v for v in variants(term) if document_frequencies.get(v, 0) > 0]
+        cost = sum(document_frequencies.get(v, 0) for v in forms)
+        if not forms:
+            continue
+        if groups and len(groups) >= min_terms and postings + cost > max_postings:
+            break
+        groups.append((forms, weight))
+        postings += cost
+    return groups
 
 
 # --- salience and re-ranking -------------------------------------------------------------------

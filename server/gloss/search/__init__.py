@@ -9,6 +9,10 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# Document frequencies are counted up to this many articles: a word in more is common whatever
+# the exact count, and counting its every posting would cost more than the related query.
+DF_CAP = 1000
+
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -24,7 +28,8 @@ class SearchBackend(Protocol):
     async def document_frequencies(
         self, session: AsyncSession, team_ids: Sequence[uuid.UUID], terms: Sequence[str]
     ) -> tuple[int, dict[str, int]]:
-        """(number of articles, articles containing each term): the statistics of idf."""
+        """(number of articles, articles containing each term, counted up to DF_CAP): the
+        statistics of idf. Terms no article contains are left out."""
         ...
 
     async def search(
@@ -43,11 +48,11 @@ class SearchBackend(Protocol):
         self,
         session: AsyncSession,
         team_ids: Sequence[uuid.UUID],
-        terms: Sequence[tuple[str, float]],
+        groups: Sequence[tuple[Sequence[str], float]],
         limit: int,
     ) -> list[Hit]:
-        """Articles containing any of the weighted terms, best match first (a term's weight is
-        its importance in the page; backends that rank with idf themselves may ignore it)."""
+        """Articles containing any word of the weighted groups (a word and its plural, weighted
+        by its importance in the page), the most matched weight first."""
         ...
 
     async def rebuild(self, session: AsyncSession) -> None:

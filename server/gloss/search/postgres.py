@@ -9,14 +9,11 @@ from sqlalchemy import Uuid, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gloss.search import Hit
+from gloss.search import DF_CAP, Hit
 
 # ts_rank weights for {D, C, B, A}: the body (B) counts 0.4, the title (A) 1.0, the same 2.5x
 # order of boost as the BM25 column weights on SQLite.
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
-# Document frequencies are counted through the GIN index up to this cap: above it a word is
-# common anyway, and counting every posting of "government" would cost more than the query.
-DF_CAP = 5000
 
 _TEAM_IDS = bindparam("team_ids", type_=ARRAY(Uuid()))
 
@@ -77,11 +74,12 @@ class PostgresBackend:
         self,
         session: AsyncSession,
         team_ids: Sequence[uuid.UUID],
-        terms: Sequence[tuple[str, float]],
+        groups: Sequence[tuple[Sequence[str], float]],
         limit: int,
     ) -> list[Hit]:
-        if not terms or not team_ids:
+        if not groups or not team_ids:
             return []
+        terms = [(" | ".join(_lexeme(f) for f in forms), weight) for forms, weight in groups]
         # ts_rank knows no idf, so each term is ranked on its own and weighted by its tf-idf
         # in the page: a BM25-like sum that a rare shared word dominates, as on SQLite.
         parts = " + ".join(
@@ -94,12 +92,12 @@ class PostgresBackend:
             "ORDER BY score DESC, id LIMIT :limit"
         ).bindparams(_TEAM_IDS)
         params: dict[str, object] = {
-            "query": " | ".join(_lexeme(t) for t, _ in terms),
+            "query": " | ".join(f"({q})" for q, _ in terms),
             "team_ids": list(team_ids),
             "limit": limit,
         }
-        for i, (term, weight) in enumerate(terms):
-            params[f"t{i}"] = _lexeme(term)
+        for i, (query, weight) in enumerate(terms):
+            params[f"t{i}"] = query
             params[f"w{i}"] = weight
         rows = await session.execute(statement, params)
         return [Hit(r[0], float(r[1])) for r in rows]

@@ -1,0 +1,486 @@
+"""Articles: ingest throughput and related-article latency at 1k, 10k and 100k stored articles,
+against tantivy (an embedded Rust search engine) over the same seeded corpus."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gloss.articles.service import ArticleInput, ingest_batch, related_for_text
+from gloss.db import create_engine, create_sessionmaker, migrate
+from gloss.models import Article, ArticleMention, Team
+from gloss.models.article import new_doc_id
+from gloss.nlp import related as ranking
+from gloss.search import DF_CAP, backend_for
+from gloss.settings import Settings
+
+SEED = 20261129
+TOPICS = 60
+SYLLABLES = (
+    "ka lo mi ren tas vor del pi su ran ket mon bra zel fi dor gu lin sa ter no vel cor "
+    "mar tin pol sek ra ve ul om is an"
+).split()
+NOW = datetime(2026, 11, 29, tzinfo=UTC)
+
+
+# --- the seeded corpus -------------------------------------------------------------------------
+
+
+class Corpus:
+    """News-like articles: each about one topic (its own words and names) in a shared language
+    of common words, a second topic mixed in, names recurring within a topic."""
+
+    def __init__(self, seed: int = SEED) -> None:
+        rng = random.Random(seed)
+        words: set[str] = set()
+        while len(words) < 10_000:
+            words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 3, 3, 4)))))
+        pool = sorted(words)
+        rng.shuffle(pool)
+        self.common = pool[:3000]
+        self.topic_words = [pool[3000 + t * 80 : 3000 + (t + 1) * 80] for t in range(TOPICS)]
+        names = [w.capitalize() for w in pool[3000 + TOPICS * 80 :]]
+        self.topic_names = [
+            [f"{names[2 * (t * 12 + i)]} {names[2 * (t * 12 + i) + 1]}" for i in range(12)]
+            for t in range(TOPICS)
+        ]
+        self.seed = seed
+        # Zipf-like weights: a few words carry most of the text, as in real language.
+        self.common_weights = [1 / (i + 1) for i in range(len(self.common))]
+        self.topic_weights = [1 / (i + 1) ** 0.8 for i in range(80)]
+
+    def article(self, n: int) -> tuple[dict[str, Any], list[str]]:
+        """Article `n` (the same for the same n and seed) and its entity keys."""
+        rng = random.Random(self.seed * 1_000_003 + n)
+        topic = rng.randrange(TOPICS)
+        second = rng.randrange(TOPICS)
+        cast = rng.sample(self.topic_names[topic], 3) + rng.sample(self.topic_names[second], 1)
+        length = rng.randint(120, 220)
+        kinds = rng.choices(
+            ("common", "topic", "second", "name"), (0.62, 0.27, 0.07, 0.04), k=length
+        )
+        common = iter(rng.choices(self.common, self.common_weights, k=length))
+        own = iter(rng.choices(self.topic_words[topic], self.topic_weights, k=length))
+        other = iter(rng.choices(self.topic_words[second], self.topic_weights, k=length))
+        body: list[str] = []
+        mentioned: list[str] = []
+        for i, kind in enumerate(kinds):
+            if kind == "name":
+                name = cast[0] if i < 20 else rng.choice(cast)
+                mentioned.append(name)
+                body.append(name)
+            else:
+                body.append(next(common if kind == "common" else own if kind == "topic" else other))
+            if i % 16 == 15:
+                body[-1] += "."
+        title = " ".join(
+            [cast[0]]
+            + rng.choices(self.topic_words[topic][:20], k=4)
+            + rng.choices(self.common, k=2)
+        )
+        text = " ".join(body) + "."
+        published = NOW - timedelta(days=rng.randrange(730), minutes=rng.randrange(1440))
+        article = {
+            "url": f"https://bench.example/{topic}/{n}",
+            "title": title,
+            "text": text,
+            "published_at": published,
+            "topic": topic,
+        }
+        return article, [cast[0], *mentioned]
+
+
+def _mention_rows(
+    article_id: uuid.UUID, team_id: uuid.UUID, article: dict[str, Any], names: list[str]
+) -> list[dict[str, Any]]:
+    spans = [
+        ranking.MentionSpan("entity", name.lower(), "PERSON", name, i * 7 + len(article["title"]))
+        for i, name in enumerate(names[1:])
+    ] + [ranking.MentionSpan("entity", names[0].lower(), "PERSON", names[0], 0)]
+    return [
+        {
+            "article_id": article_id,
+            "kind": m.kind,
+            "key": m.key,
+            "team_id": team_id,
+            "label": m.label,
+            "text": m.text,
+            "count": m.count,
+            "salience": m.salience,
+            "published_at": article["published_at"],
+        }
+        for m in ranking.summarise_mentions(spans, len(article["title"]), len(article["text"]))
+    ]
+
+
+# --- timing helpers ----------------------------------------------------------------------------
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@dataclass
+class Latency:
+    median_ms: float
+    p95_ms: float
+
+
+def _latency(samples: list[float]) -> Latency:
+    return Latency(statistics.median(samples) * 1000, _percentile(samples, 0.95) * 1000)
+
+
+# --- the Gloss side ----------------------------------------------------------------------------
+
+
+async def _new_store(path: Path) -> tuple[Any, async_sessionmaker[AsyncSession], uuid.UUID]:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{path}", load_nlp=False)
+    engine = create_engine(settings)
+    await migrate(engine)
+    maker = create_sessionmaker(engine)
+    async with maker() as session, session.begin():
+        team = Team(name="bench")
+        session.add(team)
+        await session.flush()
+        team_id = team.id
+    return engine, maker, team_id
+
+
+async def _bulk_load(
+    maker: async_sessionmaker[AsyncSession],
+    team_id: uuid.UUID,
+    corpus: Corpus,
+    numbers: range,
+    chunk: int = 5000,
+) -> float:
+    """Insert articles with executemany (FTS5 triggers index them); returns seconds spent in
+    the database (generating the text is not counted)."""
+    spent = 0.0
+    for start in range(numbers.start, numbers.stop, chunk):
+        rows, mentions = [], []
+        for n in range(start, min(start + chunk, numbers.stop)):
+            article, names = corpus.article(n)
+            article_id = uuid.uuid4()
+            rows.append(
+                {
+                    "id": article_id,
+                    "team_id": team_id,
+                    "doc_id": new_doc_id(),
+                    "url": article["url"],
+                    "canonical_url": None,
+                    "title": article["title"],
+                    "text": article["text"],
+                    "source": "bench",
+                    "published_at": article["published_at"],
+                    "tags": [],
+                    "content_hash": ranking.content_hash(article["text"]),
+                    # Random bands: duplicate detection is not what this corpus measures, and
+                    # MinHash of 100k texts in Python would dominate the build.
+                    **{f"minhash_band{b}": random.getrandbits(31) for b in range(4)},
+                    "duplicate_of_id": None,
+                    "version": 1,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+            )
+            mentions.extend(_mention_rows(article_id, team_id, article, names))
+        started = time.perf_counter()
+        async with maker() as session, session.begin():
+            await session.execute(insert(Article.__table__), rows)
+            await session.execute(insert(ArticleMention.__table__), mentions)
+        spent += time.perf_counter() - started
+    return spent
+
+
+async def _service_ingest(corpus: Corpus, count: int, nlp: Any, first: int) -> float:
+    """Articles per second through the ingest service (normalise, fingerprint, duplicate
+    check, store, mentions), 64 a transaction as the bulk endpoint does."""
+    with tempfile.TemporaryDirectory() as folder:
+        engine, maker, team_id = await _new_store(Path(folder) / "ingest.sqlite3")
+        items = []
+        for n in range(first, first + count):
+            article, _ = corpus.article(n)
+            items.append(
+                ArticleInput(
+                    url=article["url"],
+                    title=article["title"],
+                    text=article["text"],
+                    published_at=article["published_at"],
+                )
+            )
+        started = time.perf_counter()
+        for i in range(0, len(items), 64):
+            async with maker() as session, session.begin():
+                await ingest_batch(session, team_id, items[i : i + 64], nlp)
+        elapsed = time.perf_counter() - started
+        await engine.dispose()
+    return count / elapsed
+
+
+@dataclass
+class QueryPage:
+    title: str
+    text: str
+    url: str
+    keys: list[str]
+
+
+async def _related_latencies(
+    maker: async_sessionmaker[AsyncSession], team_id: uuid.UUID, pages: list[QueryPage]
+) -> tuple[Latency, Latency, list[list[str]], float]:
+    """(related for a page, end to end; the FTS5 more-like-this query alone; the terms each
+    page asked for, to give tantivy the same query)."""
+    full: list[float] = []
+    lexical: list[float] = []
+    on_topic: list[float] = []
+    terms_used: list[list[str]] = []
+    for round_ in range(2):  # the first round warms SQLite's page cache
+        for page in pages:
+            async with maker() as session:
+                started = time.perf_counter()
+                found = await related_for_text(
+                    session, [team_id], page.text, page.url, page.keys, 5, title=page.title
+                )
+                elapsed = time.perf_counter() - started
+                assert found, "the benchmark corpus should always have related articles"
+                topic = page.url.split("/")[3]
+                on_topic.append(sum(r.url.split("/")[3] == topic for r in found) / len(found))
+                backend = backend_for(session)
+                frequencies = ranking.term_frequencies(page.title, page.text)
+                total, df = await backend.document_frequencies(
+                    session, [team_id], ranking.candidate_terms(frequencies)
+                )
+                terms = ranking.select_terms(frequencies, df, total, limit=20, saturated=DF_CAP)
+                groups = ranking.query_groups(terms, df)
+                started = time.perf_counter()
+                await backend.more_like_this(session, [team_id], groups, 25)
+                lexical_elapsed = time.perf_counter() - started
+            if round_:
+                full.append(elapsed)
+                lexical.append(lexical_elapsed)
+                terms_used.append([f for forms, _ in groups for f in forms])
+    return _latency(full), _latency(lexical), terms_used, statistics.mean(on_topic)
+
+
+# --- the peer: tantivy -------------------------------------------------------------------------
+
+
+class TantivyPeer:
+    def __init__(self) -> None:
+        import tantivy
+
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("title", stored=False)
+        builder.add_text_field("body", stored=False)
+        builder.add_integer_field("n", stored=True, indexed=False)
+        self.tantivy = tantivy
+        self.index = tantivy.Index(builder.build())
+        self.writer = self.index.writer(heap_size=256_000_000, num_threads=2)
+
+    def add(self, corpus: Corpus, numbers: range) -> float:
+        articles = [corpus.article(n)[0] for n in numbers]
+        started = time.perf_counter()
+        for n, article in zip(numbers, articles, strict=True):
+            self.writer.add_document(
+                self.tantivy.Document(title=article["title"], body=article["text"], n=n)
+            )
+        self.writer.commit()
+        self.writer.wait_merging_threads()
+        self.writer = self.index.writer(heap_size=256_000_000, num_threads=2)
+        self.index.reload()
+        return time.perf_counter() - started
+
+    def query_latency(self, queries: list[list[str]]) -> Latency:
+        searcher = self.index.searcher()
+        samples = []
+        for round_ in range(2):
+            for terms in queries:
+                started = time.perf_counter()
+                query = self.index.parse_query(
+                    " ".join(terms), ["title", "body"], field_boosts={"title": 3.0}
+                )
+                hits = searcher.search(query, 25).hits
+                elapsed = time.perf_counter() - started
+                assert hits
+                if round_:
+                    samples.append(elapsed)
+        return _latency(samples)
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SizeResult:
+    size: int
+    related: Latency
+    fts: Latency
+    peer: Latency
+    on_topic: float
+
+
+def _progress(message: str) -> None:
+    print(f"   {message}", file=sys.stderr, flush=True)
+
+
+async def _measure(quick: bool) -> dict[str, Any]:
+    corpus = Corpus()
+    sizes = [500, 2000] if quick else [1_000, 10_000, 100_000]
+    query_count = 10 if quick else 40
+    pages = []
+    for i in range(query_count):
+        article, names = corpus.article(10_000_000 + i)
+        pages.append(QueryPage(article["title"], article["text"], article["url"], names[:5]))
+
+    ingest_plain = await _service_ingest(corpus, 300 if quick else 2000, None, 20_000_000)
+    ingest_nlp: float | None = None
+    try:
+        from gloss.annotate.runtime import NlpRuntime
+        from gloss.nlp.engine import Engine
+
+        runtime = NlpRuntime(await asyncio.to_thread(Engine.load))
+        await runtime.start()
+        try:
+            ingest_nlp = await _service_ingest(corpus, 64 if quick else 256, runtime, 30_000_000)
+        finally:
+            await runtime.stop()
+    except ImportError:  # the engine is optional for this benchmark
+        pass
+    _progress(f"ingest: {ingest_plain:.0f}/s without NLP, {ingest_nlp or 0:.0f}/s with")
+
+    results: list[SizeResult] = []
+    bulk_seconds = 0.0
+    peer = TantivyPeer()
+    peer_seconds = 0.0
+    with tempfile.TemporaryDirectory() as folder:
+        engine, maker, team_id = await _new_store(Path(folder) / "bench.sqlite3")
+        stored = 0
+        for size in sizes:
+            bulk_seconds += await _bulk_load(maker, team_id, corpus, range(stored, size))
+            # Merge the index segments the bulk load left, as `gloss articles reindex` does
+            # (tantivy's side likewise waits for its merges).
+            started = time.perf_counter()
+            async with maker() as session, session.begin():
+                await backend_for(session).rebuild(session)
+            bulk_seconds += time.perf_counter() - started
+            peer_seconds += await asyncio.to_thread(peer.add, corpus, range(stored, size))
+            stored = size
+            gc.collect()
+            related, fts, terms, on_topic = await _related_latencies(maker, team_id, pages)
+            peer_latency = peer.query_latency(terms)
+            results.append(SizeResult(size, related, fts, peer_latency, on_topic))
+            _progress(
+                f"{size}: related {related.median_ms:.1f} ms, FTS5 {fts.median_ms:.1f} ms, "
+                f"tantivy {peer_latency.median_ms:.2f} ms"
+            )
+        await engine.dispose()
+    return {
+        "sizes": results,
+        "ingest_plain": ingest_plain,
+        "ingest_nlp": ingest_nlp,
+        "bulk_rate": stored / bulk_seconds,
+        "peer_rate": stored / peer_seconds,
+        "queries": query_count,
+        "quick": quick,
+    }
+
+
+def _label(size: int) -> str:
+    return f"{size // 1000}k" if size >= 1000 else str(size)
+
+
+def render(measured: dict[str, Any]) -> str:
+    sizes: list[SizeResult] = measured["sizes"]
+    largest = sizes[-1]
+    lines = [
+        "## Articles: ingest and related articles",
+        "",
+        f"A seeded corpus (`tests/benchmarks/bench_articles.py`, seed {SEED}): news-like "
+        f"articles of 120 to 220 words, {TOPICS} topics with their own words and recurring "
+        "names in a shared Zipf-distributed vocabulary. The store grows in one SQLite file "
+        "(FTS5, WAL); tantivy, an embedded Rust search engine, indexes the same articles in "
+        f"memory. Each size runs {measured['queries']} unseen pages, twice (the first round "
+        "warms caches, the second is measured).",
+        "",
+        "- **related**: `related_for_text` end to end, as `POST /v1/annotate` calls it: idf "
+        "lookups, the more-like-this query, the articles naming the page's entities, "
+        "duplicate and self exclusion, re-ranking, snippets; top 5.",
+        "- **FTS5 more-like-this**: the lexical candidate query alone (the page's most "
+        "distinctive words and their plurals, within a budget of 4,000 postings; top 25), "
+        "the part tantivy can do.",
+        "- **tantivy**: the same words as one disjunctive query, title boosted 3x, top 25.",
+        "- **related on topic**: the share of the 5 related articles from the page's own topic "
+        "(the corpus's label), a check that the bounded query still finds the right ones.",
+        "",
+        "| stored articles | related median | related p95 | FTS5 more-like-this median "
+        "| tantivy median | related / tantivy | FTS5 / tantivy | related on topic |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in sizes:
+        lines.append(
+            f"| {r.size:,} | {r.related.median_ms:.1f} ms | {r.related.p95_ms:.1f} ms "
+            f"| {r.fts.median_ms:.1f} ms | {r.peer.median_ms:.2f} ms "
+            f"| {r.related.median_ms / r.peer.median_ms:.1f}x "
+            f"| {r.fts.median_ms / r.peer.median_ms:.1f}x | {r.on_topic:.0%} |"
+        )
+    target = "met" if largest.related.median_ms < 20 else "missed"
+    lines += [
+        "",
+        f"Target at {largest.size:,} articles: related under 20 ms median: **{target}** "
+        f"({largest.related.median_ms:.1f} ms); within 3x the peer: "
+        f"**{'met' if largest.related.median_ms <= 3 * largest.peer.median_ms else 'missed'}** "
+        f"({largest.related.median_ms / largest.peer.median_ms:.1f}x end to end, "
+        f"{largest.fts.median_ms / largest.peer.median_ms:.1f}x for the lexical query alone).",
+        "",
+        "```mermaid",
+        "xychart-beta",
+        '    title "Related-article latency (median) against corpus size"',
+        "    x-axis [" + ", ".join(f'"{_label(r.size)}"' for r in sizes) + "]",
+        '    y-axis "milliseconds"',
+        "    line [" + ", ".join(f"{r.related.median_ms:.2f}" for r in sizes) + "]",
+        "    line [" + ", ".join(f"{r.fts.median_ms:.2f}" for r in sizes) + "]",
+        "    line [" + ", ".join(f"{r.peer.median_ms:.2f}" for r in sizes) + "]",
+        "```",
+        "",
+        "Lines, top to bottom: related end to end, FTS5 more-like-this, tantivy.",
+        "",
+        "| ingest path | articles per second |",
+        "|---|---:|",
+        f"| `ingest_batch` (API and CLI path), no NLP, 64 per transaction "
+        f"| {measured['ingest_plain']:.0f} |",
+    ]
+    if measured["ingest_nlp"]:
+        lines.append(
+            f"| `ingest_batch` with the spaCy engine (entities, terms) "
+            f"| {measured['ingest_nlp']:.0f} |"
+        )
+    lines += [
+        f"| bulk `executemany` with FTS5 triggers (how this corpus was built) "
+        f"| {measured['bulk_rate']:.0f} |",
+        f"| tantivy peer: add and commit the same articles | {measured['peer_rate']:.0f} |",
+        "",
+        "Ingest with NLP is bound by the spaCy pass (`gloss articles ingest` and the bulk "
+        "endpoint batch it through `nlp.pipe`); without it, by fingerprinting and the "
+        "duplicate lookup per article.",
+    ]
+    if measured["quick"]:
+        lines += ["", "_Quick run (smaller sizes): not the published figures._"]
+    return "\n".join(lines)
+
+
+def run(quick: bool) -> str:
+    return render(asyncio.run(_measure(quick)))

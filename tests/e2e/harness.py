@@ -1,8 +1,7 @@
 """Drive the built extension in Debian's Chromium against a Gloss server and local pages.
 
-Shared by the end-to-end tests and tests/benchmarks/bench_extension.py. The server is the real
-one (`gloss init` on a temporary SQLite file, then `gloss serve`); GLOSS_E2E_SERVER=stub swaps in
-tests/e2e/contract_stub.py, only for developing the extension while routes are missing on main.
+Shared by the end-to-end tests, tests/benchmarks/bench_extension.py and the screenshots script.
+The server is the real one: `gloss init` on a temporary SQLite file, then `gloss serve`.
 """
 
 from __future__ import annotations
@@ -101,45 +100,28 @@ def start_server(workdir: Path) -> Server:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ}
-    if os.environ.get("GLOSS_E2E_SERVER") == "stub":
-        token = "stub-token"
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.e2e.contract_stub",
-                "--port",
-                str(port),
-                "--token",
-                token,
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        kind = "contract stub"
-    else:
-        data = workdir / "gloss-data"
-        data.mkdir(parents=True, exist_ok=True)
-        env.update(
-            GLOSS_DATA_DIR=str(data),
-            GLOSS_DATABASE_URL=f"sqlite+aiosqlite:///{data / 'gloss.sqlite3'}",
-        )
-        init = subprocess.run(
-            [sys.executable, "-m", "gloss", "init", "--ensure-token"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=True,
-            cwd=ROOT,
-        )
-        token = init.stdout.strip().splitlines()[-1]
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gloss", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-        )
-        kind = "gloss serve"
+    data = workdir / "gloss-data"
+    data.mkdir(parents=True, exist_ok=True)
+    env.update(
+        GLOSS_DATA_DIR=str(data),
+        GLOSS_DATABASE_URL=f"sqlite+aiosqlite:///{data / 'gloss.sqlite3'}",
+    )
+    init = subprocess.run(
+        [sys.executable, "-m", "gloss", "init", "--ensure-token"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        cwd=ROOT,
+    )
+    token = init.stdout.strip().splitlines()[-1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gloss", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+    )
+    kind = "gloss serve"
 
     def ready() -> bool:
         if proc.poll() is not None:
@@ -211,6 +193,8 @@ def browser(profile: Path) -> Iterator[tuple[Any, str]]:
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--no-first-run",
+                "--disable-sync",
+                "--disable-quic",
             ],
         )
         try:

@@ -20,6 +20,7 @@ def main() -> None:
         server = harness.start_server(work)
         try:
             server.create_glossary("AI desk", pages.GLOSSARY)
+            server.create_collection("Reading list")
             site = work / "site"
             site.mkdir()
             (site / "article.html").write_text(pages.main_article(), encoding="utf-8")
@@ -62,7 +63,18 @@ def main() -> None:
                 page.wait_for_timeout(200)
                 page.screenshot(path=str(OUT / "extension-entity-card.png"))
 
-                # 4. The popup for that tab.
+                # 4. Saving a highlight: the compact form by the selection.
+                page.mouse.move(5, 700)
+                page.locator("gloss-card").wait_for(state="detached")
+                harness.select_text(page, pages.HIGHLIGHT)
+                page.locator("gloss-save button.pill").click()
+                page.fill("gloss-save textarea[name=note]", "Costs drive adoption")
+                page.fill("gloss-save input[name=tags]", "cost, adoption")
+                page.screenshot(path=str(OUT / "extension-save.png"))
+                page.click("gloss-save button.save")
+                page.wait_for_function("document.documentElement.dataset.glossSaved === '1'")
+
+                # 5. The popup for that tab.
                 popup = ctx.new_page()
                 popup.set_viewport_size({"width": 330, "height": 230})
                 popup.goto(f"chrome-extension://{ext_id}/popup.html?tab=0")

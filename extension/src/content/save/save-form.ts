@@ -9,7 +9,13 @@ button, select, input, textarea { font: inherit; }
 form { font: 13px/1.4 system-ui, sans-serif; display: grid; gap: 6px; width: 260px; padding: 10px; background: #fff; color: #1d2330; border: 1px solid #c9ced8; border-radius: 8px; box-shadow: 0 6px 24px rgb(0 0 0 / .22); }
 @media (prefers-color-scheme: dark) { form { background: #1f232b; color: #e6e9ef; border-color: #3a404c; } }
 label { display: grid; gap: 2px; }
-.colours { display: flex; gap: 8px; border: 0; padding: 0; margin: 0; }
+.colours { display: flex; gap: 6px; border: 0; padding: 0; margin: 0; flex-wrap: wrap; }
+.colours legend { padding: 0; margin-bottom: 2px; }
+.colours label { display: inline-flex; align-items: center; gap: 3px; padding: 1px 6px 1px 2px; border-radius: 10px; color: #1d2330; }
+.colours label[data-colour=yellow] { background: rgb(255 225 0 / 0.55); }
+.colours label[data-colour=green] { background: rgb(60 220 90 / 0.50); }
+.colours label[data-colour=blue] { background: rgb(80 160 255 / 0.50); }
+.colours label[data-colour=pink] { background: rgb(255 100 180 / 0.50); }
 .row { display: flex; gap: 6px; justify-content: flex-end; }
 .error { color: #b3261e; }
 `;
@@ -101,7 +107,10 @@ export function createSaveUi(doc: Document, hooks: { onOpen(): void; onSubmit(re
         r.name = "colour";
         r.value = c;
         r.checked = i === 0;
-        colours.appendChild(label(c, r));
+        const l = doc.createElement("label");
+        l.dataset.colour = c;
+        l.append(r, c);
+        colours.appendChild(l);
       });
       const error = doc.createElement("div");
       error.className = "error";

@@ -17,6 +17,10 @@ PROBLEM_BASE = "https://gloss.dev/problems/"
 
 log = logging.getLogger("gloss.errors")
 
+# PostgreSQL: 22021 character_not_in_repertoire (NUL in text), 22P05 untranslatable_character
+# (\u0000 in JSON).
+UNSTORABLE_TEXT_SQLSTATES = frozenset({"22021", "22P05"})
+
 
 class GlossError(Exception):
     """Base of every error a client may see; `slug` makes the stable problem `type`."""
@@ -215,6 +219,17 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated:
             return _unavailable(request)
+        if getattr(exc.orig, "sqlstate", None) in UNSTORABLE_TEXT_SQLSTATES:
+            # PostgreSQL refuses NUL in text; SQLite stores it. Whatever field a schema forgot
+            # to check, the client sent it, so it is a 422, not our 500.
+            return problem_response(
+                422,
+                "validation-error",
+                "The request is not valid",
+                "The request contains a character that cannot be stored (NUL).",
+                instance=request.url.path,
+                extra={"errors": []},
+            )
         log.exception("database error")
         return _internal(request)
 

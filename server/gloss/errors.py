@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -232,6 +233,13 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         log.exception("database error")
         return _internal(request)
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(request: Request, exc: PoolTimeoutError) -> JSONResponse:
+        # Every pooled connection stayed busy for GLOSS_DB_POOL_TIMEOUT_S: overloaded, so
+        # "try again shortly", like a database that does not answer.
+        log.warning("database pool exhausted: %s", exc)
+        return _unavailable(request)
 
     @app.exception_handler(OSError)
     async def _os_error(request: Request, exc: OSError) -> JSONResponse:

@@ -23,9 +23,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_cli(*args: str, env: Mapping[str, str], timeout: float = 120) -> str:
-    """Run `gloss ARGS` and return its stdout; fail loudly with stderr."""
-    result = subprocess.run(
+def gloss_process(
+    *args: str, env: Mapping[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run `gloss ARGS` (`python -m gloss`) with `env` added to this process's environment."""
+    return subprocess.run(
         [sys.executable, "-m", "gloss", *args],
         env={**os.environ, **env},
         capture_output=True,
@@ -33,6 +35,11 @@ def run_cli(*args: str, env: Mapping[str, str], timeout: float = 120) -> str:
         timeout=timeout,
         check=False,
     )
+
+
+def run_cli(*args: str, env: Mapping[str, str], timeout: float = 120) -> str:
+    """Run `gloss ARGS` and return its stdout; fail loudly with stderr."""
+    result = gloss_process(*args, env=env, timeout=timeout)
     if result.returncode != 0:
         raise RuntimeError(f"gloss {' '.join(args)} failed: {result.stderr}")
     return result.stdout

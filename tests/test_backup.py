@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from gloss.backup import backup, restore
 from gloss.errors import BadRequest
+from tests.live import gloss_process
 
 
 def gloss(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gloss", *args],
-        env={**os.environ, **env, "GLOSS_LOAD_NLP": "false"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return gloss_process(*args, env={**env, "GLOSS_LOAD_NLP": "false"})
 
 
 def test_backup_and_restore_through_the_cli(tmp_path: Path) -> None:

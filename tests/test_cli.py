@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -13,17 +11,11 @@ import pytest
 
 from gloss.app import create_app
 from gloss.settings import Settings
+from tests.live import gloss_process
 
 
 def gloss(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gloss", *args],
-        env={**os.environ, **env, "GLOSS_LOAD_NLP": "false"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return gloss_process(*args, env={**env, "GLOSS_LOAD_NLP": "false"})
 
 
 @pytest.fixture

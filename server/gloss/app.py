@@ -16,7 +16,7 @@ from gloss.articles.routes import router as articles_router
 from gloss.auth.ratelimit import TokenBuckets
 from gloss.auth.routes import router as auth_router
 from gloss.collections.routes import router as collections_router
-from gloss.db import create_engine, create_sessionmaker, migrate
+from gloss.db import create_engine, create_read_sessionmaker, create_sessionmaker, migrate
 from gloss.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from gloss.errors_schema import Problem
 from gloss.glossaries.routes import router as glossaries_router
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.read_sessionmaker = create_read_sessionmaker(engine)
         if settings.migrate_on_start:
             before, after = await migrate(engine)
             if before != after:

@@ -65,27 +65,59 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
-        # instead of one failing with "database is locked" when it upgrades a read lock.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writing transaction takes the write lock up front (BEGIN IMMEDIATE), so writers
+        # queue on busy_timeout instead of failing when a read lock cannot be upgraded; a
+        # read-only one (READ_ONLY_OPTION) begins deferred and never waits for writers (WAL).
+        # query_only makes a write in a read-only transaction fail loudly, never vanish.
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("PRAGMA query_only=ON")
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("PRAGMA query_only=OFF")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for requests that only read: on SQLite they never queue behind a writer."""
+    return create_sessionmaker(engine.execution_options(**{READ_ONLY_OPTION: True}))
+
+
+READ_ONLY_OPTION = "gloss_read_only"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Marks a route that only reads although its method is POST (the page text is in the body).
+READ_ONLY_ROUTE = "x-gloss-read-only"
+
+
+def is_read_only(request: Request) -> bool:
+    if request.method in SAFE_METHODS:
+        return True
+    route = request.scope.get("route")
+    return bool((getattr(route, "openapi_extra", None) or {}).get(READ_ONLY_ROUTE))
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request: commit when the route returns (before the response goes out),
-    roll back on any error."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
+    roll back on any error. A read-only request's transaction is rolled back, never committed."""
+    state = request.app.state
+    read_only = is_read_only(request)
+    maker: async_sessionmaker[AsyncSession] = (
+        state.read_sessionmaker if read_only else state.sessionmaker
+    )
+    async with maker() as session:
         try:
             yield session
         except BaseException:
             await session.rollback()
             raise
         else:
-            await session.commit()
+            if read_only:
+                await session.rollback()
+            else:
+                await session.commit()
 
 
 # scope="function": the commit runs when the route returns, before the response is sent. The

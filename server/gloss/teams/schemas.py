@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gloss.models import Role
 
@@ -16,8 +16,17 @@ class TeamBase(BaseModel):
     name: str = TeamName
 
 
+def printable(value: str) -> str:
+    """Names are one line of text: PostgreSQL refuses NUL, and no name needs a control code."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 class TeamCreate(TeamBase):
     model_config = ConfigDict(extra="forbid")
+
+    _printable = field_validator("name")(printable)
 
 
 class Team(TeamBase):
@@ -31,6 +40,8 @@ class MemberCreate(BaseModel):
 
     user: str = Field(min_length=1, max_length=64, description="The user's name.")
     role: Role = Role.viewer
+
+    _printable = field_validator("user")(printable)
 
 
 class MemberUpdate(BaseModel):

@@ -14,6 +14,7 @@ help:
 	@echo "make run    - set up, create data/gloss.sqlite3 with a demo workspace, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - set up and run the whole test suite (SQLite; PostgreSQL too when GLOSS_TEST_DATABASE_URL is set)"
 	@echo "make bench  - benchmarks, written to docs/benchmarks.md"
+	@echo "make soak   - 50 clients for 60 s on SQLite and two PostgreSQL replicas, into docs/benchmarks.md"
 	@echo "make eval   - entity, term and related-article quality on the development sets"
 	@echo "make lint   - ruff and mypy"
 	@echo "make extension - build the browser extension into extension/dist/ (load it unpacked)"
@@ -56,6 +57,9 @@ test: $(DEV_STAMP) test-extension
 
 bench: $(DEV_STAMP)
 	$(PY) -m tests.benchmarks
+
+soak: $(DEV_STAMP)
+	$(PY) -m tests.benchmarks load
 
 eval: $(DEV_STAMP)
 	$(PY) -m gloss.nlp.evaluation

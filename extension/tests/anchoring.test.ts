@@ -60,6 +60,10 @@ test("W3C annotation round-trips selectors, note, tags and colour", () => {
   const json = buildAnnotation({ url: "http://x.test/a", title: "A", selectors, note: "check", tags: ["ai", "cost"], colour: "blue" });
   assert.equal(json["@context"], "http://www.w3.org/ns/anno.jsonld");
   assert.equal(json.type, "Annotation");
+  assert.equal(json.color, "blue");
+  // One note body at most: the server refuses a second non-tagging body.
+  const bodies = json.body as Array<{ purpose: string }>;
+  assert.deepEqual(bodies.map((b) => b.purpose), ["commenting", "tagging", "tagging"]);
   const back = readAnnotation({ id: "a1", ...json } as never);
   assert.equal(back.colour, "blue");
   assert.equal(back.note, "check");

@@ -28,7 +28,9 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 def create_engine(settings: Settings) -> AsyncEngine:
     url = make_url(settings.resolved_database_url)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    # pool_pre_ping drops connections a database restart broke; the timeouts make a database
+    # that stops answering (a partition, a stuck server) a 503 within seconds, not a hang.
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "pool_timeout": settings.db_pool_timeout_s}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -36,6 +38,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
     else:
         kwargs["pool_size"] = settings.db_pool_size
         kwargs["max_overflow"] = settings.db_pool_size
+        if url.get_backend_name() == "postgresql" and url.get_driver_name() == "asyncpg":
+            kwargs["connect_args"] = {
+                "timeout": settings.db_connect_timeout_s,
+                "command_timeout": settings.db_command_timeout_s,
+            }
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
@@ -68,7 +75,8 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request: commit when the route returns, roll back on any error."""
+    """One session per request: commit when the route returns (before the response goes out),
+    roll back on any error."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
         try:
@@ -80,7 +88,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the commit runs when the route returns, before the response is sent. The
+# default ("request") would send a 201 first and commit afterwards, so a crash or a failing
+# commit in between would lose a write the client was told is stored.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -37,6 +37,19 @@ class Settings(BaseSettings):
     annotate_cache_entries: int = Field(2048, description="Annotate results kept per process.")
     sqlite_busy_timeout_ms: int = 10_000
     db_pool_size: int = 10
+    db_connect_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        description="How long opening a PostgreSQL connection may take; also bounds /readyz.",
+    )
+    db_command_timeout_s: float = Field(
+        15.0,
+        gt=0,
+        description="How long one PostgreSQL statement may take before the request gets a 503.",
+    )
+    db_pool_timeout_s: float = Field(
+        10.0, gt=0, description="How long a request waits for a free pooled connection."
+    )
     public_url: str | None = Field(
         None, description="Base URL clients use to reach this server (for absolute IRIs)."
     )

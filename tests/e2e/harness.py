@@ -125,7 +125,7 @@ def start_server(workdir: Path) -> Server:
             GLOSS_DATABASE_URL=f"sqlite+aiosqlite:///{data / 'gloss.sqlite3'}",
         )
         init = subprocess.run(
-            [sys.executable, "-m", "gloss", "init"],
+            [sys.executable, "-m", "gloss", "init", "--ensure-token"],
             env=env,
             capture_output=True,
             text=True,
@@ -157,8 +157,16 @@ class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
+    def send_head(self) -> Any:
+        # Always the file as it is now: tests rewrite pages within the same second, which a
+        # Last-Modified revalidation (one-second resolution) would answer with a stale 304.
+        del self.headers["If-Modified-Since"]
+        return super().send_head()
+
     def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store")
+        # Revalidate every time (tests edit pages), but stay eligible for the back/forward cache,
+        # which "no-store" would rule out.
+        self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
 
@@ -193,6 +201,8 @@ def browser(profile: Path) -> Iterator[tuple[Any, str]]:
             headless=True,
             executable_path=CHROMIUM,
             viewport={"width": 1100, "height": 800},
+            # Playwright turns the back/forward cache off by default; readers have it on.
+            ignore_default_args=["--disable-back-forward-cache"],
             args=[
                 f"--disable-extensions-except={EXTENSION_DIR}",
                 f"--load-extension={EXTENSION_DIR}",
@@ -222,7 +232,10 @@ def configure(context: Any, extension_id: str, server: Server, sites: str) -> st
     page.fill("#token", server.token)
     page.fill("#sites", sites)
     page.click("#save")
-    page.wait_for_selector("#status[data-state=ok], #status[data-state=error]", timeout=30000)
+    page.wait_for_selector(
+        "#status[data-source=save][data-state=ok], #status[data-source=save][data-state=error]",
+        timeout=30000,
+    )
     text = page.inner_text("#status")
     page.close()
     return text

@@ -56,6 +56,25 @@ def test_highlights_are_drawn_on_an_allowed_site(
     )
     assert page.locator("gloss-mark").count() == 0
     assert page.evaluate("window.pageScriptRan") is True
+    # Every drawn range covers exactly a glossary term or a name, never a shifted slice.
+    drawn = page.evaluate(
+        "() => [...CSS.highlights.keys()].filter(k => k.startsWith('gloss-'))"
+        ".flatMap(k => [...CSS.highlights.get(k)].map(r => r.toString()))"
+    )
+    expected = {
+        "inference",
+        "reasoning model",
+        "distillation",
+        "sandboxing",
+        "DeepSeek",
+        "Hangzhou",
+        "Nvidia",
+        "Microsoft",
+        "Beijing",
+        "Paris",
+    }
+    assert set(drawn) >= {"inference", "reasoning model", "distillation", "sandboxing"}
+    assert set(drawn) <= expected, sorted(set(drawn) - expected)
     assert "Gloss" not in page.locator("article").inner_text()
 
 
@@ -141,6 +160,14 @@ def test_save_a_highlight_and_reanchor_it(
     page.click("gloss-save button.save")
     page.wait_for_function("document.documentElement.dataset.glossSaved === '1'")
     assert page.evaluate("CSS.highlights.get('gloss-saved-green').size") == 1
+    stored = gloss_server.call("GET", "/v1/annotations", params={"url": url})["items"]
+    assert len(stored) == 1
+    target = stored[0]["target"]
+    target = target[0] if isinstance(target, list) else target
+    kinds = {s["type"]: s for s in target["selector"]}
+    assert kinds["TextQuoteSelector"]["exact"] == pages.HIGHLIGHT
+    position = kinds["TextPositionSelector"]
+    assert position["end"] - position["start"] == len(pages.HIGHLIGHT)
 
     page.reload()
     harness.wait_state(page)
@@ -244,3 +271,37 @@ def test_a_server_that_is_down_shows_an_error_and_harms_nothing(
         popup.close()
     finally:
         harness.configure(context, extension_id, gloss_server, "http://127.0.0.1/*")
+
+
+def test_a_killed_service_worker_and_the_back_forward_cache_recover(
+    page: Any, site: dict[str, Any], glossary: str, configured: tuple[Any, str]
+) -> None:
+    context, extension_id = configured
+    page.add_init_script("addEventListener('pageshow', e => { window.__restored = e.persisted; })")
+    url = site["auto"] + "/article.html"
+    page.goto(url)
+    harness.wait_state(page)
+    count = page.locator("html").get_attribute("data-gloss-count")
+
+    # Stop the worker, as Chromium does after 30 s idle; the next message starts it again.
+    internals = context.new_page()
+    internals.goto("chrome://serviceworker-internals/")
+    worker = internals.locator(".serviceworker-registration", has_text=extension_id)
+    worker.get_by_role("button", name="Stop").click(timeout=10000)
+    worker.get_by_text("STOPPED").wait_for(timeout=10000)
+    internals.close()
+    box = harness.word_rect(page, "distillation")
+    page.mouse.move(box["x"], box["y"], steps=3)
+    assert "Training a small model" in card_text(page)
+    page.mouse.move(5, 700)
+
+    # Back/forward cache: the page comes back as it was, highlights and state included.
+    page.goto(site["auto"] + "/dynamic.html")
+    harness.wait_state(page)
+    page.go_back(wait_until="commit")
+    harness.wait_state(page)
+    assert page.evaluate("window.__restored") is True
+    assert page.locator("html").get_attribute("data-gloss-count") == count
+    popup = open_popup(context, extension_id, url)
+    popup.wait_for_selector("#status[data-state=annotated]")
+    popup.close()

@@ -55,3 +55,21 @@ async def test_concurrent_creates_of_one_form_give_it_to_one_term(
     assert statuses == [201, 409, 409], [r.text for r in responses]
     listed = (await client.get(f"{G}/{gid}/terms", headers=editor.headers)).json()["items"]
     assert len(listed) == 1
+
+
+async def test_concurrent_patches_without_if_match_both_apply_to_the_current_term(
+    client: httpx.AsyncClient, editor: Account, owner: Account, glossary: dict[str, Any]
+) -> None:
+    gid = glossary["id"]
+    term = (await add_term(client, editor, gid, term="inference")).json()
+    url = f"{G}/{gid}/terms/{term['id']}"
+    responses = await asyncio.gather(
+        client.patch(url, json={"definition": "Running a model."}, headers=editor.headers),
+        client.patch(url, json={"tags": ["ml"]}, headers={**owner.headers, "If-Match": "*"}),
+    )
+    assert [r.status_code for r in responses] == [200, 200], [r.text for r in responses]
+    now = (await client.get(url, headers=editor.headers)).json()
+    assert (now["definition"], now["tags"], now["version"]) == ("Running a model.", ["ml"], 3)
+    history = (await client.get(f"{url}/history", headers=editor.headers)).json()["items"]
+    # Each revision's "before" is the term as the other edit left it: nothing is lost.
+    assert history[0]["before"] == history[1]["after"]

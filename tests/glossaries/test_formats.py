@@ -87,3 +87,10 @@ def test_formats_by_name_and_media_type() -> None:
     assert formats.format_for_media_type("text/csv; charset=utf-8") == "csv"
     assert formats.format_for_media_type("application/xml") == "tbx"
     assert formats.format_for_media_type("application/pdf") is None
+
+
+def test_an_empty_glossary_round_trips() -> None:
+    for fmt in ("csv", "json", "tbx"):
+        assert formats.parse(formats.write([], fmt), fmt) == []  # type: ignore[arg-type]
+    with pytest.raises(formats.FormatError, match="not <tbx>"):
+        formats.parse_tbx(b"<html><body/></html>")

@@ -506,3 +506,46 @@ async def test_restore_refuses_a_form_taken_meanwhile(
     assert_problem(
         await client.post(f"{G}/{gid}/terms/{tid}/restore", headers=editor.headers), 409, "conflict"
     )
+
+
+async def test_forged_cursors_are_400(
+    client: httpx.AsyncClient, editor: Account, glossary: dict[str, Any]
+) -> None:
+    from gloss.pagination import encode_cursor
+
+    gid = glossary["id"]
+    tid = (await add_term(client, editor, gid, term="token")).json()["id"]
+    for path, cursor in [
+        (f"{G}/{gid}/terms/{tid}/history", encode_cursor(["not a number", str(uuid.uuid4())])),
+        (f"{G}/{gid}/terms", encode_cursor([1, str(uuid.uuid4())])),
+        (G, encode_cursor(["x", "not a uuid"])),
+        (G, encode_cursor({"a": 1})),
+    ]:
+        response = await client.get(path, params={"cursor": cursor}, headers=editor.headers)
+        assert_problem(response, 400, "bad-request")
+
+
+async def test_delete_glossary_with_a_stale_etag_is_412(
+    client: httpx.AsyncClient, owner: Account, editor: Account, glossary: dict[str, Any]
+) -> None:
+    gid = glossary["id"]
+    etag = (await client.get(f"{G}/{gid}", headers=owner.headers)).headers["etag"]
+    await add_term(client, editor, gid, term="token")  # moves the glossary's version
+    stale = await client.delete(f"{G}/{gid}", headers={**owner.headers, "If-Match": etag})
+    assert_problem(stale, 412, "precondition-failed")
+    assert (await client.get(f"{G}/{gid}", headers=owner.headers)).status_code == 200
+
+
+async def test_nul_and_control_characters_never_reach_the_database(
+    client: httpx.AsyncClient, editor: Account, glossary: dict[str, Any]
+) -> None:
+    gid = glossary["id"]
+    for body in ({"name": "a\u0000b"}, {"name": "ok", "description": "x\u0000"}):
+        assert_problem(
+            await client.post(G, json=body, headers=editor.headers), 422, "validation-error"
+        )
+    listed = await client.get(f"{G}/{gid}/terms", params={"q": "\u0000"}, headers=editor.headers)
+    assert listed.status_code == 200
+    openapi = (await client.get("/openapi.json")).json()
+    import_body = openapi["paths"]["/v1/glossaries/{glossary_id}/import"]["post"]["requestBody"]
+    assert "text/csv" in import_body["content"]

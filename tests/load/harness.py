@@ -55,6 +55,7 @@ class LoadReport:
     samples: list[Sample] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     created_annotations: list[str] = field(default_factory=list)
+    created_articles: list[str] = field(default_factory=list)
     rejected_definitions: list[tuple[str, str]] = field(default_factory=list)
     accepted_definitions: list[tuple[str, str]] = field(default_factory=list)
     lost_writes: list[str] = field(default_factory=list)
@@ -187,6 +188,7 @@ class Client:
             (self.write_annotation, 2),
             (self.read_annotations, 2),
             (self.edit_term, 1),
+            (self.store_article, 1),
         ]
         weighted = [a for a, weight in actions for _ in range(weight)]
         while time.monotonic() < self.deadline:
@@ -251,6 +253,22 @@ class Client:
         if response is not None:
             self.report.created_annotations.append(response.headers["location"])
 
+    async def store_article(self) -> None:
+        text = " ".join(self.rng.sample(SENTENCES, 4))
+        response = await self.call(
+            "POST /v1/articles",
+            "POST",
+            "/v1/articles",
+            (201,),
+            json={
+                "url": f"https://news.example/stored/{uuid.uuid4().hex}",
+                "title": f"Story {uuid.uuid4().hex[:8]}",
+                "text": text,
+            },
+        )
+        if response is not None:
+            self.report.created_articles.append(response.json()["id"])
+
     async def read_annotations(self) -> None:
         url, _ = self.rng.choice(self.ws.pages)
         await self.call(
@@ -285,11 +303,16 @@ class Client:
 
 
 async def verify(http: httpx.AsyncClient, base: str, ws: Workspace, report: LoadReport) -> None:
-    """Every 201 is there afterwards; every 412 changed nothing; every 200 is in history."""
+    """Every 201 (annotation, article) is there afterwards; every 412 changed nothing; every
+    200 is in history."""
     for location in report.created_annotations:
         response = await http.get(location.replace(_origin(location), base), headers=ws.headers)
         if response.status_code != 200:
             report.lost_writes.append(f"annotation {location}: {response.status_code}")
+    for article_id in report.created_articles:
+        response = await http.get(f"{base}/v1/articles/{article_id}", headers=ws.headers)
+        if response.status_code != 200:
+            report.lost_writes.append(f"article {article_id}: {response.status_code}")
     stored: set[tuple[str, str]] = set()
     for term_id in ws.term_ids:
         cursor: str | None = None

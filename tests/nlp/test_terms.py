@@ -167,3 +167,25 @@ def test_glossary_cache_compiles_once_per_version(engine: Engine) -> None:
     assert cache.peek("g") is None
     cache.evict("h")
     assert cache.peek("h") is None
+
+
+def test_longest_wins_in_a_chain_of_overlaps(engine: Engine) -> None:
+    found = _found(
+        engine,
+        "Large language model training costs, and model training time.",
+        _term("a", "large language"),
+        _term("b", "language model training"),
+        _term("c", "model training time"),
+    )
+    assert found == [("language model training", "b"), ("model training time", "c")]
+
+
+def test_match_lists_every_match_before_resolution(engine: Engine) -> None:
+    glossary = engine.compile_glossary(
+        "g", 1, [_term("a", "interest"), _term("b", "interest rates")]
+    )
+    doc = engine.nlp.make_doc("Interest rates rose.")
+    assert sorted((m.start, m.end, m.term.term_id) for m in glossary.match(doc)) == [
+        (0, 1, "a"),
+        (0, 2, "b"),
+    ]

@@ -157,9 +157,9 @@ async function annotate(text: string, url: string, title: string): Promise<Reply
 
 async function collections(): Promise<Reply<{ collections: CollectionSummary[]; lastUsed: string | null }>> {
   const settings = await loadSettings();
-  const reply = await request<unknown>(settings, "GET", "/v1/collections");
+  const reply = await allPages<Record<string, unknown>>("/v1/collections");
   if (!reply.ok) return reply;
-  const list = listItems<Record<string, unknown>>(reply.value).map((c) => ({ id: String(c.id), name: String(c.name ?? c.label ?? c.title ?? c.id) }));
+  const list = reply.value.map((c) => ({ id: String(c.id), name: String(c.name ?? c.label ?? c.title ?? c.id) }));
   return { ok: true, value: { collections: list, lastUsed: list.some((c) => c.id === settings.lastCollection) ? settings.lastCollection : (list[0]?.id ?? null) } };
 }
 
@@ -170,11 +170,27 @@ async function saveAnnotation(collectionId: string, annotation: Record<string, u
   return reply;
 }
 
-async function annotationsFor(url: string): Promise<Reply<StoredAnnotation[]>> {
+/** Every page of a cursor-paged list (bounded, so a huge list cannot stall the page). */
+async function allPages<T>(path: string, maxPages = 20): Promise<Reply<T[]>> {
   const settings = await loadSettings();
-  const reply = await request<unknown>(settings, "GET", `/v1/annotations?url=${encodeURIComponent(url)}`);
+  const items: T[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < maxPages; i++) {
+    const sep = path.includes("?") ? "&" : "?";
+    const reply: Reply<unknown> = await request<unknown>(settings, "GET", cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path);
+    if (!reply.ok) return reply;
+    items.push(...listItems<T>(reply.value));
+    const next: unknown = (reply.value as { next_cursor?: unknown } | null)?.next_cursor;
+    if (typeof next !== "string" || !next) break;
+    cursor = next;
+  }
+  return { ok: true, value: items };
+}
+
+async function annotationsFor(url: string): Promise<Reply<StoredAnnotation[]>> {
+  const reply = await allPages<StoredAnnotation>(`/v1/annotations?url=${encodeURIComponent(url)}`);
   if (!reply.ok) return reply.error.kind === "not-found" ? { ok: true, value: [] } : reply;
-  return { ok: true, value: listItems<StoredAnnotation>(reply.value) };
+  return reply;
 }
 
 async function checkServer(): Promise<Reply<ServerCheck>> {

@@ -24,9 +24,15 @@ function serverPattern(url: string): string | null {
   }
 }
 
-async function check(): Promise<void> {
+let checks = 0;
+
+/** Check the saved server and token; only the latest check may write the status line. */
+async function check(source: "load" | "save"): Promise<void> {
+  const mine = ++checks;
+  status.dataset.source = source;
   show("checking", "Checking the server…");
   const reply = await send({ type: "ui/check-server" });
+  if (mine !== checks) return;
   if (reply.ok) {
     const teams = reply.value.teams.length ? ` (team${reply.value.teams.length > 1 ? "s" : ""}: ${reply.value.teams.join(", ")})` : "";
     show("ok", `Connected: the server and token work. Signed in as ${reply.value.user}${teams}.`);
@@ -37,6 +43,9 @@ async function check(): Promise<void> {
 
 async function save(e: Event): Promise<void> {
   e.preventDefault();
+  checks++; // a check still running from the page load must not overwrite what follows
+  status.dataset.source = "save";
+  show("checking", "Saving…");
   const serverUrl = serverInput.value.trim().replace(/\/+$/, "");
   const server = serverPattern(serverUrl);
   if (!server) {
@@ -60,7 +69,7 @@ async function save(e: Event): Promise<void> {
   }
   await saveSettings({ serverUrl, token: tokenInput.value.trim(), sites: valid });
   await send({ type: "ui/settings-changed" });
-  await check();
+  await check("save");
 }
 
 async function init(): Promise<void> {
@@ -69,7 +78,7 @@ async function init(): Promise<void> {
   tokenInput.value = settings.token;
   sitesInput.value = settings.sites.join("\n");
   $("form").addEventListener("submit", (e) => void save(e));
-  if (settings.token) await check();
+  if (settings.token) await check("load");
 }
 
 void init();

@@ -26,6 +26,7 @@ from gloss.annotate.schemas import (
 from gloss.articles import service as articles
 from gloss.auth.service import Principal
 from gloss.errors import NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
+from gloss.glossaries import service as glossaries_service
 from gloss.models import Glossary, Term
 from gloss.nlp.offsets import sanitize_lone_surrogates
 from gloss.nlp.terms import CompiledGlossary, TermSpec
@@ -37,31 +38,45 @@ def _require_runtime(runtime: NlpRuntime | None) -> NlpRuntime:
     return runtime
 
 
-async def _compiled_glossaries(
-    session: AsyncSession, runtime: NlpRuntime, versions: Sequence[tuple[uuid.UUID, int]]
-) -> list[CompiledGlossary]:
-    repo = AnnotateRepository(session)
-    compiled = []
-    for glossary_id, version in versions:
+async def current_glossaries(
+    session: AsyncSession,
+    runtime: NlpRuntime,
+    team_ids: Sequence[uuid.UUID],
+    requested: Sequence[uuid.UUID] | None = None,
+) -> tuple[list[tuple[uuid.UUID, int]], list[CompiledGlossary]]:
+    """These teams' glossaries (or the `requested` ones among them) at their current versions,
+    compiling only those whose version moved since this process last compiled them (an edit
+    through any process counts). Returns the (id, version) pairs and the compiled glossaries."""
+    versions = await glossaries_service.glossary_versions(session, team_ids)
+    if requested is not None:
+        missing = [str(g) for g in requested if g not in versions]
+        if missing:
+            raise NotFound(f"No such glossary: {', '.join(missing)}.")
+        versions = {g: versions[g] for g in requested}
+    stale = [g for g, v in versions.items() if runtime.compiled(str(g), v) is None]
+    for glossary_id, (version, records) in (
+        await glossaries_service.load_term_specs(session, stale)
+    ).items():
         gid = str(glossary_id)
-        current = runtime.compiled(gid, version)
-        if current is None:
-            rows = await repo.terms_to_compile(glossary_id)
-            specs = [
-                TermSpec(
-                    term_id=str(r.id),
-                    glossary_id=gid,
-                    term=r.term,
-                    aliases=tuple(r.aliases or ()),
-                    case_sensitive=r.case_sensitive,
-                    entity_label=r.entity_label,
-                )
-                for r in rows
-            ]
-            infos = [TermInfo(str(r.id), gid, r.term, r.definition or "", r.url) for r in rows]
-            current = await runtime.compile(gid, version, specs, infos)
-        compiled.append(current)
-    return compiled
+        # The terms and their version come from one snapshot, which may be newer than the
+        # version read above: that snapshot is what this request uses.
+        versions[glossary_id] = version
+        specs = [
+            TermSpec(
+                term_id=str(r.term_id),
+                glossary_id=gid,
+                term=r.term,
+                aliases=r.aliases,
+                case_sensitive=r.case_sensitive,
+                entity_label=r.entity_label,
+            )
+            for r in records
+        ]
+        infos = [TermInfo(str(r.term_id), gid, r.term, r.definition, r.url) for r in records]
+        await runtime.compile(gid, version, specs, infos)
+    ordered = sorted(versions.items())
+    compiled = [runtime.compiled(str(g), v) for g, v in ordered]
+    return ordered, [c for c in compiled if c is not None]
 
 
 async def annotate(
@@ -88,17 +103,13 @@ async def annotate(
     terms: list[TermHit] = []
     if text.strip() and include & {"entities", "terms"}:
         requested = list(dict.fromkeys(body.glossary_ids)) if body.glossary_ids else None
-        versions = await AnnotateRepository(session).glossary_versions(
-            principal.team_ids, requested
+        versions, compiled = await current_glossaries(
+            session, runtime, principal.team_ids, requested
         )
-        if requested is not None and len(versions) != len(requested):
-            missing = sorted(set(map(str, requested)) - {str(g) for g, _ in versions})
-            raise NotFound(f"No such glossary: {', '.join(missing)}.")
         engine_include = frozenset(include & {"entities", "terms"})
         cache_key = (digest, tuple(versions), model.version, engine_include, body.offsets)
         cached = runtime.results.get(cache_key)
         if cached is None:
-            compiled = await _compiled_glossaries(session, runtime, versions)
             result = await runtime.annotate(text, compiled, engine_include)
             result = result.in_unit(text, body.offsets)
             version_of = {str(g): v for g, v in versions}

@@ -47,14 +47,13 @@ async def team_glossaries(
     session: AsyncSession, nlp: AnnotatingRuntime, team_id: uuid.UUID
 ) -> list[Any]:
     """The team's glossaries compiled for the engine (cached by version in the runtime)."""
-    from gloss.annotate.repository import AnnotateRepository
     from gloss.annotate.runtime import NlpRuntime
-    from gloss.annotate.service import _compiled_glossaries
+    from gloss.annotate.service import current_glossaries
 
     if not isinstance(nlp, NlpRuntime):
         return []
-    versions = await AnnotateRepository(session).glossary_versions([team_id], None)
-    return list(await _compiled_glossaries(session, nlp, versions))
+    _, compiled = await current_glossaries(session, nlp, [team_id])
+    return list(compiled)
 
 
 async def extract_mentions(

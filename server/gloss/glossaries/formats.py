@@ -300,12 +300,15 @@ class _TbxHandler(ContentHandler):
         self._capture: tuple[str, str] | None = None  # (element, type attribute)
         self._text: list[str] = []
         self._depth = 0  # nesting inside the captured element (inline markup such as <hi>)
+        self.root: str | None = None
 
     def setDocumentLocator(self, locator: Locator) -> None:  # noqa: N802  (SAX's name)
         self.locator = locator
 
     def startElement(self, name: str, attrs: Any) -> None:  # noqa: N802
         local = name.rsplit(":", 1)[-1]
+        if self.root is None:
+            self.root = local
         if self._capture is not None:
             self._depth += 1
             return
@@ -419,8 +422,10 @@ def parse_tbx(data: bytes) -> list[ParsedRow]:
         raise FormatError("The file declares a DTD or entities, which are not accepted.") from exc
     except SAXException as exc:
         raise FormatError(f"The file is not valid XML: {exc.getMessage()}.") from exc
-    if not handler.entries and b"Entry" not in data:
-        raise FormatError("The file has no termEntry or conceptEntry: is it TBX?")
+    if not handler.entries and handler.root not in ("tbx", "martif"):
+        raise FormatError(
+            f"The root element is <{handler.root}>, not <tbx> or <martif>: is it TBX?", 1
+        )
     return [_entry_row(entry) for entry in handler.entries]
 
 

@@ -52,6 +52,11 @@ TermForRead = Annotated[Term, Depends(_term_for_read)]
 TermForEdit = Annotated[Term, Depends(_term_for_edit)]
 
 
+def _names_a_version(request: Request) -> bool:
+    """If-Match with an ETag (not absent, not `*`): the write must apply to that version."""
+    return request.headers.get("if-match", "*").strip() != "*"
+
+
 def _glossary(found: service.GlossaryView) -> schemas.Glossary:
     g = found.glossary
     return schemas.Glossary(
@@ -199,7 +204,9 @@ async def update_term(
     response: Response,
 ) -> schemas.Term:
     check_if_match(request, service.term_etag(term))
-    updated = await service.update_term(session, principal, glossary, term, body)
+    updated = await service.update_term(
+        session, principal, glossary, term, body, conditional=_names_a_version(request)
+    )
     response.headers["ETag"] = service.term_etag(updated)
     return schemas.Term.model_validate(updated)
 
@@ -217,7 +224,9 @@ async def delete_term(
     request: Request,
 ) -> None:
     check_if_match(request, service.term_etag(term))
-    await service.delete_term(session, principal, glossary, term)
+    await service.delete_term(
+        session, principal, glossary, term, conditional=_names_a_version(request)
+    )
 
 
 @router.get(
@@ -288,10 +297,31 @@ async def _upload(
     return data, fmt
 
 
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The file, with its media type (or a multipart field `file`).",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "application/x-tbx+xml": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+
+
 @router.post(
     "/{glossary_id}/import",
     response_model=schemas.ImportResult,
     summary="Import a CSV, JSON or TBX file: all or nothing; mode=upsert updates by term",
+    openapi_extra=_IMPORT_BODY,
 )
 async def import_terms(
     glossary: GlossaryForEdit,

@@ -152,9 +152,18 @@ EntityLabel = Annotated[
     AfterValidator(_entity_label),
 ]
 GlossaryName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(_one_line),
 ]
-Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_CHARS)] | None
+Description = (
+    Annotated[
+        str,
+        StringConstraints(max_length=MAX_DESCRIPTION_CHARS),
+        AfterValidator(_printable),
+    ]
+    | None
+)
 
 
 class GlossaryBase(BaseModel):

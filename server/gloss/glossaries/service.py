@@ -12,7 +12,14 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.auth.service import Principal
-from gloss.errors import Conflict, NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable
+from gloss.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    Unprocessable,
+)
 from gloss.etags import make_etag
 from gloss.glossaries import formats, schemas
 from gloss.glossaries.repository import CONTENT_COLUMNS, GlossaryRepository, TermRepository
@@ -62,6 +69,13 @@ def term_etag(term: Term) -> str:
 def snapshot(term: Term) -> dict[str, Any]:
     """A term's content as history stores it (JSON-ready)."""
     data = {name: getattr(term, name) for name in CONTENT_COLUMNS}
+    data["aliases"] = list(data["aliases"] or [])
+    data["tags"] = list(data["tags"] or [])
+    return data
+
+
+def _row_snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    data = {name: row[name] for name in CONTENT_COLUMNS}
     data["aliases"] = list(data["aliases"] or [])
     data["tags"] = list(data["tags"] or [])
     return data
@@ -188,7 +202,7 @@ async def list_glossaries(
     team_ids = [team_id] if team_id is not None else principal.team_ids
     after = decode_cursor(cursor)
     repo = GlossaryRepository(session)
-    glossaries = await repo.list_for_teams(team_ids, _pair(after), limit + 1)
+    glossaries = await repo.list_for_teams(team_ids, _pair(after, str), limit + 1)
     more = len(glossaries) > limit
     glossaries = glossaries[:limit]
     counts = await repo.term_counts([g.id for g in glossaries])
@@ -241,9 +255,10 @@ async def list_terms(
     after = decode_cursor(cursor)
     terms = await TermRepository(session).page(
         glossary.id,
-        search=fold(q) if q and q.strip() else None,
+        # NUL cannot be in any stored form, and PostgreSQL refuses it in a parameter.
+        search=fold(q.replace("\x00", "")) if q and q.replace("\x00", "").strip() else None,
         substring=match == "substring",
-        after=_pair(after),
+        after=_pair(after, str),
         limit=limit + 1,
     )
     more = len(terms) > limit
@@ -320,58 +335,94 @@ async def create_term(
     )
 
 
+def _merge(before: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    # Re-validate the merged term: an update of case_sensitive alone changes which aliases
+    # repeat the term, and the rules are TermBase's.
+    return schemas.TermCreate.model_validate({**before, **changes}).model_dump()
+
+
+async def _locked_current(
+    session: AsyncSession, glossary: Glossary, term: Term, *, conditional: bool
+) -> tuple[Term, int]:
+    """Take the glossary's row lock (every term edit does, first), then the term as it is now.
+    With If-Match, a term changed since the caller read it is 412; without, the edit applies
+    to the current term. Returns the term and the glossary's new version."""
+    seen_version = term.version  # the reload below refreshes this same object
+    version = await GlossaryRepository(session).bump_version(glossary.id, utcnow())
+    current = await TermRepository(session).get(glossary.id, term.id)
+    if current is None:
+        raise NotFound("No such term in this glossary (it was deleted meanwhile).")
+    if conditional and current.version != seen_version:
+        raise PreconditionFailed("The term changed since you read it; fetch it and retry.")
+    return current, version
+
+
 async def update_term(
     session: AsyncSession,
     principal: Principal,
     glossary: Glossary,
     term: Term,
     body: schemas.TermUpdate,
+    *,
+    conditional: bool = False,
 ) -> Term:
-    before = snapshot(term)
+    """`conditional`: the caller sent an If-Match naming the version it read."""
     changes = body.model_dump(exclude_unset=True)
-    # Re-validate the merged term: an update of case_sensitive alone changes which aliases
-    # repeat the term, and the rules are TermBase's.
-    after = schemas.TermCreate.model_validate({**before, **changes}).model_dump()
-    if after == before:
-        return term
-    glossaries, terms = GlossaryRepository(session), TermRepository(session)
-    now = utcnow()
-    version = await glossaries.bump_version(glossary.id, now)
+    if _merge(snapshot(term), changes) == snapshot(term):
+        return term  # nothing to change: no version moves
+    current, version = await _locked_current(session, glossary, term, conditional=conditional)
+    before = snapshot(current)
+    after = _merge(before, changes)
+    terms = TermRepository(session)
     forms = _forms(after)
-    await _check_forms(terms, glossary.id, forms, term.id)
+    await _check_forms(terms, glossary.id, forms, current.id)
+    now = utcnow()
     values = {
         **after,
         "sort_key": fold(after["term"]),
         "updated_at": now,
         "updated_by": principal.user.id,
     }
-    if not await terms.update_if_version(term.id, term.version, values):
+    # Under the lock nobody else can change the term; the version in the WHERE clause is the
+    # backstop that makes the check atomic whatever the isolation level.
+    if not await terms.update_if_version(current.id, current.version, values):
         raise PreconditionFailed("The term changed since you read it; fetch it and retry.")
     if forms != _forms(before):
-        await terms.replace_forms([term.id], _form_rows(glossary.id, term.id, forms))
+        await terms.replace_forms([current.id], _form_rows(glossary.id, current.id, forms))
     await terms.add_revisions(
         [
             _revision_row(
-                glossary.id, term.id, "update", before, after, version, principal.user.id, now
+                glossary.id, current.id, "update", before, after, version, principal.user.id, now
             )
         ]
     )
-    return await load_term(session, glossary, term.id)
+    return await load_term(session, glossary, current.id)
 
 
 async def delete_term(
-    session: AsyncSession, principal: Principal, glossary: Glossary, term: Term
+    session: AsyncSession,
+    principal: Principal,
+    glossary: Glossary,
+    term: Term,
+    *,
+    conditional: bool = False,
 ) -> None:
-    before = snapshot(term)
-    glossaries, terms = GlossaryRepository(session), TermRepository(session)
-    now = utcnow()
-    version = await glossaries.bump_version(glossary.id, now)
-    if not await terms.delete_if_version(term.id, term.version):
+    current, version = await _locked_current(session, glossary, term, conditional=conditional)
+    before = snapshot(current)
+    terms = TermRepository(session)
+    if not await terms.delete_if_version(current.id, current.version):
         raise PreconditionFailed("The term changed since you read it; fetch it and retry.")
     await terms.add_revisions(
         [
             _revision_row(
-                glossary.id, term.id, "delete", before, None, version, principal.user.id, now
+                glossary.id,
+                current.id,
+                "delete",
+                before,
+                None,
+                version,
+                principal.user.id,
+                utcnow(),
             )
         ]
     )
@@ -381,7 +432,9 @@ async def term_history(
     session: AsyncSession, glossary: Glossary, term_id: uuid.UUID, cursor: str | None, limit: int
 ) -> tuple[list[schemas.TermRevision], str | None]:
     before = decode_cursor(cursor)
-    rows = await TermRepository(session).revisions(glossary.id, term_id, _pair(before), limit + 1)
+    rows = await TermRepository(session).revisions(
+        glossary.id, term_id, _pair(before, int), limit + 1
+    )
     if not rows and before is None:
         raise NotFound("No such term in this glossary, and no history of one.")
     more = len(rows) > limit
@@ -510,10 +563,9 @@ async def import_terms(
     now = utcnow()
     # Hold the glossary's row lock from the checks to the writes, so no edit falls between.
     await glossaries.lock(glossary.id)
-    stored = await terms.all(glossary.id)
-    stored_by_key: dict[str, Term] = {}
-    for term in stored:
-        stored_by_key[forms_of(term.term, (), term.case_sensitive)[0].key] = term
+    # Plain rows, not ORM objects: an upsert of a large glossary reads every stored term.
+    stored = await terms.all_rows(glossary.id)
+    stored_by_key = {forms_of(row["term"], (), row["case_sensitive"])[0].key: row for row in stored}
 
     planned: list[_Planned] = []
     seen_keys: dict[str, int | None] = {}
@@ -548,8 +600,8 @@ async def import_terms(
                 line,
                 content,
                 forms,
-                snapshot(existing) if existing is not None else None,
-                existing.id if existing is not None else uuid.uuid4(),
+                _row_snapshot(existing) if existing is not None else None,
+                existing["id"] if existing is not None else uuid.uuid4(),
             )
         )
         if progress and len(planned) % 5_000 == 0:
@@ -557,7 +609,7 @@ async def import_terms(
 
     # Surface forms: those of stored terms this file does not rewrite, then the file's own.
     updated_ids = {plan.term_id for plan in planned if plan.existing is not None}
-    stored_text = {term.id: term.term for term in stored}
+    stored_text = {row["id"]: row["term"] for row in stored}
     claims: dict[str, list[tuple[Form, uuid.UUID, str]]] = {}
     for form_key_, folded, case_sensitive, owner in await terms.all_forms(glossary.id):
         if owner not in updated_ids:
@@ -620,7 +672,7 @@ async def import_terms(
         return result
 
     version = await glossaries.bump_version(glossary.id, now)
-    stored_versions = {term.id: term.version for term in stored}
+    stored_versions = {row["id"]: row["version"] for row in stored}
     reformed = [p for p in updates if p.forms != _forms(p.existing or {})]
     form_rows = [
         row for p in creates + reformed for row in _form_rows(glossary.id, p.term_id, p.forms)
@@ -691,18 +743,21 @@ async def export_terms(
     return formats.write(items, fmt, glossary.name)
 
 
-def _pair(value: Any) -> tuple[Any, str] | None:
+def _pair(value: Any, key_type: type) -> tuple[Any, str] | None:
+    """A decoded cursor [sort key, id], checked: a forged one is 400, never a database error."""
     if value is None:
         return None
-    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)):
-        from gloss.errors import BadRequest
-
+    if not (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], key_type)
+        and not isinstance(value[0], bool)
+        and isinstance(value[1], str)
+    ):
         raise BadRequest("The cursor is not one this server gave out.")
     try:
         uuid.UUID(value[1])
     except ValueError as exc:
-        from gloss.errors import BadRequest
-
         raise BadRequest("The cursor is not one this server gave out.") from exc
     return value[0], value[1]
 

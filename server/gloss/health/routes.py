@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -25,10 +26,12 @@ async def readyz(request: Request) -> JSONResponse:
     state = request.app.state
     checks: dict[str, Any] = {}
     try:
-        async with state.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-        revision = await current_revision(state.engine)
+        # Bounded, so a load balancer's health check gets its 503 before its own timeout.
+        async with asyncio.timeout(state.settings.db_connect_timeout_s):
+            async with state.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+            revision = await current_revision(state.engine)
         head = head_revision()
         checks["migrations"] = "ok" if revision == head else f"at {revision}, expected {head}"
     except Exception as exc:  # any failure to reach the database means "not ready"

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 
 from gloss.nlp.entities import NAME_LABELS, Mention, refine_mentions
 from gloss.nlp.offsets import OffsetMap, OffsetUnit, sanitize_lone_surrogates
-from gloss.nlp.terms import CompiledGlossary, TermSpec, TokenMatch, compile_glossary
-from gloss.nlp.terms import resolve_overlaps as resolve_term_overlaps
+from gloss.nlp.terms import CompiledGlossary, TermSpec, compile_glossary, match_terms
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -230,10 +229,7 @@ class Engine:
             if want_entities:
                 model_mentions[index].extend(_doc_mentions(doc, offset))
             if match_glossaries:
-                matches: list[TokenMatch] = []
-                for glossary in match_glossaries:
-                    matches.extend(glossary.match(doc))
-                for m in resolve_term_overlaps(matches):
+                for m in match_terms(doc, match_glossaries):
                     first, last = doc[m.start], doc[m.end - 1]
                     term_hits[index].append(
                         (offset + first.idx, offset + last.idx + len(last.text), m.term)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from itertools import accumulate
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -322,9 +324,14 @@ def _known_place(surface: str) -> bool:
 def _overlay(winners: Sequence[Mention], others: Iterable[Mention]) -> list[Mention]:
     """`winners` plus every mention of `others` that overlaps none of them, in text order."""
     taken = sorted((w.start, w.end) for w in winners)
+    starts = [s for s, _e in taken]
+    # reach[i]: the furthest end among the first i+1 winners; a mention overlaps a winner iff
+    # some winner starting before its end reaches past its start.
+    reach = list(accumulate((e for _s, e in taken), max))
     kept = list(winners)
     for m in others:
-        if not any(s < m.end and m.start < e for s, e in taken):
+        i = bisect_left(starts, m.end) - 1
+        if i < 0 or reach[i] <= m.start:
             kept.append(m)
     kept.sort(key=lambda m: (m.start, -m.end))
     # Drop nested or crossing model spans (the model itself never emits them, but trimming and
@@ -450,37 +457,58 @@ def _propagate(text: str, mentions: list[Mention]) -> list[Mention]:
         # A person's surname alone, later in the text, is that person.
         if m.label == "PERSON" and len(words) >= 2 and len(words[-1]) >= 3:
             names.setdefault(words[-1], m)
-    gazetteer_labels: dict[str, str] = {}
-    for label, group in (
-        ("GPE", gazetteer.COUNTRIES),
-        ("NORP", gazetteer.NATIONALITIES),
-        ("LOC", gazetteer.LOCATIONS),
-    ):
-        for name in group:
-            if name not in gazetteer.AMBIGUOUS_PLACES and name in text:
-                gazetteer_labels.setdefault(name, label)
-    surfaces = sorted(set(names) | set(gazetteer_labels), key=len, reverse=True)
-    if not surfaces:
-        return mentions
-    pattern = re.compile(
-        r"(?<![\w'’.-])(?:" + "|".join(map(re.escape, surfaces)) + r")(?![\w-]|['’]\w\w)"
-    )
+    labels: dict[str, tuple[str, str, str]] = {  # surface -> (label, source, key)
+        surface: (m.label, "document", m.key) for surface, m in names.items()
+    }
+    for name, label in _GAZETTEER_LABELS.items():
+        labels.setdefault(name, (label, "gazetteer", ""))
+    # Candidate names by their first word, longest first. Scanning the text's words once and
+    # looking each up is linear; a regular expression alternating hundreds of names tries
+    # every name at every position.
+    by_first_word: dict[str, list[str]] = {}
+    for surface in sorted(labels, key=len, reverse=True):
+        first = _WORD_UNIT.match(surface)
+        if first is not None and first.start() == 0:
+            by_first_word.setdefault(first.group(), []).append(surface)
     found: list[Mention] = []
-    for match in pattern.finditer(text):
-        surface = match.group()
-        model = names.get(surface)
-        if model is not None:
-            found.append(
-                Mention(match.start(), match.end(), model.label, "document", key=model.key)
-            )
-        else:
-            found.append(
-                Mention(
-                    match.start(),
-                    match.end(),
-                    gazetteer_labels[surface],
-                    "gazetteer",
-                    key=normalise_key(surface),
+    free_from = 0
+    n = len(text)
+    for word in _WORD_UNIT.finditer(text):
+        start = word.start()
+        candidates = by_first_word.get(word.group())
+        if candidates is None or start < free_from:
+            continue
+        if start > 0 and text[start - 1] in _NAME_GLUE_BEFORE:
+            continue
+        for surface in candidates:
+            end = start + len(surface)
+            if not text.startswith(surface, start):
+                continue
+            if end < n and (
+                text[end].isalnum()
+                or text[end] in "_-"
+                or (
+                    text[end] in "'’"
+                    and text[end + 1 : end + 3].isalpha()
+                    and len(text[end + 1 : end + 3]) == 2
                 )
-            )
+            ):
+                continue
+            label, source, key = labels[surface]
+            found.append(Mention(start, end, label, source, key=key or normalise_key(surface)))
+            free_from = end
+            break
     return _overlay(mentions, found)
+
+
+_WORD_UNIT = re.compile(r"\w+")
+_NAME_GLUE_BEFORE = frozenset("_'’.-") | frozenset("0123456789")
+_GAZETTEER_LABELS: dict[str, str] = {}
+for _label, _group in (
+    ("GPE", gazetteer.COUNTRIES),
+    ("NORP", gazetteer.NATIONALITIES),
+    ("LOC", gazetteer.LOCATIONS),
+):
+    for _name in sorted(_group):
+        if _name not in gazetteer.AMBIGUOUS_PLACES:
+            _GAZETTEER_LABELS.setdefault(_name, _label)

@@ -6,18 +6,22 @@ import re
 import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from spacy.attrs import LOWER, ORTH
 from spacy.matcher import PhraseMatcher
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokenizer import Tokenizer
     from spacy.tokens import Doc
 
 # One match key per matcher, not one per term: adding 100k distinct keys costs four times as
 # much as one key, and the matched tokens themselves identify the term (see `_surfaces`).
 _CI_KEY = "gloss-terms-ci"
 _CS_KEY = "gloss-terms-cs"
+_COMPILE_BATCH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,9 @@ class TermSpec:
     # An OntoNotes label ("ORG", "PERSON"...) when the team says this term names an entity;
     # it then overrides the statistical model wherever the term occurs.
     entity_label: str | None = None
+
+
+_Surfaces = dict[tuple[int, ...], tuple["TermSpec", ...]]
 
 
 class TokenMatch(NamedTuple):
@@ -58,8 +65,8 @@ class CompiledGlossary:
     _cs_matcher: PhraseMatcher | None = field(repr=False)
     # Token-hash tuple of each pattern -> the terms it is a form of (LOWER hashes for the
     # case-insensitive matcher, ORTH hashes for the case-sensitive one).
-    _ci_surfaces: dict[tuple[int, ...], tuple[TermSpec, ...]] = field(repr=False)
-    _cs_surfaces: dict[tuple[int, ...], tuple[TermSpec, ...]] = field(repr=False)
+    _ci_surfaces: _Surfaces = field(repr=False)
+    _cs_surfaces: _Surfaces = field(repr=False)
 
     @property
     def has_entity_terms(self) -> bool:
@@ -67,26 +74,69 @@ class CompiledGlossary:
         return any(t.entity_label for t in self.terms)
 
     def match(self, doc: Doc) -> list[TokenMatch]:
-        """Every match of every term in `doc`, overlaps included (the engine resolves them)."""
+        """Every match of every term in `doc`, overlaps included (`match_terms` resolves them)."""
         found: list[TokenMatch] = []
-        if self._ci_matcher is not None:
-            surfaces = self._ci_surfaces
-            for _key, start, end in self._ci_matcher(doc):
-                # The matched tokens' hashes say which term it was; reading them for the few
-                # matched tokens is cheaper than exporting the whole Doc's LOWER column.
-                if end - start == 1:
-                    key: tuple[int, ...] = (doc[start].lower,)
-                else:
-                    key = tuple([doc[i].lower for i in range(start, end)])
-                for spec in surfaces.get(key, ()):
-                    found.append(TokenMatch(start, end, spec))
-        if self._cs_matcher is not None:
-            surfaces = self._cs_surfaces
-            for _key, start, end in self._cs_matcher(doc):
-                key = tuple([doc[i].orth for i in range(start, end)])
-                for spec in surfaces.get(key, ()):
-                    found.append(TokenMatch(start, end, spec))
+        for matcher, surfaces, attr in self._matchers():
+            spans = [(start, end, 0) for _key, start, end in matcher(doc)]
+            found.extend(_identify(doc, spans, [(surfaces, attr)]))
         return found
+
+    def _matchers(self) -> list[tuple[PhraseMatcher, _Surfaces, int]]:
+        pairs = []
+        if self._ci_matcher is not None:
+            pairs.append((self._ci_matcher, self._ci_surfaces, LOWER))
+        if self._cs_matcher is not None:
+            pairs.append((self._cs_matcher, self._cs_surfaces, ORTH))
+        return pairs
+
+
+def match_terms(doc: Doc, glossaries: Iterable[CompiledGlossary]) -> list[TokenMatch]:
+    """The terms of all `glossaries` in `doc`, overlaps resolved (see `resolve_overlaps`).
+
+    Overlaps are resolved on bare spans first, and only the surviving spans are looked up to
+    find their terms: on a page dense with terms that halves the Python work per match.
+    """
+    spans: list[tuple[int, int, int]] = []  # (start token, end token, source index)
+    sources: list[tuple[_Surfaces, int]] = []
+    for glossary in glossaries:
+        for matcher, surfaces, attr in glossary._matchers():
+            found = matcher(doc)
+            if found:
+                source = len(sources)
+                sources.append((surfaces, attr))
+                spans.extend([(start, end, source) for _key, start, end in found])
+    return _identify(doc, _resolve(spans), sources)
+
+
+def _identify(
+    doc: Doc, spans: Sequence[tuple[int, int, int]], sources: Sequence[tuple[_Surfaces, int]]
+) -> list[TokenMatch]:
+    """The terms behind each matched span: the matched tokens' hashes name the pattern."""
+    found: list[TokenMatch] = []
+    append = found.append
+    new = tuple.__new__  # what TokenMatch._make does, without its Python-level wrapper
+    if len(spans) * 8 > len(doc):
+        # Many matches: exporting each needed column of the Doc once beats reading tokens.
+        exported: dict[int, list[int]] = {}
+        columns = []
+        for _surfaces, attr in sources:
+            if attr not in exported:
+                exported[attr] = doc.to_array(attr).tolist()
+            columns.append(exported[attr])
+        lookups = [surfaces.get for surfaces, _attr in sources]
+        for start, end, source in spans:
+            for spec in lookups[source](tuple(columns[source][start:end]), ()):
+                append(new(TokenMatch, (start, end, spec)))
+        return found
+    for start, end, source in spans:
+        surfaces, attr = sources[source]
+        if attr == LOWER:
+            key = tuple([doc[i].lower for i in range(start, end)])
+        else:
+            key = tuple([doc[i].orth for i in range(start, end)])
+        for spec in surfaces.get(key, ()):
+            append(new(TokenMatch, (start, end, spec)))
+    return found
 
 
 # --- surface variants --------------------------------------------------------------------------
@@ -192,43 +242,63 @@ def compile_glossary(
                     seen.add(variant)
                     wanted.append((index, variant))
 
-    unique = list(dict.fromkeys(text for _, text in wanted))
-    # spaCy types `Language.tokenizer` as a plain callable; the real Tokenizer has `.pipe`.
-    tokenizer: Any = nlp.tokenizer
-    docs = dict(zip(unique, tokenizer.pipe(unique, batch_size=1000), strict=True))
-
-    ci_docs: dict[tuple[int, ...], Doc] = {}
-    cs_docs: dict[tuple[int, ...], Doc] = {}
+    # Tokenise and add in batches, so only one batch of pattern Docs is alive at a time (all
+    # 200k Docs of a 100k-term glossary at once took over a gigabyte).
+    by_text: dict[str, list[int]] = {}
     for index, text in wanted:
-        doc = docs[text]
-        if len(doc) == 0:
-            continue
-        if specs[index].case_sensitive:
-            key = tuple(t.orth for t in doc)
-            _append_unique(cs_surfaces.setdefault(key, []), index)
-            cs_docs.setdefault(key, doc)
-        else:
-            key = tuple(t.lower for t in doc)
-            _append_unique(ci_surfaces.setdefault(key, []), index)
-            ci_docs.setdefault(key, doc)
+        by_text.setdefault(text, []).append(index)
+    tokenizer = _pattern_tokenizer(nlp)
+    ci_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    cs_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+    texts = list(by_text)
+    for batch_start in range(0, len(texts), _COMPILE_BATCH):
+        batch = texts[batch_start : batch_start + _COMPILE_BATCH]
+        ci_new: list[Doc] = []
+        cs_new: list[Doc] = []
+        for text, doc in zip(batch, tokenizer.pipe(batch), strict=True):
+            if len(doc) == 0:
+                continue
+            ci_key = cs_key = None
+            for index in by_text[text]:
+                if specs[index].case_sensitive:
+                    cs_key = cs_key or tuple([t.orth for t in doc])
+                    if cs_key not in cs_surfaces:
+                        cs_new.append(doc)
+                    _append_unique(cs_surfaces.setdefault(cs_key, []), index)
+                else:
+                    ci_key = ci_key or tuple([t.lower for t in doc])
+                    if ci_key not in ci_surfaces:
+                        ci_new.append(doc)
+                    _append_unique(ci_surfaces.setdefault(ci_key, []), index)
+        if ci_new:
+            ci_matcher.add(_CI_KEY, ci_new)
+        if cs_new:
+            cs_matcher.add(_CS_KEY, cs_new)
 
-    ci_matcher = cs_matcher = None
-    if ci_docs:
-        ci_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        ci_matcher.add(_CI_KEY, list(ci_docs.values()))
-    if cs_docs:
-        cs_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
-        cs_matcher.add(_CS_KEY, list(cs_docs.values()))
     return CompiledGlossary(
         glossary_id=glossary_id,
         version=version,
         terms=specs,
-        pattern_count=len(ci_docs) + len(cs_docs),
-        _ci_matcher=ci_matcher,
-        _cs_matcher=cs_matcher,
+        pattern_count=len(ci_surfaces) + len(cs_surfaces),
+        _ci_matcher=ci_matcher if ci_surfaces else None,
+        _cs_matcher=cs_matcher if cs_surfaces else None,
         _ci_surfaces={k: tuple(specs[i] for i in v) for k, v in ci_surfaces.items()},
         _cs_surfaces={k: tuple(specs[i] for i in v) for k, v in cs_surfaces.items()},
     )
+
+
+def _pattern_tokenizer(nlp: Language) -> Tokenizer:
+    """A copy of the pipeline's tokenizer (same rules, same vocabulary) for glossary patterns.
+
+    A spaCy tokenizer caches at most 10,000 words and then stops caching; tokenising a big
+    glossary with the pipeline's own tokenizer would fill that cache with glossary words and
+    leave every page word on the slow path (measured: 30 times slower tokenising).
+    """
+    from spacy.tokenizer import Tokenizer
+
+    copy = Tokenizer(nlp.vocab)
+    copy.from_bytes(nlp.tokenizer.to_bytes(exclude=["vocab"]))  # type: ignore[union-attr]
+    return copy
 
 
 def _append_unique(indices: list[int], index: int) -> None:
@@ -242,43 +312,59 @@ def resolve_overlaps(matches: Sequence[TokenMatch]) -> list[TokenMatch]:
     Matches on exactly the same tokens all survive: two glossaries (or two terms) defining the
     same words are both worth showing on the card.
     """
+    return [TokenMatch._make(m) for m in _resolve(matches)]
+
+
+_Span = TypeVar("_Span", bound=tuple[int, int, Any])
+_start = itemgetter(0)
+
+
+def _longest_first(m: tuple[int, int, Any]) -> tuple[int, int]:
+    return (m[0] - m[1], m[0])
+
+
+def _resolve(matches: Sequence[_Span]) -> list[_Span]:
+    """Longest-match-wins over (start, end, ...) tuples, in one sweep over clusters.
+
+    Only spans that overlap need resolving, and they come in small clusters; a cluster is
+    resolved longest first (earliest on a tie), every lone span goes straight through.
+    """
     if not matches:
         return []
-    # Most pages have no overlapping terms, and the matcher reports matches by start: check
-    # both in one pass and stop there.
-    last_start = last_end = reach = -1
-    for m in matches:
-        if m.start == last_start and m.end == last_end:
-            continue  # the same span again, for another term
-        if m.start < last_start or m.start < reach:
-            break
-        last_start, last_end = m.start, m.end
-        reach = max(reach, m.end)
+    ordered = sorted(matches, key=_start)  # already sorted per matcher: a near-linear pass
+    result: list[_Span] = []
+    cluster: list[_Span] = []
+    reach = -1
+    for m in ordered:
+        if m[0] >= reach:
+            if len(cluster) == 1:
+                result.append(cluster[0])
+            elif cluster:
+                result.extend(_resolve_cluster(cluster))
+            cluster = [m]
+            reach = m[1]
+        else:
+            cluster.append(m)
+            if m[1] > reach:
+                reach = m[1]
+    if len(cluster) == 1:
+        result.append(cluster[0])
     else:
-        return list(matches)
-    taken = bytearray(max(m.end for m in matches))
-    kept: list[TokenMatch] = []
-    last: TokenMatch | None = None
-    # Longest first; a stable sort keeps matches on identical spans next to each other.
-    for m in sorted(matches, key=_longest_first):
-        if last is not None and m.start == last.start and m.end == last.end:
+        result.extend(_resolve_cluster(cluster))
+    return result
+
+
+def _resolve_cluster(cluster: list[_Span]) -> list[_Span]:
+    first = cluster[0]
+    if all(m[0] == first[0] and m[1] == first[1] for m in cluster):
+        return cluster  # one span, several terms
+    kept: list[_Span] = []
+    for m in sorted(cluster, key=_longest_first):
+        start, end = m[0], m[1]
+        if all(end <= k[0] or k[1] <= start or (k[0] == start and k[1] == end) for k in kept):
             kept.append(m)
-            continue
-        if any(taken[m.start : m.end]):
-            continue
-        taken[m.start : m.end] = b"\x01" * (m.end - m.start)
-        kept.append(m)
-        last = m
     kept.sort(key=_start)
     return kept
-
-
-def _start(m: TokenMatch) -> int:
-    return m.start
-
-
-def _longest_first(m: TokenMatch) -> tuple[int, int]:
-    return (m.start - m.end, m.start)
 
 
 # --- caching -----------------------------------------------------------------------------------

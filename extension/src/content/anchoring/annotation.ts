@@ -15,12 +15,13 @@ export function buildAnnotation(h: HighlightInput): Record<string, unknown> {
   const body: Array<Record<string, string>> = [];
   if (h.note) body.push({ type: "TextualBody", value: h.note, format: "text/plain", purpose: "commenting" });
   for (const tag of h.tags) body.push({ type: "TextualBody", value: tag, purpose: "tagging" });
-  body.push({ type: "TextualBody", value: h.colour, purpose: "highlighting" });
   return {
     "@context": "http://www.w3.org/ns/anno.jsonld",
     type: "Annotation",
     motivation: h.note ? "commenting" : "highlighting",
     body,
+    // The server keeps one note body; the colour travels as Gloss's top-level `color`.
+    color: h.colour,
     target: {
       source: h.url,
       ...(h.title ? { title: h.title } : {}),

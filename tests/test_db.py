@@ -1,0 +1,55 @@
+"""The request session: a write is committed before its response leaves, so a client never
+holds a 201 for a row a crash could still lose."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Message, Receive, Scope, Send
+
+from tests.collections.conftest import ANNO, annotation
+from tests.conftest import AccountFactory
+
+
+async def test_commit_happens_before_the_response_is_sent(
+    app: Any, make_account: AccountFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    commit = AsyncSession.commit
+
+    async def recording_commit(self: AsyncSession) -> None:
+        events.append("commit")
+        await commit(self)
+
+    monkeypatch.setattr(AsyncSession, "commit", recording_commit)
+
+    async def recording_app(scope: Scope, receive: Receive, send: Send) -> None:
+        async def recording_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                events.append(f"response {message['status']}")
+            await send(message)
+
+        await app(scope, receive, recording_send)
+
+    account = await make_account("ann")
+    assert account.team is not None
+    transport = httpx.ASGITransport(app=recording_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gloss.test") as client:
+        created = await client.post(
+            "/v1/collections",
+            json={"name": "C", "team_id": str(account.team.id)},
+            headers=account.headers,
+        )
+        assert created.status_code == 201, created.text
+        events.clear()
+        posted = await client.post(
+            f"/v1/collections/{created.json()['id']}/annotations/",
+            content=json.dumps(annotation()),
+            headers={**account.headers, "Content-Type": ANNO},
+        )
+    assert posted.status_code == 201, posted.text
+    assert events == ["commit", "response 201"]

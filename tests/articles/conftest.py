@@ -60,11 +60,22 @@ class FakeEngine:
 
 
 @pytest.fixture
+def no_engine(app: Any) -> Iterator[None]:
+    """A server without the NLP engine (GLOSS_LOAD_NLP=false): articles get no mentions."""
+    previous = app.state.nlp
+    app.state.nlp = None
+    yield
+    app.state.nlp = previous
+
+
+@pytest.fixture
 def fake_engine(app: Any) -> Iterator[FakeEngine]:
     engine = FakeEngine()
+    # The app is shared by the session: put back whatever runtime other tests installed.
+    previous = app.state.nlp
     app.state.nlp = engine
     yield engine
-    app.state.nlp = None
+    app.state.nlp = previous
 
 
 def article(url: str, title: str, text: str, **extra: Any) -> dict[str, Any]:

@@ -181,6 +181,7 @@ async def test_mentions_can_be_extracted_after_ingest(
     client: httpx.AsyncClient,
     make_account: AccountFactory,
     sessionmaker: async_sessionmaker[AsyncSession],
+    no_engine: None,
 ) -> None:
     """Articles stored without the engine get their entities from `reindex --mentions`."""
     from gloss.articles.repository import ArticleRepository

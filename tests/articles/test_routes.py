@@ -229,3 +229,15 @@ async def test_cursor_that_was_not_given_out_is_400(
     ann = await make_account("ann")
     response = await client.get("/v1/articles", params={"cursor": "bm9wZQ"}, headers=ann.headers)
     assert_problem(response, 400, "bad-request")
+
+
+async def test_nul_characters_are_refused_not_a_database_error(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    ann = await make_account("ann")
+    for field in ("title", "text", "source"):
+        body = {**CHIPS_1, field: "a\x00b"}
+        response = await client.post("/v1/articles", json=body, headers=ann.headers)
+        assert_problem(response, 422, "validation-error")
+    found = await client.get("/v1/articles", params={"q": "chips\x00"}, headers=ann.headers)
+    assert found.status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import random
 import statistics
 import sys
@@ -338,6 +339,7 @@ def _progress(message: str) -> None:
 
 
 async def _measure(quick: bool) -> dict[str, Any]:
+    load_before = os.getloadavg()[0]
     corpus = Corpus()
     sizes = [500, 2000] if quick else [1_000, 10_000, 100_000]
     query_count = 10 if quick else 40
@@ -396,6 +398,7 @@ async def _measure(quick: bool) -> dict[str, Any]:
         "peer_rate": stored / peer_seconds,
         "queries": query_count,
         "quick": quick,
+        "load": (load_before, os.getloadavg()[0]),
     }
 
 
@@ -414,7 +417,10 @@ def render(measured: dict[str, Any]) -> str:
         "names in a shared Zipf-distributed vocabulary. The store grows in one SQLite file "
         "(FTS5, WAL); tantivy, an embedded Rust search engine, indexes the same articles in "
         f"memory. Each size runs {measured['queries']} unseen pages, twice (the first round "
-        "warms caches, the second is measured).",
+        "warms caches, the second is measured). The machine was shared: load average "
+        f"{measured['load'][0]:.1f} at the start and {measured['load'][1]:.1f} at the end "
+        f"on {os.cpu_count()} cores, which inflates every figure here, the Python-side ones "
+        "(thread hand-offs to the SQLite worker) more than tantivy's.",
         "",
         "- **related**: `related_for_text` end to end, as `POST /v1/annotate` calls it: idf "
         "lookups, the more-like-this query, the articles naming the page's entities, "

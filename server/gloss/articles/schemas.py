@@ -13,6 +13,13 @@ from gloss.urls import is_web_url
 IngestStatus = Literal["created", "updated", "unchanged", "error"]
 
 
+def _no_nul(value: str | None) -> str | None:
+    # PostgreSQL cannot store NUL in text; refuse it (422) rather than fail in the database.
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 class ArticleBase(BaseModel):
     url: str = Field(min_length=1, max_length=2048, description="The page's URL.")
     title: str = Field(min_length=1, max_length=1000)
@@ -23,9 +30,15 @@ class ArticleBase(BaseModel):
     published_at: datetime | None = None
     tags: list[str] = Field(default_factory=list, max_length=50)
 
+    @field_validator("title", "source")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return _no_nul(value)
+
     @field_validator("url", "canonical_url")
     @classmethod
     def _web_url(cls, value: str | None) -> str | None:
+        _no_nul(value)
         if value is not None and not is_web_url(value):
             raise ValueError("must be an http(s) URL")
         return value
@@ -36,6 +49,7 @@ class ArticleBase(BaseModel):
         cleaned = []
         for tag in tags:
             tag = tag.strip()
+            _no_nul(tag)
             if not tag or len(tag) > 100:
                 raise ValueError("tags are 1 to 100 characters")
             if tag not in cleaned:
@@ -50,6 +64,12 @@ class ArticleCreate(ArticleBase):
     team_id: uuid.UUID | None = Field(
         None, description="The team to store it in; default: the caller's only team."
     )
+
+    @field_validator("text")
+    @classmethod
+    def _body(cls, value: str) -> str:
+        _no_nul(value)
+        return value
 
 
 class Mention(BaseModel):

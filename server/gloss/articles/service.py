@@ -363,6 +363,7 @@ async def list_articles(
     team_ids = readable_teams(principal, team_id)
     repo = ArticleRepository(session)
     position = decode_cursor(cursor)
+    q = q.replace("\x00", "") if q else q
     if q is not None and q.strip():
         offset = position.get("o", 0) if isinstance(position, dict) else 0
         if not isinstance(offset, int) or offset < 0:
@@ -404,6 +405,8 @@ async def related_for_text(
     """Stored articles related to a page: a more-like-this query from its most distinctive
     words plus the articles naming its entities, re-ranked by lexical score, shared entities
     and recency. Never the page itself (by normalised URL) nor a copy of its text."""
+    # NUL can reach here from a page; PostgreSQL refuses it in a parameter, and no URL has it.
+    url = url.replace("\x00", "") if url else None
     page_url = normalize_url(url) if url else None
     page_hash = ranking.content_hash(text)
     repo = ArticleRepository(session)
@@ -456,6 +459,7 @@ async def related_for_key(
     """The caller's articles that mention an entity (by its key) or a glossary term (by its
     id), the most salient and recent first; one article per group of duplicates."""
     limit = max(1, min(limit, MAX_RELATED))
+    key = key.replace("\x00", "")
     repo = ArticleRepository(session)
     rows = await repo.mentioning(team_ids, kind, [key], min(limit * 4, 500))
     ranked = ranking.key_ranking([(str(r[0]), r[2], r[3]) for r in rows], utcnow())

@@ -139,7 +139,7 @@ def term_frequencies(title: str, text: str, title_weight: int = 3) -> Counter[st
     return counts
 
 
-def candidate_terms(frequencies: Counter[str], limit: int = 30) -> list[str]:
+def candidate_terms(frequencies: Counter[str], limit: int = 24) -> list[str]:
     """The most frequent content words and their singular or plural: the ones worth asking the
     index about."""
     return list(dict.fromkeys(v for w, _ in frequencies.most_common(limit) for v in variants(w)))

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 # Document frequencies are counted up to this many articles: a word in more is common whatever
 # the exact count, and counting its every posting would cost more than the related query.
-DF_CAP = 1000
+DF_CAP = 500
 
 
 @dataclass(frozen=True, slots=True)

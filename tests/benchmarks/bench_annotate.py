@@ -71,9 +71,7 @@ async def _measure(quick: bool) -> list[dict[str, Any]]:
                     )
                     imported.raise_for_status()
                     for words in article_sizes:
-                        rows.append(
-                            await _one(client, bare, glossary, size, words, rng, repeats)
-                        )
+                        rows.append(await _one(client, bare, glossary, size, words, rng, repeats))
                     await client.delete(f"/v1/glossaries/{glossary}")
     return rows
 

@@ -91,17 +91,21 @@ class CompiledGlossary:
         upserts: Iterable[TermSpec],
         removed_ids: Iterable[str],
         nlp: Language,
+        tokenizer: Tokenizer | None = None,
     ) -> None:
         """Patch the glossary in place to `version`: `upserts` are the current form of added or
         changed terms, `removed_ids` the deleted ones. Matches afterwards equal those of a fresh
-        `compile_glossary` of the resulting term set. Run it on the matching thread only."""
+        `compile_glossary` of the resulting term set. Run it on the matching thread only.
+
+        `tokenizer`: a `pattern_tokenizer(nlp)` to reuse; copying one costs far more than
+        tokenising a few terms."""
         new_specs = {s.term_id: s for s in upserts}
         gone = set(removed_ids) - new_specs.keys()
         if self._positions is None:
             self._positions = {s.term_id: i for i, s in enumerate(self.terms)}
         positions = self._positions
         terms = list(self.terms)
-        tokenizer = _pattern_tokenizer(nlp)
+        tokenizer = tokenizer or pattern_tokenizer(nlp)
         # Old forms out first: a surface an edited term keeps is taken out and put back.
         for term_id in gone | new_specs.keys():
             index = positions.get(term_id)
@@ -399,7 +403,7 @@ def compile_glossary(
     by_text: dict[str, list[int]] = {}
     for index, text in wanted:
         by_text.setdefault(text, []).append(index)
-    tokenizer = _pattern_tokenizer(nlp)
+    tokenizer = pattern_tokenizer(nlp)
     ci_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     cs_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
     texts = list(by_text)
@@ -439,7 +443,7 @@ def compile_glossary(
     )
 
 
-def _pattern_tokenizer(nlp: Language) -> Tokenizer:
+def pattern_tokenizer(nlp: Language) -> Tokenizer:
     """A copy of the pipeline's tokenizer (same rules, same vocabulary) for glossary patterns.
 
     A spaCy tokenizer caches at most 10,000 words and then stops caching; tokenising a big
@@ -537,6 +541,7 @@ class GlossaryCache:
         self._compiled: dict[str, CompiledGlossary] = {}
         self._lock = threading.Lock()
         self._glossary_locks: dict[str, threading.Lock] = {}
+        self._tokenizer: Tokenizer | None = None  # for `update`, made on first use
 
     def get(
         self,
@@ -589,7 +594,9 @@ class GlossaryCache:
                 return current
             if current.version < base:
                 return None
-            current.apply(version, upserts, removed_ids, self._nlp)
+            if self._tokenizer is None:
+                self._tokenizer = pattern_tokenizer(self._nlp)
+            current.apply(version, upserts, removed_ids, self._nlp, self._tokenizer)
             return current
 
     def peek(self, glossary_id: str) -> CompiledGlossary | None:

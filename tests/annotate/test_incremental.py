@@ -95,3 +95,26 @@ async def test_a_large_import_falls_back_to_a_full_compile(
     assert found.get("shares") == "Stock."
     assert runtime.full_compiles == full + 1
     assert runtime.incremental_updates == incremental
+
+
+async def test_a_rename_moves_the_version_without_a_compile(
+    app: Any, client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    ann = await make_account("ann")
+    gid = await create_glossary(client, ann, GLOSSARY)
+    runtime = app.state.nlp
+    first = _terms(await annotate(client, ann, text=ARTICLE))
+    full, incremental = runtime.full_compiles, runtime.incremental_updates
+    url = f"/v1/glossaries/{gid}"
+    etag = (await client.get(url, headers=ann.headers)).headers["etag"]
+    renamed = await client.patch(
+        url, json={"name": "Renamed"}, headers={**ann.headers, "If-Match": etag}
+    )
+    assert renamed.status_code == 200, renamed.text
+    stale = await client.patch(
+        url, json={"name": "Again"}, headers={**ann.headers, "If-Match": etag}
+    )
+    assert stale.status_code == 412
+    assert _terms(await annotate(client, ann, text=ARTICLE)) == first
+    assert runtime.full_compiles == full
+    assert runtime.incremental_updates == incremental + 1

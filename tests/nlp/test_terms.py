@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gloss.nlp.engine import Engine
 from gloss.nlp.terms import (
+    CompiledGlossary,
     GlossaryCache,
     TermSpec,
     compile_glossary,
+    match_terms,
     pluralize,
     surface_variants,
 )
@@ -189,3 +193,145 @@ def test_match_lists_every_match_before_resolution(engine: Engine) -> None:
         (0, 1, "a"),
         (0, 2, "b"),
     ]
+
+
+# --- incremental updates -----------------------------------------------------------------------
+
+_PAGE = (
+    "Large language models and a large language model; the LLM and LLMs. Pre-training, "
+    "pre training and pretraining. Apple sells apples; APPLE. Interest rates rose, interest "
+    "fell. Model training time and language model training."
+)
+
+
+def _resolved(engine: Engine, glossary: CompiledGlossary, text: str = _PAGE) -> set[tuple]:
+    doc = engine.nlp.make_doc(text)
+    return {(m.start, m.end, m.term) for m in match_terms(doc, [glossary])}
+
+
+def _all(engine: Engine, glossary: CompiledGlossary, text: str = _PAGE) -> set[tuple]:
+    doc = engine.nlp.make_doc(text)
+    return {(m.start, m.end, m.term) for m in glossary.match(doc)}
+
+
+def _patched_equals_fresh(
+    engine: Engine, start: list[TermSpec], upserts: list[TermSpec], removed: list[str]
+) -> CompiledGlossary:
+    patched = engine.compile_glossary("g", 1, start)
+    patched.apply(2, upserts, removed, engine.nlp)
+    final = {s.term_id: s for s in start}
+    for term_id in removed:
+        final.pop(term_id, None)
+    final.update({s.term_id: s for s in upserts})
+    fresh = engine.compile_glossary("g", 2, list(final.values()))
+    assert patched.version == 2
+    assert sorted(patched.terms, key=lambda s: s.term_id) == sorted(
+        fresh.terms, key=lambda s: s.term_id
+    )
+    assert patched.pattern_count == fresh.pattern_count
+    assert _resolved(engine, patched) == _resolved(engine, fresh)
+    assert _all(engine, patched) == _all(engine, fresh)
+    return patched
+
+
+def test_apply_adds_a_term(engine: Engine) -> None:
+    patched = _patched_equals_fresh(
+        engine, [_term("a", "interest")], [_term("b", "pre-training")], []
+    )
+    assert "b" in {t.term_id for _s, _e, t in _resolved(engine, patched)}
+
+
+def test_apply_changes_a_surface(engine: Engine) -> None:
+    patched = _patched_equals_fresh(
+        engine, [_term("a", "interest rates")], [_term("a", "language model")], []
+    )
+    assert patched.stale_patterns > 0  # "interest rates" and its plural stay in the matcher
+
+
+def test_apply_changes_the_case_rule(engine: Engine) -> None:
+    _patched_equals_fresh(
+        engine, [_term("a", "Apple")], [_term("a", "Apple", case_sensitive=True)], []
+    )
+    _patched_equals_fresh(
+        engine, [_term("a", "Apple", case_sensitive=True)], [_term("a", "Apple")], []
+    )
+
+
+def test_apply_deletes_a_term_and_a_dead_longer_pattern_hides_nothing(engine: Engine) -> None:
+    start = [_term("a", "interest"), _term("b", "interest rates")]
+    patched = _patched_equals_fresh(engine, start, [], ["b"])
+    assert {
+        (s, e, t.term_id) for s, e, t in _resolved(engine, patched, "Interest rates rose.")
+    } == {(0, 1, "a")}
+
+
+def test_apply_moves_an_alias_between_terms(engine: Engine) -> None:
+    start = [_term("a", "large language model", aliases=("LLM",)), _term("b", "model")]
+    upserts = [_term("a", "large language model"), _term("b", "model", aliases=("LLM",))]
+    _patched_equals_fresh(engine, start, upserts, [])
+
+
+def test_apply_shared_surface_keeps_the_other_term(engine: Engine) -> None:
+    start = [_term("a", "interest"), _term("b", "interest")]
+    patched = _patched_equals_fresh(engine, start, [], ["a"])
+    assert patched.stale_patterns == 0
+
+
+def test_apply_removes_then_re_adds_a_surface(engine: Engine) -> None:
+    patched = engine.compile_glossary("g", 1, [_term("a", "interest")])
+    patched.apply(2, [], ["a"], engine.nlp)
+    assert _resolved(engine, patched) == set()
+    patched.apply(3, [_term("b", "interest")], [], engine.nlp)
+    fresh = engine.compile_glossary("g", 3, [_term("b", "interest")])
+    assert patched.stale_patterns == 0
+    assert _resolved(engine, patched) == _resolved(engine, fresh)
+
+
+def test_apply_to_an_empty_glossary_creates_matchers(engine: Engine) -> None:
+    _patched_equals_fresh(
+        engine, [], [_term("a", "Apple", case_sensitive=True), _term("b", "interest")], []
+    )
+
+
+def test_cache_update_patches_or_declines(engine: Engine) -> None:
+    cache = GlossaryCache(engine.nlp)
+    assert cache.update("g", 1, 2, [], []) is None  # nothing held
+    held = cache.get("g", 3, lambda: [_term("a", "interest")])
+    assert cache.update("g", 4, 5, [], []) is None  # changes since 4 miss version 3 -> 4
+    assert cache.update("g", 1, 3, [], []) is held  # already there
+    assert cache.update("g", 2, 5, [_term("b", "apple")], ["a"]) is held
+    assert held.version == 5
+    assert ("g", 5) in cache
+
+
+_WORDS = ["interest", "rates", "model", "language", "large", "Apple", "LLM", "pre-training"]
+_surface = st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3).map(" ".join)
+_spec = st.builds(
+    lambda i, term, aliases, cs: _term(f"t{i}", term, aliases=tuple(aliases), case_sensitive=cs),
+    st.integers(0, 5),
+    _surface,
+    st.lists(_surface, max_size=2),
+    st.booleans(),
+)
+_edit = st.tuples(st.lists(_spec, max_size=3), st.lists(st.integers(0, 5), max_size=2))
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(start=st.lists(_spec, max_size=5), edits=st.lists(_edit, min_size=1, max_size=4))
+def test_any_edit_sequence_matches_a_fresh_compile(
+    engine: Engine, start: list[TermSpec], edits: list[tuple[list[TermSpec], list[int]]]
+) -> None:
+    current = {s.term_id: s for s in start}
+    patched = engine.compile_glossary("g", 0, list(current.values()))
+    for version, (upserts, removed) in enumerate(edits, start=1):
+        removed_ids = [f"t{i}" for i in removed if f"t{i}" not in {s.term_id for s in upserts}]
+        patched.apply(version, upserts, removed_ids, engine.nlp)
+        for term_id in removed_ids:
+            current.pop(term_id, None)
+        current.update({s.term_id: s for s in upserts})
+        fresh = engine.compile_glossary("g", version, list(current.values()))
+        assert _resolved(engine, patched) == _resolved(engine, fresh)
+        assert _all(engine, patched) == _all(engine, fresh)
+        assert patched.pattern_count == fresh.pattern_count

@@ -78,6 +78,9 @@ class NlpRuntime:
     _queue: asyncio.Queue[_Job] | None = field(init=False, default=None)
     _worker: asyncio.Task[None] | None = field(init=False, default=None)
     _executor: ThreadPoolExecutor = field(init=False)
+    # How each stale glossary was brought up to date (tests and metrics read these).
+    full_compiles: int = field(init=False, default=0)
+    incremental_updates: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.glossaries = GlossaryCache(self.engine.nlp)
@@ -128,9 +131,64 @@ class NlpRuntime:
         for key in [k for k in self._term_info if k[0] == glossary_id and k[1] != version]:
             del self._term_info[key]
         loader: Callable[[], Sequence[TermSpec]] = lambda: specs  # noqa: E731
+        self.full_compiles += 1
         return await asyncio.get_running_loop().run_in_executor(
             self._executor, self.glossaries.get, glossary_id, version, loader
         )
+
+    def held_version(self, glossary_id: str) -> int | None:
+        """The version of the glossary this process holds compiled, if any, and if it is worth
+        patching (a glossary carrying many dead patterns is better compiled afresh)."""
+        current = self.glossaries.peek(glossary_id)
+        if current is None or not isinstance(current.version, int):
+            return None
+        if current.stale_patterns > max(1000, current.pattern_count // 4):
+            return None
+        return current.version
+
+    async def update(
+        self,
+        glossary_id: str,
+        base: int,
+        version: int,
+        upserts: Sequence[TermSpec],
+        upsert_infos: Iterable[TermInfo],
+        removed_ids: Sequence[str],
+    ) -> CompiledGlossary | None:
+        """Patch the held glossary from `base` to `version` with the terms changed since
+        `base`; None when the held one cannot be patched (the caller compiles in full).
+
+        The patch mutates the compiled glossary in place on the engine thread, so it is
+        serialised with every annotation: a batch sees the glossary wholly at one version. A
+        request that picked the object up at `base` and is still queued then annotates with
+        the newer terms, and its term lookups at `base` find nothing (as after a full compile
+        replaced the object): it shows fewer cards, never a term under the wrong version.
+        """
+        compiled = await asyncio.get_running_loop().run_in_executor(
+            self._executor,
+            self.glossaries.update,
+            glossary_id,
+            base,
+            version,
+            upserts,
+            removed_ids,
+        )
+        if compiled is None:
+            return None
+        held = compiled.version
+        if (glossary_id, held) not in self._term_info:
+            old = next((k for k in self._term_info if k[0] == glossary_id), None)
+            if held != version or old is None:
+                return None  # no definitions to patch: the caller's full path supplies them
+            infos = dict(self._term_info[old])
+            for term_id in removed_ids:
+                infos.pop(term_id, None)
+            infos.update({i.term_id: i for i in upsert_infos})
+            self._term_info[(glossary_id, held)] = infos
+        for key in [k for k in self._term_info if k[0] == glossary_id and k[1] != held]:
+            del self._term_info[key]
+        self.incremental_updates += 1
+        return compiled
 
     def term_info(self, glossary_id: str, version: int | str, term_id: str) -> TermInfo | None:
         return self._term_info.get((glossary_id, version), {}).get(term_id)

@@ -55,29 +55,65 @@ async def current_glossaries(
             raise NotFound(f"No such glossary: {', '.join(missing)}.")
         versions = {g: versions[g] for g in requested}
     stale = [g for g, v in versions.items() if runtime.compiled(str(g), v) is None]
+    # A glossary held at an older version is patched with the terms changed since then (one
+    # edit of a 100k-term glossary: milliseconds instead of a ~40 s compile); the rest, and
+    # any the history cannot bring up to date, are compiled in full.
+    full: list[uuid.UUID] = []
+    for glossary_id in stale:
+        held = runtime.held_version(str(glossary_id))
+        patched = None
+        if held is not None:
+            patched = await _patch(session, runtime, glossary_id, held)
+        if patched is None:
+            full.append(glossary_id)
+        else:
+            versions[glossary_id] = patched
     for glossary_id, (version, records) in (
-        await glossaries_service.load_term_specs(session, stale)
+        await glossaries_service.load_term_specs(session, full)
     ).items():
         gid = str(glossary_id)
         # The terms and their version come from one snapshot, which may be newer than the
         # version read above: that snapshot is what this request uses.
         versions[glossary_id] = version
-        specs = [
-            TermSpec(
-                term_id=str(r.term_id),
-                glossary_id=gid,
-                term=r.term,
-                aliases=r.aliases,
-                case_sensitive=r.case_sensitive,
-                entity_label=r.entity_label,
-            )
-            for r in records
-        ]
+        specs = [_spec(gid, r) for r in records]
         infos = [TermInfo(str(r.term_id), gid, r.term, r.definition, r.url) for r in records]
         await runtime.compile(gid, version, specs, infos)
     ordered = sorted(versions.items())
     compiled = [runtime.compiled(str(g), v) for g, v in ordered]
     return ordered, [c for c in compiled if c is not None]
+
+
+def _spec(gid: str, r: glossaries_service.TermRecord) -> TermSpec:
+    return TermSpec(
+        term_id=str(r.term_id),
+        glossary_id=gid,
+        term=r.term,
+        aliases=r.aliases,
+        case_sensitive=r.case_sensitive,
+        entity_label=r.entity_label,
+    )
+
+
+async def _patch(
+    session: AsyncSession, runtime: NlpRuntime, glossary_id: uuid.UUID, held: int
+) -> int | None:
+    """Bring the held glossary from version `held` to the current one with only the terms
+    changed since; the version it is now at, or None when a full compile is needed."""
+    changes = await glossaries_service.term_changes_since(session, glossary_id, held)
+    if changes is None:
+        return None
+    gid = str(glossary_id)
+    compiled = await runtime.update(
+        gid,
+        held,
+        changes.version,
+        [_spec(gid, r) for r in changes.upserts],
+        [TermInfo(str(r.term_id), gid, r.term, r.definition, r.url) for r in changes.upserts],
+        [str(t) for t in changes.removed_ids],
+    )
+    if compiled is None or not isinstance(compiled.version, int):
+        return None
+    return compiled.version
 
 
 async def annotate(

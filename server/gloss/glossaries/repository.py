@@ -7,7 +7,19 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, and_, bindparam, delete, func, or_, select, tuple_, update
+from sqlalchemy import (
+    Executable,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -167,6 +179,44 @@ class GlossaryRepository:
             .outerjoin(Term, Term.glossary_id == Glossary.id)
             .where(Glossary.id.in_(glossary_ids))
             .order_by(Glossary.id, Term.sort_key, Term.id)
+        )
+        return [tuple(row) for row in result]
+
+    async def changed_term_count(self, glossary_id: uuid.UUID, since: int) -> int:
+        """How many distinct terms revisions after glossary version `since` touched."""
+        count = await self.session.scalar(
+            select(func.count(func.distinct(TermRevision.term_id))).where(
+                TermRevision.glossary_id == glossary_id, TermRevision.glossary_version > since
+            )
+        )
+        return int(count or 0)
+
+    async def changed_terms(self, glossary_id: uuid.UUID, since: int) -> list[tuple[Any, ...]]:
+        """The glossary's version, each term id revised after version `since`, and that term's
+        current matching fields (None when it is gone), in ONE statement: one snapshot, so the
+        version and the terms agree. Without changes: one row with a None term id."""
+        touched = (
+            select(TermRevision.term_id)
+            .where(TermRevision.glossary_id == glossary_id, TermRevision.glossary_version > since)
+            .distinct()
+            .subquery()
+        )
+        result = await self.session.execute(
+            select(
+                Glossary.version,
+                touched.c.term_id,
+                Term.id,
+                Term.term,
+                Term.aliases,
+                Term.case_sensitive,
+                Term.entity_label,
+                Term.definition,
+                Term.url,
+            )
+            .select_from(Glossary)
+            .outerjoin(touched, true())
+            .outerjoin(Term, and_(Term.id == touched.c.term_id, Term.glossary_id == glossary_id))
+            .where(Glossary.id == glossary_id)
         )
         return [tuple(row) for row in result]
 

@@ -53,6 +53,24 @@ class TermRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class TermChanges:
+    """What changed in a glossary after some version: the terms to add or replace (their
+    current state) and the ids of terms deleted, as of `version`."""
+
+    version: int
+    upserts: list[TermRecord]
+    removed_ids: list[uuid.UUID]
+
+
+# Beyond this many changed terms (or this share of the glossary) a full compile is about as
+# fast as patching, and it also drops the patterns removed terms leave behind.
+MAX_INCREMENTAL_TERMS = 2_000
+MAX_INCREMENTAL_SHARE = 0.2
+# ...but a few changes are always patched: the share rule only matters where compiling costs.
+ALWAYS_INCREMENTAL_TERMS = 50
+
+
+@dataclass(frozen=True, slots=True)
 class GlossaryView:
     glossary: Glossary
     term_count: int
@@ -773,6 +791,56 @@ async def glossary_versions(
     if not team_ids:
         return {}
     return await GlossaryRepository(session).versions(team_ids)
+
+
+async def term_changes_since(
+    session: AsyncSession, glossary_id: uuid.UUID, version: int
+) -> TermChanges | None:
+    """The terms changed in a glossary since `version`, or None when the caller should load
+    the whole glossary (too many changes, or the glossary is gone or older than `version`).
+
+    Complete because every path that changes a term writes a revision with the glossary
+    version it bumped to, in the same transaction: create, update, delete and restore
+    (`_insert_term`, `update_term`, `delete_term`) and import (one per created or updated row;
+    imports never delete). Edits of the glossary's own fields bump the version without
+    revisions, and change no term. A revision is the term id only: its current row is the
+    state to compile, so several edits of one term since `version` cost one.
+    """
+    repo = GlossaryRepository(session)
+    count = await repo.changed_term_count(glossary_id, version)
+    if count > MAX_INCREMENTAL_TERMS:
+        return None
+    if count > ALWAYS_INCREMENTAL_TERMS and count > MAX_INCREMENTAL_SHARE * (
+        await TermRepository(session).count(glossary_id)
+    ):
+        return None
+    rows = await repo.changed_terms(glossary_id, version)
+    if not rows or int(rows[0][0]) < version:
+        return None
+    current = int(rows[0][0])
+    upserts: list[TermRecord] = []
+    removed: list[uuid.UUID] = []
+    for _v, touched, term_id, term, aliases, case_sensitive, label, definition, url in rows:
+        if touched is None:
+            continue
+        if term_id is None:
+            removed.append(touched)
+            continue
+        upserts.append(
+            TermRecord(
+                term_id=term_id,
+                glossary_id=glossary_id,
+                term=term,
+                aliases=tuple(aliases or ()),
+                case_sensitive=bool(case_sensitive),
+                entity_label=label,
+                definition=definition,
+                url=url,
+            )
+        )
+    if len(upserts) + len(removed) > MAX_INCREMENTAL_TERMS:  # grew since the count
+        return None
+    return TermChanges(version=current, upserts=upserts, removed_ids=removed)
 
 
 async def load_term_specs(

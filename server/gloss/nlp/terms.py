@@ -55,7 +55,13 @@ class TokenMatch(NamedTuple):
 
 @dataclass(slots=True)
 class CompiledGlossary:
-    """A glossary's terms compiled against one spaCy vocabulary; immutable once built."""
+    """A glossary's terms compiled against one spaCy vocabulary.
+
+    Changed only by `apply`, which must run on the thread that runs every match (the NLP
+    runtime's single worker): a match then sees the glossary wholly before or wholly after an
+    update, and `version` is written last so a reader on another thread that sees the new
+    version sees the whole update.
+    """
 
     glossary_id: str
     version: int | str
@@ -67,6 +73,133 @@ class CompiledGlossary:
     # case-insensitive matcher, ORTH hashes for the case-sensitive one).
     _ci_surfaces: _Surfaces = field(repr=False)
     _cs_surfaces: _Surfaces = field(repr=False)
+    # Patterns still in a matcher that no term has any more: spaCy can only remove a whole
+    # match key (all patterns of the matcher), so `apply` leaves them and `match_terms` drops
+    # their spans before overlaps are resolved. Keyed like the surfaces above.
+    _ci_dead: set[tuple[int, ...]] = field(default_factory=set, repr=False)
+    _cs_dead: set[tuple[int, ...]] = field(default_factory=set, repr=False)
+    _positions: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def stale_patterns(self) -> int:
+        """Patterns left in the matchers by removed terms (a full compile drops them)."""
+        return len(self._ci_dead) + len(self._cs_dead)
+
+    def apply(
+        self,
+        version: int | str,
+        upserts: Iterable[TermSpec],
+        removed_ids: Iterable[str],
+        nlp: Language,
+        tokenizer: Tokenizer | None = None,
+    ) -> None:
+        """Patch the glossary in place to `version`: `upserts` are the current form of added or
+        changed terms, `removed_ids` the deleted ones. Matches afterwards equal those of a fresh
+        `compile_glossary` of the resulting term set. Run it on the matching thread only.
+
+        `tokenizer`: a `pattern_tokenizer(nlp)` to reuse; copying one costs far more than
+        tokenising a few terms."""
+        new_specs = {s.term_id: s for s in upserts}
+        gone = set(removed_ids) - new_specs.keys()
+        if self._positions is None:
+            self._positions = {s.term_id: i for i, s in enumerate(self.terms)}
+        positions = self._positions
+        terms = list(self.terms)
+        tokenizer = tokenizer or pattern_tokenizer(nlp)
+        # Old forms out first: a surface an edited term keeps is taken out and put back.
+        for term_id in gone | new_specs.keys():
+            index = positions.get(term_id)
+            if index is not None:
+                self._unlink(terms[index], tokenizer)
+        ci_new: list[Doc] = []
+        cs_new: list[Doc] = []
+        for term_id, spec in new_specs.items():
+            index = positions.get(term_id)
+            if index is None:
+                positions[term_id] = len(terms)
+                terms.append(spec)
+            else:
+                terms[index] = spec
+        touched: list[tuple[_Surfaces, tuple[int, ...]]] = []
+        for spec in new_specs.values():
+            self._link(spec, tokenizer, ci_new, cs_new, touched)
+        if gone:
+            terms = [t for t in terms if t.term_id not in gone]
+            self._positions = positions = {s.term_id: i for i, s in enumerate(terms)}
+        if ci_new:
+            if self._ci_matcher is None:
+                self._ci_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+            self._ci_matcher.add(_CI_KEY, ci_new)
+        if cs_new:
+            if self._cs_matcher is None:
+                self._cs_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+            self._cs_matcher.add(_CS_KEY, cs_new)
+        # Keep each surface's terms in list order, as a fresh compile lists them.
+        for surfaces, key in touched:
+            specs = surfaces[key]
+            if len(specs) > 1:
+                surfaces[key] = tuple(sorted(specs, key=lambda s: positions[s.term_id]))
+        self.terms = tuple(terms)
+        self.pattern_count = len(self._ci_surfaces) + len(self._cs_surfaces)
+        self.version = version  # last: see the class docstring
+
+    def _forms(self, spec: TermSpec, tokenizer: Tokenizer) -> list[tuple[tuple[int, ...], Doc]]:
+        """The token-hash keys (and pattern Docs) `compile_glossary` makes for one term."""
+        seen: set[str] = set()
+        texts = []
+        for surface in (spec.term, *spec.aliases):
+            for variant in surface_variants(surface):
+                if variant not in seen:
+                    seen.add(variant)
+                    texts.append(variant)
+        forms = []
+        for doc in tokenizer.pipe(texts):
+            if len(doc) == 0:
+                continue
+            if spec.case_sensitive:
+                forms.append((tuple([t.orth for t in doc]), doc))
+            else:
+                forms.append((tuple([t.lower for t in doc]), doc))
+        return forms
+
+    def _unlink(self, spec: TermSpec, tokenizer: Tokenizer) -> None:
+        surfaces, dead = self._side(spec)
+        for key, _doc in self._forms(spec, tokenizer):
+            held = surfaces.get(key)
+            if held is None:
+                continue
+            kept = tuple(s for s in held if s.term_id != spec.term_id)
+            if kept:
+                surfaces[key] = kept
+            else:
+                del surfaces[key]
+                dead.add(key)
+
+    def _link(
+        self,
+        spec: TermSpec,
+        tokenizer: Tokenizer,
+        ci_new: list[Doc],
+        cs_new: list[Doc],
+        touched: list[tuple[_Surfaces, tuple[int, ...]]],
+    ) -> None:
+        surfaces, dead = self._side(spec)
+        for key, doc in self._forms(spec, tokenizer):
+            touched.append((surfaces, key))
+            held = surfaces.get(key)
+            if held is None:
+                if key in dead:
+                    dead.discard(key)  # the pattern is still in the matcher: live again
+                else:
+                    (cs_new if spec.case_sensitive else ci_new).append(doc)
+                surfaces[key] = (spec,)
+            elif all(s.term_id != spec.term_id for s in held):
+                surfaces[key] = (*held, spec)
+
+    def _side(self, spec: TermSpec) -> tuple[_Surfaces, set[tuple[int, ...]]]:
+        if spec.case_sensitive:
+            return self._cs_surfaces, self._cs_dead
+        return self._ci_surfaces, self._ci_dead
 
     @property
     def has_entity_terms(self) -> bool:
@@ -76,18 +209,38 @@ class CompiledGlossary:
     def match(self, doc: Doc) -> list[TokenMatch]:
         """Every match of every term in `doc`, overlaps included (`match_terms` resolves them)."""
         found: list[TokenMatch] = []
-        for matcher, surfaces, attr in self._matchers():
+        for matcher, surfaces, attr, _dead in self._matchers():
+            # Dead patterns need no filtering here: `_identify` finds no term for them.
             spans = [(start, end, 0) for _key, start, end in matcher(doc)]
             found.extend(_identify(doc, spans, [(surfaces, attr)]))
         return found
 
-    def _matchers(self) -> list[tuple[PhraseMatcher, _Surfaces, int]]:
+    def _matchers(self) -> list[tuple[PhraseMatcher, _Surfaces, int, set[tuple[int, ...]]]]:
         pairs = []
         if self._ci_matcher is not None:
-            pairs.append((self._ci_matcher, self._ci_surfaces, LOWER))
+            pairs.append((self._ci_matcher, self._ci_surfaces, LOWER, self._ci_dead))
         if self._cs_matcher is not None:
-            pairs.append((self._cs_matcher, self._cs_surfaces, ORTH))
+            pairs.append((self._cs_matcher, self._cs_surfaces, ORTH, self._cs_dead))
         return pairs
+
+
+def _live(
+    doc: Doc, found: list[tuple[int, int, int]], attr: int, dead: set[tuple[int, ...]]
+) -> list[tuple[int, int, int]]:
+    """Drop matches of patterns no term has any more (left in the matcher by `apply`)."""
+    lengths = {len(k) for k in dead}
+    kept = []
+    for m in found:
+        start, end = m[1], m[2]
+        if end - start in lengths:
+            if attr == LOWER:
+                key = tuple([doc[i].lower for i in range(start, end)])
+            else:
+                key = tuple([doc[i].orth for i in range(start, end)])
+            if key in dead:
+                continue
+        kept.append(m)
+    return kept
 
 
 def match_terms(doc: Doc, glossaries: Iterable[CompiledGlossary]) -> list[TokenMatch]:
@@ -99,8 +252,11 @@ def match_terms(doc: Doc, glossaries: Iterable[CompiledGlossary]) -> list[TokenM
     spans: list[tuple[int, int, int]] = []  # (start token, end token, source index)
     sources: list[tuple[_Surfaces, int]] = []
     for glossary in glossaries:
-        for matcher, surfaces, attr in glossary._matchers():
+        for matcher, surfaces, attr, dead in glossary._matchers():
             found = matcher(doc)
+            if found and dead:
+                # Before resolving: a dead longer pattern must not hide a live shorter one.
+                found = _live(doc, found, attr, dead)
             if found:
                 source = len(sources)
                 sources.append((surfaces, attr))
@@ -247,7 +403,7 @@ def compile_glossary(
     by_text: dict[str, list[int]] = {}
     for index, text in wanted:
         by_text.setdefault(text, []).append(index)
-    tokenizer = _pattern_tokenizer(nlp)
+    tokenizer = pattern_tokenizer(nlp)
     ci_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     cs_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
     texts = list(by_text)
@@ -287,7 +443,7 @@ def compile_glossary(
     )
 
 
-def _pattern_tokenizer(nlp: Language) -> Tokenizer:
+def pattern_tokenizer(nlp: Language) -> Tokenizer:
     """A copy of the pipeline's tokenizer (same rules, same vocabulary) for glossary patterns.
 
     A spaCy tokenizer caches at most 10,000 words and then stops caching; tokenising a big
@@ -374,9 +530,9 @@ class GlossaryCache:
     """Compiled glossaries keyed by (glossary_id, version); a new version replaces the old one.
 
     Compiling is the expensive step (tokenising every surface), so a glossary is compiled once
-    per version, and only glossaries whose version changed are compiled again. Safe to share
-    between threads: compiles of one glossary are serialised by a per-glossary lock, and a
-    compiled glossary is never mutated, so requests holding the old version finish on it.
+    per version, and only glossaries whose version changed are compiled again (or patched by
+    `update`). Compiles of one glossary are serialised by a per-glossary lock; a compiled
+    glossary is only mutated by `update`, which must run on the thread that matches.
     """
 
     def __init__(self, nlp: Language, max_glossaries: int = 256) -> None:
@@ -385,6 +541,7 @@ class GlossaryCache:
         self._compiled: dict[str, CompiledGlossary] = {}
         self._lock = threading.Lock()
         self._glossary_locks: dict[str, threading.Lock] = {}
+        self._tokenizer: Tokenizer | None = None  # for `update`, made on first use
 
     def get(
         self,
@@ -410,6 +567,37 @@ class GlossaryCache:
                     oldest = next(iter(self._compiled))
                     del self._compiled[oldest]
             return compiled
+
+    def update(
+        self,
+        glossary_id: str,
+        base: int,
+        version: int,
+        upserts: Iterable[TermSpec],
+        removed_ids: Iterable[str],
+    ) -> CompiledGlossary | None:
+        """Patch the held glossary from `base` to `version` with the terms changed between them;
+        None when it cannot (nothing held, or held at a version older than `base`), and then
+        the caller compiles in full. Run it on the matching thread (see `CompiledGlossary`).
+
+        A glossary held at a version between `base` and `version` is patched too: the changes
+        since `base` include those since its version, and each change is the term's current
+        state, so applying one twice gives the same result.
+        """
+        with self._lock:
+            glossary_lock = self._glossary_locks.setdefault(glossary_id, threading.Lock())
+        with glossary_lock:
+            current = self._compiled.get(glossary_id)
+            if current is None or not isinstance(current.version, int):
+                return None
+            if current.version >= version:
+                return current
+            if current.version < base:
+                return None
+            if self._tokenizer is None:
+                self._tokenizer = pattern_tokenizer(self._nlp)
+            current.apply(version, upserts, removed_ids, self._nlp, self._tokenizer)
+            return current
 
     def peek(self, glossary_id: str) -> CompiledGlossary | None:
         """The compiled glossary held for `glossary_id`, whatever its version."""

@@ -163,9 +163,15 @@ async def ingest_batch(
     team_id: uuid.UUID,
     items: Sequence[ArticleInput],
     nlp: AnnotatingRuntime | None = None,
+    *,
+    commit_before_nlp: bool = False,
 ) -> list[IngestOutcome]:
     """Store `items` in the team: the same URL updates, the same text elsewhere is marked a
-    duplicate; entities of new or changed texts are extracted in one batched engine pass."""
+    duplicate; entities of new or changed texts are extracted in one batched engine pass.
+
+    `commit_before_nlp` is for a request's own session (nothing written yet but a token's last
+    use): the transaction ends before the spaCy pass, so SQLite's write lock is not held
+    through it, and the URLs are looked up again afterwards."""
     repo = ArticleRepository(session)
     prepared = [_prepare(item) for item in items]
     lookup = {p.url for p in prepared} | {p.canonical_url for p in prepared if p.canonical_url}
@@ -184,8 +190,13 @@ async def ingest_batch(
     if nlp is not None and needs_nlp:
         documents = [(prepared[i].item.title, prepared[i].item.text) for i in needs_nlp]
         glossaries = await team_glossaries(session, nlp, team_id)
+        if commit_before_nlp:
+            await session.commit()
         summaries = await extract_mentions(nlp, documents, glossaries)
         extracted = dict(zip(needs_nlp, summaries, strict=True))
+        if commit_before_nlp:
+            # Another request may have stored one of these URLs meanwhile.
+            existing = await repo.by_urls(team_id, sorted(lookup))
 
     outcomes: list[IngestOutcome] = []
     for index, p in enumerate(prepared):
@@ -314,7 +325,8 @@ async def create_article(
     nlp: AnnotatingRuntime | None,
 ) -> IngestOutcome:
     team_id = writable_team(principal, body.team_id)
-    outcome = (await ingest_batch(session, team_id, [ArticleInput.from_schema(body)], nlp))[0]
+    items = [ArticleInput.from_schema(body)]
+    outcome = (await ingest_batch(session, team_id, items, nlp, commit_before_nlp=True))[0]
     outcome.mentions = await ArticleRepository(session).mentions(outcome.article.id)
     return outcome
 

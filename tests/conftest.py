@@ -22,26 +22,9 @@ from gloss.auth.service import issue_token
 from gloss.models import Base, Role, Team, User
 from gloss.settings import Settings
 from gloss.teams.repository import TeamRepository
+from tests.live import pg_admin_execute
 
 PG_ENV = "GLOSS_TEST_DATABASE_URL"
-
-
-async def _admin_execute(url: str, statement: str) -> None:
-    import asyncpg
-
-    parsed = make_url(url)
-    connection = await asyncpg.connect(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        database=parsed.database or "postgres",
-        timeout=10,
-    )
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 @pytest.fixture(scope="session")
@@ -55,11 +38,11 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     name = f"gloss_test_{uuid.uuid4().hex[:12]}"
     try:
-        asyncio.run(_admin_execute(base, f'CREATE DATABASE "{name}"'))
+        asyncio.run(pg_admin_execute(base, f'CREATE DATABASE "{name}"'))
     except Exception as exc:
         pytest.exit(f"{PG_ENV} is set but PostgreSQL is unreachable: {exc}", returncode=3)
     yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_admin_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(pg_admin_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,26 @@ from pathlib import Path
 import httpx
 
 
+async def pg_admin_execute(url: str, statement: str, timeout: float = 10) -> None:
+    """Run one administrative statement (CREATE/DROP DATABASE) on the server behind `url`."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    connection = await asyncpg.connect(
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password,
+        database=parsed.database or "postgres",
+        timeout=timeout,
+    )
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -11,29 +11,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from tests.live import live_server, run_cli
+from tests.live import live_server, pg_admin_execute, run_cli
 from tests.load.harness import LoadReport, run_load
 
 CLIENTS = 50
 PG_BASE = os.environ.get("GLOSS_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-
-
-async def _admin(url: str, statement: str) -> None:
-    import asyncpg
-
-    parsed = make_url(url)
-    connection = await asyncpg.connect(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        database=parsed.database or "postgres",
-        timeout=5,
-    )
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 def _load(database_url: str, replicas: int, seconds: float, work: Path) -> LoadReport:
@@ -55,14 +37,14 @@ def _load(database_url: str, replicas: int, seconds: float, work: Path) -> LoadR
 def _postgres(seconds: float, work: Path) -> LoadReport | str:
     name = f"gloss_bench_{uuid.uuid4().hex[:12]}"
     try:
-        asyncio.run(_admin(PG_BASE, f'CREATE DATABASE "{name}"'))
+        asyncio.run(pg_admin_execute(PG_BASE, f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # no server to measure is a result to report, not a crash
         return f"PostgreSQL at {make_url(PG_BASE).render_as_string()} not reachable ({exc})."
     try:
         url = make_url(PG_BASE).set(database=name).render_as_string(hide_password=False)
         return _load(url, 2, seconds, work)
     finally:
-        asyncio.run(_admin(PG_BASE, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_admin_execute(PG_BASE, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _timeouts(report: LoadReport) -> int:

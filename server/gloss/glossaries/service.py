@@ -827,15 +827,8 @@ async def term_changes_since(
             removed.append(touched)
             continue
         upserts.append(
-            TermRecord(
-                term_id=term_id,
-                glossary_id=glossary_id,
-                term=term,
-                aliases=tuple(aliases or ()),
-                case_sensitive=bool(case_sensitive),
-                entity_label=label,
-                definition=definition,
-                url=url,
+            _term_record(
+                glossary_id, term_id, term, aliases, case_sensitive, label, definition, url
             )
         )
     if len(upserts) + len(removed) > MAX_INCREMENTAL_TERMS:  # grew since the count
@@ -866,15 +859,31 @@ async def load_term_specs(
         records = out.setdefault(glossary_id, (int(version), []))[1]
         if term_id is not None:
             records.append(
-                TermRecord(
-                    term_id=term_id,
-                    glossary_id=glossary_id,
-                    term=term,
-                    aliases=tuple(aliases or ()),
-                    case_sensitive=bool(case_sensitive),
-                    entity_label=label,
-                    definition=definition,
-                    url=url,
+                _term_record(
+                    glossary_id, term_id, term, aliases, case_sensitive, label, definition, url
                 )
             )
     return out
+
+
+def _term_record(
+    glossary_id: uuid.UUID,
+    term_id: uuid.UUID,
+    term: str,
+    aliases: Sequence[str] | None,
+    case_sensitive: bool | None,
+    label: str | None,
+    definition: str,
+    url: str | None,
+) -> TermRecord:
+    """A term row as the matcher needs it (the columns both term queries select)."""
+    return TermRecord(
+        term_id=term_id,
+        glossary_id=glossary_id,
+        term=term,
+        aliases=tuple(aliases or ()),
+        case_sensitive=bool(case_sensitive),
+        entity_label=label,
+        definition=definition,
+        url=url,
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -159,8 +158,3 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
-
-
-def run_sync(coro: Any) -> Any:
-    """Run a coroutine from synchronous CLI code."""
-    return asyncio.run(coro)

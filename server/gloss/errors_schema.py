@@ -21,6 +21,3 @@ class Problem(BaseModel):
         "`type`), or the bad rows of a rejected import (`line`, `field`, "
         "`message`).",
     )
-
-    def as_dict(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)

@@ -6,7 +6,7 @@ import hashlib
 
 from fastapi import Request
 
-from gloss.errors import PreconditionFailed
+from gloss.errors import PreconditionFailed, PreconditionRequired
 
 
 def make_etag(*parts: object) -> str:
@@ -25,8 +25,6 @@ def check_if_match(request: Request, current_etag: str, *, required: bool = Fals
     header = request.headers.get("if-match")
     if header is None:
         if required:
-            from gloss.errors import PreconditionRequired
-
             raise PreconditionRequired("Send If-Match with the ETag you last read.")
         return
     if not _matches(header, current_etag):

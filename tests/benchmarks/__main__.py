@@ -34,12 +34,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name}", file=sys.stderr, flush=True)
         started = time.perf_counter()
         module = importlib.import_module(f"tests.benchmarks.{name}")
-        sections.append(module.run(quick=args.quick).strip())
+        sections.append(_with_command(module.run(quick=args.quick).strip(), name, args.quick))
         print(f"   {time.perf_counter() - started:.1f}s", file=sys.stderr, flush=True)
 
     header = (
         "# Benchmarks\n\n"
-        f"Produced by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        "Each section is written by its own module in tests/benchmarks/ and names the command "
+        "that produced it; `make bench` runs them all. "
+        f"Last written by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"Python {platform.python_version()}, {platform.machine()}, "
         f"{_cpu_count()} cores. Every figure is a ratio against a baseline run in the same "
         "process, or an absolute time next to its baseline. Never edit this file by hand.\n"
@@ -51,6 +53,16 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(header + "\n" + "\n\n".join(existing.values()) + "\n", encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _with_command(section: str, module: str, quick: bool) -> str:
+    """Every section says which command produced it, whatever its module wrote."""
+    command = f"python -m tests.benchmarks {module.removeprefix('bench_')}"
+    if quick:
+        command += " --quick"
+    if f"`{command}`" in section:
+        return section
+    return f"{section}\n\nProduced by `{command}`."
 
 
 def _cpu_count() -> int:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from gloss import sqlite_async
 from gloss.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -27,14 +28,22 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 def create_engine(settings: Settings) -> AsyncEngine:
     url = make_url(settings.resolved_database_url)
-    # pool_pre_ping drops connections a database restart broke; the timeouts make a database
-    # that stops answering (a partition, a stuck server) a 503 within seconds, not a hang.
-    kwargs: dict[str, Any] = {"pool_pre_ping": True, "pool_timeout": settings.db_pool_timeout_s}
+    # The timeouts make a database that stops answering (a partition, a stuck server) a 503
+    # within seconds, not a hang.
+    kwargs: dict[str, Any] = {"pool_timeout": settings.db_pool_timeout_s}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": settings.sqlite_busy_timeout_ms / 1000}
+        # The connection returned last is the next one out: its query_only setting (below)
+        # most often already fits, and fewer connections stay warm.
+        kwargs["pool_use_lifo"] = True
+        if url.get_driver_name() == "aiosqlite":
+            kwargs["module"] = sqlite_async.dbapi()
     else:
+        # A server can restart or drop a connection; pre-ping replaces a broken one before
+        # use. (A SQLite file's connection cannot break that way, and the ping is a trip.)
+        kwargs["pool_pre_ping"] = True
         kwargs["pool_size"] = settings.db_pool_size
         kwargs["max_overflow"] = settings.db_pool_size
         if url.get_backend_name() == "postgresql" and url.get_driver_name() == "asyncpg":
@@ -68,12 +77,15 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         # queue on busy_timeout instead of failing when a read lock cannot be upgraded; a
         # read-only one (READ_ONLY_OPTION) begins deferred and never waits for writers (WAL).
         # query_only makes a write in a read-only transaction fail loudly, never vanish.
-        if connection.get_execution_options().get(READ_ONLY_OPTION):
-            connection.exec_driver_sql("PRAGMA query_only=ON")
-            connection.exec_driver_sql("BEGIN")
+        read_only = bool(connection.get_execution_options().get(READ_ONLY_OPTION))
+        begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+        dbapi_connection = connection.connection.dbapi_connection
+        if isinstance(dbapi_connection, sqlite_async.OneTripConnection):
+            # Sent with the transaction's first statement, in the same trip to the thread.
+            dbapi_connection.defer_begin(begin, query_only=read_only)
         else:
-            connection.exec_driver_sql("PRAGMA query_only=OFF")
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
+            connection.exec_driver_sql(begin)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

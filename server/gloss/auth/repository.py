@@ -27,28 +27,30 @@ class UserRepository:
         await self.session.flush()
         return user
 
-    async def roles(self, user_id: uuid.UUID) -> list[tuple[Team, Role]]:
-        rows = await self.session.execute(
-            select(Team, Membership.role)
-            .join(Membership, Membership.team_id == Team.id)
-            .where(Membership.user_id == user_id)
-            .order_by(Team.name)
-        )
-        return [(team, role) for team, role in rows]
-
 
 class TokenRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get_active_by_hash(self, token_hash: str) -> tuple[ApiToken, User] | None:
-        row = await self.session.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
-        )
-        found = row.first()
-        return (found[0], found[1]) if found else None
+    async def get_active_by_hash(
+        self, token_hash: str
+    ) -> tuple[ApiToken, User, list[tuple[Team, Role]]] | None:
+        """An unrevoked token, its user, and the user's teams with their roles (by team name),
+        in one query: every authenticated request starts here."""
+        rows = (
+            await self.session.execute(
+                select(ApiToken, User, Team, Membership.role)
+                .join(User, User.id == ApiToken.user_id)
+                .outerjoin(Membership, Membership.user_id == User.id)
+                .outerjoin(Team, Team.id == Membership.team_id)
+                .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
+                .order_by(Team.name)
+            )
+        ).all()
+        if not rows:
+            return None
+        token, user = rows[0][0], rows[0][1]
+        return token, user, [(team, role) for _, _, team, role in rows if team is not None]
 
     async def list_for_user(self, user_id: uuid.UUID) -> list[ApiToken]:
         result = await self.session.scalars(

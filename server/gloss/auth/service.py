@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from gloss.auth.repository import TokenRepository, UserRepository
+from gloss.auth.repository import TokenRepository
 from gloss.db import READ_ONLY_OPTION
 from gloss.errors import NotFound, Unauthorized
 from gloss.models import ApiToken, Role, Team, User
@@ -68,12 +68,12 @@ async def authenticate(session: AsyncSession, raw: str) -> Principal:
     # The lookup is by hash; compare again in constant time so no timing depends on the secret.
     if found is None or not hmac.compare_digest(found[0].token_hash, digest):
         raise Unauthorized("The token is not valid or has been revoked.")
-    token, user = found
+    token, user, roles = found
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         await _touch(session, token.id, now)
     principal = Principal(user=user, token_id=token.id)
-    for team, role in await UserRepository(session).roles(user.id):
+    for team, role in roles:
         principal.roles[team.id] = role
         principal.teams[team.id] = team
     return principal

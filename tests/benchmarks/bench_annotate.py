@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
+import os
 import random
 import statistics
 import tempfile
@@ -51,7 +53,8 @@ async def _measure(quick: bool) -> list[dict[str, Any]]:
             async with app.state.sessionmaker() as session, session.begin():
                 token = (await initialise(session)).token
             headers = {"Authorization": f"Bearer {token}"}
-            transport = httpx.ASGITransport(app=app)
+            timed = _Timed(app)
+            transport = httpx.ASGITransport(app=timed)
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://bench", headers=headers, timeout=600
             ) as client:
@@ -71,13 +74,16 @@ async def _measure(quick: bool) -> list[dict[str, Any]]:
                     )
                     imported.raise_for_status()
                     for words in article_sizes:
-                        rows.append(await _one(client, bare, glossary, size, words, rng, repeats))
+                        rows.append(
+                            await _one(client, timed, bare, glossary, size, words, rng, repeats)
+                        )
                     await client.delete(f"/v1/glossaries/{glossary}")
     return rows
 
 
 async def _one(
     client: httpx.AsyncClient,
+    timed: _Timed,
     bare: Any,
     glossary: str,
     terms: int,
@@ -99,11 +105,17 @@ async def _one(
         http_times.append(time.perf_counter() - started)
         response.raise_for_status()
         bare_times.append(bare_time)
-    cached = []
-    for _ in range(20):
+    # The same page again, encoded once: what is timed is the server's answer, not the test
+    # client's JSON encoding of a page of up to 60 KB.
+    repeat = json.dumps({**body, "text": texts[0]}).encode()
+    cached, cached_app = [], []
+    for _ in range(50):
         started = time.perf_counter()
-        response = await client.post("/v1/annotate", json={**body, "text": texts[0]})
+        response = await client.post(
+            "/v1/annotate", content=repeat, headers={"Content-Type": "application/json"}
+        )
         cached.append(time.perf_counter() - started)
+        cached_app.append(timed.last)
     spans = len(response.json()["entities"]) + len(response.json()["terms"])
     http_ms, bare_ms = statistics.median(http_times) * 1000, statistics.median(bare_times) * 1000
     return {
@@ -113,12 +125,28 @@ async def _one(
         "bare_ms": bare_ms,
         "http_ms": http_ms,
         "ratio": http_ms / bare_ms,
-        "cached_ms": statistics.median(cached) * 1000,
+        "cached_ms": statistics.median(cached_app) * 1000,
+        "cached_client_ms": statistics.median(cached) * 1000,
     }
 
 
+class _Timed:
+    """The app, timed from the request's arrival to the last byte of its response."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.last = 0.0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        started = time.perf_counter()
+        await self.app(scope, receive, send)
+        self.last = time.perf_counter() - started
+
+
 def run(quick: bool) -> str:
+    load_before = os.getloadavg()[0]
     rows = asyncio.run(_measure(quick))
+    load_after = os.getloadavg()[0]
     lines = [
         "## Annotate endpoint (HTTP) against bare spaCy",
         "",
@@ -126,8 +154,11 @@ def run(quick: bool) -> str:
         "versions, the batched engine, offsets in UTF-16, JSON) on news-style articles built "
         "from the development set, a different text each time (cache misses), against a bare "
         "`nlp(text)` of the full en_core_web_sm pipeline on the same texts, interleaved; "
-        "medians. The cached repeat sends the same page again (target: under 2 ms). Target "
-        "for the ratio: at most 1.3.",
+        "medians. The cached repeat sends the same page again, 50 times: the app's time from "
+        "the request's arrival to the last byte of the answer (target: under 2 ms), and in "
+        "brackets as the in-process test client sees it (its own transport included). Target "
+        f"for the ratio: at most 1.3. Load average {load_before:.1f} before, {load_after:.1f} "
+        f"after, on {os.cpu_count()} cores.",
         "",
         "| article | glossary terms | spans | bare nlp(text) | POST /v1/annotate | ratio | "
         "cached repeat |",
@@ -136,7 +167,8 @@ def run(quick: bool) -> str:
     for r in rows:
         lines.append(
             f"| {r['words']:,} words | {r['terms']:,} | {r['spans']} | {r['bare_ms']:.1f} ms | "
-            f"{r['http_ms']:.1f} ms | {r['ratio']:.2f} | {r['cached_ms']:.2f} ms |"
+            f"{r['http_ms']:.1f} ms | {r['ratio']:.2f} | {r['cached_ms']:.2f} ms "
+            f"({r['cached_client_ms']:.2f} ms) |"
         )
-    lines += ["", "Run with `.venv/bin/python -m tests.benchmarks annotate` (`--quick`: 1 size)."]
+    lines += ["", "Produced by `python -m tests.benchmarks annotate` (`--quick`: one size)."]
     return "\n".join(lines)

@@ -165,3 +165,22 @@ def test_matches_a_brute_force_reference(
     assert index.more_like_this(groups, teams, limit) == reference.more_like_this(
         groups, teams, limit
     )
+
+
+def test_compaction_after_a_word_lost_every_article_and_new_ones_came() -> None:
+    index = ArticleIndex()
+    index.add(1, _article(1), TEAM_A, ["chip", "wafer"])
+    index.add(2, _article(2), TEAM_A, ["rate"])
+    index.compact()
+    index.remove(1)  # "chip" and "wafer" now have no live article
+    index.add(3, _article(3), TEAM_B, ["bank", "chip"])
+    index.compact()
+    index.add(4, _article(4), TEAM_A, ["wafer"])
+    index.remove(2)
+    index.compact()
+    assert index.document_frequencies(WORDS, 10) == {"chip": 1, "bank": 1, "wafer": 1}
+    assert index.more_like_this([(["chip"], 1.0), (["wafer"], 2.0)], [TEAM_A, TEAM_B], 5) == [
+        (_article(4), 2.0),
+        (_article(3), 1.0),
+    ]
+    assert len(index) == 2

@@ -110,52 +110,61 @@ class ArticleIndex:
         )
 
     def compact(self) -> None:
-        """Fold the delta into the base and drop dead positions (renumbering the live ones)."""
-        used = self._used
-        alive = self._alive[:used]
-        renumber = (np.cumsum(alive, dtype=np.int64) - 1).astype(_POSITION)
-        base_terms = len(self._offsets) - 1
+        """Fold the delta into the base and drop dead positions (renumbering the live ones).
+
+        Memory stays near one copy of the postings: the first build (all delta) is a
+        concatenation, later ones insert a delta that is at most a share of the base."""
+        alive = self._alive[: self._used]
         term_count = len(self._term_ids)
+        dead = self._dead > 0
+        # The live positions' new numbers (positions keep their order).
+        renumber = (np.cumsum(alive, dtype=np.int64) - 1).astype(_POSITION) if dead else None
 
-        if self._dead:
-            keep = alive[self._postings]
-            kept = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
-            base_counts = kept[self._offsets[1:]] - kept[self._offsets[:-1]]
-            base = renumber[self._postings[keep]]
+        base_counts = np.zeros(term_count, np.int64)
+        lengths = np.diff(self._offsets)
+        base = self._postings
+        if len(base) and renumber is not None:
+            keep = alive[base]
+            # A term whose postings all died has an empty segment; reduceat would answer the
+            # element at its start for it.
+            starts = np.minimum(self._offsets[:-1], len(keep) - 1)
+            kept = np.add.reduceat(keep, starts, dtype=np.int64)
+            base_counts[: len(lengths)] = np.where(lengths > 0, kept, 0)
+            base = renumber[base[keep]]
         else:
-            base_counts = np.diff(self._offsets)
-            base = self._postings
-        base_ends = np.cumsum(base_counts)
+            base_counts[: len(lengths)] = lengths
 
-        counts = np.zeros(term_count, np.int64)
-        counts[:base_terms] = base_counts
+        counts = base_counts
         if self._delta:
             order = sorted(self._delta)
-            lengths = np.fromiter((len(self._delta[t]) for t in order), np.int64, len(order))
-            delta_terms = np.repeat(np.asarray(order, np.int64), lengths)
-            delta_positions = np.concatenate(
-                [np.frombuffer(self._delta[t], np.int32) for t in order]
-            )
-            live = alive[delta_positions]
-            delta_terms = delta_terms[live]
-            delta_positions = renumber[delta_positions[live]]
-            counts += np.bincount(delta_terms, minlength=term_count)
-            # A term's new postings go after its base postings (their positions are higher).
-            at = np.where(
-                delta_terms < base_terms,
-                base_ends[np.minimum(delta_terms, max(base_terms - 1, 0))] if base_terms else 0,
-                len(base),
-            )
-            base = np.insert(base, at, delta_positions)
+            arrays = [np.frombuffer(self._delta[t], np.int32) for t in order]
+            delta_lengths = np.fromiter(map(len, arrays), np.int64, len(order))
+            delta = np.concatenate(arrays)
+            del arrays  # views pin the delta's buffers
+            if renumber is not None:
+                live = alive[delta]
+                starts = np.concatenate(([0], np.cumsum(delta_lengths)[:-1]))
+                delta_lengths = np.add.reduceat(live, starts, dtype=np.int64)
+                delta = renumber[delta[live]]
+            counts = base_counts.copy()
+            counts[order] += delta_lengths
+            if len(base):
+                # A term's new postings go right after its base ones (their positions are
+                # higher); a new term's after everything.
+                ends = np.cumsum(base_counts)
+                base = np.insert(base, np.repeat(ends[order], delta_lengths), delta)
+            else:
+                base = delta
         self._postings = np.ascontiguousarray(base, _POSITION)
         self._offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         self._delta = {}
         self._delta_postings = 0
-
+        if not dead:
+            return
         live_positions = np.flatnonzero(alive)
-        self._keys = self._keys[live_positions].copy()
-        self._ids = self._ids[live_positions].copy()
-        self._teams = self._teams[live_positions].copy()
+        self._keys = self._keys[live_positions]
+        self._ids = self._ids[live_positions]
+        self._teams = self._teams[live_positions]
         self._alive = np.ones(len(live_positions), np.bool_)
         self._used = len(live_positions)
         self._dead = 0

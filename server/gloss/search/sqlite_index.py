@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gloss.db import READ_ONLY_OPTION
 from gloss.nlp.related import tokens
 from gloss.search.memory_index import ArticleIndex, IndexStats
 
@@ -23,6 +24,7 @@ log = logging.getLogger("gloss.search")
 # 50 µs each); more go to the background thread, and queries use FTS5 until it is done.
 INLINE_CATCH_UP = 64
 _CHANGE_SEQ = text("SELECT coalesce(max(seq), 0) FROM article_changes")
+_SEQ_KEY = "gloss.search.change_seq"
 
 
 def article_terms(title: str, body: str) -> set[str]:
@@ -299,5 +301,15 @@ def live_index_for(session: AsyncSession) -> LiveIndex | None:
 
 
 async def change_seq(session: AsyncSession) -> int:
-    """The latest change-log sequence in the session's snapshot (its own writes included)."""
-    return int(await session.scalar(_CHANGE_SEQ) or 0)
+    """The latest change-log sequence in the session's snapshot (its own writes included).
+
+    A read-only transaction's snapshot is fixed at its first read (WAL), so its answer is
+    kept for the transaction's other questions; a writing one may change it, so it is asked
+    each time."""
+    cached = session.info.get(_SEQ_KEY)
+    if cached is not None and cached[0] is session.get_transaction():
+        return int(cached[1])
+    seq = int(await session.scalar(_CHANGE_SEQ) or 0)
+    if session.get_bind().get_execution_options().get(READ_ONLY_OPTION):
+        session.info[_SEQ_KEY] = (session.get_transaction(), seq)
+    return seq

@@ -35,12 +35,9 @@ class ArticleCard:
     id: uuid.UUID
     team_id: uuid.UUID
     url: str
-    canonical_url: str | None
     title: str
     opening: str
     published_at: datetime | None
-    created_at: datetime
-    content_hash: str
     duplicate_of_id: uuid.UUID | None
 
 
@@ -177,33 +174,25 @@ class ArticleRepository:
             if row[1] not in teams:
                 continue
             if row[0] not in cards:
-                cards[row[0]] = ArticleCard(*row[:10])
-            if keys and row[10] is not None:
-                shared.setdefault(row[0], {})[row[10]] = row[11]
+                cards[row[0]] = ArticleCard(*row[:7])
+            if keys and row[7] is not None:
+                shared.setdefault(row[0], {})[row[7]] = row[8]
         return cards, shared
 
     async def page_group(
         self, team_ids: Sequence[uuid.UUID], url: str | None, content_hash: str | None
     ) -> set[uuid.UUID]:
         """Ids of the stored copies of a page: by url or canonical url, or by the same text."""
-        conditions = []
-        if url:
-            conditions += [Article.url == url, Article.canonical_url == url]
-        if content_hash:
-            conditions.append(Article.content_hash == content_hash)
-        if not conditions:
+        if not url and not content_hash:
             return set()
-        # One indexed lookup per condition: SQLite answers an OR of them with a table scan.
-        statement = union_all(
-            *(
-                select(Article.id, Article.duplicate_of_id).where(
-                    Article.team_id.in_(team_ids), condition
-                )
-                for condition in conditions
-            )
-        )
+        params: dict[str, object] = {"team_ids": list(team_ids)}
+        if url:
+            params["url"] = url
+        if content_hash:
+            params["content_hash"] = content_hash
+        statement = _page_group_statement(bool(url), bool(content_hash))
         group: set[uuid.UUID] = set()
-        for article_id, duplicate_of in await self.session.execute(statement):
+        for article_id, duplicate_of in await self.session.execute(statement, params):
             group.add(_as_uuid(article_id))
             if duplicate_of is not None:
                 group.add(_as_uuid(duplicate_of))
@@ -313,6 +302,25 @@ def _mentioning_by_pair(pairs: int) -> Executable:
     return select(*merged.c).order_by(merged.c.salience.desc(), merged.c.article_id).limit(limit)
 
 
+@functools.lru_cache(maxsize=4)
+def _page_group_statement(by_url: bool, by_hash: bool) -> Executable:
+    """One indexed lookup per condition (SQLite answers an OR of them with a table scan);
+    built once, with parameters, so SQLAlchemy's compiled cache serves it."""
+    conditions = []
+    if by_url:
+        url = bindparam("url", type_=String())
+        conditions += [Article.url == url, Article.canonical_url == url]
+    if by_hash:
+        conditions.append(Article.content_hash == bindparam("content_hash", type_=String()))
+    teams = bindparam("team_ids", expanding=True, type_=Uuid())
+    return union_all(
+        *(
+            select(Article.id, Article.duplicate_of_id).where(Article.team_id.in_(teams), condition)
+            for condition in conditions
+        )
+    )
+
+
 @functools.lru_cache(maxsize=2)
 def _cards_statement(with_mentions: bool) -> Executable:
     """Card columns by article id; with mentions, one row per mentioned key of `keys` (the
@@ -321,12 +329,9 @@ def _cards_statement(with_mentions: bool) -> Executable:
         Article.id,
         Article.team_id,
         Article.url,
-        Article.canonical_url,
         Article.title,
         func.substr(Article.text, 1, SNIPPET_SOURCE_CHARS),
         Article.published_at,
-        Article.created_at,
-        Article.content_hash,
         Article.duplicate_of_id,
     ).where(Article.id.in_(bindparam("ids", expanding=True, type_=Uuid())))
     if not with_mentions:

@@ -224,7 +224,7 @@ class ArticleIndex:
         if not teams or limit <= 0:
             return []
         chunks: list[npt.NDArray[np.int32]] = []
-        weights: list[npt.NDArray[np.float64]] = []
+        weights: list[float] = []
         for forms, weight in groups:
             lists = [
                 self._postings_of(term_id)
@@ -236,11 +236,12 @@ class ArticleIndex:
             # An article with both "chip" and "chips" counts the group once.
             positions = lists[0] if len(lists) == 1 else np.unique(np.concatenate(lists))
             chunks.append(positions)
-            weights.append(np.full(len(positions), weight, np.float64))
+            weights.append(weight)
         if not chunks:
             return []
         positions, inverse = np.unique(np.concatenate(chunks), return_inverse=True)
-        scores = np.bincount(inverse, weights=np.concatenate(weights))
+        lengths = [len(chunk) for chunk in chunks]
+        scores = np.bincount(inverse, weights=np.repeat(np.asarray(weights, np.float64), lengths))
         keep = self._alive[positions]
         team_of = self._teams[positions]
         keep &= team_of == teams[0] if len(teams) == 1 else np.isin(team_of, teams)
@@ -251,10 +252,10 @@ class ArticleIndex:
             best = scores >= threshold
             positions, scores = positions[best], scores[best]
         order = np.lexsort((self._keys[positions], -scores))[:limit]
-        ids = self._ids[positions[order]]
+        raw = self._ids[positions[order]].tobytes()
         return [
-            (uuid.UUID(bytes=bytes(article_id)), float(score))
-            for article_id, score in zip(ids, scores[order], strict=True)
+            (uuid.UUID(bytes=raw[16 * i : 16 * i + 16]), score)
+            for i, score in enumerate(scores[order].tolist())
         ]
 
     def stats(self) -> IndexStats:

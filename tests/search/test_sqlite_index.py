@@ -257,3 +257,28 @@ async def test_the_setting_turns_the_index_off(tmp_path: Path) -> None:
             total, _ = await backend_for(session).document_frequencies(session, [], ["x"])
     assert total == 0
     assert DF_CAP > 0
+
+
+async def test_a_failed_build_leaves_fts5_answering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_connection: sqlite3.Connection) -> Any:
+        raise sqlite3.OperationalError("no such table: article_changes")
+
+    monkeypatch.setattr(sqlite_index, "_build", broken)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'broken.sqlite3'}"
+    app = create_app(Settings(database_url=url, migrate_on_start=True, load_nlp=False))
+    async with app.router.lifespan_context(app):
+        maker = app.state.sessionmaker
+        team_a, _ = await _teams(maker)
+        async with maker() as session, session.begin():
+            await ingest_batch(session, team_a, [_input(b) for b in CORPUS])
+        async with maker() as session:
+            live = live_index_for(session)
+        assert live is not None
+        await asyncio.to_thread(live.wait, 30)
+        assert not live.ready
+        assert live.failed is not None
+        assert "article_changes" in live.failed
+        answers = await _answers(maker, team_a)
+        assert CHIPS_2["url"] in [url for url, _ in answers["related"]]

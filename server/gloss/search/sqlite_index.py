@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ log = logging.getLogger("gloss.search")
 # Up to this many changes since the index's mark are applied on the request's path (about
 # 50 µs each); more go to the background thread, and queries use FTS5 until it is done.
 INLINE_CATCH_UP = 64
+# After a failed build or catch-up, the index is tried again this much later (FTS5 meanwhile).
+RETRY_AFTER_S = 60.0
 _CHANGE_SEQ = text("SELECT coalesce(max(seq), 0) FROM article_changes")
 _SEQ_KEY = "gloss.search.change_seq"
 
@@ -56,7 +59,9 @@ class LiveIndex:
         self._worker: threading.Thread | None = None
         self._connection: sqlite3.Connection | None = None
         self._closed = False
+        # The last failure (a database not yet migrated, an I/O error): tried again later.
         self.failed: str | None = None
+        self._retry_at = 0.0
         # Queries answered here and handed back to the SQL path (for tests and operators).
         self.answered = 0
         self.declined = 0
@@ -136,9 +141,13 @@ class LiveIndex:
             if seq - self._mark > INLINE_CATCH_UP:
                 self._start_worker()
             else:
-                if self._connection is None:
-                    self._connection = _connect(self.path)
-                changes, mark = _read_changes(self._connection, self._mark)
+                try:
+                    if self._connection is None:
+                        self._connection = _connect(self.path)
+                    changes, mark = _read_changes(self._connection, self._mark)
+                except sqlite3.Error:
+                    log.warning("related index of %s: catching up failed", self.path, exc_info=True)
+                    return None
                 if mark < self._mark:  # the file was replaced by an older one: start again
                     self._index = None
                     self._start_worker()
@@ -151,7 +160,7 @@ class LiveIndex:
     # --- building and catching up ------------------------------------------------------------
 
     def _start_worker(self) -> None:
-        if self._worker is not None or self._closed or self.failed:
+        if self._worker is not None or self._closed or time.monotonic() < self._retry_at:
             return
         self._worker = threading.Thread(
             target=self._work, name=f"gloss-related-index:{self.path}", daemon=True
@@ -179,6 +188,7 @@ class LiveIndex:
         except Exception as exc:  # the SQL path keeps answering; say why the index does not
             log.exception("the in-memory related index of %s failed", self.path)
             self.failed = repr(exc)
+            self._retry_at = time.monotonic() + RETRY_AFTER_S
         finally:
             with self._lock:
                 self._worker = None

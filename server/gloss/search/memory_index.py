@@ -1,5 +1,7 @@
-"""An in-memory inverted index of articles' words: document frequencies and more-like-this
-answered by numpy over compact posting arrays (pure: no web or database imports)."""
+"""Articles' words in memory, for related articles: df and more-like-this (pure, numpy).
+
+No web or database imports: the SQLite backend feeds it (gloss.search.sqlite_index).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Article search on SQLite: an external-content FTS5 index ranked by BM25, title weighted."""
+"""Article search on SQLite: an external-content FTS5 index ranked by BM25, title weighted.
+
+Related articles' document frequencies and more-like-this come from the in-memory index when it
+stands at the session's view (gloss.search.sqlite_index), from FTS5 otherwise.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""The in-memory related index of a SQLite database: built in a background thread, kept in
-step with every process's writes through the `article_changes` log, and used only when it
-shows exactly what the asking session sees."""
+"""The in-memory related index of a SQLite file, kept in step with every process's writes.
+
+Built in a background thread, caught up through the `article_changes` log, and used only when
+it shows exactly what the asking session sees.
+"""
 
 from __future__ import annotations
 
@@ -196,11 +198,13 @@ class LiveIndex:
     def _work_on(self, connection: sqlite3.Connection) -> None:
         if self._index is None:
             index, mark = _build(connection)
+            # Measured before it is shared: requests may change it as soon as it is.
+            stats = index.stats()
             with self._lock:
                 if self._closed:
                     return
                 self._index, self._mark = index, mark
-            log.info("related index of %s: %s", self.path, index.stats())
+            log.info("related index of %s: %s", self.path, stats)
         while not self._closed:
             with self._lock:
                 mark = self._mark

@@ -297,13 +297,30 @@ async def _related_latencies(
     )
 
 
-async def _indexed(path: Path) -> tuple[LiveIndex, float]:
-    """Attach the in-memory related index as `gloss serve` does; (it, seconds to build)."""
+def _rss_mib() -> float:
+    """The process's resident memory (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+async def _indexed(path: Path) -> tuple[LiveIndex, float, float]:
+    """Attach the in-memory related index as `gloss serve` does; (it, seconds to build, MiB
+    the process grew by)."""
+    gc.collect()
+    before = _rss_mib()
     started = time.perf_counter()
     live = attach(str(path))
     await asyncio.to_thread(live.wait)
+    elapsed = time.perf_counter() - started
     assert live.ready, live.failed
-    return live, time.perf_counter() - started
+    gc.collect()
+    return live, elapsed, _rss_mib() - before
 
 
 # --- the peer: tantivy -------------------------------------------------------------------------
@@ -404,6 +421,7 @@ class SizeResult:
     same_answers: int  # pages whose related list was the same on both Gloss paths
     build_s: float
     index_bytes: int
+    rss_growth_mib: float
 
 
 def _progress(message: str) -> None:
@@ -460,7 +478,7 @@ async def _measure(quick: bool) -> dict[str, Any]:
             # First without the in-memory index (GLOSS_RELATED_INDEX=false), then with it,
             # built from scratch as at a server's start.
             fts5 = await _related_latencies(reader, team_id, pages)
-            live, build_s = await _indexed(path)
+            live, build_s, rss_growth = await _indexed(path)
             try:
                 indexed = await _related_latencies(reader, team_id, pages)
                 stats = live.stats()
@@ -480,6 +498,7 @@ async def _measure(quick: bool) -> dict[str, Any]:
                     same,
                     build_s,
                     stats.bytes if stats else 0,
+                    rss_growth,
                 )
             )
             _progress(
@@ -543,8 +562,9 @@ def render(measured: dict[str, Any]) -> str:
         "- **index**: Gloss's in-memory index; **FTS5**: the same query as FTS5 doclist "
         "scans; **tantivy**: the same words as one disjunctive query, title boosted 3x.",
         "- **on topic**: the share of the 5 related articles from the page's own topic (the "
-        "corpus's label); **same**: pages whose 5 related articles were identical with and "
-        "without the index.",
+        "corpus's label; equal scores are ordered by the store's random ids, so it moves by a "
+        "few points from one built store to the next); **same**: pages whose 5 related "
+        "articles were identical with and without the index, on the same store.",
         "",
         "| stored articles | related median | related p95 | related, FTS5 | tantivy, same job "
         "| related / tantivy job | lexical: index | lexical: FTS5 | lexical: tantivy "
@@ -576,12 +596,12 @@ def render(measured: dict[str, Any]) -> str:
         "",
         "The in-memory index, built from the SQLite file at each size as at a server's start "
         "(in a background thread; FTS5 answers meanwhile): "
-        + ", ".join(
-            f"{_label(r.size)} in {r.build_s:.1f} s, {r.index_bytes / 2**20:.1f} MiB of arrays"
+        + "; ".join(
+            f"{_label(r.size)} in {r.build_s:.1f} s, {r.index_bytes / 2**20:.1f} MiB of arrays, "
+            f"the process's RSS {r.rss_growth_mib:+.0f} MiB"
             for r in sizes
         )
-        + " (plus the term and key dictionaries: the process grew by about 110 MiB of RSS at "
-        "100k articles when measured alone).",
+        + " (RSS also counts the term and key dictionaries and what the allocator keeps).",
         "",
         "```mermaid",
         "xychart-beta",

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gloss import __version__
 from gloss.annotate.routes import router as annotate_router
@@ -23,6 +24,7 @@ from gloss.glossaries.routes import router as glossaries_router
 from gloss.health.routes import router as health_router
 from gloss.limits import BodyLimitMiddleware
 from gloss.observability import Metrics, ObservabilityMiddleware, configure_logging
+from gloss.search.sqlite_index import LiveIndex, attach, detach
 from gloss.settings import Settings
 from gloss.teams.routes import router as teams_router
 
@@ -63,6 +65,16 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
+def _attach_related_index(settings: Settings, engine: AsyncEngine) -> LiveIndex | None:
+    """Start building the in-memory related index of a SQLite file (in the background)."""
+    database = engine.url.database
+    if not settings.related_index or engine.dialect.name != "sqlite":
+        return None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return attach(database)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_format, settings.log_level)
@@ -77,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             before, after = await migrate(engine)
             if before != after:
                 log.info("migrated database from %s to %s", before, after)
+        related_index = _attach_related_index(settings, engine)
         runtime = None
         if settings.load_nlp:
             from gloss.annotate.runtime import NlpRuntime
@@ -92,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if runtime is not None:
                 await runtime.stop()
+            if related_index is not None:
+                detach(related_index)
             await engine.dispose()
 
     app = FastAPI(

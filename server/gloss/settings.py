@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(200, description="Requests a token may make at once.")
     annotate_cache_entries: int = Field(2048, description="Annotate results kept per process.")
     sqlite_busy_timeout_ms: int = 10_000
+    related_index: bool = Field(
+        True,
+        description="On SQLite, keep the words of every article in memory for related "
+        "articles (built in the background at start-up; FTS5 answers until it is ready).",
+    )
     db_pool_size: int = 10
     db_connect_timeout_s: float = Field(
         5.0,

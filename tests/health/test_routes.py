@@ -85,8 +85,9 @@ def _not_full_text_index(
     # The article search index is owned by gloss.search and built by the articles migration
     # with dialect-specific SQL (an FTS5 virtual table and its shadow tables on SQLite, a
     # generated tsvector column and its GIN index on PostgreSQL); no ORM model describes it.
+    # Likewise the SQLite change log the in-memory related index catches up from.
     name = name or ""
-    if type_ == "table" and name.startswith("articles_fts"):
+    if type_ == "table" and (name.startswith("articles_fts") or name == "article_changes"):
         return False
     return name not in ("search_vector", "ix_articles_search_vector")
 

@@ -22,6 +22,7 @@ from gloss.articles.service import ArticleInput, ingest_batch, related_for_text
 from gloss.db import create_engine, create_sessionmaker, migrate
 from gloss.models import Team
 from gloss.nlp.related import DEFAULT_WEIGHTS, Weights
+from gloss.search.sqlite_index import attach, detach
 from gloss.settings import Settings
 
 SECTION = "## Related articles"
@@ -123,6 +124,7 @@ async def evaluate(articles: Sequence[LabelledArticle], with_entities: bool = Tr
             database_url=f"sqlite+aiosqlite:///{Path(folder) / 'eval.sqlite3'}", load_nlp=False
         )
         engine = create_engine(settings)
+        related_index = None
         try:
             await migrate(engine)
             maker = create_sessionmaker(engine)
@@ -135,6 +137,9 @@ async def evaluate(articles: Sequence[LabelledArticle], with_entities: bool = Tr
                     for a in articles
                 ]
                 outcomes = await ingest_batch(session, team.id, inputs, nlp)
+            # As `gloss serve` does on SQLite: related answered by the in-memory index.
+            related_index = attach(str(Path(folder) / "eval.sqlite3"))
+            await asyncio.to_thread(related_index.wait)
             repo_keys: dict[str, list[str]] = {}
             async with maker() as session:
                 repo = ArticleRepository(session)
@@ -150,6 +155,8 @@ async def evaluate(articles: Sequence[LabelledArticle], with_entities: bool = Tr
                 )
             scores.append(_random_baseline(articles))
         finally:
+            if related_index is not None:
+                detach(related_index)
             await engine.dispose()
             if nlp is not None:
                 await nlp.stop()

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, tuple_, union_all
+from sqlalchemy import (
+    Executable,
+    Integer,
+    String,
+    Uuid,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.models import Article, ArticleMention
@@ -22,18 +35,23 @@ class ArticleCard:
     id: uuid.UUID
     team_id: uuid.UUID
     url: str
-    canonical_url: str | None
     title: str
     opening: str
     published_at: datetime | None
-    created_at: datetime
-    content_hash: str
     duplicate_of_id: uuid.UUID | None
 
 
 # The opening of the text is enough for a snippet; reading whole articles for 50 candidates
 # would be most of a related query's time.
 SNIPPET_SOURCE_CHARS = 400
+# Past this many (team, key) pairs, `mentioning` asks one IN query rather than one per pair.
+_MENTIONING_ARMS = 40
+_MENTION_COLUMNS = (
+    ArticleMention.article_id,
+    ArticleMention.key,
+    ArticleMention.salience,
+    ArticleMention.published_at,
+)
 
 
 class ArticleRepository:
@@ -129,49 +147,52 @@ class ArticleRepository:
     async def cards(
         self, article_ids: Sequence[uuid.UUID], team_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, ArticleCard]:
+        cards, _ = await self.cards_and_mentions(article_ids, team_ids, "entity", [])
+        return cards
+
+    async def cards_and_mentions(
+        self,
+        article_ids: Sequence[uuid.UUID],
+        team_ids: Sequence[uuid.UUID],
+        kind: str,
+        keys: Sequence[str],
+    ) -> tuple[dict[uuid.UUID, ArticleCard], dict[uuid.UUID, dict[str, float]]]:
+        """The cards of the team's `article_ids` and, in the same statement, the salience in
+        each of the `keys` it mentions."""
         if not article_ids:
-            return {}
-        rows = await self.session.execute(
-            select(
-                Article.id,
-                Article.team_id,
-                Article.url,
-                Article.canonical_url,
-                Article.title,
-                func.substr(Article.text, 1, SNIPPET_SOURCE_CHARS),
-                Article.published_at,
-                Article.created_at,
-                Article.content_hash,
-                Article.duplicate_of_id,
-            ).where(Article.id.in_(article_ids))
-        )
+            return {}, {}
+        params: dict[str, object] = {"ids": list(article_ids)}
+        if keys:
+            params |= {"kind": kind, "keys": list(keys)}
+        rows = await self.session.execute(_cards_statement(bool(keys)), params)
         # The team filter is applied here rather than in SQL: with both in the WHERE clause
         # SQLite may walk the team's index instead of looking up the ids.
         teams = set(team_ids)
-        return {r[0]: ArticleCard(*r) for r in rows if r[1] in teams}
+        cards: dict[uuid.UUID, ArticleCard] = {}
+        shared: dict[uuid.UUID, dict[str, float]] = {}
+        for row in rows:
+            if row[1] not in teams:
+                continue
+            if row[0] not in cards:
+                cards[row[0]] = ArticleCard(*row[:7])
+            if keys and row[7] is not None:
+                shared.setdefault(row[0], {})[row[7]] = row[8]
+        return cards, shared
 
     async def page_group(
         self, team_ids: Sequence[uuid.UUID], url: str | None, content_hash: str | None
     ) -> set[uuid.UUID]:
         """Ids of the stored copies of a page: by url or canonical url, or by the same text."""
-        conditions = []
-        if url:
-            conditions += [Article.url == url, Article.canonical_url == url]
-        if content_hash:
-            conditions.append(Article.content_hash == content_hash)
-        if not conditions:
+        if not url and not content_hash:
             return set()
-        # One indexed lookup per condition: SQLite answers an OR of them with a table scan.
-        statement = union_all(
-            *(
-                select(Article.id, Article.duplicate_of_id).where(
-                    Article.team_id.in_(team_ids), condition
-                )
-                for condition in conditions
-            )
-        )
+        params: dict[str, object] = {"team_ids": list(team_ids)}
+        if url:
+            params["url"] = url
+        if content_hash:
+            params["content_hash"] = content_hash
+        statement = _page_group_statement(bool(url), bool(content_hash))
         group: set[uuid.UUID] = set()
-        for article_id, duplicate_of in await self.session.execute(statement):
+        for article_id, duplicate_of in await self.session.execute(statement, params):
             group.add(_as_uuid(article_id))
             if duplicate_of is not None:
                 group.add(_as_uuid(duplicate_of))
@@ -209,47 +230,35 @@ class ArticleRepository:
         )
         return list(rows)
 
-    async def shared_mentions(
-        self, article_ids: Sequence[uuid.UUID], kind: str, keys: Sequence[str]
-    ) -> dict[uuid.UUID, dict[str, float]]:
-        """For each article, the salience of each of `keys` it mentions."""
-        if not article_ids or not keys:
-            return {}
-        rows = await self.session.execute(
-            select(ArticleMention.article_id, ArticleMention.key, ArticleMention.salience).where(
-                ArticleMention.article_id.in_(article_ids),
-                ArticleMention.kind == kind,
-                ArticleMention.key.in_(keys),
-            )
-        )
-        shared: dict[uuid.UUID, dict[str, float]] = {}
-        for article_id, key, salience in rows:
-            shared.setdefault(article_id, {})[key] = salience
-        return shared
-
     async def mentioning(
         self, team_ids: Sequence[uuid.UUID], kind: str, keys: Sequence[str], limit: int
     ) -> list[tuple[uuid.UUID, str, float, datetime | None]]:
         """(article id, key, salience, published) of the team's articles that mention any of
-        `keys`, most salient first: an index range scan per key."""
+        `keys`, most salient first (ties by article id)."""
         if not keys or not team_ids:
             return []
-        rows = await self.session.execute(
-            select(
-                ArticleMention.article_id,
-                ArticleMention.key,
-                ArticleMention.salience,
-                ArticleMention.published_at,
+        statement: Executable
+        if len(team_ids) * len(keys) > _MENTIONING_ARMS:
+            statement = (
+                select(*_MENTION_COLUMNS)
+                .where(
+                    ArticleMention.team_id.in_(team_ids),
+                    ArticleMention.kind == kind,
+                    ArticleMention.key.in_(keys),
+                )
+                .order_by(ArticleMention.salience.desc(), ArticleMention.article_id)
+                .limit(limit)
             )
-            .where(
-                ArticleMention.team_id.in_(team_ids),
-                ArticleMention.kind == kind,
-                ArticleMention.key.in_(keys),
-            )
-            .order_by(ArticleMention.salience.desc(), ArticleMention.article_id)
-            .limit(limit)
-        )
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+            params: dict[str, object] = {}
+        else:
+            pairs = [(t, k) for t in team_ids for k in dict.fromkeys(keys)]
+            statement = _mentioning_by_pair(len(pairs))
+            params = {"kind": kind, "limit": limit}
+            for i, (team_id, key) in enumerate(pairs):
+                params[f"team_{i}"] = team_id
+                params[f"key_{i}"] = key
+        rows = await self.session.execute(statement, params)
+        return [(_as_uuid(r[0]), r[1], r[2], r[3]) for r in rows]
 
     async def count(self, team_ids: Sequence[uuid.UUID]) -> int:
         total = await self.session.scalar(
@@ -266,6 +275,73 @@ class ArticleRepository:
 
     async def count_all(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(Article)) or 0)
+
+
+@functools.lru_cache(maxsize=_MENTIONING_ARMS)
+def _mentioning_by_pair(pairs: int) -> Executable:
+    """The best `limit` mentions of each (team, key) pair, merged: each arm walks the lookup
+    index in salience order and stops, where one IN over every key would read and sort all
+    their mentions (a name in 500 articles: most of a related query's time). Built once per
+    number of pairs, with parameters, so SQLAlchemy's compiled cache serves it."""
+    limit = bindparam("limit", type_=Integer())
+    arms = [
+        select(
+            select(*_MENTION_COLUMNS)
+            .where(
+                ArticleMention.team_id == bindparam(f"team_{i}", type_=Uuid()),
+                ArticleMention.kind == bindparam("kind", type_=String()),
+                ArticleMention.key == bindparam(f"key_{i}", type_=String()),
+            )
+            .order_by(ArticleMention.salience.desc(), ArticleMention.article_id)
+            .limit(limit)
+            .subquery()
+        )
+        for i in range(pairs)
+    ]
+    merged = union_all(*arms).subquery()
+    return select(*merged.c).order_by(merged.c.salience.desc(), merged.c.article_id).limit(limit)
+
+
+@functools.lru_cache(maxsize=4)
+def _page_group_statement(by_url: bool, by_hash: bool) -> Executable:
+    """One indexed lookup per condition (SQLite answers an OR of them with a table scan);
+    built once, with parameters, so SQLAlchemy's compiled cache serves it."""
+    conditions = []
+    if by_url:
+        url = bindparam("url", type_=String())
+        conditions += [Article.url == url, Article.canonical_url == url]
+    if by_hash:
+        conditions.append(Article.content_hash == bindparam("content_hash", type_=String()))
+    teams = bindparam("team_ids", expanding=True, type_=Uuid())
+    return union_all(
+        *(
+            select(Article.id, Article.duplicate_of_id).where(Article.team_id.in_(teams), condition)
+            for condition in conditions
+        )
+    )
+
+
+@functools.lru_cache(maxsize=2)
+def _cards_statement(with_mentions: bool) -> Executable:
+    """Card columns by article id; with mentions, one row per mentioned key of `keys` (the
+    primary key of article_mentions answers each article's lookup)."""
+    statement = select(
+        Article.id,
+        Article.team_id,
+        Article.url,
+        Article.title,
+        func.substr(Article.text, 1, SNIPPET_SOURCE_CHARS),
+        Article.published_at,
+        Article.duplicate_of_id,
+    ).where(Article.id.in_(bindparam("ids", expanding=True, type_=Uuid())))
+    if not with_mentions:
+        return statement
+    return statement.add_columns(ArticleMention.key, ArticleMention.salience).outerjoin(
+        ArticleMention,
+        (ArticleMention.article_id == Article.id)
+        & (ArticleMention.kind == bindparam("kind", type_=String()))
+        & ArticleMention.key.in_(bindparam("keys", expanding=True, type_=String())),
+    )
 
 
 def _mention_row(article: Article, mention: MentionSummary) -> dict[str, Any]:

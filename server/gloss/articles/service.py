@@ -518,7 +518,7 @@ async def _related(
     ids = (set(lexical) | {r[0] for r in by_entity}) - excluded
     excluded |= await repo.duplicates_of(sorted(excluded))
     ids -= excluded
-    cards = await repo.cards(sorted(ids), team_ids)
+    cards, shared = await repo.cards_and_mentions(sorted(ids), team_ids, "entity", keys)
     cards = {
         article_id: card
         for article_id, card in cards.items()
@@ -527,7 +527,6 @@ async def _related(
         and ranking.containment(ranking.shingles(card.opening), page_shingles)
         < ranking.NEAR_DUPLICATE_JACCARD
     }
-    shared = await repo.shared_mentions(list(cards), "entity", keys)
     candidates = {
         str(article_id): ranking.Candidate(
             lexical=lexical.get(article_id, 0.0),

@@ -91,7 +91,8 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
     words = tokens(text)
     if len(words) <= size:
         return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+    # Shifted copies zipped together: the later ones are shorter, so zip stops at the last window.
+    return set(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
 
 
 def jaccard(a: set[str], b: set[str]) -> float:

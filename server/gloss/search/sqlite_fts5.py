@@ -1,4 +1,8 @@
-"""Article search on SQLite: an external-content FTS5 index ranked by BM25, title weighted."""
+"""Article search on SQLite: an external-content FTS5 index ranked by BM25, title weighted.
+
+Related articles' document frequencies and more-like-this come from the in-memory index when it
+stands at the session's view (gloss.search.sqlite_index), from FTS5 otherwise.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from sqlalchemy import Uuid, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.search import DF_CAP, Hit
+from gloss.search.sqlite_index import change_seq, live_index_for
 
 # bm25() column weights: (title, text). A title word says more about the article than a body
 # word; 3x is Lucene's and Elasticsearch's common title boost.
@@ -43,6 +48,11 @@ class SqliteFts5Backend:
         # (fts5vocab would count a term by reading its whole posting list: for a common word
         # at 100k articles that is most of a related query's time.)
         unique = list(dict.fromkeys(terms))
+        live = live_index_for(session)
+        if live is not None and live.ready:
+            answer = live.document_frequencies(await change_seq(session), unique, DF_CAP)
+            if answer is not None:
+                return answer
         statement = " UNION ALL ".join(
             ["SELECT NULL, count(*) FROM articles"]
             + [
@@ -90,6 +100,11 @@ class SqliteFts5Backend:
         (about 5x the cost a row), and an OR of 20 words matches most of a topical store."""
         if not groups or not team_ids:
             return []
+        live = live_index_for(session)
+        if live is not None and live.ready:
+            found = live.more_like_this(await change_seq(session), groups, team_ids, limit)
+            if found is not None:
+                return [Hit(article_id, score) for article_id, score in found]
         union = " UNION ALL ".join(
             f"SELECT rowid AS doc_id, :w{i} AS weight FROM articles_fts "
             f"WHERE articles_fts MATCH :q{i}"

@@ -1,0 +1,284 @@
+"""The in-memory related index of a SQLite database: the same answers as FTS5, teams kept
+apart, and fresh after writes made through another engine or process."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from gloss.app import create_app
+from gloss.articles.service import ArticleInput, ingest_batch, related_for_text
+from gloss.db import create_engine, create_sessionmaker
+from gloss.models import Article, Team
+from gloss.search import DF_CAP, backend_for, sqlite_fts5, sqlite_index
+from gloss.search.sqlite_index import LiveIndex, live_index_for
+from gloss.settings import Settings
+from tests.articles.conftest import CHIPS_1, CHIPS_2, CHIPS_3, CORPUS, DROUGHT
+
+GROUPS: list[tuple[list[str], float]] = [
+    (["accelerator", "accelerators"], 2.0),
+    (["wafer", "wafers"], 1.0),
+    (["inflation"], 0.5),
+    (["chip", "chips"], 1.5),
+]
+TERMS = ["semiconductor", "inflation", "wafer", "wafers", "chips", "absent", "the"]
+
+
+def _input(body: dict[str, Any], **changes: str) -> ArticleInput:
+    body = {**body, **changes}
+    return ArticleInput(url=body["url"], title=body["title"], text=body["text"])
+
+
+@dataclass
+class Store:
+    """The app's sessions (with the index), and another engine on the same file: what another
+    process would see and write."""
+
+    maker: async_sessionmaker[AsyncSession]
+    other: async_sessionmaker[AsyncSession]
+    other_engine: AsyncEngine
+    path: Path
+    team_a: uuid.UUID
+    team_b: uuid.UUID
+
+    async def live(self) -> LiveIndex:
+        async with self.maker() as session:
+            live = live_index_for(session)
+        assert live is not None
+        await asyncio.to_thread(live.wait, 30)
+        return live
+
+
+async def _teams(maker: async_sessionmaker[AsyncSession]) -> tuple[uuid.UUID, uuid.UUID]:
+    async with maker() as session, session.begin():
+        a, b = Team(name="a"), Team(name="b")
+        session.add_all([a, b])
+        await session.flush()
+        return a.id, b.id
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    path = tmp_path / "gloss.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    app = create_app(Settings(database_url=url, migrate_on_start=True, load_nlp=False))
+    async with app.router.lifespan_context(app):
+        maker = app.state.sessionmaker
+        team_a, team_b = await _teams(maker)
+        async with maker() as session, session.begin():
+            await ingest_batch(session, team_a, [_input(b) for b in CORPUS])
+            # Team b has its own copy of a chips story under another URL.
+            await ingest_batch(session, team_b, [_input(CHIPS_2, url="https://b.example/chips")])
+        other_engine = create_engine(Settings(database_url=url, load_nlp=False))
+        yield Store(maker, create_sessionmaker(other_engine), other_engine, path, team_a, team_b)
+        await other_engine.dispose()
+
+
+async def _answers(maker: async_sessionmaker[AsyncSession], team: uuid.UUID) -> dict[str, Any]:
+    async with maker() as session:
+        backend = backend_for(session)
+        df = await backend.document_frequencies(session, [team], TERMS)
+        hits = await backend.more_like_this(session, [team], GROUPS, 10)
+        related = await related_for_text(session, [team], CHIPS_1["text"], None, [], 10)
+    return {
+        "df": df,
+        "mlt": [(h.article_id, h.score) for h in hits],
+        "related": [(r.url, r.score) for r in related],
+    }
+
+
+async def _mlt_urls(
+    maker: async_sessionmaker[AsyncSession], team: uuid.UUID, groups: Any = GROUPS
+) -> set[str]:
+    async with maker() as session:
+        hits = await backend_for(session).more_like_this(session, [team], groups, 500)
+        rows = await session.execute(
+            select(Article.url).where(Article.id.in_([h.article_id for h in hits]))
+        )
+        return set(rows.scalars())
+
+
+async def test_the_index_gives_the_answers_of_fts5(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = await store.live()
+    assert live.ready
+    before = live.answered
+    with_index = {team: await _answers(store.maker, team) for team in (store.team_a, store.team_b)}
+    assert live.answered >= before + 6  # df and more-like-this, twice per team
+    monkeypatch.setattr(sqlite_fts5, "live_index_for", lambda _session: None)
+    with_fts5 = {team: await _answers(store.maker, team) for team in (store.team_a, store.team_b)}
+    assert with_index == with_fts5
+    assert with_index[store.team_a]["df"] == (
+        7,  # every team's articles: idf is store-wide
+        {"semiconductor": 4, "inflation": 2, "wafer": 1, "wafers": 3, "chips": 2, "the": 6},
+    )
+
+
+async def test_teams_are_kept_apart(store: Store) -> None:
+    await store.live()
+    assert await _mlt_urls(store.maker, store.team_b) == {"https://b.example/chips"}
+    urls_a = await _mlt_urls(store.maker, store.team_a)
+    assert "https://b.example/chips" not in urls_a
+    assert {CHIPS_1["url"], CHIPS_2["url"], CHIPS_3["url"]} <= urls_a
+    async with store.maker() as session:
+        unknown = await backend_for(session).more_like_this(session, [uuid.uuid4()], GROUPS, 10)
+    assert unknown == []
+
+
+async def test_writes_through_another_engine_are_seen(store: Store) -> None:
+    live = await store.live()
+    kenya = [(["kenya"], 1.0)]
+    new = _input(DROUGHT, url="https://other.example/kenya", title="Kenya rains return")
+    async with store.other() as session, session.begin():
+        await ingest_batch(session, store.team_a, [new])
+    answered = live.answered
+    assert await _mlt_urls(store.maker, store.team_a, kenya) == {DROUGHT["url"], new.url}
+    assert live.answered == answered + 1  # caught up inline, answered from memory
+
+    # An update must not keep the old words' postings.
+    async with store.other() as session, session.begin():
+        await ingest_batch(
+            session,
+            store.team_a,
+            [_input(DROUGHT, title="Harvests", text="Wheat harvests in Ukraine beat forecasts.")],
+        )
+    assert await _mlt_urls(store.maker, store.team_a, kenya) == {new.url}
+    assert await _mlt_urls(store.maker, store.team_a, [(["ukraine"], 1.0)]) == {DROUGHT["url"]}
+
+    async with store.other() as session, session.begin():
+        await session.execute(delete(Article).where(Article.url == new.url))
+    assert await _mlt_urls(store.maker, store.team_a, kenya) == set()
+    async with store.maker() as session:
+        total, df = await backend_for(session).document_frequencies(
+            session, [store.team_a], ["kenya", "ukraine"]
+        )
+    assert (total, df) == (7, {"ukraine": 1})
+    assert live.declined == 0
+
+
+async def test_another_process_writing_plain_sql_is_seen(store: Store) -> None:
+    live = await store.live()
+    script = (
+        "import sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1])\n"
+        "c.execute(\"DELETE FROM articles WHERE url LIKE '%chips%'\")\n"
+        "c.commit()\n"
+    )
+    await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-c", script, str(store.path)], check=True
+    )
+    assert await _mlt_urls(store.maker, store.team_a, [(["chips", "chip"], 1.0)]) == set()
+    assert live.stats() is not None
+
+
+async def test_a_sessions_own_uncommitted_writes_use_the_sql_path(store: Store) -> None:
+    live = await store.live()
+    kenya = [(["kenya"], 1.0)]
+    new = _input(DROUGHT, url="https://news.example/kenya-2", title="Kenya again")
+    async with store.maker() as session, session.begin():
+        await ingest_batch(session, store.team_a, [new])
+        declined = live.declined
+        hits = await backend_for(session).more_like_this(session, [store.team_a], kenya, 10)
+        assert len(hits) == 2  # its own article, found by FTS5
+        assert live.declined == declined + 1
+        await session.rollback()
+    assert await _mlt_urls(store.maker, store.team_a, kenya) == {DROUGHT["url"]}
+
+
+async def test_many_changes_are_applied_in_the_background(store: Store) -> None:
+    live = await store.live()
+    count = sqlite_index.INLINE_CATCH_UP + 20
+    items = [
+        _input(DROUGHT, url=f"https://bulk.example/{i}", text=f"Kenya report {i} rains")
+        for i in range(count)
+    ]
+    async with store.other() as session, session.begin():
+        await ingest_batch(session, store.team_a, items)
+    # Whichever path answers (FTS5 while the thread catches up), the answer is complete.
+    assert len(await _mlt_urls(store.maker, store.team_a, [(["kenya"], 1.0)])) == count + 1
+    await asyncio.to_thread(live.wait, 30)
+    answered = live.answered
+    assert len(await _mlt_urls(store.maker, store.team_a, [(["kenya"], 1.0)])) == count + 1
+    assert live.answered == answered + 1
+
+
+async def test_fts5_answers_until_the_index_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    build = sqlite_index._build
+
+    def slow_build(connection: sqlite3.Connection) -> Any:
+        release.wait(30)
+        return build(connection)
+
+    monkeypatch.setattr(sqlite_index, "_build", slow_build)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'slow.sqlite3'}"
+    app = create_app(Settings(database_url=url, migrate_on_start=True, load_nlp=False))
+    async with app.router.lifespan_context(app):  # starts without waiting for the index
+        maker = app.state.sessionmaker
+        team_a, _ = await _teams(maker)
+        async with maker() as session, session.begin():
+            await ingest_batch(session, team_a, [_input(b) for b in CORPUS])
+        async with maker() as session:
+            live = live_index_for(session)
+        assert live is not None
+        assert not live.ready
+        fts5 = await _answers(maker, team_a)
+        release.set()
+        await asyncio.to_thread(live.wait, 30)
+        assert live.ready
+        assert await _answers(maker, team_a) == fts5
+        assert live.answered >= 2
+
+
+async def test_the_setting_turns_the_index_off(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'off.sqlite3'}"
+    settings = Settings(
+        database_url=url, migrate_on_start=True, load_nlp=False, related_index=False
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        async with app.state.sessionmaker() as session:
+            assert live_index_for(session) is None
+            total, _ = await backend_for(session).document_frequencies(session, [], ["x"])
+    assert total == 0
+    assert DF_CAP > 0
+
+
+async def test_a_failed_build_leaves_fts5_answering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_connection: sqlite3.Connection) -> Any:
+        raise sqlite3.OperationalError("no such table: article_changes")
+
+    monkeypatch.setattr(sqlite_index, "_build", broken)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'broken.sqlite3'}"
+    app = create_app(Settings(database_url=url, migrate_on_start=True, load_nlp=False))
+    async with app.router.lifespan_context(app):
+        maker = app.state.sessionmaker
+        team_a, _ = await _teams(maker)
+        async with maker() as session, session.begin():
+            await ingest_batch(session, team_a, [_input(b) for b in CORPUS])
+        async with maker() as session:
+            live = live_index_for(session)
+        assert live is not None
+        await asyncio.to_thread(live.wait, 30)
+        assert not live.ready
+        assert live.failed is not None
+        assert "article_changes" in live.failed
+        answers = await _answers(maker, team_a)
+        assert CHIPS_2["url"] in [url for url, _ in answers["related"]]

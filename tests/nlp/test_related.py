@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from gloss.nlp import related as r
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -35,12 +38,12 @@ def test_minhash_bands_meet_for_near_duplicates_only() -> None:
 
 
 def test_variants_pair_singular_and_plural() -> None:
-    assert r.variants("wafer") == ["wafer", "wafers"]
-    assert r.variants("wafers") == ["wafers", "wafer"]
-    assert r.variants("economies") == ["economies", "economy"]
-    assert r.variants("policy") == ["policy", "policies"]
-    assert r.variants("crisis") == ["crisis", "crises"]
-    assert r.variants("2026") == ["2026"]
+    assert r.variants("wafer") == ("wafer", "wafers")
+    assert r.variants("wafers") == ("wafers", "wafer")
+    assert r.variants("economies") == ("economies", "economy")
+    assert r.variants("policy") == ("policy", "policies")
+    assert r.variants("crisis") == ("crisis", "crises")
+    assert r.variants("2026") == ("2026",)
 
 
 def test_select_terms_prefers_rare_words_and_skips_unknown_and_common() -> None:
@@ -93,3 +96,28 @@ def test_snippet_cuts_at_a_word() -> None:
     assert cut.endswith("…")
     assert len(cut) <= 51
     assert "wor…" not in cut
+
+
+_WORDS = st.sampled_from("the chip wafer plant export rule cut price grid deal".split())
+
+
+@given(
+    opening=st.lists(_WORDS, max_size=40).map(" ".join),
+    page=st.lists(_WORDS, max_size=80).map(" ".join),
+    threshold=st.sampled_from([0.0, 0.3, 0.5, 0.7, 1.0]),
+)
+def test_contained_decides_as_the_full_containment_does(
+    opening: str, page: str, threshold: float
+) -> None:
+    # The early exit never changes the answer, on texts with repeated shingles too.
+    whole = r.shingles(page)
+    assert r.contained(opening, whole, threshold) == (
+        r.containment(r.shingles(opening), whole) >= threshold
+    )
+
+
+def test_contained_finds_a_copy_and_rejects_another_story() -> None:
+    page = "Chipmakers raised wafer prices again as export rules tightened across the region."
+    whole = r.shingles(page)
+    assert r.contained("Chipmakers raised wafer prices again as export rules", whole, 0.7)
+    assert not r.contained("Farmers sold more grain as the rains came early", whole, 0.7)

@@ -10,8 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Executable,
     Integer,
+    Select,
     String,
     Uuid,
     bindparam,
@@ -156,15 +158,23 @@ class ArticleRepository:
         team_ids: Sequence[uuid.UUID],
         kind: str,
         keys: Sequence[str],
+        *,
+        mentioning: int = 0,
     ) -> tuple[dict[uuid.UUID, ArticleCard], dict[uuid.UUID, dict[str, float]]]:
         """The cards of the team's `article_ids` and, in the same statement, the salience in
-        each of the `keys` it mentions."""
-        if not article_ids:
+        each of the `keys` it mentions. With `mentioning`, the cards of the articles
+        `mentioning(team_ids, kind, keys, mentioning)` finds come in that statement too."""
+        mentioning = mentioning if keys and team_ids else 0
+        if not article_ids and not mentioning:
             return {}, {}
         params: dict[str, object] = {"ids": list(article_ids)}
         if keys:
             params |= {"kind": kind, "keys": list(keys)}
-        rows = await self.session.execute(_cards_statement(bool(keys)), params)
+        candidates = None
+        if mentioning:
+            candidates, more = _mentioning(team_ids, kind, keys, mentioning)
+            params |= more
+        rows = await self.session.execute(_cards_statement(bool(keys), candidates), params)
         # The team filter is applied here rather than in SQL: with both in the WHERE clause
         # SQLite may walk the team's index instead of looking up the ids.
         teams = set(team_ids)
@@ -237,26 +247,7 @@ class ArticleRepository:
         `keys`, most salient first (ties by article id)."""
         if not keys or not team_ids:
             return []
-        statement: Executable
-        if len(team_ids) * len(keys) > _MENTIONING_ARMS:
-            statement = (
-                select(*_MENTION_COLUMNS)
-                .where(
-                    ArticleMention.team_id.in_(team_ids),
-                    ArticleMention.kind == kind,
-                    ArticleMention.key.in_(keys),
-                )
-                .order_by(ArticleMention.salience.desc(), ArticleMention.article_id)
-                .limit(limit)
-            )
-            params: dict[str, object] = {}
-        else:
-            pairs = [(t, k) for t in team_ids for k in dict.fromkeys(keys)]
-            statement = _mentioning_by_pair(len(pairs))
-            params = {"kind": kind, "limit": limit}
-            for i, (team_id, key) in enumerate(pairs):
-                params[f"team_{i}"] = team_id
-                params[f"key_{i}"] = key
+        statement, params = _mentioning(team_ids, kind, keys, limit)
         rows = await self.session.execute(statement, params)
         return [(_as_uuid(r[0]), r[1], r[2], r[3]) for r in rows]
 
@@ -277,8 +268,45 @@ class ArticleRepository:
         return int(await self.session.scalar(select(func.count()).select_from(Article)) or 0)
 
 
+_MentionSelect = Select[uuid.UUID, str, float, datetime | None]
+
+
+def _mentioning(
+    team_ids: Sequence[uuid.UUID], kind: str, keys: Sequence[str], limit: int
+) -> tuple[_MentionSelect, dict[str, object]]:
+    """The statement of `mentioning` and its parameters."""
+    if len(team_ids) * len(keys) > _MENTIONING_ARMS:
+        return _mentioning_by_in(), {
+            "m_teams": list(team_ids),
+            "kind": kind,
+            "m_keys": list(keys),
+            "limit": limit,
+        }
+    pairs = [(t, k) for t in team_ids for k in dict.fromkeys(keys)]
+    params: dict[str, object] = {"kind": kind, "limit": limit}
+    for i, (team_id, key) in enumerate(pairs):
+        params[f"team_{i}"] = team_id
+        params[f"key_{i}"] = key
+    return _mentioning_by_pair(len(pairs)), params
+
+
+@functools.lru_cache(maxsize=1)
+def _mentioning_by_in() -> _MentionSelect:
+    """For many (team, key) pairs: one IN over every key, read and sorted whole."""
+    return (
+        select(*_MENTION_COLUMNS)
+        .where(
+            ArticleMention.team_id.in_(bindparam("m_teams", expanding=True, type_=Uuid())),
+            ArticleMention.kind == bindparam("kind", type_=String()),
+            ArticleMention.key.in_(bindparam("m_keys", expanding=True, type_=String())),
+        )
+        .order_by(ArticleMention.salience.desc(), ArticleMention.article_id)
+        .limit(bindparam("limit", type_=Integer()))
+    )
+
+
 @functools.lru_cache(maxsize=_MENTIONING_ARMS)
-def _mentioning_by_pair(pairs: int) -> Executable:
+def _mentioning_by_pair(pairs: int) -> _MentionSelect:
     """The best `limit` mentions of each (team, key) pair, merged: each arm walks the lookup
     index in salience order and stops, where one IN over every key would read and sort all
     their mentions (a name in 500 articles: most of a related query's time). Built once per
@@ -321,10 +349,15 @@ def _page_group_statement(by_url: bool, by_hash: bool) -> Executable:
     )
 
 
-@functools.lru_cache(maxsize=2)
-def _cards_statement(with_mentions: bool) -> Executable:
-    """Card columns by article id; with mentions, one row per mentioned key of `keys` (the
-    primary key of article_mentions answers each article's lookup)."""
+@functools.lru_cache(maxsize=128)
+def _cards_statement(with_mentions: bool, candidates: _MentionSelect | None = None) -> Executable:
+    """Card columns by article id, and of the articles `candidates` (a `_mentioning`
+    statement) finds; with mentions, one row per mentioned key of `keys` (the primary key of
+    article_mentions answers each article's lookup)."""
+    wanted: ColumnElement[bool] = Article.id.in_(bindparam("ids", expanding=True, type_=Uuid()))
+    if candidates is not None:
+        found = candidates.subquery()
+        wanted = wanted | Article.id.in_(select(found.c.article_id))
     statement = select(
         Article.id,
         Article.team_id,
@@ -333,7 +366,7 @@ def _cards_statement(with_mentions: bool) -> Executable:
         func.substr(Article.text, 1, SNIPPET_SOURCE_CHARS),
         Article.published_at,
         Article.duplicate_of_id,
-    ).where(Article.id.in_(bindparam("ids", expanding=True, type_=Uuid())))
+    ).where(wanted)
     if not with_mentions:
         return statement
     return statement.add_columns(ArticleMention.key, ArticleMention.salience).outerjoin(

@@ -514,18 +514,19 @@ async def _related(
     hits = await backend.more_like_this(session, team_ids, groups, fetch)
     lexical = {h.article_id: h.score for h in hits}
     keys = list(dict.fromkeys(entity_keys))[:MAX_QUERY_ENTITIES]
-    by_entity = await repo.mentioning(team_ids, "entity", keys, fetch)
-    ids = (set(lexical) | {r[0] for r in by_entity}) - excluded
     excluded |= await repo.duplicates_of(sorted(excluded))
-    ids -= excluded
-    cards, shared = await repo.cards_and_mentions(sorted(ids), team_ids, "entity", keys)
+    # The lexical candidates' cards, and with them (one statement) the `fetch` articles
+    # naming the page's entities most saliently.
+    cards, shared = await repo.cards_and_mentions(
+        sorted(set(lexical) - excluded), team_ids, "entity", keys, mentioning=fetch
+    )
     cards = {
         article_id: card
         for article_id, card in cards.items()
-        if card.duplicate_of_id not in excluded
+        if article_id not in excluded
+        and card.duplicate_of_id not in excluded
         # A copy of the page under another URL: its opening is (nearly) all in the page.
-        and ranking.containment(ranking.shingles(card.opening), page_shingles)
-        < ranking.NEAR_DUPLICATE_JACCARD
+        and not ranking.contained(card.opening, page_shingles, ranking.NEAR_DUPLICATE_JACCARD)
     }
     candidates = {
         str(article_id): ranking.Candidate(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -65,26 +66,28 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(" ".join(tokens(text)).encode("utf-8")).hexdigest()
 
 
-def variants(term: str) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def variants(term: str) -> tuple[str, ...]:
     """The term and its English singular or plural, so "wafer" finds "wafers" without a
-    stemmer (the indexes store words as written, identically on both backends)."""
+    stemmer (the indexes store words as written, identically on both backends). Cached: a
+    related query asks for every word of the page, and the words of a store recur."""
     if len(term) < 3 or _DIGITS.match(term):
-        return [term]
+        return (term,)
     if term.endswith("ies") and len(term) > 4:
-        return [term, term[:-3] + "y"]
+        return (term, term[:-3] + "y")
     if term.endswith("is"):
-        return [term, term[:-2] + "es"]
+        return (term, term[:-2] + "es")
     if term.endswith(("ss", "us")):
-        return [term, term + "es"]
+        return (term, term + "es")
     if term.endswith("es") and term[:-2].endswith(("ss", "sh", "ch", "x", "z")):
-        return [term, term[:-2]]
+        return (term, term[:-2])
     if term.endswith("s"):
-        return [term, term[:-1]]
+        return (term, term[:-1])
     if term.endswith("y") and term[-2] not in "aeiou":
-        return [term, term[:-1] + "ies"]
+        return (term, term[:-1] + "ies")
     if term.endswith(("sh", "ch", "x", "z")):
-        return [term, term + "es"]
-    return [term, term + "s"]
+        return (term, term + "es")
+    return (term, term + "s")
 
 
 def shingles(text: str, size: int = SHINGLE) -> set[str]:
@@ -104,6 +107,30 @@ def jaccard(a: set[str], b: set[str]) -> float:
 def containment(part: set[str], whole: set[str]) -> float:
     """The share of `part`'s shingles found in `whole` (an excerpt against a full text)."""
     return len(part & whole) / len(part) if part else 0.0
+
+
+def contained(text: str, whole: set[str], threshold: float, size: int = SHINGLE) -> bool:
+    """`containment(shingles(text), whole) >= threshold`, decided as soon as the misses settle
+    it: an unrelated text is out after a few of its windows. (With W windows and U <= W
+    distinct shingles, more than (1 - threshold) * W distinct misses means a share under
+    `threshold`.)"""
+    words = tokens(text)
+    windows = len(words) - size + 1
+    if windows <= 1:
+        return containment(shingles(text, size), whole) >= threshold
+    allowed = (1 - threshold) * windows
+    seen: set[str] = set()
+    misses = 0
+    for i in range(windows):
+        shingle = " ".join(words[i : i + size])
+        if shingle in seen:
+            continue
+        seen.add(shingle)
+        if shingle not in whole:
+            misses += 1
+            if misses > allowed:
+                return False
+    return (len(seen) - misses) / len(seen) >= threshold
 
 
 def minhash_bands(shingle_set: set[str]) -> list[int]:

@@ -10,6 +10,7 @@ import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,9 +70,11 @@ async def _teams(maker: async_sessionmaker[AsyncSession]) -> tuple[uuid.UUID, uu
         return a.id, b.id
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    path = tmp_path / "gloss.sqlite3"
+@asynccontextmanager
+async def _app_with_corpus(
+    path: Path,
+) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], uuid.UUID, uuid.UUID]]:
+    """A served app on a SQLite file whose team a holds the test corpus."""
     url = f"sqlite+aiosqlite:///{path}"
     app = create_app(Settings(database_url=url, migrate_on_start=True, load_nlp=False))
     async with app.router.lifespan_context(app):
@@ -79,9 +82,19 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         team_a, team_b = await _teams(maker)
         async with maker() as session, session.begin():
             await ingest_batch(session, team_a, [_input(b) for b in CORPUS])
+        yield maker, team_a, team_b
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    path = tmp_path / "gloss.sqlite3"
+    async with _app_with_corpus(path) as (maker, team_a, team_b):
+        async with maker() as session, session.begin():
             # Team b has its own copy of a chips story under another URL.
             await ingest_batch(session, team_b, [_input(CHIPS_2, url="https://b.example/chips")])
-        other_engine = create_engine(Settings(database_url=url, load_nlp=False))
+        other_engine = create_engine(
+            Settings(database_url=f"sqlite+aiosqlite:///{path}", load_nlp=False)
+        )
         yield Store(maker, create_sessionmaker(other_engine), other_engine, path, team_a, team_b)
         await other_engine.dispose()
 
@@ -266,13 +279,7 @@ async def test_a_failed_build_leaves_fts5_answering(
         raise sqlite3.OperationalError("no such table: article_changes")
 
     monkeypatch.setattr(sqlite_index, "_build", broken)
-    url = f"sqlite+aiosqlite:///{tmp_path / 'broken.sqlite3'}"
-    app = create_app(Settings(database_url=url, migrate_on_start=True, load_nlp=False))
-    async with app.router.lifespan_context(app):
-        maker = app.state.sessionmaker
-        team_a, _ = await _teams(maker)
-        async with maker() as session, session.begin():
-            await ingest_batch(session, team_a, [_input(b) for b in CORPUS])
+    async with _app_with_corpus(tmp_path / "broken.sqlite3") as (maker, team_a, _):
         async with maker() as session:
             live = live_index_for(session)
         assert live is not None

@@ -11,8 +11,9 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,7 @@ from gloss.nlp.related import tokens
 from gloss.search.memory_index import ArticleIndex, IndexStats
 
 log = logging.getLogger("gloss.search")
+_T = TypeVar("_T")
 
 # Up to this many changes since the index's mark are applied on the request's path (about
 # 50 µs each); more go to the background thread, and queries use FTS5 until it is done.
@@ -100,18 +102,7 @@ class LiveIndex:
     def document_frequencies(
         self, seq: int, terms: Sequence[str], cap: int
     ) -> tuple[int, dict[str, int]] | None:
-        if not self._lock.acquire(blocking=False):
-            self.declined += 1
-            return None
-        try:
-            index = self._at(seq)
-            if index is None:
-                self.declined += 1
-                return None
-            self.answered += 1
-            return len(index), index.document_frequencies(terms, cap)
-        finally:
-            self._lock.release()
+        return self._answer(seq, lambda index: (len(index), index.document_frequencies(terms, cap)))
 
     def more_like_this(
         self,
@@ -120,6 +111,10 @@ class LiveIndex:
         team_ids: Sequence[uuid.UUID],
         limit: int,
     ) -> list[tuple[uuid.UUID, float]] | None:
+        return self._answer(seq, lambda index: index.more_like_this(groups, team_ids, limit))
+
+    def _answer(self, seq: int, ask: Callable[[ArticleIndex], _T]) -> _T | None:
+        """`ask` the index if it stands at `seq` and is free; None sends the query to SQL."""
         if not self._lock.acquire(blocking=False):
             self.declined += 1
             return None
@@ -129,7 +124,7 @@ class LiveIndex:
                 self.declined += 1
                 return None
             self.answered += 1
-            return index.more_like_this(groups, team_ids, limit)
+            return ask(index)
         finally:
             self._lock.release()
 

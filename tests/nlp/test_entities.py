@@ -219,3 +219,48 @@ def test_a_known_place_in_a_list_keeps_its_label() -> None:
         _mention(text, "Kavora", "ORG"),
     ]
     assert [m.label for m in refine_mentions(text, raw)] == ["GPE", "ORG"]
+
+
+def test_a_name_with_particles_is_one_person() -> None:
+    # The model cuts at the particles ("Ursula von" + "Leyen"); the name goes on to its surname.
+    text = "Ilse van der Meeren met Joao da Costa. Later Ilse van talked to Meeren."
+    raw = [
+        _mention(text, "Ilse van", "PERSON"),
+        _mention(text, "Meeren", "PERSON"),
+        _mention(text, "Joao", "PERSON"),
+        _mention(text, "Ilse van", "PERSON", 1),
+    ]
+    assert _labels(text, refine_mentions(text, raw, propagate=False)) == [
+        ("Ilse van der Meeren", "PERSON"),
+        ("Joao da Costa", "PERSON"),
+        # A particle before a lower-case word is no name's: the span stays as the model cut it.
+        ("Ilse van", "PERSON"),
+    ]
+
+
+def test_an_adjective_made_from_a_name_is_not_a_name() -> None:
+    text = "The post-Brexit rules and anti-Corvel protests went on in Marden."
+    raw = [
+        _mention(text, "post-Brexit", "ORG"),
+        _mention(text, "anti-Corvel", "NORP"),
+        _mention(text, "Marden", "GPE", prev_word="in"),
+    ]
+    assert _labels(text, refine_mentions(text, raw)) == [("Marden", "GPE")]
+
+
+def test_natural_features_are_locations() -> None:
+    text = "Ships left the Gulf of Tarrin for the Vell River, past Mount Oskar and Lake Brin."
+    raw = [
+        _mention(text, "Gulf of Tarrin", "ORG"),
+        _mention(text, "Vell River", "GPE"),
+        _mention(text, "Mount Oskar", "PERSON"),
+        _mention(text, "Lake Brin", "GPE"),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["LOC"] * 4
+
+
+def test_a_reporting_clause_is_not_an_apposition() -> None:
+    # ", the company said" speaks of the sentence's subject, not of the name before it.
+    text = "The rocket fell into the Gulf of Tarrin, the company said."
+    raw = [_mention(text, "Gulf of Tarrin", "ORG")]
+    assert [m.label for m in refine_mentions(text, raw)] == ["LOC"]

@@ -117,18 +117,29 @@ _EVENT_TAIL = re.compile(
     r"Summit)\b"
 )
 _CAPITALISED_WORD = re.compile(r"([A-Z][a-z]+(?:-[A-Z][a-z]+)?) $")
+_PARTICLE = "|".join(sorted(gazetteer.NAME_PARTICLES, key=len, reverse=True))
+# Particles, then the capitalised surname: " von der Leyen" after "Ursula".
+_PARTICLE_TAIL = re.compile(rf"((?: (?:{_PARTICLE}))*) ([A-Z][\w'’-]*)")
+_ENDS_WITH_PARTICLE = re.compile(rf" (?:{_PARTICLE})$")
+# An adjective made from a name: "post-Brexit", "anti-Trump", "pro-Kremlin".
+_LOWER_PREFIX = re.compile(r"[a-z]+-")
 
 
 def _extend(text: str, m: Mention, lower_words: frozenset[str]) -> Mention:
     """Grow a span the model cut short.
 
-    "NBA" before "Finals" is the event "NBA Finals"; a one-word person right after a
-    capitalised word that is neither a title nor a common word ("Margrethe Vestager") is
-    that first name plus the surname.
+    "NBA" before "Finals" is the event "NBA Finals"; a person whose name goes on with
+    particles and a surname ("Ursula von" before "der Leyen") is the whole name; a one-word
+    person right after a capitalised word that is neither a title nor a common word
+    ("Margrethe Vestager") is that first name plus the surname.
     """
     tail = _EVENT_TAIL.match(text, m.end)
     if tail and m.label in ("ORG", "GPE", "NORP", "EVENT", "PRODUCT", "PERSON"):
         return replace(m, end=tail.end(), label="EVENT")
+    if m.label == "PERSON":
+        rest = _PARTICLE_TAIL.match(text, m.end)
+        if rest and (rest.group(1) or _ENDS_WITH_PARTICLE.search(text, m.start, m.end)):
+            return replace(m, end=rest.end())
     if m.label == "PERSON" and " " not in text[m.start : m.end]:
         before = _CAPITALISED_WORD.search(text, max(0, m.start - 30), m.start)
         if before:
@@ -154,6 +165,8 @@ def _is_junk(surface: str, m: Mention, lower_words: frozenset[str]) -> bool:
     if len(surface) < 2 or not any(c.isalpha() for c in surface):
         return True
     if surface.islower():  # names are capitalised; "the economy" is not one
+        return True
+    if _LOWER_PREFIX.match(surface):  # "post-Brexit" describes, it does not name
         return True
     if surface in gazetteer.NOT_NAMES:
         return True
@@ -186,6 +199,12 @@ def _relabel(surface: str, m: Mention) -> str:
         return "GPE"
     if surface in gazetteer.LOCATIONS:
         return "LOC"
+    if len(words) >= 2 and (
+        words[-1] in gazetteer.LOC_SUFFIXES
+        or words[0] in gazetteer.LOC_HEADS
+        or (words[0] in gazetteer.LOC_HEADS_BEFORE_OF and words[1] == "of")
+    ):
+        return "LOC"
     if surface in gazetteer.NATIONALITIES:
         return "NORP"
     words = surface.split()
@@ -215,6 +234,10 @@ _SAID_PRONOUN = re.compile(
     r"\s+(?:said|says|added|announced|reported|told\s+\w+)\s+(it|its|he|she|his|her)\b"
 )
 _WHO = re.compile(r",\s+who\b")
+# ", the company said": a reporting clause about the sentence's subject, not an apposition.
+_REPORTING_CLAUSE = re.compile(
+    r",\s+(?:the|a|an|its|his|her)\s+(?:[\w-]+\s+){0,2}?(?:said|says|added|told|reported)\b"
+)
 _BASED = re.compile(r",\s+(?:based|headquartered)\s+in\b|['’]s\s+(?:chief|shares|board)\b")
 
 
@@ -232,7 +255,7 @@ def _context_label(text: str, m: Mention) -> str | None:
     said = _SAID_PRONOUN.match(after)
     if said:
         return "ORG" if said.group(1) in ("it", "its") else "PERSON"
-    if after.startswith(","):
+    if after.startswith(",") and not _REPORTING_CLAUSE.match(after):
         # The head noun of an apposition is among its first words: ", a logistics company".
         for word in _APPOSITION_WORDS.findall(after, 1, 60)[:5]:
             lower = word.lower()

@@ -177,3 +177,15 @@ Expo Festival Sessions Conference Congress|Party Tournament Series Derby Rally R
 FAC_SUFFIXES = _names(
     "Airport Stadium Arena Bridge Tunnel Station Highway Dam Tower Towers Canal Cathedral Museum"
 )
+
+# Natural features (OntoNotes LOC, which the model often calls an organisation or a place):
+# by their last word ("Yangtze River", "Silicon Valley"), by their first ("Lake Tahoe",
+# "Mount Everest"), or by a head before "of" ("Gulf of Mexico", "Strait of Hormuz").
+LOC_SUFFIXES = _names(
+    "Ocean Sea River Mountains Strait Straits Gulf Desert Peninsula Channel Valley Basin Glacier"
+)
+LOC_HEADS = _names("Lake Mount Mt.")
+LOC_HEADS_BEFORE_OF = _names("Gulf Bay Sea Strait Straits Isle Cape Horn")
+
+# Lower-case particles inside a person's name: "Ursula von der Leyen", "Lula da Silva".
+NAME_PARTICLES = _names("von van der den de du da di del della le la bin ibn ter ten zu dos das")

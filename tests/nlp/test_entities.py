@@ -264,3 +264,20 @@ def test_a_reporting_clause_is_not_an_apposition() -> None:
     text = "The rocket fell into the Gulf of Tarrin, the company said."
     raw = [_mention(text, "Gulf of Tarrin", "ORG")]
     assert [m.label for m in refine_mentions(text, raw)] == ["LOC"]
+
+
+def test_an_apposition_ends_at_a_conjunction_and_its_head_is_not_a_possessive() -> None:
+    text = (
+        "Traffic grew at Harnel Point Airport, as the Corvo Group expanded. "
+        "Tomas Velder, the group's chairman, was pleased."
+    )
+    raw = [
+        _mention(text, "Harnel Point Airport", "ORG"),
+        _mention(text, "Corvo Group", "ORG"),
+        _mention(text, "Tomas Velder", "ORG", sentence_initial=True),
+    ]
+    assert _labels(text, refine_mentions(text, raw)) == [
+        ("Harnel Point Airport", "FAC"),
+        ("Corvo Group", "ORG"),
+        ("Tomas Velder", "PERSON"),
+    ]

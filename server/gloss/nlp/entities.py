@@ -229,11 +229,15 @@ def _relabel(surface: str, m: Mention) -> str:
 
 
 _APPOSITION_WORDS = re.compile(r"[\w-]+")
-_APPOSITION_STOP = frozenset("said says told added which and or but while when who".split())
+_APPOSITION_STOP = frozenset(
+    "said says told added which and or but while when who as after before because since "
+    "although though if where with in on at for from by to".split()
+)
 _SAID_PRONOUN = re.compile(
     r"\s+(?:said|says|added|announced|reported|told\s+\w+)\s+(it|its|he|she|his|her)\b"
 )
 _WHO = re.compile(r",\s+who\b")
+_POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 # ", the company said": a reporting clause about the sentence's subject, not an apposition.
 _REPORTING_CLAUSE = re.compile(
     r",\s+(?:the|a|an|its|his|her)\s+(?:[\w-]+\s+){0,2}?(?:said|says|added|told|reported)\b"
@@ -257,10 +261,14 @@ def _context_label(text: str, m: Mention) -> str | None:
         return "ORG" if said.group(1) in ("it", "its") else "PERSON"
     if after.startswith(",") and not _REPORTING_CLAUSE.match(after):
         # The head noun of an apposition is among its first words: ", a logistics company".
-        for word in _APPOSITION_WORDS.findall(after, 1, 60)[:5]:
-            lower = word.lower()
-            if lower in _APPOSITION_STOP:
+        # A conjunction or preposition ends the noun phrase (", as the group grew" is no
+        # apposition), and a possessive is not its head (", the group's chairman" is a person).
+        for i, word in enumerate(_APPOSITION_WORDS.finditer(after, 1, 60)):
+            lower = word.group().lower()
+            if i == 5 or lower in _APPOSITION_STOP:
                 break
+            if _POSSESSIVE_AFTER.match(after, word.end()):
+                continue
             if lower in gazetteer.PERSON_ROLES:
                 return "PERSON"
             if lower in gazetteer.ORG_NOUNS:

@@ -6,9 +6,11 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gloss.articles.service import related_for_key, related_for_text
+from gloss.nlp import related as ranking
 from tests.api.test_errors import assert_problem
 from tests.articles.conftest import (
     CHIPS_1,
@@ -98,6 +100,57 @@ async def test_the_page_itself_and_its_copies_are_never_related(
             session, [ann.team.id], CHIPS_1["text"], "https://elsewhere.example/x", [], 10
         )
     assert not {str(r.article_id) for r in unsaved} & page_family
+
+
+async def test_a_copy_under_another_url_is_left_out_as_if_it_were_the_page(
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An article that opens with the whole page and goes on about other things: not a stored
+    # duplicate (its whole text differs), but a copy of the page as far as a reader can tell,
+    # and the lexically best match, which every lexical score is relative to.
+    ann = await make_account("ann")
+    await _store(client, ann, CORPUS)
+    opener = {
+        **CHIPS_1,
+        "url": "https://aggregator.example/digest",
+        "title": "Morning digest",
+        "text": CHIPS_1["text"] + " " + DROUGHT["text"] + " " + RATES_1["text"],
+    }
+    created = await client.post("/v1/articles", json=opener, headers=ann.headers)
+    assert created.json()["duplicate_of"] is None  # so only the copy check can leave it out
+    assert ann.team is not None
+    copies_seen: list[bool] = []
+    contained = ranking.contained
+
+    def spy(text: str, whole: set[str], threshold: float) -> bool:
+        copies_seen.append(contained(text, whole, threshold))
+        return copies_seen[-1]
+
+    monkeypatch.setattr(ranking, "contained", spy)
+
+    async def related(url: str) -> list[tuple[str, float]]:
+        async with sessionmaker() as session:
+            found = await related_for_text(
+                session,
+                [ann.team.id],
+                CHIPS_1["text"],
+                url,
+                ["nvidia"],
+                10,  # type: ignore[union-attr]
+            )
+        return [(str(r.article_id), r.score) for r in found]
+
+    # Found as a copy while ranking, the answer is the one excluding it up front gives (as the
+    # page's own URL does): the same articles with the same scores.
+    lazily = await related("https://elsewhere.example/page")
+    assert True in copies_seen
+    eagerly = await related(opener["url"])
+    assert created.json()["id"] not in {article_id for article_id, _ in lazily}
+    assert lazily == eagerly
+    assert lazily
 
 
 async def test_another_teams_articles_never_appear(

@@ -121,3 +121,11 @@ def test_contained_finds_a_copy_and_rejects_another_story() -> None:
     whole = r.shingles(page)
     assert r.contained("Chipmakers raised wafer prices again as export rules", whole, 0.7)
     assert not r.contained("Farmers sold more grain as the rains came early", whole, 0.7)
+
+
+@given(title=st.text(max_size=40), text=st.text(max_size=300))
+def test_a_page_split_once_gives_what_each_function_gives(title: str, text: str) -> None:
+    page = r.Page.of(title, text)
+    assert page.content_hash() == r.content_hash(text)
+    assert page.shingles() == r.shingles(text)
+    assert page.term_frequencies() == r.term_frequencies(title, text)

@@ -48,12 +48,13 @@ class ArticleCard:
 SNIPPET_SOURCE_CHARS = 400
 # Past this many (team, key) pairs, `mentioning` asks one IN query rather than one per pair.
 _MENTIONING_ARMS = 40
-_MENTION_COLUMNS = (
-    ArticleMention.article_id,
-    ArticleMention.key,
-    ArticleMention.salience,
-    ArticleMention.published_at,
-)
+# Table columns, not ORM attributes: the statements of a related query are plain Core, so
+# SQLAlchemy skips the ORM's per-execution compile state and row loading (about half of the
+# cards statement's time).
+_A = Article.__table__.c
+_M = ArticleMention.__table__.c
+_MENTIONS = ArticleMention.__table__
+_MENTION_COLUMNS = (_M.article_id, _M.key, _M.salience, _M.published_at)
 
 
 class ArticleRepository:
@@ -296,11 +297,11 @@ def _mentioning_by_in() -> _MentionSelect:
     return (
         select(*_MENTION_COLUMNS)
         .where(
-            ArticleMention.team_id.in_(bindparam("m_teams", expanding=True, type_=Uuid())),
-            ArticleMention.kind == bindparam("kind", type_=String()),
-            ArticleMention.key.in_(bindparam("m_keys", expanding=True, type_=String())),
+            _M.team_id.in_(bindparam("m_teams", expanding=True, type_=Uuid())),
+            _M.kind == bindparam("kind", type_=String()),
+            _M.key.in_(bindparam("m_keys", expanding=True, type_=String())),
         )
-        .order_by(ArticleMention.salience.desc(), ArticleMention.article_id)
+        .order_by(_M.salience.desc(), _M.article_id)
         .limit(bindparam("limit", type_=Integer()))
     )
 
@@ -316,11 +317,11 @@ def _mentioning_by_pair(pairs: int) -> _MentionSelect:
         select(
             select(*_MENTION_COLUMNS)
             .where(
-                ArticleMention.team_id == bindparam(f"team_{i}", type_=Uuid()),
-                ArticleMention.kind == bindparam("kind", type_=String()),
-                ArticleMention.key == bindparam(f"key_{i}", type_=String()),
+                _M.team_id == bindparam(f"team_{i}", type_=Uuid()),
+                _M.kind == bindparam("kind", type_=String()),
+                _M.key == bindparam(f"key_{i}", type_=String()),
             )
-            .order_by(ArticleMention.salience.desc(), ArticleMention.article_id)
+            .order_by(_M.salience.desc(), _M.article_id)
             .limit(limit)
             .subquery()
         )
@@ -337,13 +338,13 @@ def _page_group_statement(by_url: bool, by_hash: bool) -> Executable:
     conditions = []
     if by_url:
         url = bindparam("url", type_=String())
-        conditions += [Article.url == url, Article.canonical_url == url]
+        conditions += [_A.url == url, _A.canonical_url == url]
     if by_hash:
-        conditions.append(Article.content_hash == bindparam("content_hash", type_=String()))
+        conditions.append(_A.content_hash == bindparam("content_hash", type_=String()))
     teams = bindparam("team_ids", expanding=True, type_=Uuid())
     return union_all(
         *(
-            select(Article.id, Article.duplicate_of_id).where(Article.team_id.in_(teams), condition)
+            select(_A.id, _A.duplicate_of_id).where(_A.team_id.in_(teams), condition)
             for condition in conditions
         )
     )
@@ -354,26 +355,26 @@ def _cards_statement(with_mentions: bool, candidates: _MentionSelect | None = No
     """Card columns by article id, and of the articles `candidates` (a `_mentioning`
     statement) finds; with mentions, one row per mentioned key of `keys` (the primary key of
     article_mentions answers each article's lookup)."""
-    wanted: ColumnElement[bool] = Article.id.in_(bindparam("ids", expanding=True, type_=Uuid()))
+    wanted: ColumnElement[bool] = _A.id.in_(bindparam("ids", expanding=True, type_=Uuid()))
     if candidates is not None:
         found = candidates.subquery()
-        wanted = wanted | Article.id.in_(select(found.c.article_id))
+        wanted = wanted | _A.id.in_(select(found.c.article_id))
     statement = select(
-        Article.id,
-        Article.team_id,
-        Article.url,
-        Article.title,
-        func.substr(Article.text, 1, SNIPPET_SOURCE_CHARS),
-        Article.published_at,
-        Article.duplicate_of_id,
+        _A.id,
+        _A.team_id,
+        _A.url,
+        _A.title,
+        func.substr(_A.text, 1, SNIPPET_SOURCE_CHARS),
+        _A.published_at,
+        _A.duplicate_of_id,
     ).where(wanted)
     if not with_mentions:
         return statement
-    return statement.add_columns(ArticleMention.key, ArticleMention.salience).outerjoin(
-        ArticleMention,
-        (ArticleMention.article_id == Article.id)
-        & (ArticleMention.kind == bindparam("kind", type_=String()))
-        & ArticleMention.key.in_(bindparam("keys", expanding=True, type_=String())),
+    return statement.add_columns(_M.key, _M.salience).outerjoin(
+        _MENTIONS,
+        (_M.article_id == _A.id)
+        & (_M.kind == bindparam("kind", type_=String()))
+        & _M.key.in_(bindparam("keys", expanding=True, type_=String())),
     )
 
 

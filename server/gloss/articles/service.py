@@ -420,18 +420,16 @@ async def related_for_text(
     # NUL can reach here from a page; PostgreSQL refuses it in a parameter, and no URL has it.
     url = url.replace("\x00", "") if url else None
     page_url = normalize_url(url) if url else None
-    page_hash = ranking.content_hash(text)
+    page = ranking.Page.of(title, text)
     repo = ArticleRepository(session)
-    excluded = await repo.page_group(team_ids, page_url, page_hash)
+    excluded = await repo.page_group(team_ids, page_url, page.content_hash())
     return await _related(
         session,
         team_ids,
-        title=title,
-        text=text,
+        page=page,
         entity_keys=entity_keys,
         limit=limit,
         excluded=excluded,
-        page_shingles=ranking.shingles(text),
         reference=utcnow(),
         weights=weights,
     )
@@ -451,12 +449,10 @@ async def related_for_article(
     return await _related(
         session,
         principal.team_ids,
-        title=article.title,
-        text=article.text,
+        page=ranking.Page.of(article.title, article.text),
         entity_keys=keys,
         limit=limit,
         excluded=excluded,
-        page_shingles=ranking.shingles(article.text),
         reference=article.published_at or utcnow(),
     )
 
@@ -483,12 +479,10 @@ async def _related(
     session: AsyncSession,
     team_ids: Sequence[uuid.UUID],
     *,
-    title: str,
-    text: str,
+    page: ranking.Page,
     entity_keys: Sequence[str],
     limit: int,
     excluded: set[uuid.UUID],
-    page_shingles: set[str],
     reference: datetime,
     weights: ranking.Weights = ranking.DEFAULT_WEIGHTS,
 ) -> list[RelatedArticle]:
@@ -497,7 +491,7 @@ async def _related(
         return []
     repo = ArticleRepository(session)
     backend = backend_for(session)
-    frequencies = ranking.term_frequencies(title, text)
+    frequencies = page.term_frequencies()
     total, document_frequencies = await backend.document_frequencies(
         session, team_ids, ranking.candidate_terms(frequencies)
     )
@@ -523,11 +517,28 @@ async def _related(
     cards = {
         article_id: card
         for article_id, card in cards.items()
-        if article_id not in excluded
-        and card.duplicate_of_id not in excluded
-        # A copy of the page under another URL: its opening is (nearly) all in the page.
-        and not ranking.contained(card.opening, page_shingles, ranking.NEAR_DUPLICATE_JACCARD)
+        if article_id not in excluded and card.duplicate_of_id not in excluded
     }
+
+    # A copy of the page under another URL (its opening nearly all in the page) is never
+    # related. The check costs a tokenisation, so it is asked only where the answer matters:
+    # of the lexically best (they set the scale every lexical score is relative to) until one
+    # is no copy, and of the ranked articles as they are presented. The answer is the one
+    # checking every candidate first would give.
+    copies: dict[uuid.UUID, bool] = {}
+    page_shingles = page.shingles()
+
+    def is_copy(article_id: uuid.UUID) -> bool:
+        if article_id not in copies:
+            copies[article_id] = ranking.contained(
+                cards[article_id].opening, page_shingles, ranking.NEAR_DUPLICATE_JACCARD
+            )
+        return copies[article_id]
+
+    for article_id in sorted(cards, key=lambda a: -lexical.get(a, 0.0)):
+        if not is_copy(article_id):
+            break
+        del cards[article_id]
     candidates = {
         str(article_id): ranking.Candidate(
             lexical=lexical.get(article_id, 0.0),
@@ -537,7 +548,7 @@ async def _related(
         for article_id, card in cards.items()
     }
     ranked = ranking.rerank(candidates, keys, reference, weights)
-    return _present(ranked, cards, limit, excluded)
+    return _present(ranked, cards, limit, excluded, is_copy)
 
 
 def _present(
@@ -545,13 +556,15 @@ def _present(
     cards: dict[uuid.UUID, ArticleCard],
     limit: int,
     excluded: set[uuid.UUID],
+    is_copy: Callable[[uuid.UUID], bool] = lambda _article_id: False,
 ) -> list[RelatedArticle]:
-    """The best `limit`, one per duplicate group (an original and its copies are one story)."""
+    """The best `limit`, one per duplicate group (an original and its copies are one story),
+    none a copy of the page."""
     seen: set[uuid.UUID] = set()
     out: list[RelatedArticle] = []
     for key, score in ranked:
         card = cards.get(uuid.UUID(key))
-        if card is None:
+        if card is None or is_copy(card.id):
             continue
         group = card.duplicate_of_id or card.id
         if group in seen or group in excluded:

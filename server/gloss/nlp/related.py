@@ -58,12 +58,20 @@ def tokens(text: str) -> list[str]:
 
 def content_words(text: str) -> list[str]:
     """Tokens that can carry a topic: no stopwords, no single letters, no bare numbers."""
-    return [t for t in tokens(text) if len(t) > 1 and t not in STOPWORDS and not _DIGITS.match(t)]
+    return _content(tokens(text))
+
+
+def _content(words: Iterable[str]) -> list[str]:
+    return [t for t in words if len(t) > 1 and t not in STOPWORDS and not _DIGITS.match(t)]
 
 
 def content_hash(text: str) -> str:
     """sha256 of the text's word sequence: whitespace, case and punctuation do not count."""
-    return hashlib.sha256(" ".join(tokens(text)).encode("utf-8")).hexdigest()
+    return _hash_words(tokens(text))
+
+
+def _hash_words(words: Sequence[str]) -> str:
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -91,7 +99,10 @@ def variants(term: str) -> tuple[str, ...]:
 
 
 def shingles(text: str, size: int = SHINGLE) -> set[str]:
-    words = tokens(text)
+    return _shingles_of(tokens(text), size)
+
+
+def _shingles_of(words: Sequence[str], size: int = SHINGLE) -> set[str]:
     if len(words) <= size:
         return {" ".join(words)} if words else set()
     # Shifted copies zipped together: the later ones are shorter, so zip stops at the last window.
@@ -161,10 +172,36 @@ def minhash_bands(shingle_set: set[str]) -> list[int]:
 
 def term_frequencies(title: str, text: str, title_weight: int = 3) -> Counter[str]:
     """Content-word counts of a page, the title's words counted `title_weight` times."""
-    counts = Counter(content_words(text))
-    for word in content_words(title):
+    return _counts(content_words(title), tokens(text), title_weight)
+
+
+def _counts(title_words: Iterable[str], words: Iterable[str], title_weight: int) -> Counter[str]:
+    counts = Counter(_content(words))
+    for word in title_words:
         counts[word] += title_weight
     return counts
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page's text split into words once, for its hash, its shingles and its term counts
+    (each the same as `content_hash`, `shingles` and `term_frequencies` of the text)."""
+
+    title: str
+    words: list[str]
+
+    @classmethod
+    def of(cls, title: str, text: str) -> Page:
+        return cls(title, tokens(text))
+
+    def content_hash(self) -> str:
+        return _hash_words(self.words)
+
+    def shingles(self) -> set[str]:
+        return _shingles_of(self.words)
+
+    def term_frequencies(self, title_weight: int = 3) -> Counter[str]:
+        return _counts(content_words(self.title), self.words, title_weight)
 
 
 def candidate_terms(frequencies: Counter[str], limit: int = 24) -> list[str]:

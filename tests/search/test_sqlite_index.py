@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gloss.app import create_app
 from gloss.articles.service import ArticleInput, ingest_batch, related_for_text
-from gloss.db import create_engine, create_sessionmaker
+from gloss.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from gloss.models import Article, Team
 from gloss.search import DF_CAP, backend_for, sqlite_fts5, sqlite_index
 from gloss.search.sqlite_index import LiveIndex, live_index_for
@@ -289,3 +289,28 @@ async def test_a_failed_build_leaves_fts5_answering(
         assert "article_changes" in live.failed
         answers = await _answers(maker, team_a)
         assert CHIPS_2["url"] in [url for url, _ in answers["related"]]
+
+
+async def test_a_related_query_reads_the_change_log_with_the_pages_copies(store: Store) -> None:
+    # The freshness check costs no statement of its own: the page's copies bring it along.
+    live = await store.live()
+    reader = create_read_sessionmaker(store.other_engine)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(store.other_engine.sync_engine, "before_cursor_execute", record)
+    try:
+        answered = live.answered
+        async with reader() as session:
+            related = await related_for_text(
+                session, [store.team_a], CHIPS_1["text"], "https://elsewhere.example/", [], 5
+            )
+    finally:
+        event.remove(store.other_engine.sync_engine, "before_cursor_execute", record)
+    assert related
+    assert live.answered == answered + 2  # document frequencies and more-like-this
+    reading_the_log = [s for s in statements if "article_changes" in s]
+    assert len(reading_the_log) == 1
+    assert "FROM articles" in reading_the_log[0]

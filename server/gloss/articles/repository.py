@@ -20,6 +20,8 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal_column,
+    null,
     select,
     tuple_,
     union_all,
@@ -28,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.models import Article, ArticleMention
 from gloss.nlp.related import MentionSummary
+from gloss.search.sqlite_index import CHANGE_SEQ_SQL
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,18 +199,41 @@ class ArticleRepository:
         """Ids of the stored copies of a page: by url or canonical url, or by the same text."""
         if not url and not content_hash:
             return set()
+        group, _ = await self._page_group(team_ids, url, content_hash, with_change_seq=False)
+        return group
+
+    async def page_group_and_change_seq(
+        self, team_ids: Sequence[uuid.UUID], url: str | None, content_hash: str | None
+    ) -> tuple[set[uuid.UUID], int]:
+        """`page_group`, and in the same statement the latest sequence of the SQLite change
+        log (what the in-memory related index checks its freshness against)."""
+        group, seq = await self._page_group(team_ids, url, content_hash, with_change_seq=True)
+        return group, seq or 0
+
+    async def _page_group(
+        self,
+        team_ids: Sequence[uuid.UUID],
+        url: str | None,
+        content_hash: str | None,
+        *,
+        with_change_seq: bool,
+    ) -> tuple[set[uuid.UUID], int | None]:
         params: dict[str, object] = {"team_ids": list(team_ids)}
         if url:
             params["url"] = url
         if content_hash:
             params["content_hash"] = content_hash
-        statement = _page_group_statement(bool(url), bool(content_hash))
+        statement = _page_group_statement(bool(url), bool(content_hash), with_change_seq)
         group: set[uuid.UUID] = set()
-        for article_id, duplicate_of in await self.session.execute(statement, params):
-            group.add(_as_uuid(article_id))
-            if duplicate_of is not None:
-                group.add(_as_uuid(duplicate_of))
-        return group
+        seq = None
+        for row in await self.session.execute(statement, params):
+            if row[0] is None:  # the change log's row
+                seq = int(row[2])
+                continue
+            group.add(_as_uuid(row[0]))
+            if row[1] is not None:
+                group.add(_as_uuid(row[1]))
+        return group, seq
 
     async def duplicates_of(self, article_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         if not article_ids:
@@ -331,10 +357,11 @@ def _mentioning_by_pair(pairs: int) -> _MentionSelect:
     return select(*merged.c).order_by(merged.c.salience.desc(), merged.c.article_id).limit(limit)
 
 
-@functools.lru_cache(maxsize=4)
-def _page_group_statement(by_url: bool, by_hash: bool) -> Executable:
+@functools.lru_cache(maxsize=8)
+def _page_group_statement(by_url: bool, by_hash: bool, with_change_seq: bool) -> Executable:
     """One indexed lookup per condition (SQLite answers an OR of them with a table scan);
-    built once, with parameters, so SQLAlchemy's compiled cache serves it."""
+    built once, with parameters, so SQLAlchemy's compiled cache serves it. With the change
+    sequence: one more row, (NULL, NULL, the log's latest sequence), SQLite only."""
     conditions = []
     if by_url:
         url = bindparam("url", type_=String())
@@ -342,12 +369,13 @@ def _page_group_statement(by_url: bool, by_hash: bool) -> Executable:
     if by_hash:
         conditions.append(_A.content_hash == bindparam("content_hash", type_=String()))
     teams = bindparam("team_ids", expanding=True, type_=Uuid())
-    return union_all(
-        *(
-            select(_A.id, _A.duplicate_of_id).where(_A.team_id.in_(teams), condition)
-            for condition in conditions
-        )
-    )
+    arms = [
+        select(_A.id, _A.duplicate_of_id, null()).where(_A.team_id.in_(teams), condition)
+        for condition in conditions
+    ]
+    if with_change_seq:
+        arms.append(select(null(), null(), literal_column(f"({CHANGE_SEQ_SQL})")))
+    return union_all(*arms)
 
 
 @functools.lru_cache(maxsize=128)

@@ -20,6 +20,7 @@ from gloss.models.base import utcnow
 from gloss.nlp import related as ranking
 from gloss.pagination import decode_cursor, encode_cursor
 from gloss.search import DF_CAP, backend_for
+from gloss.search.sqlite_index import live_index_for, remember_change_seq
 from gloss.teams.access import require_member, require_role
 from gloss.urls import normalize_url
 
@@ -421,8 +422,7 @@ async def related_for_text(
     url = url.replace("\x00", "") if url else None
     page_url = normalize_url(url) if url else None
     page = ranking.Page.of(title, text)
-    repo = ArticleRepository(session)
-    excluded = await repo.page_group(team_ids, page_url, page.content_hash())
+    excluded = await _page_group(session, team_ids, page_url, page.content_hash())
     return await _related(
         session,
         team_ids,
@@ -440,8 +440,7 @@ async def related_for_article(
 ) -> list[RelatedArticle]:
     """Related articles of a stored article, in the caller's teams."""
     article, mentions = await get_article(session, principal, article_id)
-    repo = ArticleRepository(session)
-    excluded = await repo.page_group(principal.team_ids, article.url, article.content_hash)
+    excluded = await _page_group(session, principal.team_ids, article.url, article.content_hash)
     excluded.add(article.id)
     if article.duplicate_of_id:
         excluded.add(article.duplicate_of_id)
@@ -455,6 +454,19 @@ async def related_for_article(
         excluded=excluded,
         reference=article.published_at or utcnow(),
     )
+
+
+async def _page_group(
+    session: AsyncSession, team_ids: Sequence[uuid.UUID], url: str | None, content_hash: str
+) -> set[uuid.UUID]:
+    """The page's stored copies; where the in-memory related index answers (SQLite), the
+    same statement reads the change sequence the index will be checked against."""
+    repo = ArticleRepository(session)
+    if live_index_for(session) is None:
+        return await repo.page_group(team_ids, url, content_hash)
+    group, seq = await repo.page_group_and_change_seq(team_ids, url, content_hash)
+    remember_change_seq(session, seq)
+    return group
 
 
 async def related_for_key(

@@ -30,7 +30,8 @@ _T = TypeVar("_T")
 INLINE_CATCH_UP = 64
 # After a failed build or catch-up, the index is tried again this much later (FTS5 meanwhile).
 RETRY_AFTER_S = 60.0
-_CHANGE_SEQ = text("SELECT coalesce(max(seq), 0) FROM article_changes")
+CHANGE_SEQ_SQL = "SELECT coalesce(max(seq), 0) FROM article_changes"
+_CHANGE_SEQ = text(CHANGE_SEQ_SQL)
 _SEQ_KEY = "gloss.search.change_seq"
 
 
@@ -319,6 +320,12 @@ async def change_seq(session: AsyncSession) -> int:
     if cached is not None and cached[0] is session.get_transaction():
         return int(cached[1])
     seq = int(await session.scalar(_CHANGE_SEQ) or 0)
+    remember_change_seq(session, seq)
+    return seq
+
+
+def remember_change_seq(session: AsyncSession, seq: int) -> None:
+    """Keep a sequence another statement of this transaction read (`CHANGE_SEQ_SQL` as one
+    of its columns), as `change_seq` keeps its own: the related query then asks no more."""
     if session.get_bind().get_execution_options().get(READ_ONLY_OPTION):
         session.info[_SEQ_KEY] = (session.get_transaction(), seq)
-    return seq

@@ -30,6 +30,7 @@ _T = TypeVar("_T")
 INLINE_CATCH_UP = 64
 # After a failed build or catch-up, the index is tried again this much later (FTS5 meanwhile).
 RETRY_AFTER_S = 60.0
+_BUSY_TIMEOUT_S = 0.05
 CHANGE_SEQ_SQL = "SELECT coalesce(max(seq), 0) FROM article_changes"
 _CHANGE_SEQ = text(CHANGE_SEQ_SQL)
 _SEQ_KEY = "gloss.search.change_seq"
@@ -221,8 +222,13 @@ class LiveIndex:
 
 def _connect(path: str) -> sqlite3.Connection:
     # Autocommit: each statement reads the latest committed state, and nothing holds a read
-    # snapshot (which would keep the WAL from being checkpointed) between catch-ups.
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    # snapshot (which would keep the WAL from being checkpointed) between catch-ups. A WAL
+    # reader does not wait for writers; in the rare case it must (the file being recovered),
+    # it gives up within 50 ms, since a small catch-up runs on the event loop: the query then
+    # takes the SQL path and the index tries again later.
+    connection = sqlite3.connect(
+        path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
     connection.execute("PRAGMA query_only=ON")
     return connection
 

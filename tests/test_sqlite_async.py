@@ -140,3 +140,16 @@ async def test_a_writing_transaction_holds_the_write_lock_from_its_first_stateme
         other.execute("ROLLBACK")
     finally:
         other.close()
+
+
+async def test_ending_a_transaction_on_a_closed_connection_is_quiet(engine: AsyncEngine) -> None:
+    # The pool may reset a connection whose aiosqlite thread has already stopped.
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        adapted = raw.dbapi_connection
+        assert adapted is not None
+        await connection.rollback()
+        await raw.driver_connection.close()  # type: ignore[union-attr]
+        adapted.rollback()
+        adapted.commit()
+        await connection.invalidate()

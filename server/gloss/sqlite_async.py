@@ -170,7 +170,8 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         if self.opening:
             self.opening = ()
             return True
-        return not self._connection._conn.in_transaction
+        raw = self._connection._connection  # None once closed: the stock path handles that
+        return raw is not None and not raw.in_transaction
 
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):

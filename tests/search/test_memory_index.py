@@ -126,7 +126,7 @@ queries = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(
     operations=operations,
     groups=queries,
@@ -184,3 +184,21 @@ def test_compaction_after_a_word_lost_every_article_and_new_ones_came() -> None:
         (_article(3), 1.0),
     ]
     assert len(index) == 2
+
+
+def test_compaction_keeps_every_posting_before_a_word_left_with_none() -> None:
+    # Found by the property test: the last word's postings all died, and the segment sums
+    # of the compaction cut the word before it short ("chip" lost article 4).
+    index = ArticleIndex()
+    index.add(19, _article(19), TEAM_B, ["chip"])
+    index.add(6, _article(6), TEAM_A, ["chips"])
+    index.add(4, _article(4), TEAM_B, ["chip"])
+    index.add(6, _article(6), TEAM_B, [])
+    index.compact()
+    index.add(6, _article(6), TEAM_A, [])
+    index.compact()
+    assert index.document_frequencies(WORDS, 10) == {"chip": 2}
+    assert index.more_like_this([(["chip"], 1.0)], [TEAM_B], 5) == [
+        (_article(4), 1.0),
+        (_article(19), 1.0),
+    ]

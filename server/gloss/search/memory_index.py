@@ -127,11 +127,7 @@ class ArticleIndex:
         base = self._postings
         if len(base) and renumber is not None:
             keep = alive[base]
-            # A term whose postings all died has an empty segment; reduceat would answer the
-            # element at its start for it.
-            starts = np.minimum(self._offsets[:-1], len(keep) - 1)
-            kept = np.add.reduceat(keep, starts, dtype=np.int64)
-            base_counts[: len(lengths)] = np.where(lengths > 0, kept, 0)
+            base_counts[: len(lengths)] = _segment_sums(keep, self._offsets)
             base = renumber[base[keep]]
         else:
             base_counts[: len(lengths)] = lengths
@@ -145,8 +141,7 @@ class ArticleIndex:
             del arrays  # views pin the delta's buffers
             if renumber is not None:
                 live = alive[delta]
-                starts = np.concatenate(([0], np.cumsum(delta_lengths)[:-1]))
-                delta_lengths = np.add.reduceat(live, starts, dtype=np.int64)
+                delta_lengths = _segment_sums(live, np.concatenate(([0], np.cumsum(delta_lengths))))
                 delta = renumber[delta[live]]
             counts = base_counts.copy()
             counts[order] += delta_lengths
@@ -271,3 +266,13 @@ class ArticleIndex:
             dead_positions=self._dead,
             bytes=sum(a.nbytes for a in arrays) + delta_bytes,
         )
+
+
+def _segment_sums(
+    flags: npt.NDArray[np.bool_], offsets: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """How many of `flags` are set in each segment `offsets[i]:offsets[i + 1]`, empty
+    segments (anywhere, the last included) counting 0. (`np.add.reduceat` answers an empty
+    segment with the element at its start, and cannot start one at the array's end.)"""
+    running = np.concatenate(([0], np.cumsum(flags, dtype=np.int64)))
+    return running[offsets[1:]] - running[offsets[:-1]]

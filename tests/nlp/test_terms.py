@@ -11,6 +11,7 @@ from gloss.nlp.terms import (
     CompiledGlossary,
     GlossaryCache,
     TermSpec,
+    _resolve,
     compile_glossary,
     match_terms,
     pluralize,
@@ -335,3 +336,25 @@ def test_any_edit_sequence_matches_a_fresh_compile(
         assert _resolved(engine, patched) == _resolved(engine, fresh)
         assert _all(engine, patched) == _all(engine, fresh)
         assert patched.pattern_count == fresh.pattern_count
+
+
+def _resolve_reference(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Longest match wins, by brute force: longest first (earliest on a tie), a span is kept
+    unless it overlaps a kept one on other tokens; the kept ones in text order."""
+    kept: list[tuple[int, int, int]] = []
+    for m in sorted(spans, key=lambda m: (m[0] - m[1], m[0])):
+        if all(m[1] <= k[0] or k[1] <= m[0] or (k[0], k[1]) == (m[0], m[1]) for k in kept):
+            kept.append(m)
+    return sorted(kept, key=lambda m: m[0])
+
+
+_token_span = st.tuples(st.integers(0, 30), st.integers(1, 4), st.integers(0, 2)).map(
+    lambda t: (t[0], t[0] + t[1], t[2])
+)
+
+
+@given(spans=st.lists(_token_span, max_size=40))
+def test_longest_match_wins_as_a_brute_force_does(spans: list[tuple[int, int, int]]) -> None:
+    # The matcher's order: by start (the phrase matcher reports matches in text order).
+    spans.sort(key=lambda m: m[0])
+    assert _resolve(spans) == _resolve_reference(spans)

@@ -511,14 +511,19 @@ def _resolve(matches: Sequence[_Span]) -> list[_Span]:
 
 
 def _resolve_cluster(cluster: list[_Span]) -> list[_Span]:
-    first = cluster[0]
-    if all(m[0] == first[0] and m[1] == first[1] for m in cluster):
-        return cluster  # one span, several terms
+    """Longest first (earliest on a tie): a span is kept when its tokens are all free, or
+    when it covers exactly the tokens of a kept one (two terms on the same words)."""
     kept: list[_Span] = []
+    taken: set[int] = set()
+    kept_spans: set[tuple[int, int]] = set()
     for m in sorted(cluster, key=_longest_first):
         start, end = m[0], m[1]
-        if all(end <= k[0] or k[1] <= start or (k[0] == start and k[1] == end) for k in kept):
+        if (start, end) in kept_spans:
             kept.append(m)
+        elif taken.isdisjoint(range(start, end)):
+            kept.append(m)
+            kept_spans.add((start, end))
+            taken.update(range(start, end))
     kept.sort(key=_start)
     return kept
 

@@ -353,8 +353,12 @@ _token_span = st.tuples(st.integers(0, 30), st.integers(1, 4), st.integers(0, 2)
 )
 
 
+@settings(max_examples=500)
 @given(spans=st.lists(_token_span, max_size=40))
 def test_longest_match_wins_as_a_brute_force_does(spans: list[tuple[int, int, int]]) -> None:
     # The matcher's order: by start (the phrase matcher reports matches in text order).
     spans.sort(key=lambda m: m[0])
     assert _resolve(spans) == _resolve_reference(spans)
+    # One matcher's own (key, start, end) tuples resolve the same way.
+    keyed = [(source, start, end) for start, end, source in spans]
+    assert _resolve(keyed, 1) == [(s, a, b) for a, b, s in _resolve_reference(spans)]

@@ -249,7 +249,7 @@ def match_terms(doc: Doc, glossaries: Iterable[CompiledGlossary]) -> list[TokenM
     Overlaps are resolved on bare spans first, and only the surviving spans are looked up to
     find their terms: on a page dense with terms that halves the Python work per match.
     """
-    spans: list[tuple[int, int, int]] = []  # (start token, end token, source index)
+    found_by_source: list[list[tuple[int, int, int]]] = []  # (key, start token, end token)
     sources: list[tuple[_Surfaces, int]] = []
     for glossary in glossaries:
         for matcher, surfaces, attr, dead in glossary._matchers():
@@ -258,16 +258,29 @@ def match_terms(doc: Doc, glossaries: Iterable[CompiledGlossary]) -> list[TokenM
                 # Before resolving: a dead longer pattern must not hide a live shorter one.
                 found = _live(doc, found, attr, dead)
             if found:
-                source = len(sources)
                 sources.append((surfaces, attr))
-                spans.extend([(start, end, source) for _key, start, end in found])
+                found_by_source.append(found)
+    if len(found_by_source) == 1:
+        # One matcher (the usual case): its own (key, start, end) tuples, no copies.
+        return _identify(doc, _resolve(found_by_source[0], 1), sources, 1)
+    spans = [  # (start token, end token, source index)
+        (start, end, source)
+        for source, found in enumerate(found_by_source)
+        for _key, start, end in found
+    ]
     return _identify(doc, _resolve(spans), sources)
 
 
 def _identify(
-    doc: Doc, spans: Sequence[tuple[int, int, int]], sources: Sequence[tuple[_Surfaces, int]]
+    doc: Doc,
+    spans: Sequence[tuple[int, int, int]],
+    sources: Sequence[tuple[_Surfaces, int]],
+    at: int = 0,
 ) -> list[TokenMatch]:
-    """The terms behind each matched span: the matched tokens' hashes name the pattern."""
+    """The terms behind each matched span: the matched tokens' hashes name the pattern.
+
+    Spans are (start, end, source index) with `at` 0, or one source's (key, start, end)
+    with `at` 1."""
     found: list[TokenMatch] = []
     append = found.append
     new = tuple.__new__  # what TokenMatch._make does, without its Python-level wrapper
@@ -280,12 +293,19 @@ def _identify(
                 exported[attr] = doc.to_array(attr).tolist()
             columns.append(exported[attr])
         lookups = [surfaces.get for surfaces, _attr in sources]
+        if at:
+            lookup, column = lookups[0], columns[0]
+            for _key, start, end in spans:
+                for spec in lookup(tuple(column[start:end]), ()):
+                    append(new(TokenMatch, (start, end, spec)))
+            return found
         for start, end, source in spans:
             for spec in lookups[source](tuple(columns[source][start:end]), ()):
                 append(new(TokenMatch, (start, end, spec)))
         return found
-    for start, end, source in spans:
-        surfaces, attr = sources[source]
+    for m in spans:
+        start, end = m[at], m[at + 1]
+        surfaces, attr = sources[0 if at else m[2]]
         if attr == LOWER:
             key = tuple([doc[i].lower for i in range(start, end)])
         else:
@@ -472,59 +492,66 @@ def resolve_overlaps(matches: Sequence[TokenMatch]) -> list[TokenMatch]:
 
 
 _Span = TypeVar("_Span", bound=tuple[int, int, Any])
-_start = itemgetter(0)
 
 
-def _longest_first(m: tuple[int, int, Any]) -> tuple[int, int]:
-    return (m[0] - m[1], m[0])
-
-
-def _resolve(matches: Sequence[_Span]) -> list[_Span]:
-    """Longest-match-wins over (start, end, ...) tuples, in one sweep over clusters.
+def _resolve(matches: Sequence[_Span], at: int = 0) -> list[_Span]:
+    """Longest-match-wins over tuples whose start and end tokens are at `at` and `at + 1`,
+    in one sweep over clusters.
 
     Only spans that overlap need resolving, and they come in small clusters; a cluster is
     resolved longest first (earliest on a tie), every lone span goes straight through.
     """
     if not matches:
         return []
-    ordered = sorted(matches, key=_start)  # already sorted per matcher: a near-linear pass
+    # Already sorted per matcher: a near-linear pass.
+    ordered = sorted(matches, key=itemgetter(at))
     result: list[_Span] = []
     cluster: list[_Span] = []
     reach = -1
     for m in ordered:
-        if m[0] >= reach:
+        if m[at] >= reach:
             if len(cluster) == 1:
                 result.append(cluster[0])
             elif cluster:
-                result.extend(_resolve_cluster(cluster))
+                result.extend(_resolve_cluster(cluster, at, reach))
             cluster = [m]
-            reach = m[1]
+            reach = m[at + 1]
         else:
             cluster.append(m)
-            if m[1] > reach:
-                reach = m[1]
+            if m[at + 1] > reach:
+                reach = m[at + 1]
     if len(cluster) == 1:
         result.append(cluster[0])
     else:
-        result.extend(_resolve_cluster(cluster))
+        result.extend(_resolve_cluster(cluster, at, reach))
     return result
 
 
-def _resolve_cluster(cluster: list[_Span]) -> list[_Span]:
+def _resolve_cluster(cluster: list[_Span], at: int, reach: int) -> list[_Span]:
     """Longest first (earliest on a tie): a span is kept when its tokens are all free, or
-    when it covers exactly the tokens of a kept one (two terms on the same words)."""
+    when it covers exactly the tokens of a kept one (two terms on the same words).
+
+    `cluster` is in text order and `reach` its furthest end. Most clusters are one term and
+    the shorter terms inside it ("interest rate" over "interest" and "rate"): a span over
+    the whole cluster is then the longest, and it (with any span on the same tokens) is all
+    that is kept."""
+    first = cluster[0][at]
+    whole = [m for m in cluster if m[at + 1] == reach and m[at] == first]
+    if whole:
+        return whole
     kept: list[_Span] = []
     taken: set[int] = set()
     kept_spans: set[tuple[int, int]] = set()
-    for m in sorted(cluster, key=_longest_first):
-        start, end = m[0], m[1]
+    # The cluster is in text order, and a stable sort keeps it on equal lengths.
+    for m in sorted(cluster, key=lambda m: m[at] - m[at + 1]):
+        start, end = m[at], m[at + 1]
         if (start, end) in kept_spans:
             kept.append(m)
         elif taken.isdisjoint(range(start, end)):
             kept.append(m)
             kept_spans.add((start, end))
             taken.update(range(start, end))
-    kept.sort(key=_start)
+    kept.sort(key=itemgetter(at))
     return kept
 
 

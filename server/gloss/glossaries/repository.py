@@ -68,6 +68,19 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# What compiling a term needs, in the order `glossaries.service` reads it: shared by the full
+# load and the changes-since read so the two can never disagree.
+_MATCHING_FIELDS = (
+    Term.id,
+    Term.term,
+    Term.aliases,
+    Term.case_sensitive,
+    Term.entity_label,
+    Term.definition,
+    Term.url,
+)
+
+
 class GlossaryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -167,13 +180,7 @@ class GlossaryRepository:
             select(
                 Glossary.id,
                 Glossary.version,
-                Term.id,
-                Term.term,
-                Term.aliases,
-                Term.case_sensitive,
-                Term.entity_label,
-                Term.definition,
-                Term.url,
+                *_MATCHING_FIELDS,
             )
             .select_from(Glossary)
             .outerjoin(Term, Term.glossary_id == Glossary.id)
@@ -205,13 +212,7 @@ class GlossaryRepository:
             select(
                 Glossary.version,
                 touched.c.term_id,
-                Term.id,
-                Term.term,
-                Term.aliases,
-                Term.case_sensitive,
-                Term.entity_label,
-                Term.definition,
-                Term.url,
+                *_MATCHING_FIELDS,
             )
             .select_from(Glossary)
             .outerjoin(touched, true())

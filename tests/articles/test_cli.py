@@ -12,6 +12,7 @@ import pytest
 from gloss.articles.cli import ingest_file
 from gloss.settings import Settings
 from tests.articles.conftest import CORPUS
+from tests.live import gloss_process
 from tests.test_cli import gloss
 
 
@@ -95,6 +96,29 @@ def test_reindex_rebuilds_the_search_index(
     assert result.returncode == 0, result.stderr
     assert "sqlite-fts5 index over 10 articles" in result.stderr
     assert _count(db, "select count(*) from articles_fts where articles_fts match 'inflation'") > 0
+
+
+def test_reindex_vectors_adds_the_missing_ones(
+    workspace: tuple[dict[str, str], Path], tmp_path: Path
+) -> None:
+    env, db = workspace
+    source = _jsonl(tmp_path / "feed.jsonl")
+    stored = gloss("articles", "ingest", str(source), env=env)  # without the NLP engine
+    assert "10 created" in stored.stderr, stored.stderr  # and the one broken line reported
+    assert _count(db, "select count(*) from article_vectors") == 0
+    with_nlp = {**env, "GLOSS_LOAD_NLP": "true"}
+    result = gloss_process("articles", "reindex", "--vectors", env=with_nlp)
+    assert result.returncode == 0, result.stderr
+    assert "added 10 vectors" in result.stderr
+    assert "10/10" in result.stdout  # the progress bar
+    assert _count(db, "select count(*) from article_vectors where length(vector) = 768") == 10
+    again = gloss_process("articles", "reindex", "--vectors", env=with_nlp)
+    assert "added 0 vectors" in again.stderr
+    off = gloss_process(
+        "articles", "reindex", "--vectors", env={**with_nlp, "GLOSS_RELATED_DENSE": "false"}
+    )
+    assert off.returncode == 1
+    assert "needs the sentence encoder" in off.stderr
 
 
 def test_init_demo_loads_the_demo_once_and_gloss_demo_is_idempotent(tmp_path: Path) -> None:

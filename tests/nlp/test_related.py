@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -80,6 +82,26 @@ def test_rerank_mixes_lexical_entities_and_recency_into_0_to_1() -> None:
     assert order.index("entities") < order.index("old")
     assert all(0 <= s <= 1 for _, s in ranked)
     assert r.rerank({}, [], NOW) == []
+
+
+def test_rerank_mixes_in_the_vectors_similarity_where_known() -> None:
+    week_old = NOW - timedelta(days=7)
+    candidates = {
+        "words": r.Candidate(10.0, {}, week_old, similarity=0.1),
+        "meaning": r.Candidate(7.0, {}, week_old, similarity=0.9),
+        "unknown": r.Candidate(8.0, {}, week_old, similarity=None),
+        "opposite": r.Candidate(9.0, {}, week_old, similarity=-0.4),
+    }
+    without = dict(r.rerank(candidates, [], NOW, replace(r.DEFAULT_WEIGHTS, dense=0.0)))
+    assert max(without, key=without.__getitem__) == "words"
+    mixed = dict(r.rerank(candidates, [], NOW))
+    w = r.DEFAULT_WEIGHTS.dense
+    assert mixed["meaning"] == pytest.approx((1 - w) * without["meaning"] + w * 0.9, abs=1e-4)
+    assert mixed["meaning"] > mixed["words"]
+    # No vector: the score without one. A negative cosine counts as no similarity at all.
+    assert mixed["unknown"] == without["unknown"]
+    assert mixed["opposite"] == pytest.approx((1 - w) * without["opposite"], abs=1e-4)
+    assert all(0 <= s <= 1 for s in mixed.values())
 
 
 def test_key_ranking_orders_by_salience_then_recency() -> None:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gloss.app import create_app
+from gloss.articles.repository import ArticleRepository
 from gloss.articles.service import ArticleInput, ingest_batch, related_for_text
 from gloss.models import Team
 from gloss.search import backend_for, backend_for_dialect
@@ -34,13 +35,14 @@ def _input(body: dict[str, Any]) -> ArticleInput:
     )
 
 
-async def _answers(maker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
-    """Search and more-like-this answers over CORPUS, by URL, in one fresh team."""
+async def _answers(maker: async_sessionmaker[AsyncSession], nlp: Any) -> dict[str, Any]:
+    """Search and more-like-this answers over CORPUS, by URL, in one fresh team; the articles
+    are stored with the NLP runtime (`nlp`), so with their entities and sentence vectors."""
     async with maker() as session, session.begin():
         team = Team(name=f"t-{uuid.uuid4().hex[:8]}")
         session.add(team)
         await session.flush()
-        stored = await ingest_batch(session, team.id, [_input(b) for b in CORPUS])
+        stored = await ingest_batch(session, team.id, [_input(b) for b in CORPUS], nlp)
     urls = {o.article.id: o.article.url for o in stored}
     answers: dict[str, Any] = {}
     async with maker() as session:
@@ -67,6 +69,16 @@ async def _answers(maker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
         answers["df"] = (total, df)
         related = await related_for_text(session, [team.id], CHIPS_1["text"], None, [], 10)
         answers["related"] = [r.url for r in related]
+        repo = ArticleRepository(session)
+        answers["vectors"] = {
+            url: await repo.vector(article_id, nlp.dense_model) for article_id, url in urls.items()
+        }
+        vector = await nlp.page_vector(CHIPS_1["title"], CHIPS_1["text"])
+        dense_related = await related_for_text(
+            session, [team.id], CHIPS_1["text"], None, [], 10, title=CHIPS_1["title"],
+            weights=nlp.related_weights, vector=vector,
+        )  # fmt: skip
+        answers["related with vectors"] = [r.url for r in dense_related]
     return answers
 
 
@@ -84,12 +96,14 @@ def _check(answers: dict[str, Any]) -> None:
     assert answers["df"] == (6, {"semiconductor": 3, "inflation": 2})
     assert set(answers["related"][:2]) == {CHIPS_2["url"], CHIPS_3["url"]}
     assert CHIPS_1["url"] not in answers["related"]
+    assert set(answers["related with vectors"][:2]) == {CHIPS_2["url"], CHIPS_3["url"]}
+    assert all(len(v) == 768 for v in answers["vectors"].values()), "float16 x 384 per article"
 
 
 async def test_the_configured_backend_gives_the_expected_answers(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    app: Any, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    _check(await _answers(sessionmaker))
+    _check(await _answers(sessionmaker, app.state.nlp))
 
 
 @pytest.fixture
@@ -104,13 +118,14 @@ async def sqlite_maker(tmp_path: Path) -> AsyncIterator[async_sessionmaker[Async
     not os.environ.get("GLOSS_TEST_DATABASE_URL"), reason="needs PostgreSQL to compare with"
 )
 async def test_sqlite_and_postgresql_agree(
+    app: Any,
     sessionmaker: async_sessionmaker[AsyncSession],
     sqlite_maker: async_sessionmaker[AsyncSession],
 ) -> None:
-    on_postgres = await _answers(sessionmaker)
-    on_sqlite = await _answers(sqlite_maker)
+    on_postgres = await _answers(sessionmaker, app.state.nlp)
+    on_sqlite = await _answers(sqlite_maker, app.state.nlp)
     for key in on_postgres:
-        if key == "df":
+        if key in ("df", "vectors"):  # the same bytes back from bytea and from a BLOB
             assert on_postgres[key] == on_sqlite[key]
         else:
             # The ranking functions differ (BM25 against ts_rank), so articles that match

@@ -4,15 +4,23 @@ together batched through one `nlp.pipe`, compiled glossaries by version, and a r
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
+from gloss.nlp import dense
 from gloss.nlp.engine import Engine, EngineResult
+from gloss.nlp.related import DEFAULT_WEIGHTS, Weights
 from gloss.nlp.terms import CompiledGlossary, GlossaryCache, TermSpec
+
+log = logging.getLogger("gloss.nlp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +80,13 @@ class NlpRuntime:
     engine: Engine
     max_batch: int = 32
     cache_entries: int = 2048
+    # The sentence encoder of the related articles' dense re-rank; None leaves it out.
+    encoder: dense.Encoder | None = None
+    # How related articles are ranked (the dense share among them).
+    related_weights: Weights = DEFAULT_WEIGHTS
     glossaries: GlossaryCache = field(init=False)
     results: LRUCache = field(init=False)
+    page_vectors: LRUCache = field(init=False)
     _term_info: dict[tuple[str, int | str], dict[str, TermInfo]] = field(init=False)
     _queue: asyncio.Queue[_Job] | None = field(init=False, default=None)
     _worker: asyncio.Task[None] | None = field(init=False, default=None)
@@ -85,9 +98,13 @@ class NlpRuntime:
     def __post_init__(self) -> None:
         self.glossaries = GlossaryCache(self.engine.nlp)
         self.results = LRUCache(self.cache_entries)
+        self.page_vectors = LRUCache(self.cache_entries)
         self._term_info = {}
         # spaCy pipelines are not re-entrant: every engine call runs on this one thread.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gloss-nlp")
+        # The encoder has a thread of its own: a page's vector is computed while spaCy reads
+        # it (numpy's matrix products release the GIL), on the second core where there is one.
+        self._dense_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gloss-dense")
 
     @property
     def model_name(self) -> str:
@@ -109,6 +126,43 @@ class NlpRuntime:
             except asyncio.CancelledError:
                 pass
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._dense_executor.shutdown(wait=False, cancel_futures=True)
+
+    # --- sentence vectors --------------------------------------------------------------------
+
+    @property
+    def dense_model(self) -> str | None:
+        """The name stored vectors are kept under, or None without an encoder."""
+        return dense.MODEL_NAME if self.encoder is not None else None
+
+    async def embed(self, documents: Sequence[str]) -> list[np.ndarray] | None:
+        """Unit vectors of `documents` (see dense.document), or None without an encoder."""
+        if self.encoder is None:
+            return None
+        if not documents:
+            return []
+        vectors = await asyncio.get_running_loop().run_in_executor(
+            self._dense_executor, self.encoder.embed, documents
+        )
+        return list(vectors)
+
+    async def page_vector(self, title: str, text: str) -> dense.Vector | None:
+        """A page's vector, cached by its title and text: a page read again is not encoded
+        again."""
+        model = self.dense_model
+        if model is None:
+            return None
+        document = dense.document(title, text)
+        key = hashlib.sha256(document.encode("utf-8", "surrogatepass")).digest()
+        cached: dense.Vector | None = self.page_vectors.get(key)
+        if cached is not None:
+            return cached
+        vectors = await self.embed([document])
+        if not vectors:
+            return None
+        vector = dense.Vector(model, vectors[0])
+        self.page_vectors.put(key, vector)
+        return vector
 
     # --- glossaries --------------------------------------------------------------------------
 
@@ -236,3 +290,34 @@ class NlpRuntime:
                 for job, result in zip(jobs, results, strict=True):
                     if not job.future.done():
                         job.future.set_result(result)
+
+
+async def load_runtime(
+    *, cache_entries: int = 2048, dense_model: bool = True, dense_weight: float | None = None
+) -> NlpRuntime:
+    """The spaCy engine and, with `dense_model` and the model's wheel installed, the sentence
+    encoder, loaded side by side off the event loop; the runtime is started."""
+    engine_loading = asyncio.to_thread(Engine.load)
+    encoder = None
+    if dense_model:
+        folder = dense.model_dir()
+        if folder is None:
+            log.warning(
+                "related articles are ranked without sentence vectors: the model package "
+                "%s is not installed (requirements/model.txt)",
+                dense.MODEL_PACKAGE,
+            )
+        else:
+            engine, encoder = await asyncio.gather(
+                engine_loading, asyncio.to_thread(dense.Encoder.load, folder)
+            )
+    if encoder is None:
+        engine = await engine_loading
+    weights = DEFAULT_WEIGHTS
+    if dense_weight is not None:
+        weights = replace(weights, dense=dense_weight)
+    runtime = NlpRuntime(
+        engine, cache_entries=cache_entries, encoder=encoder, related_weights=weights
+    )
+    await runtime.start()
+    return runtime

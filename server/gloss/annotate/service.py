@@ -3,7 +3,9 @@ client asked for, results cached by text hash, glossary versions, model and opti
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import time
 import uuid
 from collections.abc import Sequence
@@ -29,8 +31,11 @@ from gloss.auth.service import Principal
 from gloss.errors import NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
 from gloss.glossaries import service as glossaries_service
 from gloss.models import Glossary, Term
+from gloss.nlp.dense import Vector
 from gloss.nlp.offsets import sanitize_lone_surrogates
 from gloss.nlp.terms import CompiledGlossary, TermSpec
+
+log = logging.getLogger("gloss.annotate")
 
 
 def _require_runtime(runtime: NlpRuntime | None) -> NlpRuntime:
@@ -136,6 +141,58 @@ async def annotate(
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     model = ModelInfo(name=runtime.model_name, version=runtime.model_version)
 
+    wants_related = "related" in include and body.related_limit > 0 and bool(text.strip())
+    # The page's sentence vector is computed on the encoder's thread while spaCy reads the page.
+    vector = (
+        asyncio.ensure_future(runtime.page_vector(body.title or "", text))
+        if wants_related and runtime.dense_model is not None
+        else None
+    )
+    try:
+        entities, spans_json = await _spans(
+            session, principal, runtime, body, text, digest, include
+        )
+        related: list[RelatedArticle] = []
+        if wants_related:
+            related = await _related_for_page(
+                session, principal, runtime, text, body, entities, await _settled(vector)
+            )
+    finally:
+        if vector is not None and not vector.done():
+            vector.cancel()
+    return AnnotateOutcome(
+        offsets=body.offsets,
+        text_sha256=digest,
+        spans_json=spans_json,
+        related=related,
+        model=model,
+        started=started,
+    )
+
+
+async def _settled(vector: asyncio.Future[Vector | None] | None) -> Vector | None:
+    """The page's vector; if the encoder failed, related articles are ranked without it."""
+    if vector is None:
+        return None
+    try:
+        return await vector
+    except Exception:
+        log.exception("the page's sentence vector failed; related ranked without it")
+        return None
+
+
+async def _spans(
+    session: AsyncSession,
+    principal: Principal,
+    runtime: NlpRuntime,
+    body: AnnotateRequest,
+    text: str,
+    digest: str,
+    include: frozenset[str],
+) -> tuple[list[Entity], bytes]:
+    """The page's entities and terms, as entities and as the response's JSON, from the cache
+    when this page was read with these glossary versions, model and options."""
+    model_version = runtime.model_version
     entities: list[Entity] = []
     spans_json = _NO_SPANS
     if text.strip() and include & {"entities", "terms"}:
@@ -144,7 +201,7 @@ async def annotate(
             session, runtime, principal.team_ids, requested
         )
         engine_include = frozenset(include & {"entities", "terms"})
-        cache_key = (digest, tuple(versions), model.version, engine_include, body.offsets)
+        cache_key = (digest, tuple(versions), model_version, engine_include, body.offsets)
         cached = runtime.results.get(cache_key)
         if cached is None:
             result = await runtime.annotate(text, compiled, engine_include)
@@ -175,19 +232,7 @@ async def annotate(
             runtime.results.put(cache_key, (entities, spans_json))
         else:
             entities, spans_json = cached
-
-    related: list[RelatedArticle] = []
-    if "related" in include and body.related_limit > 0 and text.strip():
-        related = await _related_for_page(session, principal, text, body, entities)
-
-    return AnnotateOutcome(
-        offsets=body.offsets,
-        text_sha256=digest,
-        spans_json=spans_json,
-        related=related,
-        model=model,
-        started=started,
-    )
+    return entities, spans_json
 
 
 _ENTITIES = TypeAdapter(list[Entity])
@@ -237,9 +282,11 @@ class AnnotateOutcome:
 async def _related_for_page(
     session: AsyncSession,
     principal: Principal,
+    runtime: NlpRuntime,
     text: str,
     body: AnnotateRequest,
     entities: Sequence[Entity],
+    vector: Vector | None,
 ) -> list[RelatedArticle]:
     found = await articles.related_for_text(
         session,
@@ -249,6 +296,8 @@ async def _related_for_page(
         [e.key for e in entities],
         body.related_limit,
         title=body.title or "",
+        weights=runtime.related_weights,
+        vector=vector,
     )
     return [RelatedArticle.model_validate(r.model_dump()) for r in found]
 

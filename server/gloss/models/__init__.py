@@ -1,6 +1,6 @@
 """Every ORM model, imported here so metadata and Alembic see them all."""
 
-from gloss.models.article import Article, ArticleMention
+from gloss.models.article import Article, ArticleMention, ArticleVector
 from gloss.models.base import Base
 from gloss.models.collection import Annotation, Collection, ShareLink
 from gloss.models.glossary import Glossary, Term, TermForm, TermRevision
@@ -12,6 +12,7 @@ __all__ = [
     "ApiToken",
     "Article",
     "ArticleMention",
+    "ArticleVector",
     "Base",
     "Collection",
     "Glossary",

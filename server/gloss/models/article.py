@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -91,3 +92,17 @@ class ArticleMention(Base):
     count: Mapped[int] = mapped_column(Integer)
     salience: Mapped[float] = mapped_column(Float)
     published_at: Mapped[datetime | None]
+
+
+class ArticleVector(Base):
+    """An article's sentence vector for the dense re-rank of related articles (gloss.nlp.dense):
+    float16 bytes, with the model that made it, so vectors of another model are never compared.
+    Its own table: the articles row (and its full-text triggers) is not rewritten to add one."""
+
+    __tablename__ = "article_vectors"
+
+    article_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(100))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)

@@ -336,6 +336,9 @@ class Candidate:
     lexical: float  # the backend's relevance score, higher is better, 0 when not matched
     shared_salience: Mapping[str, float]  # salience in this article of each shared entity key
     published_at: datetime | None
+    # Cosine of the page's and the article's sentence vectors (gloss.nlp.dense); None when
+    # either has none (no model loaded, an article stored before vectors were kept).
+    similarity: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +347,8 @@ class Weights:
     entities: float = 0.3
     recency: float = 0.1
     half_life_days: float = 365.0
+    # The share of the final score that is the sentence vectors' similarity, where known.
+    dense: float = 0.5
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -372,7 +377,10 @@ def rerank(
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> list[tuple[str, float]]:
     """Candidates scored in [0, 1] by lexical score (relative to the best), shared entities
-    and recency; best first, ties broken by id so both search backends agree."""
+    and recency, and, where both vectors are known, mixed with their similarity:
+    `(1 - dense) * that + dense * cosine`. An article without a vector keeps the first score
+    (its similarity is taken to be as good as the rest of its evidence). Best first, ties
+    broken by id so both search backends agree."""
     if not candidates:
         return []
     best = max((c.lexical for c in candidates.values()), default=0.0)
@@ -385,6 +393,9 @@ def rerank(
             + weights.entities * entity_overlap(query_keys, candidate.shared_salience)
             + weights.recency * recency(candidate.published_at, reference, weights.half_life_days)
         ) / total
+        if candidate.similarity is not None and weights.dense > 0:
+            similarity = min(max(candidate.similarity, 0.0), 1.0)
+            score = (1 - weights.dense) * score + weights.dense * similarity
         scored.append((key, round(min(max(score, 0.0), 1.0), 4)))
     scored.sort(key=lambda item: (-item[1], item[0]))
     return scored

@@ -1,0 +1,199 @@
+"""The dense re-rank end to end: vectors stored at ingest, the page's vector in annotate, the
+stored one for an article, and everything still working without the encoder."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gloss.models import ArticleVector
+from gloss.nlp import dense
+from tests.articles.conftest import CHIPS_1, CORPUS, RATES_1
+from tests.articles.test_related import _store
+from tests.conftest import AccountFactory
+
+
+async def _vectors(maker: async_sessionmaker[AsyncSession]) -> dict[uuid.UUID, ArticleVector]:
+    async with maker() as session:
+        return {v.article_id: v for v in await session.scalars(select(ArticleVector))}
+
+
+@pytest.fixture
+def without_dense(app: Any) -> Iterator[None]:
+    """The server as it runs without the model wheel (or with GLOSS_RELATED_DENSE=false)."""
+    runtime = app.state.nlp
+    encoder, runtime.encoder = runtime.encoder, None
+    yield
+    runtime.encoder = encoder
+
+
+async def test_ingest_stores_the_vector_and_a_new_text_replaces_it(
+    app: Any,
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    runtime = app.state.nlp
+    assert runtime.dense_model == dense.MODEL_NAME
+    ann = await make_account("ann")
+    ids = await _store(client, ann, [CHIPS_1])
+    article_id = uuid.UUID(ids[CHIPS_1["url"]])
+    stored = (await _vectors(sessionmaker))[article_id]
+    assert stored.model == dense.MODEL_NAME
+    expected = runtime.encoder.embed([dense.document(CHIPS_1["title"], CHIPS_1["text"])])[0]
+    assert stored.vector == dense.to_blob(expected)
+
+    same = await client.post("/v1/articles", json=CHIPS_1, headers=ann.headers)
+    assert same.json()["status"] == "unchanged"
+    assert (await _vectors(sessionmaker))[article_id].vector == stored.vector
+
+    changed = {**CHIPS_1, "text": RATES_1["text"]}
+    assert (await client.post("/v1/articles", json=changed, headers=ann.headers)).is_success
+    replaced = (await _vectors(sessionmaker))[article_id].vector
+    expected = runtime.encoder.embed([dense.document(CHIPS_1["title"], RATES_1["text"])])[0]
+    assert replaced == dense.to_blob(expected)
+
+    await client.delete(f"/v1/articles/{article_id}", headers=ann.headers)
+    assert await _vectors(sessionmaker) == {}
+
+
+async def _scores(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, float]:
+    response = await client.post(
+        "/v1/annotate",
+        json={
+            "text": CHIPS_1["text"],
+            "title": CHIPS_1["title"],
+            "url": "https://elsewhere.example/page",
+            "include": ["related"],
+            "related_limit": 50,
+        },
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    return {r["url"]: r["score"] for r in response.json()["related"]}
+
+
+async def test_annotate_mixes_the_pages_vector_into_the_related_scores(
+    app: Any,
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    runtime = app.state.nlp
+    ann = await make_account("ann")
+    ids = await _store(client, ann, CORPUS)
+    mixed = await _scores(client, ann.headers)
+    weights = runtime.related_weights
+    runtime.related_weights = replace(weights, dense=0.0)
+    try:
+        plain = await _scores(client, ann.headers)
+    finally:
+        runtime.related_weights = weights
+    assert set(mixed) == set(plain)  # the same candidates, ranked differently
+    assert len(mixed) >= 2
+    page = await runtime.page_vector(CHIPS_1["title"], CHIPS_1["text"])
+    vectors = await _vectors(sessionmaker)
+    w = weights.dense
+    assert w > 0
+    for url, score in mixed.items():
+        stored = dense.from_blob(vectors[uuid.UUID(ids[url])].vector)
+        assert stored is not None
+        similarity = min(max(dense.cosine(page.values, stored), 0.0), 1.0)
+        assert score == pytest.approx((1 - w) * plain[url] + w * similarity, abs=2e-4), url
+
+
+async def test_related_of_an_article_uses_its_stored_vector(
+    app: Any,
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    runtime = app.state.nlp
+    ann = await make_account("ann")
+    ids = await _store(client, ann, CORPUS)
+    path = f"/v1/articles/{ids[CHIPS_1['url']]}/related"
+    mixed = {r["url"]: r["score"] for r in (await client.get(path, headers=ann.headers)).json()}
+    weights = runtime.related_weights
+    runtime.related_weights = replace(weights, dense=0.0)
+    try:
+        response = await client.get(path, params={"limit": 50}, headers=ann.headers)
+        plain = {r["url"]: r["score"] for r in response.json()}
+    finally:
+        runtime.related_weights = weights
+    vectors = await _vectors(sessionmaker)
+    own = dense.from_blob(vectors[uuid.UUID(ids[CHIPS_1["url"]])].vector)
+    assert own is not None
+    w = weights.dense
+    for url, score in mixed.items():
+        stored = dense.from_blob(vectors[uuid.UUID(ids[url])].vector)
+        assert stored is not None
+        similarity = min(max(dense.cosine(own, stored), 0.0), 1.0)
+        assert score == pytest.approx((1 - w) * plain[url] + w * similarity, abs=2e-4), url
+
+
+async def test_without_the_encoder_nothing_is_embedded_and_related_still_answers(
+    app: Any,
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    without_dense: None,
+) -> None:
+    ann = await make_account("ann")
+    ids = await _store(client, ann, CORPUS)
+    assert await _vectors(sessionmaker) == {}
+    related = await _scores(client, ann.headers)
+    assert related
+    assert CHIPS_1["url"] not in related  # the page's text, stored: never related to itself
+    response = await client.get(f"/v1/articles/{ids[RATES_1['url']]}/related", headers=ann.headers)
+    assert response.status_code == 200
+    assert response.json()
+
+
+async def test_an_article_stored_without_a_vector_is_ranked_by_the_rest(
+    app: Any,
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Articles stored before vectors were kept keep their score without the dense share;
+    `add_vectors` (what `gloss articles reindex --vectors` runs) fills them in."""
+    from gloss.articles.repository import ArticleRepository
+    from gloss.articles.service import add_vectors
+
+    runtime = app.state.nlp
+    ann = await make_account("ann")
+    ids = await _store(client, ann, CORPUS)
+    chips_2 = uuid.UUID(ids[CORPUS[1]["url"]])
+    async with sessionmaker() as session, session.begin():
+        await ArticleRepository(session).delete_vector(chips_2)
+    mixed = await _scores(client, ann.headers)
+    weights = runtime.related_weights
+    runtime.related_weights = replace(weights, dense=0.0)
+    try:
+        plain = await _scores(client, ann.headers)
+    finally:
+        runtime.related_weights = weights
+    assert mixed[CORPUS[1]["url"]] == plain[CORPUS[1]["url"]]
+
+    async with sessionmaker() as session, session.begin():
+        repo = ArticleRepository(session)
+        missing = await repo.without_vector(dense.MODEL_NAME, None, 100)
+        assert [a.id for a in missing] == [chips_2]
+        assert await repo.count_without_vector(dense.MODEL_NAME) == 1
+        assert await add_vectors(session, runtime, missing) == 1
+    vectors = await _vectors(sessionmaker)
+    assert len(vectors) == len(CORPUS)
+    page = await runtime.page_vector(CHIPS_1["title"], CHIPS_1["text"])
+    stored = dense.from_blob(vectors[chips_2].vector)
+    assert stored is not None
+    similarity = min(max(dense.cosine(page.values, stored), 0.0), 1.0)
+    after = (await _scores(client, ann.headers))[CORPUS[1]["url"]]
+    expected = (1 - weights.dense) * plain[CORPUS[1]["url"]] + weights.dense * similarity
+    assert after == pytest.approx(expected, abs=2e-4)

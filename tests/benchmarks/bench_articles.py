@@ -17,14 +17,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gloss.articles.repository import SNIPPET_SOURCE_CHARS
 from gloss.articles.service import ArticleInput, ingest_batch, related_for_text
 from gloss.db import create_engine, create_read_sessionmaker, create_sessionmaker, migrate
-from gloss.models import Article, ArticleMention, Team
+from gloss.models import Article, ArticleMention, ArticleVector, Team
 from gloss.models.article import new_doc_id
+from gloss.nlp import dense
 from gloss.nlp import related as ranking
 from gloss.search import DF_CAP, backend_for
 from gloss.search.sqlite_index import LiveIndex, attach, detach
@@ -106,6 +108,18 @@ class Corpus:
         return article, [cast[0], *mentioned]
 
 
+def synthetic_vector(topic: int, n: int) -> np.ndarray:
+    """A stand-in sentence vector for article `n` of `topic`: the topic's centre plus as much
+    noise again (articles of one topic have cosines near 0.5, of two topics near 0), so the
+    dense re-rank does its real work on realistic numbers. Computing all-MiniLM-L6-v2 for
+    100k articles would take over an hour here; relevance with the real model is in
+    docs/quality.md."""
+    centre = np.random.default_rng((SEED, topic)).normal(size=dense.DIMENSIONS)
+    noise = np.random.default_rng((SEED, topic, n)).normal(size=dense.DIMENSIONS)
+    vector = centre / np.linalg.norm(centre) + noise / np.linalg.norm(noise)
+    return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
 def _mention_rows(
     article_id: uuid.UUID, team_id: uuid.UUID, article: dict[str, Any], names: list[str]
 ) -> list[dict[str, Any]]:
@@ -174,10 +188,12 @@ async def _bulk_load(
     the database (generating the text is not counted)."""
     spent = 0.0
     for start in range(numbers.start, numbers.stop, chunk):
-        rows, mentions = [], []
+        rows, mentions, vectors = [], [], []
         for n in range(start, min(start + chunk, numbers.stop)):
             article, names = corpus.article(n)
             article_id = uuid.uuid4()
+            vector = dense.to_blob(synthetic_vector(article["topic"], n))
+            vectors.append({"article_id": article_id, "model": dense.MODEL_NAME, "vector": vector})
             rows.append(
                 {
                     "id": article_id,
@@ -205,6 +221,7 @@ async def _bulk_load(
         async with maker() as session, session.begin():
             await session.execute(insert(Article.__table__), rows)
             await session.execute(insert(ArticleMention.__table__), mentions)
+            await session.execute(insert(ArticleVector.__table__), vectors)
         spent += time.perf_counter() - started
     return spent
 
@@ -240,6 +257,7 @@ class QueryPage:
     text: str
     url: str
     keys: list[str]
+    vector: dense.Vector
 
 
 @dataclass
@@ -252,9 +270,13 @@ class GlossRun:
 
 
 async def _related_latencies(
-    maker: async_sessionmaker[AsyncSession], team_id: uuid.UUID, pages: list[QueryPage]
+    maker: async_sessionmaker[AsyncSession],
+    team_id: uuid.UUID,
+    pages: list[QueryPage],
+    vectors: bool = True,
 ) -> GlossRun:
-    """`related_for_text` end to end, and the lexical more-like-this query alone, in read-only
+    """`related_for_text` end to end (with the page's vector, as `POST /v1/annotate` passes
+    it, unless `vectors` is off), and the lexical more-like-this query alone, in read-only
     sessions as `POST /v1/annotate` has them (after the request's first statement)."""
     full: list[float] = []
     lexical: list[float] = []
@@ -270,7 +292,14 @@ async def _related_latencies(
                 await session.execute(text("SELECT 1"))
                 started = time.perf_counter()
                 found = await related_for_text(
-                    session, [team_id], page.text, page.url, page.keys, 5, title=page.title
+                    session,
+                    [team_id],
+                    page.text,
+                    page.url,
+                    page.keys,
+                    5,
+                    title=page.title,
+                    vector=page.vector if vectors else None,
                 )
                 elapsed = time.perf_counter() - started
             assert found, "the benchmark corpus should always have related articles"
@@ -414,8 +443,9 @@ class TantivyPeer:
 @dataclass
 class SizeResult:
     size: int
-    indexed: GlossRun  # with the in-memory related index (the SQLite default)
-    fts5: GlossRun  # GLOSS_RELATED_INDEX=false: FTS5 answers
+    indexed: GlossRun  # the SQLite default: the in-memory related index and page vectors
+    lexical_only: GlossRun  # the in-memory index without vectors (GLOSS_RELATED_DENSE=false)
+    fts5: GlossRun  # GLOSS_RELATED_INDEX=false (and no vectors): FTS5 answers
     peer_job: Latency
     peer_query: Latency
     same_answers: int  # pages whose related list was the same on both Gloss paths
@@ -436,23 +466,28 @@ async def _measure(quick: bool) -> dict[str, Any]:
     pages = []
     for i in range(query_count):
         article, names = corpus.article(10_000_000 + i)
-        pages.append(QueryPage(article["title"], article["text"], article["url"], names[:5]))
+        vector = dense.Vector(dense.MODEL_NAME, synthetic_vector(article["topic"], 10_000_000 + i))
+        pages.append(
+            QueryPage(article["title"], article["text"], article["url"], names[:5], vector)
+        )
+
+    from gloss.annotate.runtime import load_runtime
 
     ingest_plain = await _service_ingest(corpus, 300 if quick else 2000, None, 20_000_000)
-    ingest_nlp: float | None = None
-    try:
-        from gloss.annotate.runtime import NlpRuntime
-        from gloss.nlp.engine import Engine
-
-        runtime = NlpRuntime(await asyncio.to_thread(Engine.load))
-        await runtime.start()
+    ingest_nlp: dict[str, float] = {}
+    for label, with_vectors in (("spacy", False), ("vectors", True)):
+        runtime = await load_runtime(dense_model=with_vectors)
         try:
-            ingest_nlp = await _service_ingest(corpus, 64 if quick else 256, runtime, 30_000_000)
+            assert (runtime.dense_model is not None) == with_vectors
+            ingest_nlp[label] = await _service_ingest(
+                corpus, 64 if quick else 256, runtime, 30_000_000
+            )
         finally:
             await runtime.stop()
-    except ImportError:  # the engine is optional for this benchmark
-        pass
-    _progress(f"ingest: {ingest_plain:.0f}/s without NLP, {ingest_nlp or 0:.0f}/s with")
+    _progress(
+        f"ingest: {ingest_plain:.0f}/s without NLP, {ingest_nlp['spacy']:.0f}/s with spaCy, "
+        f"{ingest_nlp['vectors']:.0f}/s with spaCy and vectors"
+    )
 
     results: list[SizeResult] = []
     bulk_seconds = 0.0
@@ -477,9 +512,10 @@ async def _measure(quick: bool) -> dict[str, Any]:
             gc.collect()
             # First without the in-memory index (GLOSS_RELATED_INDEX=false), then with it,
             # built from scratch as at a server's start.
-            fts5 = await _related_latencies(reader, team_id, pages)
+            fts5 = await _related_latencies(reader, team_id, pages, vectors=False)
             live, build_s, rss_growth = await _indexed(path)
             try:
+                lexical_only = await _related_latencies(reader, team_id, pages, vectors=False)
                 indexed = await _related_latencies(reader, team_id, pages)
                 stats = live.stats()
                 assert live.declined == 0, "the index should answer every benchmark query"
@@ -487,11 +523,12 @@ async def _measure(quick: bool) -> dict[str, Any]:
                 detach(live)
             peer_job = peer.job_latency(pages)
             peer_query = peer.query_latency(indexed.terms)
-            same = sum(a == b for a, b in zip(indexed.answers, fts5.answers, strict=True))
+            same = sum(a == b for a, b in zip(lexical_only.answers, fts5.answers, strict=True))
             results.append(
                 SizeResult(
                     size,
                     indexed,
+                    lexical_only,
                     fts5,
                     peer_job,
                     peer_query,
@@ -503,7 +540,8 @@ async def _measure(quick: bool) -> dict[str, Any]:
             )
             _progress(
                 f"{size}: related {indexed.related.median_ms:.2f} ms "
-                f"(FTS5 path {fts5.related.median_ms:.2f}), tantivy job "
+                f"(without vectors {lexical_only.related.median_ms:.2f}, "
+                f"FTS5 path {fts5.related.median_ms:.2f}), tantivy job "
                 f"{peer_job.median_ms:.2f} ms; lexical {indexed.lexical.median_ms:.2f} ms "
                 f"(FTS5 {fts5.lexical.median_ms:.2f}), tantivy {peer_query.median_ms:.2f} ms; "
                 f"index built in {build_s:.1f} s"
@@ -544,12 +582,17 @@ def render(measured: dict[str, Any]) -> str:
         "",
         "Whole jobs, top 5 for Gloss, top 25 for tantivy:",
         "",
-        "- **related**: `related_for_text` end to end with the in-memory related index "
-        "(the SQLite default, `GLOSS_RELATED_INDEX=true`): the page's words, document "
-        "frequencies and the more-like-this query from the index; the page's copies, the "
-        "articles naming its entities, duplicate exclusion and the cards with shared "
-        "entities from SQLite; re-ranking and snippets.",
-        "- **related, FTS5**: the same with `GLOSS_RELATED_INDEX=false` (document "
+        "- **related**: `related_for_text` end to end as the SQLite default runs it "
+        "(`GLOSS_RELATED_INDEX=true`, `GLOSS_RELATED_DENSE=true`): the page's words, document "
+        "frequencies and the more-like-this query from the in-memory index; the page's "
+        "copies, the articles naming its entities, duplicate exclusion and the cards with "
+        "shared entities and stored sentence vectors from SQLite; re-ranking (with the "
+        "cosine of the page's vector, given as `POST /v1/annotate` gives it: computed beside "
+        "the spaCy pass, see the annotate section) and snippets. The stored vectors here are "
+        "synthetic (a topic's centre plus noise: `synthetic_vector`), since the real model "
+        "over 100k articles would take over an hour; their cost is the same.",
+        "- **no vectors**: the same without sentence vectors (`GLOSS_RELATED_DENSE=false`).",
+        "- **related, FTS5**: without vectors and with `GLOSS_RELATED_INDEX=false` (document "
         "frequencies and more-like-this as FTS5 queries), the figure before the index.",
         "- **tantivy, same job**: what tantivy can do of it: the page's words and the same "
         "term selection (the same pure code), document frequencies from tantivy's term "
@@ -563,24 +606,27 @@ def render(measured: dict[str, Any]) -> str:
         "scans; **tantivy**: the same words as one disjunctive query, title boosted 3x.",
         "- **on topic**: the share of the 5 related articles from the page's own topic (the "
         "corpus's label; equal scores are ordered by the store's random ids, so it moves by a "
-        "few points from one built store to the next); **same**: pages whose 5 related "
-        "articles were identical with and without the index, on the same store.",
+        "few points from one built store to the next), with vectors and (in brackets) "
+        "without; **same**: pages whose 5 related articles were identical with and without "
+        "the index (both without vectors), on the same store.",
         "",
-        "| stored articles | related median | related p95 | related, FTS5 | tantivy, same job "
-        "| related / tantivy job | lexical: index | lexical: FTS5 | lexical: tantivy "
-        "| index / tantivy | on topic | same |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| stored articles | related median | related p95 | no vectors | related, FTS5 "
+        "| tantivy, same job | related / tantivy job | lexical: index | lexical: FTS5 "
+        "| lexical: tantivy | index / tantivy | on topic | same |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in sizes:
         lines.append(
             f"| {r.size:,} | {r.indexed.related.median_ms:.2f} ms "
-            f"| {r.indexed.related.p95_ms:.2f} ms | {r.fts5.related.median_ms:.2f} ms "
+            f"| {r.indexed.related.p95_ms:.2f} ms | {r.lexical_only.related.median_ms:.2f} ms "
+            f"| {r.fts5.related.median_ms:.2f} ms "
             f"| {r.peer_job.median_ms:.2f} ms "
             f"| {r.indexed.related.median_ms / r.peer_job.median_ms:.1f}x "
             f"| {r.indexed.lexical.median_ms:.2f} ms | {r.fts5.lexical.median_ms:.2f} ms "
             f"| {r.peer_query.median_ms:.2f} ms "
             f"| {r.indexed.lexical.median_ms / r.peer_query.median_ms:.1f}x "
-            f"| {r.indexed.on_topic:.0%} | {r.same_answers}/{len(r.indexed.answers)} |"
+            f"| {r.indexed.on_topic:.0%} ({r.lexical_only.on_topic:.0%}) "
+            f"| {r.same_answers}/{len(r.indexed.answers)} |"
         )
     ratio = largest.indexed.related.median_ms / largest.peer_job.median_ms
     lines += [
@@ -588,7 +634,9 @@ def render(measured: dict[str, Any]) -> str:
         f"Target at {largest.size:,} articles: related under 20 ms median: "
         f"**{'met' if largest.indexed.related.median_ms < 20 else 'missed'}** "
         f"({largest.indexed.related.median_ms:.2f} ms; "
-        f"{largest.fts5.related.median_ms:.2f} ms without the index); within 3x the peer: "
+        f"{largest.lexical_only.related.median_ms:.2f} ms without vectors, "
+        f"{largest.fts5.related.median_ms:.2f} ms without vectors or the index); within 3x "
+        "the peer: "
         f"**{'met' if ratio <= 3 else 'missed'}** ({ratio:.1f}x tantivy's share of the job, "
         f"{largest.indexed.related.median_ms / largest.peer_query.median_ms:.1f}x its bare "
         f"query; the lexical query alone "
@@ -621,19 +669,21 @@ def render(measured: dict[str, Any]) -> str:
         f"| `ingest_batch` (API and CLI path), no NLP, 64 per transaction "
         f"| {measured['ingest_plain']:.0f} |",
     ]
-    if measured["ingest_nlp"]:
-        lines.append(
-            f"| `ingest_batch` with the spaCy engine (entities, terms) "
-            f"| {measured['ingest_nlp']:.0f} |"
-        )
+    lines += [
+        f"| `ingest_batch` with the spaCy engine (entities, terms) "
+        f"| {measured['ingest_nlp']['spacy']:.0f} |",
+        f"| `ingest_batch` with the spaCy engine and sentence vectors (the default) "
+        f"| {measured['ingest_nlp']['vectors']:.0f} |",
+    ]
     lines += [
         f"| bulk `executemany` with FTS5 triggers (how this corpus was built) "
         f"| {measured['bulk_rate']:.0f} |",
         f"| tantivy peer: add and commit the same articles | {measured['peer_rate']:.0f} |",
         "",
         "Ingest with NLP is bound by the spaCy pass (`gloss articles ingest` and the bulk "
-        "endpoint batch it through `nlp.pipe`); without it, by fingerprinting and the "
-        "duplicate lookup per article.",
+        "endpoint batch it through `nlp.pipe`) and the sentence encoder, which run side by "
+        "side on their own threads; without them, by fingerprinting and the duplicate lookup "
+        "per article.",
     ]
     if measured["quick"]:
         lines += ["", "_Quick run (smaller sizes): not the published figures._"]

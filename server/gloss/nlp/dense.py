@@ -218,28 +218,53 @@ class WordPiece:
 # --- the encoder -------------------------------------------------------------------------------
 
 
+# Every step below works in place where it can: a forward pass makes arrays of hundreds of
+# kilobytes, and a fresh one per operation costs more in page faults than the arithmetic.
+
+
 def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    mean = x.mean(-1, keepdims=True)
-    centred = x - mean
-    variance = (centred * centred).mean(-1, keepdims=True)
-    return centred / np.sqrt(variance + _LAYER_NORM_EPS) * gain + bias
+    """Layer normalisation of the last axis, overwriting `x`."""
+    x -= x.mean(-1, keepdims=True)
+    variance = np.einsum("...i,...i->...", x, x)[..., None]
+    variance /= x.shape[-1]
+    variance += _LAYER_NORM_EPS
+    np.sqrt(variance, out=variance)
+    x /= variance
+    x *= gain
+    x += bias
+    return x
+
+
+_ERF = tuple(
+    np.float32(a) for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    """BERT's exact GELU, x * Phi(x), with erf from Abramowitz and Stegun 7.1.26 (absolute
-    error under 1.5e-7, below float32's resolution at these magnitudes)."""
-    z = np.abs(x) * np.float32(1 / math.sqrt(2))
-    t = 1 / (1 + np.float32(0.3275911) * z)
-    poly = t * (
-        np.float32(0.254829592)
-        + t
-        * (
-            np.float32(-0.284496736)
-            + t * (np.float32(1.421413741) + t * (np.float32(-1.453152027) + t * 1.061405429))
-        )
-    )
-    erf_abs = 1 - poly * np.exp(-z * z)
-    return x * 0.5 * (1 + np.sign(x) * erf_abs)
+    """BERT's exact GELU, x * Phi(x), overwriting `x`; erf from Abramowitz and Stegun 7.1.26
+    (absolute error under 1.5e-7, below float32's resolution at these magnitudes). |x| /
+    sqrt(2) is capped at 5, where erf is 1 to 1e-12: past about 9, exp(-z * z) would be a
+    subnormal float, and arithmetic on those is many times slower."""
+    z = np.abs(x)
+    z *= np.float32(1 / math.sqrt(2))
+    np.minimum(z, np.float32(5), out=z)
+    t = z * np.float32(0.3275911)
+    t += 1
+    np.reciprocal(t, out=t)
+    poly = t * _ERF[4]
+    for coefficient in _ERF[3::-1]:
+        poly += coefficient
+        poly *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    poly *= z  # 1 - erf(|x| / sqrt(2))
+    np.subtract(1, poly, out=poly)
+    np.copysign(poly, x, out=poly)  # erf(x / sqrt(2))
+    poly += 1
+    x *= poly
+    x *= np.float32(0.5)
+    return x
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,44 +334,47 @@ class Encoder:
             WordPiece.from_file(folder / "vocab.txt"),
         )
 
-    def embed(self, texts: Sequence[str], batch_size: int = 16) -> np.ndarray:
-        """Unit vectors of `texts`, shape (len(texts), DIMENSIONS), float32. Texts of similar
-        length are run together, so padding costs little."""
-        encoded = [self.tokenizer.encode(t) for t in texts]
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of `texts`, shape (len(texts), DIMENSIONS), float32. One text at a
+        time: on CPU, batching same-length texts was no faster here (and padding slower)."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
-        for first in range(0, len(order), batch_size):
-            chosen = order[first : first + batch_size]
-            out[chosen] = self.embed_ids([encoded[i] for i in chosen])
+        for row, text in enumerate(texts):
+            out[row] = self.embed_ids(self.tokenizer.encode(text))
         return out
 
-    def embed_ids(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
-        longest = max(len(ids) for ids in batch)
-        ids = np.zeros((len(batch), longest), dtype=np.int64)
-        mask = np.zeros((len(batch), longest), dtype=np.float32)
-        for row, sequence in enumerate(batch):
-            ids[row, : len(sequence)] = sequence
-            mask[row, : len(sequence)] = 1
-        x = self._words[ids] + self._positions[:longest] + self._type0
+    def embed_ids(self, ids: Sequence[int]) -> np.ndarray:
+        """The unit vector of one sequence of word-piece ids ([CLS] ... [SEP])."""
+        length = len(ids)
+        x = self._words[np.asarray(ids, dtype=np.int64)]
+        x += self._positions[:length]
+        x += self._type0
         x = _layer_norm(x, *self._norm)
-        # Padding positions are never attended to.
-        blocked = ((1 - mask) * np.float32(-1e9))[:, None, None, :]
-        size, heads, width = len(batch), _HEADS, DIMENSIONS // _HEADS
+        heads, width = _HEADS, DIMENSIONS // _HEADS
         scale = np.float32(1 / math.sqrt(width))
         for layer in self._layers:
-            qkv = x @ layer.qkv + layer.qkv_bias
-            qkv = qkv.reshape(size, longest, 3, heads, width).transpose(2, 0, 3, 1, 4)
+            qkv = x @ layer.qkv
+            qkv += layer.qkv_bias
+            # Heads made contiguous once: matmul on strided views skips BLAS.
+            qkv = np.ascontiguousarray(qkv.reshape(length, 3, heads, width).transpose(1, 2, 0, 3))
             query, key, value = qkv[0], qkv[1], qkv[2]
-            scores = (query @ key.transpose(0, 1, 3, 2)) * scale + blocked
-            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores = query @ key.transpose(0, 2, 1)
+            scores *= scale
+            scores -= scores.max(-1, keepdims=True)
+            np.exp(scores, out=scores)
             scores /= scores.sum(-1, keepdims=True)
-            context = (scores @ value).transpose(0, 2, 1, 3).reshape(size, longest, DIMENSIONS)
-            x = _layer_norm(x + context @ layer.out + layer.out_bias, *layer.norm1)
-            hidden = _gelu(x @ layer.up + layer.up_bias)
-            x = _layer_norm(x + hidden @ layer.down + layer.down_bias, *layer.norm2)
-        pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+            context = (scores @ value).transpose(1, 0, 2).reshape(length, DIMENSIONS)
+            attended = context @ layer.out
+            attended += layer.out_bias
+            attended += x
+            x = _layer_norm(attended, *layer.norm1)
+            hidden = x @ layer.up
+            hidden += layer.up_bias
+            output = _gelu(hidden) @ layer.down
+            output += layer.down_bias
+            output += x
+            x = _layer_norm(output, *layer.norm2)
+        pooled = x.mean(0)
+        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
 
 def document(title: str, text: str) -> str:

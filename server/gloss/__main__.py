@@ -2,4 +2,6 @@
 
 from gloss.cli import main
 
-main()
+# Guarded: a spawned child process (the sentence encoder's) imports this module again.
+if __name__ == "__main__":
+    main()

@@ -151,3 +151,30 @@ def test_a_page_split_once_gives_what_each_function_gives(title: str, text: str)
     assert page.content_hash() == r.content_hash(text)
     assert page.shingles() == r.shingles(text)
     assert page.term_frequencies() == r.term_frequencies(title, text)
+    assert page.shingles() is page.shingles()  # computed once
+
+
+_PAGE_WORDS = st.one_of(
+    st.sampled_from("chip chips policy policies bank banks fox foxes crisis crises".split()),
+    st.text(alphabet="abcdefgh", min_size=2, max_size=4),
+)
+
+
+@given(
+    title=st.lists(_PAGE_WORDS, max_size=6).map(" ".join),
+    text=st.lists(_PAGE_WORDS, min_size=50, max_size=300).map(" ".join),
+    data=st.data(),
+    total=st.integers(1, 500),
+)
+def test_terms_are_selected_from_the_candidates_alone_as_from_every_word(
+    title: str, text: str, data: st.DataObject, total: int
+) -> None:
+    """The index is asked only about the candidate terms, so the other words of the page
+    cannot be selected: leaving them out of `select_terms` changes nothing."""
+    page = r.Page.of(title, text)
+    asked, counts = page.candidates()
+    document_frequencies = {t: data.draw(st.integers(0, 60)) for t in asked}
+    assert r.select_terms(counts, document_frequencies, total) == r.select_terms(
+        page.term_frequencies(), document_frequencies, total
+    )
+    assert page.candidates() is page.candidates()

@@ -87,6 +87,7 @@ class NlpRuntime:
     glossaries: GlossaryCache = field(init=False)
     results: LRUCache = field(init=False)
     page_vectors: LRUCache = field(init=False)
+    pages: LRUCache = field(init=False)
     _term_info: dict[tuple[str, int | str], dict[str, TermInfo]] = field(init=False)
     _queue: asyncio.Queue[_Job] | None = field(init=False, default=None)
     _worker: asyncio.Task[None] | None = field(init=False, default=None)
@@ -99,6 +100,8 @@ class NlpRuntime:
         self.glossaries = GlossaryCache(self.engine.nlp)
         self.results = LRUCache(self.cache_entries)
         self.page_vectors = LRUCache(self.cache_entries)
+        # Pages split into words for related articles (ranking.Page), by the same keys.
+        self.pages = LRUCache(self.cache_entries)
         self._term_info = {}
         # spaCy pipelines are not re-entrant: every engine call runs on this one thread.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gloss-nlp")
@@ -146,14 +149,17 @@ class NlpRuntime:
         )
         return list(vectors)
 
-    async def page_vector(self, title: str, text: str) -> dense.Vector | None:
-        """A page's vector, cached by its title and text: a page read again is not encoded
-        again."""
+    async def page_vector(
+        self, title: str, text: str, key: Hashable | None = None
+    ) -> dense.Vector | None:
+        """A page's vector, cached by `key` (by default a hash of its title and text): a page
+        read again is not encoded again."""
         model = self.dense_model
         if model is None:
             return None
         document = dense.document(title, text)
-        key = hashlib.sha256(document.encode("utf-8", "surrogatepass")).digest()
+        if key is None:
+            key = hashlib.sha256(document.encode("utf-8", "surrogatepass")).digest()
         cached: dense.Vector | None = self.page_vectors.get(key)
         if cached is not None:
             return cached

@@ -33,6 +33,7 @@ from gloss.glossaries import service as glossaries_service
 from gloss.models import Glossary, Term
 from gloss.nlp.dense import Vector
 from gloss.nlp.offsets import sanitize_lone_surrogates
+from gloss.nlp.related import Page
 from gloss.nlp.terms import CompiledGlossary, TermSpec
 
 log = logging.getLogger("gloss.annotate")
@@ -143,8 +144,9 @@ async def annotate(
 
     wants_related = "related" in include and body.related_limit > 0 and bool(text.strip())
     # The page's sentence vector is computed on the encoder's thread while spaCy reads the page.
+    page_key = (digest, body.title or "")
     vector = (
-        asyncio.ensure_future(runtime.page_vector(body.title or "", text))
+        asyncio.ensure_future(runtime.page_vector(body.title or "", text, page_key))
         if wants_related and runtime.dense_model is not None
         else None
     )
@@ -154,8 +156,12 @@ async def annotate(
         )
         related: list[RelatedArticle] = []
         if wants_related:
+            page = runtime.pages.get(page_key)
+            if page is None:
+                page = Page.of(body.title or "", text)
+                runtime.pages.put(page_key, page)
             related = await _related_for_page(
-                session, principal, runtime, text, body, entities, await _settled(vector)
+                session, principal, runtime, page, body, entities, await _settled(vector)
             )
     finally:
         if vector is not None and not vector.done():
@@ -283,19 +289,18 @@ async def _related_for_page(
     session: AsyncSession,
     principal: Principal,
     runtime: NlpRuntime,
-    text: str,
+    page: Page,
     body: AnnotateRequest,
     entities: Sequence[Entity],
     vector: Vector | None,
 ) -> list[RelatedArticle]:
-    found = await articles.related_for_text(
+    found = await articles.related_for_page(
         session,
         principal.team_ids,
-        text,
+        page,
         body.url,
         [e.key for e in entities],
         body.related_limit,
-        title=body.title or "",
         weights=runtime.related_weights,
         vector=vector,
     )

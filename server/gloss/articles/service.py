@@ -489,10 +489,33 @@ async def related_for_text(
     words plus the articles naming its entities, re-ranked by lexical score, shared entities
     and recency, and by the similarity of the page's `vector` to theirs where given. Never
     the page itself (by normalised URL) nor a copy of its text."""
+    return await related_for_page(
+        session,
+        team_ids,
+        ranking.Page.of(title, text),
+        url,
+        entity_keys,
+        limit,
+        weights=weights,
+        vector=vector,
+    )
+
+
+async def related_for_page(
+    session: AsyncSession,
+    team_ids: Sequence[uuid.UUID],
+    page: ranking.Page,
+    url: str | None,
+    entity_keys: Sequence[str],
+    limit: int,
+    *,
+    weights: ranking.Weights = ranking.DEFAULT_WEIGHTS,
+    vector: dense.Vector | None = None,
+) -> list[RelatedArticle]:
+    """`related_for_text` of a page already split into words (the annotate cache keeps it)."""
     # NUL can reach here from a page; PostgreSQL refuses it in a parameter, and no URL has it.
     url = url.replace("\x00", "") if url else None
     page_url = normalize_url(url) if url else None
-    page = ranking.Page.of(title, text)
     excluded = await _page_group(session, team_ids, page_url, page.content_hash())
     return await _related(
         session,
@@ -590,10 +613,8 @@ async def _related(
         return []
     repo = ArticleRepository(session)
     backend = backend_for(session)
-    frequencies = page.term_frequencies()
-    total, document_frequencies = await backend.document_frequencies(
-        session, team_ids, ranking.candidate_terms(frequencies)
-    )
+    asked, frequencies = page.candidates()
+    total, document_frequencies = await backend.document_frequencies(session, team_ids, asked)
     terms = ranking.select_terms(
         frequencies,
         document_frequencies,

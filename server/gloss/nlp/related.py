@@ -170,7 +170,10 @@ def minhash_bands(shingle_set: set[str]) -> list[int]:
 # --- more-like-this ----------------------------------------------------------------------------
 
 
-def term_frequencies(title: str, text: str, title_weight: int = 3) -> Counter[str]:
+TITLE_WEIGHT = 3
+
+
+def term_frequencies(title: str, text: str, title_weight: int = TITLE_WEIGHT) -> Counter[str]:
     """Content-word counts of a page, the title's words counted `title_weight` times."""
     return _counts(content_words(title), tokens(text), title_weight)
 
@@ -182,26 +185,50 @@ def _counts(title_words: Iterable[str], words: Iterable[str], title_weight: int)
     return counts
 
 
-@dataclass(frozen=True, slots=True)
 class Page:
     """A page's text split into words once, for its hash, its shingles and its term counts
-    (each the same as `content_hash`, `shingles` and `term_frequencies` of the text)."""
+    (each the same as `content_hash`, `shingles` and `term_frequencies` of the text), each
+    computed once: a page read again (the annotate cache keeps its Page) costs none of them.
+    The returned set and counter are shared: read them, do not change them."""
 
-    title: str
-    words: list[str]
+    __slots__ = ("_candidates", "_frequencies", "_hash", "_shingles", "title", "words")
+
+    def __init__(self, title: str, words: list[str]) -> None:
+        self.title = title
+        self.words = words
+        self._hash: str | None = None
+        self._shingles: set[str] | None = None
+        self._frequencies: Counter[str] | None = None
+        self._candidates: tuple[list[str], dict[str, int]] | None = None
 
     @classmethod
     def of(cls, title: str, text: str) -> Page:
         return cls(title, tokens(text))
 
     def content_hash(self) -> str:
-        return _hash_words(self.words)
+        if self._hash is None:
+            self._hash = _hash_words(self.words)
+        return self._hash
 
     def shingles(self) -> set[str]:
-        return _shingles_of(self.words)
+        if self._shingles is None:
+            self._shingles = _shingles_of(self.words)
+        return self._shingles
 
-    def term_frequencies(self, title_weight: int = 3) -> Counter[str]:
-        return _counts(content_words(self.title), self.words, title_weight)
+    def term_frequencies(self) -> Counter[str]:
+        """Content-word counts, the title's words counted TITLE_WEIGHT times."""
+        if self._frequencies is None:
+            self._frequencies = _counts(content_words(self.title), self.words, TITLE_WEIGHT)
+        return self._frequencies
+
+    def candidates(self) -> tuple[list[str], dict[str, int]]:
+        """`candidate_terms` of the page, and the counts of those of them the page has: the
+        only words `select_terms` can choose (the index is asked about no others)."""
+        if self._candidates is None:
+            frequencies = self.term_frequencies()
+            terms = candidate_terms(frequencies)
+            self._candidates = (terms, {t: frequencies[t] for t in terms if t in frequencies})
+        return self._candidates
 
 
 def candidate_terms(frequencies: Counter[str], limit: int = 24) -> list[str]:

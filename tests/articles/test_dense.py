@@ -64,6 +64,26 @@ async def test_ingest_stores_the_vector_and_a_new_text_replaces_it(
     assert await _vectors(sessionmaker) == {}
 
 
+async def test_a_text_changed_without_the_encoder_loses_its_old_vector(
+    app: Any,
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    ann = await make_account("ann")
+    ids = await _store(client, ann, [CHIPS_1, RATES_1])
+    runtime = app.state.nlp
+    encoder, runtime.encoder = runtime.encoder, None
+    try:
+        changed = {**CHIPS_1, "text": CHIPS_1["text"] + " Shares fell."}
+        assert (await client.post("/v1/articles", json=changed, headers=ann.headers)).is_success
+    finally:
+        runtime.encoder = encoder
+    vectors = await _vectors(sessionmaker)
+    assert uuid.UUID(ids[CHIPS_1["url"]]) not in vectors  # a vector of the old text would mislead
+    assert uuid.UUID(ids[RATES_1["url"]]) in vectors
+
+
 async def _scores(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, float]:
     response = await client.post(
         "/v1/annotate",

@@ -338,8 +338,9 @@ async def _replace_vector(
 async def refresh_mentions(
     session: AsyncSession, nlp: AnnotatingRuntime, articles: Sequence[Article]
 ) -> int:
-    """Extract the entities and terms of stored articles again (after they were stored
-    without the engine, or a glossary changed); returns how many articles were done."""
+    """Extract the entities and terms (and, with the encoder, the vectors) of stored articles
+    again (after they were stored without the engine, or a glossary changed); returns how
+    many articles were done."""
     repo = ArticleRepository(session)
     by_team: dict[uuid.UUID, list[Article]] = {}
     for article in articles:

@@ -253,7 +253,10 @@ def render(scores: Sequence[Score], articles: Sequence[LabelledArticle], entitie
         "run in numpy by `gloss.nlp.dense`) of each article's title and first 128 word "
         "pieces, stored at ingest; the page's is computed as `POST /v1/annotate` computes "
         "it. The weight is the share of the final score that is their cosine "
-        "(`GLOSS_RELATED_DENSE_WEIGHT`); the candidates are the same in every row."
+        "(`GLOSS_RELATED_DENSE_WEIGHT`); the candidates are the same in every row. Articles "
+        "with equal scores are ordered by their ids, which are random, so a row can move by "
+        "about 0.01-0.02 from one run to the next (mostly the rows without vectors, where "
+        "ties are common)."
         if any(score.name == DEFAULT_NAME for score in scores)
         else "The sentence encoder was not available: the dense re-rank was not measured.",
     ]

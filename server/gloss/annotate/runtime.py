@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from gloss.nlp import dense
 from gloss.nlp.engine import Engine, EngineResult
@@ -317,6 +318,13 @@ async def load_runtime(
             engine, encoder = await asyncio.gather(
                 engine_loading, asyncio.to_thread(dense.Encoder.load, folder)
             )
+            # The encoder's matrix products run beside spaCy's thread. With OpenBLAS's
+            # default of a thread per core, its spinning threads and spaCy fought over the
+            # cores: a new page's annotate took 176-240 ms against 143-168 ms with one BLAS
+            # thread (1k words, `python -m tests.benchmarks annotate --quick`), while the
+            # encoder alone goes from 30 to 46 ms. Only numpy's BLAS is limited; spaCy's
+            # layers use their own.
+            threadpool_limits(limits=1, user_api="blas")
     if encoder is None:
         engine = await engine_loading
     weights = DEFAULT_WEIGHTS

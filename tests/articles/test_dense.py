@@ -3,12 +3,14 @@ stored one for an article, and everything still working without the encoder."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -100,6 +102,24 @@ async def _scores(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[st
     return {r["url"]: r["score"] for r in response.json()["related"]}
 
 
+@contextlib.contextmanager
+def _dense_off(runtime: Any) -> Iterator[None]:
+    """The same runtime ranking with the dense share at 0, for the scores without vectors."""
+    weights = runtime.related_weights
+    runtime.related_weights = replace(weights, dense=0.0)
+    try:
+        yield
+    finally:
+        runtime.related_weights = weights
+
+
+def _mixed(plain: float, page: np.ndarray, stored: bytes, w: float) -> float:
+    """What a score with vectors must be: the plain score mixed with the clamped cosine."""
+    values = dense.from_blob(stored)
+    assert values is not None
+    return (1 - w) * plain + w * min(max(dense.cosine(page, values), 0.0), 1.0)
+
+
 async def test_annotate_mixes_the_pages_vector_into_the_related_scores(
     app: Any,
     client: httpx.AsyncClient,
@@ -110,23 +130,17 @@ async def test_annotate_mixes_the_pages_vector_into_the_related_scores(
     ann = await make_account("ann")
     ids = await _store(client, ann, CORPUS)
     mixed = await _scores(client, ann.headers)
-    weights = runtime.related_weights
-    runtime.related_weights = replace(weights, dense=0.0)
-    try:
+    with _dense_off(runtime):
         plain = await _scores(client, ann.headers)
-    finally:
-        runtime.related_weights = weights
     assert set(mixed) == set(plain)  # the same candidates, ranked differently
     assert len(mixed) >= 2
     page = await runtime.page_vector(CHIPS_1["title"], CHIPS_1["text"])
     vectors = await _vectors(sessionmaker)
-    w = weights.dense
+    w = runtime.related_weights.dense
     assert w > 0
     for url, score in mixed.items():
-        stored = dense.from_blob(vectors[uuid.UUID(ids[url])].vector)
-        assert stored is not None
-        similarity = min(max(dense.cosine(page.values, stored), 0.0), 1.0)
-        assert score == pytest.approx((1 - w) * plain[url] + w * similarity, abs=2e-4), url
+        stored = vectors[uuid.UUID(ids[url])].vector
+        assert score == pytest.approx(_mixed(plain[url], page.values, stored, w), abs=2e-4), url
 
 
 async def test_related_of_an_article_uses_its_stored_vector(
@@ -140,22 +154,16 @@ async def test_related_of_an_article_uses_its_stored_vector(
     ids = await _store(client, ann, CORPUS)
     path = f"/v1/articles/{ids[CHIPS_1['url']]}/related"
     mixed = {r["url"]: r["score"] for r in (await client.get(path, headers=ann.headers)).json()}
-    weights = runtime.related_weights
-    runtime.related_weights = replace(weights, dense=0.0)
-    try:
+    with _dense_off(runtime):
         response = await client.get(path, params={"limit": 50}, headers=ann.headers)
         plain = {r["url"]: r["score"] for r in response.json()}
-    finally:
-        runtime.related_weights = weights
     vectors = await _vectors(sessionmaker)
     own = dense.from_blob(vectors[uuid.UUID(ids[CHIPS_1["url"]])].vector)
     assert own is not None
-    w = weights.dense
+    w = runtime.related_weights.dense
     for url, score in mixed.items():
-        stored = dense.from_blob(vectors[uuid.UUID(ids[url])].vector)
-        assert stored is not None
-        similarity = min(max(dense.cosine(own, stored), 0.0), 1.0)
-        assert score == pytest.approx((1 - w) * plain[url] + w * similarity, abs=2e-4), url
+        stored = vectors[uuid.UUID(ids[url])].vector
+        assert score == pytest.approx(_mixed(plain[url], own, stored, w), abs=2e-4), url
 
 
 async def test_without_the_encoder_nothing_is_embedded_and_related_still_answers(
@@ -194,12 +202,8 @@ async def test_an_article_stored_without_a_vector_is_ranked_by_the_rest(
     async with sessionmaker() as session, session.begin():
         await ArticleRepository(session).delete_vector(chips_2)
     mixed = await _scores(client, ann.headers)
-    weights = runtime.related_weights
-    runtime.related_weights = replace(weights, dense=0.0)
-    try:
+    with _dense_off(runtime):
         plain = await _scores(client, ann.headers)
-    finally:
-        runtime.related_weights = weights
     assert mixed[CORPUS[1]["url"]] == plain[CORPUS[1]["url"]]
 
     async with sessionmaker() as session, session.begin():
@@ -211,9 +215,7 @@ async def test_an_article_stored_without_a_vector_is_ranked_by_the_rest(
     vectors = await _vectors(sessionmaker)
     assert len(vectors) == len(CORPUS)
     page = await runtime.page_vector(CHIPS_1["title"], CHIPS_1["text"])
-    stored = dense.from_blob(vectors[chips_2].vector)
-    assert stored is not None
-    similarity = min(max(dense.cosine(page.values, stored), 0.0), 1.0)
     after = (await _scores(client, ann.headers))[CORPUS[1]["url"]]
-    expected = (1 - weights.dense) * plain[CORPUS[1]["url"]] + weights.dense * similarity
+    w = runtime.related_weights.dense
+    expected = _mixed(plain[CORPUS[1]["url"]], page.values, vectors[chips_2].vector, w)
     assert after == pytest.approx(expected, abs=2e-4)

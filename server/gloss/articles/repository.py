@@ -376,15 +376,16 @@ def _mentioning_by_in() -> _MentionSelect:
             _M.kind == bindparam("kind", type_=String()),
             _M.key.in_(bindparam("m_keys", expanding=True, type_=String())),
         )
-        .order_by(_M.salience.desc(), _M.article_id)
+        .order_by(_M.salience.desc(), _M.article_id.desc())
         .limit(bindparam("limit", type_=Integer()))
     )
 
 
 @functools.lru_cache(maxsize=_MENTIONING_ARMS)
 def _mentioning_by_pair(pairs: int) -> _MentionSelect:
-    """The best `limit` mentions of each (team, key) pair, merged: each arm walks the lookup
-    index in salience order and stops, where one IN over every key would read and sort all
+    """The best `limit` mentions of each (team, key) pair, merged: each arm walks the
+    covering lookup index backwards, already in (salience, article id) descending order, and
+    stops, where one IN over every key would read and sort all
     their mentions (a name in 500 articles: most of a related query's time). Built once per
     number of pairs, with parameters, so SQLAlchemy's compiled cache serves it."""
     limit = bindparam("limit", type_=Integer())
@@ -396,14 +397,18 @@ def _mentioning_by_pair(pairs: int) -> _MentionSelect:
                 _M.kind == bindparam("kind", type_=String()),
                 _M.key == bindparam(f"key_{i}", type_=String()),
             )
-            .order_by(_M.salience.desc(), _M.article_id)
+            .order_by(_M.salience.desc(), _M.article_id.desc())
             .limit(limit)
             .subquery()
         )
         for i in range(pairs)
     ]
     merged = union_all(*arms).subquery()
-    return select(*merged.c).order_by(merged.c.salience.desc(), merged.c.article_id).limit(limit)
+    return (
+        select(*merged.c)
+        .order_by(merged.c.salience.desc(), merged.c.article_id.desc())
+        .limit(limit)
+    )
 
 
 @functools.lru_cache(maxsize=8)

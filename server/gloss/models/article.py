@@ -79,7 +79,19 @@ class ArticleMention(Base):
     """
 
     __tablename__ = "article_mentions"
-    __table_args__ = (Index("ix_article_mentions_lookup", "team_id", "kind", "key", "salience"),)
+    # Covering: "the most salient mentions of this key" is an index range walk that needs no
+    # table row, in the order the query asks (salience, then article id, both descending).
+    __table_args__ = (
+        Index(
+            "ix_article_mentions_lookup",
+            "team_id",
+            "kind",
+            "key",
+            "salience",
+            "article_id",
+            "published_at",
+        ),
+    )
 
     article_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True

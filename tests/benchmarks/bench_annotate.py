@@ -131,15 +131,18 @@ async def _one(
     assert related, "the demo articles should be related to the pages"
     # The same page again, encoded once: what is timed is the server's answer, not the test
     # client's JSON encoding of a page of up to 60 KB.
-    repeat = json.dumps({**body, "text": texts[0]}).encode()
-    cached, cached_app = [], []
-    for _ in range(50):
-        started = time.perf_counter()
-        response = await client.post(
-            "/v1/annotate", content=repeat, headers={"Content-Type": "application/json"}
-        )
-        cached.append(time.perf_counter() - started)
-        cached_app.append(timed.last)
+    cached: dict[str, tuple[float, float]] = {}
+    for name, request in (("whole", body), ("spans", spans_only)):
+        repeat = json.dumps({**request, "text": texts[0]}).encode()
+        client_times, app_times = [], []
+        for _ in range(50):
+            started = time.perf_counter()
+            response = await client.post(
+                "/v1/annotate", content=repeat, headers={"Content-Type": "application/json"}
+            )
+            client_times.append(time.perf_counter() - started)
+            app_times.append(timed.last)
+        cached[name] = (statistics.median(app_times), statistics.median(client_times))
     spans = len(response.json()["entities"]) + len(response.json()["terms"])
     http_ms, bare_ms = statistics.median(http_times) * 1000, statistics.median(bare_times) * 1000
     spans_ms = statistics.median(spans_times) * 1000
@@ -153,8 +156,10 @@ async def _one(
         "ratio": http_ms / bare_ms,
         "spans_ms": spans_ms,
         "spans_ratio": spans_ms / bare_ms,
-        "cached_ms": statistics.median(cached_app) * 1000,
-        "cached_client_ms": statistics.median(cached) * 1000,
+        "cached_ms": cached["whole"][0] * 1000,
+        "cached_client_ms": cached["whole"][1] * 1000,
+        "cached_spans_ms": cached["spans"][0] * 1000,
+        "cached_spans_client_ms": cached["spans"][1] * 1000,
     }
 
 
@@ -185,22 +190,27 @@ def run(quick: bool) -> str:
         "`nlp(text)` of the full en_core_web_sm pipeline on the same texts, interleaved; "
         "medians. **entities and terms only** is the same request with "
         '`"include": ["entities", "terms"]` (no related articles, no sentence vector). The '
-        "cached repeat sends the same whole request again, 50 times: the app's time from "
-        "the request's arrival to the last byte of the answer (target: under 2 ms), and in "
-        "brackets as the in-process test client sees it (its own transport included). Target "
+        "cached repeats send the same request again, 50 times: the app's time from the "
+        "request's arrival to the last byte of the answer, and in brackets as the in-process "
+        "test client sees it (its own transport included). For entities and terms the "
+        "answer comes from the cache (target: under 2 ms); the whole request also runs the "
+        "related query again, since the store may have changed (the page's words and vector "
+        "come from the cache). Target "
         f"for the ratio: at most 1.3. Load average {load_before:.1f} before, {load_after:.1f} "
         f"after, on {os.cpu_count()} cores.",
         "",
         "| article | glossary terms | spans | related | bare nlp(text) | POST /v1/annotate "
-        "| ratio | entities and terms only | ratio | cached repeat |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| ratio | entities and terms only | ratio | cached repeat, whole "
+        "| cached repeat, entities and terms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['words']:,} words | {r['terms']:,} | {r['spans']} | {r['related']:.0f} "
             f"| {r['bare_ms']:.1f} ms | {r['http_ms']:.1f} ms | **{r['ratio']:.2f}** "
             f"| {r['spans_ms']:.1f} ms | {r['spans_ratio']:.2f} "
-            f"| {r['cached_ms']:.2f} ms ({r['cached_client_ms']:.2f} ms) |"
+            f"| {r['cached_ms']:.2f} ms ({r['cached_client_ms']:.2f} ms) "
+            f"| {r['cached_spans_ms']:.2f} ms ({r['cached_spans_client_ms']:.2f} ms) |"
         )
     lines += ["", "Produced by `python -m tests.benchmarks annotate` (`--quick`: one size)."]
     return "\n".join(lines)

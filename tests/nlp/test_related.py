@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gloss.nlp import related as r
@@ -160,6 +160,7 @@ _PAGE_WORDS = st.one_of(
 )
 
 
+@settings(max_examples=500)
 @given(
     title=st.lists(_PAGE_WORDS, max_size=6).map(" ".join),
     text=st.lists(_PAGE_WORDS, min_size=50, max_size=300).map(" ".join),

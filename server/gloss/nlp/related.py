@@ -222,12 +222,19 @@ class Page:
         return self._frequencies
 
     def candidates(self) -> tuple[list[str], dict[str, int]]:
-        """`candidate_terms` of the page, and the counts of those of them the page has: the
-        only words `select_terms` can choose (the index is asked about no others)."""
+        """`candidate_terms` of the page, and the counts of the page's words that have one of
+        them among their forms: the only words `select_terms` can choose, since the index is
+        asked about no others ("crisis" is chosen by the frequency of "crises")."""
         if self._candidates is None:
             frequencies = self.term_frequencies()
             terms = candidate_terms(frequencies)
-            self._candidates = (terms, {t: frequencies[t] for t in terms if t in frequencies})
+            asked = set(terms)
+            counts = {
+                word: count
+                for word, count in frequencies.items()
+                if not asked.isdisjoint(variants(word))
+            }
+            self._candidates = (terms, counts)
         return self._candidates
 
 

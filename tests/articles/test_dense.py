@@ -219,3 +219,18 @@ async def test_an_article_stored_without_a_vector_is_ranked_by_the_rest(
     w = runtime.related_weights.dense
     expected = _mixed(plain[CORPUS[1]["url"]], page.values, vectors[chips_2].vector, w)
     assert after == pytest.approx(expected, abs=2e-4)
+
+
+async def test_a_page_read_again_is_not_split_or_embedded_again_unless_it_is_huge(
+    app: Any,
+) -> None:
+    from gloss.annotate.runtime import PAGE_WORDS_KEPT
+
+    runtime = app.state.nlp
+    text = "Central banks raised interest rates again to fight inflation."
+    page = runtime.page(("k1", "t"), "t", text)
+    assert runtime.page(("k1", "t"), "t", text) is page
+    vector = await runtime.page_vector("t", text, ("k1", "t"))
+    assert await runtime.page_vector("t", text, ("k1", "t")) is vector
+    huge = "word " * (PAGE_WORDS_KEPT + 1)
+    assert runtime.page(("k2", ""), "", huge) is not runtime.page(("k2", ""), "", huge)

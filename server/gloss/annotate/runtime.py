@@ -18,10 +18,15 @@ from threadpoolctl import threadpool_limits
 
 from gloss.nlp import dense
 from gloss.nlp.engine import Engine, EngineResult
-from gloss.nlp.related import DEFAULT_WEIGHTS, Weights
+from gloss.nlp.related import DEFAULT_WEIGHTS, Page, Weights
 from gloss.nlp.terms import CompiledGlossary, GlossaryCache, TermSpec
 
 log = logging.getLogger("gloss.nlp")
+
+# Split pages kept for related articles: a page of 20k words holds about 2.5 MB of words and
+# shingles, so at most 64 of them (most pages are a tenth of that).
+PAGES_KEPT = 64
+PAGE_WORDS_KEPT = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +106,9 @@ class NlpRuntime:
         self.glossaries = GlossaryCache(self.engine.nlp)
         self.results = LRUCache(self.cache_entries)
         self.page_vectors = LRUCache(self.cache_entries)
-        # Pages split into words for related articles (ranking.Page), by the same keys.
-        self.pages = LRUCache(self.cache_entries)
+        # Pages split into words for related articles (ranking.Page), by the same keys: a
+        # few, since a long page's words and shingles take megabytes (see NlpRuntime.page).
+        self.pages = LRUCache(min(self.cache_entries, PAGES_KEPT))
         self._term_info = {}
         # spaCy pipelines are not re-entrant: every engine call runs on this one thread.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gloss-nlp")
@@ -149,6 +155,16 @@ class NlpRuntime:
             self._dense_executor, self.encoder.embed, documents
         )
         return list(vectors)
+
+    def page(self, key: Hashable, title: str, text: str) -> Page:
+        """The page split into words for related articles, kept for a page read again when
+        it is no longer than PAGE_WORDS_KEPT words."""
+        page: Page | None = self.pages.get(key)
+        if page is None:
+            page = Page.of(title, text)
+            if len(page.words) <= PAGE_WORDS_KEPT:
+                self.pages.put(key, page)
+        return page
 
     async def page_vector(
         self, title: str, text: str, key: Hashable | None = None

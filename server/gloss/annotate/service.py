@@ -156,10 +156,7 @@ async def annotate(
         )
         related: list[RelatedArticle] = []
         if wants_related:
-            page = runtime.pages.get(page_key)
-            if page is None:
-                page = Page.of(body.title or "", text)
-                runtime.pages.put(page_key, page)
+            page = runtime.page(page_key, body.title or "", text)
             related = await _related_for_page(
                 session, principal, runtime, page, body, entities, await _settled(vector)
             )

@@ -174,13 +174,12 @@ class NlpRuntime:
         model = self.dense_model
         if model is None:
             return None
-        document = dense.document(title, text)
         if key is None:
-            key = hashlib.sha256(document.encode("utf-8", "surrogatepass")).digest()
+            key = hashlib.sha256(f"{title}\x00{text}".encode("utf-8", "surrogatepass")).digest()
         cached: dense.Vector | None = self.page_vectors.get(key)
         if cached is not None:
             return cached
-        vectors = await self.embed([document])
+        vectors = await self.embed([dense.document(title, text)])
         if not vectors:
             return None
         vector = dense.Vector(model, vectors[0])

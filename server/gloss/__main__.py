@@ -2,6 +2,6 @@
 
 from gloss.cli import main
 
-# Guarded: a spawned child process (the sentence encoder's) imports this module again.
+# Guarded, so that importing this module (as multiprocessing's spawn does) runs nothing.
 if __name__ == "__main__":
     main()

@@ -1,69 +1,115 @@
-"""Re-rank Gloss's related articles with dense vectors, on the related evaluation set."""
-import asyncio, sys, tempfile, statistics
+"""Variants of the dense re-rank on the related evaluation set (`make eval` measures the shipped
+one). Gloss's 10 best related articles of each page, without vectors, are re-ranked by
+`(1 - w) * score + w * cosine`; "dense only" ranks all other articles by cosine alone.
+
+    .venv/bin/python docs/experiments/dense-rerank/rerank_eval.py full     # the model
+    .venv/bin/python docs/experiments/dense-rerank/rerank_eval.py input    # averaged input embeddings
+    .venv/bin/python docs/experiments/dense-rerank/rerank_eval.py tokens   # 48 to 128 word pieces
+"""
+
+import asyncio
+import statistics
+import sys
+import tempfile
+from dataclasses import replace
 from pathlib import Path
-sys.path.insert(0, str(Path(__file__).parent))
+
 import numpy as np
-import minilm_numpy as minilm
+
 from gloss.articles import evaluation as E
 from gloss.articles.repository import ArticleRepository
 from gloss.articles.service import ArticleInput, ingest_batch, related_for_text
 from gloss.db import create_engine, create_sessionmaker, migrate
 from gloss.models import Team
+from gloss.nlp import dense
+from gloss.nlp.related import DEFAULT_WEIGHTS
 from gloss.search.sqlite_index import attach, detach
 from gloss.settings import Settings
 
-async def main():
-    articles = E.load_set()
-    by_url = {a.url: a for a in articles}
-    mode = sys.argv[1] if len(sys.argv) > 1 else "full"
-    if mode == "full":
-        emb = {a.url: minilm.embed(a.title + ". " + a.text) for a in articles}
-    else:
-        WE = minilm.W["embeddings.word_embeddings.weight"]
-        tok = minilm.TOK
-        if mode == "distilled":
-            vocab_ids = sorted({i for a in articles for i in tok.encode(a.title + ". " + a.text).ids})
-            table = {}
-            for i in vocab_ids:
-                ids = [101, i, 102]
-                table[i] = minilm.embed_ids(ids) if hasattr(minilm, "embed_ids") else None
-        def static(text):
-            ids = [i for i in tok.encode(text).ids if i not in (101, 102)]
-            v = np.mean([table[i] if mode == "distilled" else WE[i] for i in ids], axis=0)
-            return v / np.linalg.norm(v)
-        emb = {a.url: static(a.title + ". " + a.text) for a in articles}
+WITHOUT_VECTORS = replace(DEFAULT_WEIGHTS, dense=0.0)
+
+
+async def candidates(articles: list[E.LabelledArticle]) -> dict[str, list[tuple[str, float]]]:
+    """Gloss's 10 best related articles of each page, scored without vectors."""
     nlp = await E._nlp(True)
+    found = {}
     with tempfile.TemporaryDirectory() as folder:
-        engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{Path(folder)/'e.sqlite3'}", load_nlp=False))
+        path = Path(folder) / "e.sqlite3"
+        engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{path}", load_nlp=False))
         await migrate(engine)
         maker = create_sessionmaker(engine)
         async with maker() as s, s.begin():
-            team = Team(name="e"); s.add(team); await s.flush()
-            outcomes = await ingest_batch(s, team.id, [ArticleInput(url=a.url, title=a.title, text=a.text, published_at=a.published_at) for a in articles], nlp)
-        live = attach(str(Path(folder)/'e.sqlite3')); await asyncio.to_thread(live.wait)
-        keys = {}
-        async with maker() as s:
-            repo = ArticleRepository(s)
-            for o in outcomes:
-                keys[o.article.url] = [m.key for m in await repo.mentions(o.article.id) if m.kind == "entity"]
-        cands = {}
-        for q in articles:
+            team = Team(name="e")
+            s.add(team)
+            await s.flush()
+            inputs = [
+                ArticleInput(url=a.url, title=a.title, text=a.text, published_at=a.published_at)
+                for a in articles
+            ]
+            outcomes = await ingest_batch(s, team.id, inputs, nlp)
+        live = attach(str(path))
+        await asyncio.to_thread(live.wait)
+        for q, o in zip(articles, outcomes, strict=True):
             async with maker() as s:
-                rel = await related_for_text(s, [team.id], q.text, q.url, keys.get(q.url, []), 10, title=q.title)
-            cands[q.url] = [(r.url, r.score) for r in rel]
-        detach(live); await engine.dispose()
+                keys = [m.key for m in await ArticleRepository(s).mentions(o.article.id)]
+                rel = await related_for_text(
+                    s, [team.id], q.text, q.url, keys, 10, title=q.title, weights=WITHOUT_VECTORS
+                )
+            found[q.url] = [(r.url, r.score) for r in rel]
+        detach(live)
+        await engine.dispose()
     await nlp.stop()
-    for w in (0.0, 0.2, 0.35, 0.5, 0.7, 1.0):
-        P, N = [], []
-        for q in articles:
-            scored = sorted(((1 - w) * s + w * float(emb[q.url] @ emb[u]), u) for u, s in cands[q.url])[::-1]
-            found = [by_url[u] for _, u in scored[:5]]
-            P.append(E.precision_at(q, found, 3)); N.append(E.ndcg_at(q, found, articles, 5))
-        print(f"rerank top-10 w={w}: P@3 {statistics.mean(P):.3f} nDCG@5 {statistics.mean(N):.3f}")
-    P, N = [], []
+    return found
+
+
+def scores(articles, cands, vectors, weight):
+    by_url = {a.url: a for a in articles}
+    precision, ndcg = [], []
     for q in articles:
-        ranked = sorted(((float(emb[q.url] @ emb[a.url]), a.url) for a in articles if a.url != q.url), reverse=True)
-        found = [by_url[u] for _, u in ranked[:5]]
-        P.append(E.precision_at(q, found, 3)); N.append(E.ndcg_at(q, found, articles, 5))
-    print(f"dense only over all: P@3 {statistics.mean(P):.3f} nDCG@5 {statistics.mean(N):.3f}")
-asyncio.run(main())
+        if weight is None:  # dense only, over every other article
+            ranked = sorted((a.url for a in articles if a.url != q.url),
+                            key=lambda u: -float(vectors[q.url] @ vectors[u]))
+        else:
+            ranked = [u for _, u in sorted(
+                (((1 - weight) * s + weight * float(vectors[q.url] @ vectors[u])), u)
+                for u, s in cands[q.url]
+            )[::-1]]
+        found = [by_url[u] for u in ranked[:5]]
+        precision.append(E.precision_at(q, found, 3))
+        ndcg.append(E.ndcg_at(q, found, articles, 5))
+    return statistics.mean(precision), statistics.mean(ndcg)
+
+
+def main() -> None:
+    mode = sys.argv[1] if len(sys.argv) > 1 else "full"
+    articles = E.load_set()
+    encoder = dense.Encoder.load()
+    cands = asyncio.run(candidates(articles))
+    documents = {a.url: dense.document(a.title, a.text) for a in articles}
+
+    def model(max_tokens):
+        return {u: encoder.embed_ids(encoder.tokenizer.encode(d, max_tokens))
+                for u, d in documents.items()}
+
+    def averaged_inputs():
+        out = {}
+        for u, d in documents.items():
+            v = encoder._words[encoder.tokenizer.encode(d)[1:-1]].mean(0)
+            out[u] = v / np.linalg.norm(v)
+        return out
+
+    if mode == "tokens":
+        for n in (48, 64, 96, 128):
+            p, g = scores(articles, cands, model(n), 0.5)
+            print(f"{n} word pieces, w=0.5: P@3 {p:.3f} nDCG@5 {g:.3f}")
+        return
+    vectors = averaged_inputs() if mode == "input" else model(dense.MAX_TOKENS)
+    for w in (0.0, 0.3, 0.5, 0.7, 1.0):
+        p, g = scores(articles, cands, vectors, w)
+        print(f"re-rank top 10, w={w}: P@3 {p:.3f} nDCG@5 {g:.3f}")
+    p, g = scores(articles, cands, vectors, None)
+    print(f"dense only over all: P@3 {p:.3f} nDCG@5 {g:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -111,16 +111,25 @@ async def analyse(
 ) -> list[Analysis]:
     """Mentions and vectors of each (title, text): the spaCy pass and the encoder run at the
     same time, each on its own thread."""
-    model = nlp.dense_model if nlp is not None else None
-    if nlp is None or model is None or not documents:
+    if nlp is None or nlp.dense_model is None or not documents:
         return [Analysis(m) for m in await extract_mentions(nlp, documents, glossaries)]
     mentions, vectors = await asyncio.gather(
-        extract_mentions(nlp, documents, glossaries),
-        nlp.embed([dense.document(title, text) for title, text in documents]),
+        extract_mentions(nlp, documents, glossaries), embed_documents(nlp, documents)
     )
     if vectors is None:
         return [Analysis(m) for m in mentions]
-    return [Analysis(m, dense.Vector(model, v)) for m, v in zip(mentions, vectors, strict=True)]
+    return [Analysis(m, v) for m, v in zip(mentions, vectors, strict=True)]
+
+
+async def embed_documents(
+    nlp: AnnotatingRuntime, documents: Sequence[tuple[str, str]]
+) -> list[dense.Vector] | None:
+    """The sentence vectors of each (title, text), or None without an encoder."""
+    model = nlp.dense_model
+    if model is None:
+        return None
+    values = await nlp.embed([dense.document(title, text) for title, text in documents])
+    return None if values is None else [dense.Vector(model, v) for v in values]
 
 
 # --- ingest ------------------------------------------------------------------------------------
@@ -170,14 +179,15 @@ class _Prepared:
 
 
 def _prepare(item: ArticleInput) -> _Prepared:
-    shingles = ranking.shingles(item.text)
+    text = ranking.Page.of("", item.text)  # split into words once, for hash and shingles
+    shingles = text.shingles()
     canonical = normalize_url(item.canonical_url) if item.canonical_url else None
     url = normalize_url(item.url)
     return _Prepared(
         item=item,
         url=url,
         canonical_url=canonical if canonical != url else None,
-        content_hash=ranking.content_hash(item.text),
+        content_hash=text.content_hash(),
         shingles=shingles,
         bands=ranking.minhash_bands(shingles),
     )
@@ -360,15 +370,12 @@ async def add_vectors(
 ) -> int:
     """Store the sentence vectors of articles that have none (stored before vectors were
     kept, or without the encoder); returns how many were stored."""
-    model = nlp.dense_model
-    if model is None or not articles:
-        return 0
-    vectors = await nlp.embed([dense.document(a.title, a.text) for a in articles])
-    if vectors is None:
+    vectors = await embed_documents(nlp, [(a.title, a.text) for a in articles])
+    if not vectors:
         return 0
     repo = ArticleRepository(session)
-    for article, values in zip(articles, vectors, strict=True):
-        await repo.replace_vector(article.id, model, dense.to_blob(values))
+    for article, vector in zip(articles, vectors, strict=True):
+        await _replace_vector(repo, article.id, vector)
     return len(articles)
 
 
@@ -543,8 +550,7 @@ async def related_for_article(
     article, mentions = await get_article(session, principal, article_id)
     vector = None
     weights = ranking.DEFAULT_WEIGHTS
-    model = nlp.dense_model if nlp is not None else None
-    if nlp is not None and model is not None:
+    if nlp is not None and (model := nlp.dense_model) is not None:
         weights = nlp.related_weights
         values = dense.from_blob(await ArticleRepository(session).vector(article.id, model))
         vector = dense.Vector(model, values) if values is not None else None

@@ -9,14 +9,77 @@ import importlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = ROOT / "shared" / "schemas"
 
-# (file stem, "module:Model"): the models other programs (the extension, scripts) rely on.
+
+# --- The W3C annotation as the server renders it --------------------------------------------
+# gloss.collections.presenter.present_annotation builds this JSON-LD as a dict, so there is no
+# server model to export; these models describe it, and tests/test_schemas_export.py validates
+# the presenter's output against them (extra="forbid": a new field there fails the test).
+
+
+class _W3C(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class TextQuoteSelector(_W3C):
+    type: Literal["TextQuoteSelector"]
+    exact: str
+    prefix: str | None = None
+    suffix: str | None = None
+
+
+class TextPositionSelector(_W3C):
+    type: Literal["TextPositionSelector"]
+    start: int = Field(description="UTF-16 offset into the page's text, as the browser counts.")
+    end: int
+
+
+Selector = Annotated[TextQuoteSelector | TextPositionSelector, Field(discriminator="type")]
+
+
+class TextualBody(_W3C):
+    type: Literal["TextualBody"]
+    value: str
+    purpose: Literal["commenting", "tagging"]
+    format: Literal["text/plain"] | None = None
+
+
+class AnnotationTarget(_W3C):
+    type: Literal["SpecificResource"]
+    source: str = Field(description="The page's URL.")
+    selector: list[Selector] | None = None
+
+
+class AnnotationCreator(_W3C):
+    id: str
+    type: Literal["Person"]
+    nickname: str
+    name: str | None = None
+
+
+class Annotation(_W3C):
+    """One stored annotation (W3C Web Annotation JSON-LD), as GET, POST and search answer it."""
+
+    context: str = Field(alias="@context")
+    id: str = Field(description="The annotation's IRI.")
+    type: Literal["Annotation"]
+    motivation: Literal["highlighting", "commenting"]
+    creator: AnnotationCreator | None = None
+    created: str
+    modified: str
+    body: list[TextualBody] | None = Field(None, description="The note, then one body a tag.")
+    target: AnnotationTarget
+    color: str | None = Field(None, description="Gloss's extension property: the colour.")
+
+
+# (file stem, "module:Model" or "module:Generic[module:Model]"): the models other programs (the
+# extension, scripts) rely on.
 SHARED_MODELS: list[tuple[str, str]] = [
     ("problem", "gloss.errors_schema:Problem"),
     ("me", "gloss.auth.schemas:Me"),
@@ -26,12 +89,19 @@ SHARED_MODELS: list[tuple[str, str]] = [
     ("annotate-response", "gloss.annotate.schemas:AnnotateResponse"),
     ("card", "gloss.annotate.schemas:Card"),
     ("collection", "gloss.collections.schemas:Collection"),
+    ("collection-page", "gloss.pagination:Page[gloss.collections.schemas:Collection]"),
+    ("annotation", "gloss.schemas_export:Annotation"),
+    ("annotation-page", "gloss.pagination:Page[gloss.schemas_export:Annotation]"),
     ("glossary", "gloss.glossaries.schemas:Glossary"),
     ("term", "gloss.glossaries.schemas:Term"),
 ]
 
 
 def _load(target: str) -> type[BaseModel]:
+    generic, _, argument = target.partition("[")
+    if argument:
+        # A generic model (a Page of something): "gloss.pagination:Page[module:Model]".
+        return _load(generic)[_load(argument.removesuffix("]"))]  # type: ignore[index]  # pydantic generics subscript at runtime
     module_name, _, attr = target.partition(":")
     model = getattr(importlib.import_module(module_name), attr)
     if not (isinstance(model, type) and issubclass(model, BaseModel)):

@@ -39,9 +39,10 @@ $(EXT_STAMP): $(EXT)/package.json $(EXT)/package-lock.json
 	cd $(EXT) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The browser extension: typecheck, build extension/dist/ (Chromium) and dist-firefox/, lint.
+# The browser extension: check src/shared/api.gen.ts against shared/schemas/, typecheck, build
+# extension/dist/ (Chromium) and dist-firefox/, lint.
 extension: $(EXT_STAMP)
-	cd $(EXT) && npx tsc --noEmit -p . && node build.mjs && npx web-ext lint --source-dir dist-firefox --self-hosted --warnings-as-errors
+	cd $(EXT) && node scripts/api-types.mjs --check && npx tsc --noEmit -p . && node build.mjs && npx web-ext lint --source-dir dist-firefox --self-hosted --warnings-as-errors
 
 # The extension's pure parts under Node's test runner.
 test-extension: extension

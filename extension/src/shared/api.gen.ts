@@ -1,0 +1,315 @@
+// Generated from shared/schemas/*.schema.json by scripts/api-types.mjs: do not edit.
+// To change a shape, change the server's pydantic model, run `make schemas`, then
+// `cd extension && npm run api-types`; `npm test` and `make extension` fail while this file is stale.
+
+/**
+ * Any of the shapes in shared/schemas/.
+ */
+export type ServerShape =
+  | AnnotateRequest
+  | AnnotateResponse
+  | AnnotationPage
+  | Annotation
+  | Card
+  | CollectionPage
+  | Collection
+  | Glossary
+  | Me
+  | Problem
+  | Team
+  | Term
+  | Token;
+export type Role = "owner" | "editor" | "viewer";
+
+export interface AnnotateRequest {
+  /**
+   * Default: every glossary of the caller's teams.
+   */
+  glossary_ids?: string[] | null;
+  /**
+   * Default: all three.
+   */
+  include?: ("entities" | "terms" | "related")[] | null;
+  /**
+   * The unit of start/end in the response.
+   */
+  offsets?: "utf16" | "codepoint";
+  related_limit?: number;
+  /**
+   * The page's visible text. Over the server's limit: 413.
+   */
+  text: string;
+  title?: string | null;
+  /**
+   * The page's URL.
+   */
+  url?: string | null;
+}
+export interface AnnotateResponse {
+  elapsed_ms: number;
+  entities: Entity[];
+  model: ModelInfo;
+  offsets: "utf16" | "codepoint";
+  related: RelatedArticle[];
+  terms: TermHit[];
+  text_sha256: string;
+}
+export interface Entity {
+  end: number;
+  /**
+   * The name's identity across pages; pass to the card route.
+   */
+  key: string;
+  /**
+   * spaCy's OntoNotes label: PERSON, ORG, GPE, ...
+   */
+  label: string;
+  start: number;
+  text: string;
+}
+export interface ModelInfo {
+  name: string;
+  version: string;
+}
+export interface RelatedArticle {
+  article_id: string;
+  published_at: string | null;
+  score: number;
+  snippet: string;
+  title: string;
+  url: string;
+}
+export interface TermHit {
+  definition: string;
+  end: number;
+  glossary_id: string;
+  start: number;
+  term: string;
+  term_id: string;
+  text: string;
+  url: string | null;
+}
+export interface AnnotationPage {
+  items: Annotation[];
+  /**
+   * Pass as `cursor` for the next page.
+   */
+  next_cursor?: string | null;
+}
+/**
+ * One stored annotation (W3C Web Annotation JSON-LD), as GET, POST and search answer it.
+ */
+export interface Annotation {
+  "@context": string;
+  /**
+   * The note, then one body a tag.
+   */
+  body?: TextualBody[] | null;
+  /**
+   * Gloss's extension property: the colour.
+   */
+  color?: string | null;
+  created: string;
+  creator?: AnnotationCreator | null;
+  /**
+   * The annotation's IRI.
+   */
+  id: string;
+  modified: string;
+  motivation: "highlighting" | "commenting";
+  target: AnnotationTarget;
+  type: "Annotation";
+}
+export interface TextualBody {
+  format?: "text/plain" | null;
+  purpose: "commenting" | "tagging";
+  type: "TextualBody";
+  value: string;
+}
+export interface AnnotationCreator {
+  id: string;
+  name?: string | null;
+  nickname: string;
+  type: "Person";
+}
+export interface AnnotationTarget {
+  selector?: (TextQuoteSelector | TextPositionSelector)[] | null;
+  /**
+   * The page's URL.
+   */
+  source: string;
+  type: "SpecificResource";
+}
+export interface TextQuoteSelector {
+  exact: string;
+  prefix?: string | null;
+  suffix?: string | null;
+  type: "TextQuoteSelector";
+}
+export interface TextPositionSelector {
+  end: number;
+  /**
+   * UTF-16 offset into the page's text, as the browser counts.
+   */
+  start: number;
+  type: "TextPositionSelector";
+}
+/**
+ * What the hover card shows for one term or entity.
+ */
+export interface Card {
+  kind: "term" | "entity";
+  /**
+   * The entity label, for an entity.
+   */
+  label?: string | null;
+  related: RelatedArticle[];
+  /**
+   * The glossary entry (for a term, or an entity the glossary knows).
+   */
+  term?: CardTerm | null;
+  title: string;
+}
+export interface CardTerm {
+  aliases: string[];
+  definition: string;
+  entity_label: string | null;
+  glossary_id: string;
+  glossary_name: string;
+  tags: string[];
+  term: string;
+  term_id: string;
+  url: string | null;
+}
+export interface CollectionPage {
+  items: Collection[];
+  /**
+   * Pass as `cursor` for the next page.
+   */
+  next_cursor?: string | null;
+}
+export interface Collection {
+  /**
+   * The W3C Web Annotation Protocol container.
+   */
+  annotations_url: string;
+  /**
+   * Whether the caller may rename, move or delete it.
+   */
+  can_manage: boolean;
+  created_at: string;
+  id: string;
+  name: string;
+  /**
+   * Who created the collection.
+   */
+  owner_id: string;
+  /**
+   * Only its owner sees a private collection.
+   */
+  private: boolean;
+  /**
+   * The caller's role for this collection.
+   */
+  role: Role;
+  team_id: string | null;
+  /**
+   * How many annotations it holds.
+   */
+  total: number;
+  updated_at: string;
+}
+export interface Glossary {
+  created_at: string;
+  description?: string | null;
+  id: string;
+  name: string;
+  team_id: string;
+  term_count: number;
+  updated_at: string;
+  /**
+   * Changes with every edit of the glossary or its terms.
+   */
+  version: number;
+}
+export interface Me {
+  display_name: string | null;
+  id: string;
+  name: string;
+  teams: TeamMembershipOut[];
+}
+export interface TeamMembershipOut {
+  id: string;
+  name: string;
+  role: Role;
+}
+export interface Problem {
+  /**
+   * What went wrong, for a person.
+   */
+  detail: string;
+  /**
+   * What was wrong, item by item: field errors of a 422 (`loc`, `msg`, `type`), or the bad rows of a rejected import (`line`, `field`, `message`).
+   */
+  errors?:
+    | {
+        [k: string]: unknown | undefined;
+      }[]
+    | null;
+  instance?: string | null;
+  status: number;
+  title: string;
+  /**
+   * A stable URI naming the kind of problem.
+   */
+  type: string;
+  [k: string]: unknown | undefined;
+}
+export interface Team {
+  created_at: string;
+  id: string;
+  name: string;
+  /**
+   * The caller's role in the team.
+   */
+  role: Role;
+}
+export interface Term {
+  /**
+   * @maxItems 50
+   */
+  aliases?: string[];
+  case_sensitive?: boolean;
+  created_at: string;
+  created_by: string | null;
+  definition?: string;
+  /**
+   * An OntoNotes label (ORG, PERSON, GPE...) the annotator gives this name.
+   */
+  entity_label?: string | null;
+  glossary_id: string;
+  id: string;
+  /**
+   * @maxItems 20
+   */
+  tags?: string[];
+  term: string;
+  updated_at: string;
+  updated_by: string | null;
+  url?: string | null;
+  version: number;
+}
+export interface Token {
+  created_at: string;
+  id: string;
+  last_used_at: string | null;
+  /**
+   * What the token is for.
+   */
+  name: string;
+  /**
+   * The first characters of the token, to recognise it.
+   */
+  prefix: string;
+  revoked_at: string | null;
+}

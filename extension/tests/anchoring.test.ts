@@ -12,8 +12,8 @@ test("describe gives quote (exact, prefix, suffix) and position selectors", () =
   const start = TEXT.indexOf("Reasoning models");
   const [q, p] = describe(TEXT, start, start + 16);
   assert.equal(q.exact, "Reasoning models");
-  assert.ok(TEXT.slice(0, start).endsWith(q.prefix));
-  assert.ok(TEXT.slice(start + 16).startsWith(q.suffix));
+  assert.ok(TEXT.slice(0, start).endsWith(q.prefix!));
+  assert.ok(TEXT.slice(start + 16).startsWith(q.suffix!));
   assert.deepEqual(p, { type: "TextPositionSelector", start, end: start + 16 });
 });
 
@@ -57,14 +57,14 @@ test("fuzzy search finds the best match with its start", () => {
 
 test("W3C annotation round-trips selectors, note, tags and colour", () => {
   const selectors = describe(TEXT, 4, 13);
-  const json = buildAnnotation({ url: "http://x.test/a", title: "A", selectors, note: "check", tags: ["ai", "cost"], colour: "blue" });
+  const json = buildAnnotation({ url: "http://x.test/a", selectors, note: "check", tags: ["ai", "cost"], colour: "blue" });
   assert.equal(json["@context"], "http://www.w3.org/ns/anno.jsonld");
   assert.equal(json.type, "Annotation");
   assert.equal(json.color, "blue");
   // One note body at most: the server refuses a second non-tagging body.
   const bodies = json.body as Array<{ purpose: string }>;
   assert.deepEqual(bodies.map((b) => b.purpose), ["commenting", "tagging", "tagging"]);
-  const back = readAnnotation({ id: "a1", ...json } as never);
+  const back = readAnnotation({ ...json, id: "a1", created: "2025-01-01T00:00:00Z", modified: "2025-01-01T00:00:00Z" });
   assert.equal(back.colour, "blue");
   assert.equal(back.note, "check");
   assert.deepEqual(back.tags, ["ai", "cost"]);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { request } from "../src/background/api";
-import { fetchCard } from "../src/background/card";
+import { annotate, annotationsOn, card, me } from "../src/background/server";
 import { DEFAULT_SETTINGS, type Settings } from "../src/shared/types";
 
 const settings: Settings = { ...DEFAULT_SETTINGS, serverUrl: "http://127.0.0.1:9/", token: "tok" };
@@ -75,20 +75,56 @@ test("nothing is sent before the server and token are set", async () => {
   assert.equal(called, false);
 });
 
-test("a server without the card route still gives a term's card from the glossary routes", () =>
+test("the card route is asked with exactly its query parameters", () =>
   withFetch(
     async (url) => {
-      if (url.includes("/v1/annotate/card")) return new Response(JSON.stringify({ title: "Not found" }), { status: 404 });
-      if (url.includes("/terms/")) return new Response(JSON.stringify({ term: "inference", definition: "d", aliases: ["inferencing"] }));
-      return new Response(JSON.stringify({ name: "AI desk" }));
+      const u = new URL(url);
+      assert.equal(u.pathname, "/v1/annotate/card");
+      assert.deepEqual(Object.fromEntries(u.searchParams), { kind: "entity", key: "deepseek", label: "ORG", text: "DeepSeek" });
+      return new Response(JSON.stringify({ kind: "entity", title: "DeepSeek", label: "ORG", term: null, related: [] }));
     },
     async () => {
-      const r = await fetchCard(settings, "term", { term_id: "t", glossary_id: "g" });
+      const r = await card(settings, { kind: "entity", key: "deepseek", label: "ORG", text: "DeepSeek" });
+      assert.ok(r.ok && r.value.title === "DeepSeek");
+    },
+  ));
+
+test("annotate asks for UTF-16 offsets, the browser's unit, and passes the answer on unchanged", () =>
+  withFetch(
+    async (_url, init) => {
+      assert.equal(JSON.parse(String(init.body)).offsets, "utf16");
+      return new Response(JSON.stringify({ offsets: "utf16", entities: [{ start: 3, end: 11, text: "DeepSeek", label: "ORG", key: "deepseek" }], terms: [], related: [] }));
+    },
+    async () => {
+      const r = await annotate(settings, "😀 DeepSeek", "https://x.test/", "X");
       assert.ok(r.ok);
-      if (r.ok) {
-        assert.equal(r.value.title, "inference");
-        assert.equal(r.value.glossary, "AI desk");
-        assert.deepEqual(r.value.aliases, ["inferencing"]);
-      }
+      if (r.ok) assert.deepEqual(r.value.entities[0], { start: 3, end: 11, text: "DeepSeek", label: "ORG", key: "deepseek" });
+    },
+  ));
+
+test("paged lists are read page by page through next_cursor", () => {
+  const pages: Record<string, unknown> = {
+    "": { items: [{ id: "a1" }], next_cursor: "c2" },
+    c2: { items: [{ id: "a2" }], next_cursor: null },
+  };
+  return withFetch(
+    async (url) => new Response(JSON.stringify(pages[new URL(url).searchParams.get("cursor") ?? ""])),
+    async () => {
+      const r = await annotationsOn(settings, "https://x.test/a");
+      assert.ok(r.ok);
+      if (r.ok) assert.deepEqual(r.value.map((a) => a.id), ["a1", "a2"]);
+    },
+  );
+});
+
+test("the options page's check reads /v1/me", () =>
+  withFetch(
+    async (url) => {
+      assert.ok(url.endsWith("/v1/me"));
+      return new Response(JSON.stringify({ id: "u", name: "admin", display_name: null, teams: [{ id: "t", name: "default", role: "owner" }] }));
+    },
+    async () => {
+      const r = await me(settings);
+      assert.ok(r.ok && r.value.name === "admin" && r.value.teams[0]!.name === "default");
     },
   ));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { extractText, mainRoot } from "../src/content/extract/extract";
-import { codepointToUtf16, fromDomPoint, nodeIndex, toDomPoint, toRange, utf16ToCodepoint } from "../src/content/extract/offsets";
+import { fromDomPoint, nodeIndex, toDomPoint, toRange } from "../src/content/extract/offsets";
 import { dom, inlineHidden } from "./dom";
 
 const opts = { isHidden: inlineHidden };
@@ -63,13 +63,4 @@ test("mainRoot prefers an article holding most of the text", () => {
   assert.equal(mainRoot(d).tagName, "ARTICLE");
   const d2 = dom(`<article>tiny</article><div>${"word ".repeat(50)}</div>`);
   assert.equal(mainRoot(d2).tagName, "BODY");
-});
-
-test("code point offsets convert to UTF-16 around astral characters", () => {
-  const text = "I 😀 like 𝒳 DeepSeek";
-  const cpStart = [...text].length - 8; // code points before "DeepSeek"
-  const [s, e] = codepointToUtf16(text, [cpStart, cpStart + 8]);
-  assert.equal(text.slice(s, e), "DeepSeek");
-  assert.equal(utf16ToCodepoint(text, s!), cpStart);
-  assert.equal(utf16ToCodepoint(text, text.indexOf("like")), 4);
 });

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { errorFor, listItems } from "../src/background/api";
-import { normaliseCard } from "../src/background/card";
-import { codepointSpansToUtf16 } from "../src/background/offsets";
+import { errorFor } from "../src/background/api";
 import { placeCard, renderCard } from "../src/content/card/card";
+import { viewOfCard, viewOfEntity, viewOfTermHit } from "../src/content/card/view";
 import { FETCH_AFTER_MS, HIDE_AFTER_MS, HoverController, SHOW_AFTER_MS, type Timers } from "../src/content/card/hover";
 import { createHighlighter } from "../src/content/render/highlighter";
 import { spansAt, spansFromAnswer } from "../src/content/render/spans";
@@ -109,7 +108,7 @@ test("hover: keyboard focus opens at once", async () => {
 test("card renders server text as text, never HTML", () => {
   const d = dom("");
   const evil = `<img src=x onerror=alert(1)>`;
-  const card = renderCard(d, { kind: "term", title: evil, subtitle: null, definition: evil, aliases: [evil], link: "javascript:alert(1)", glossary: evil, knowledge: [evil], related: [{ article_id: "1", url: "javascript:alert(2)", title: evil }] });
+  const card = renderCard(d, { kind: "term", title: evil, label: null, definition: evil, aliases: [evil], link: "javascript:alert(1)", glossary: evil, related: [{ article_id: "1", url: "javascript:alert(2)", title: evil, snippet: evil, score: 1, published_at: null }] });
   assert.equal(card.querySelectorAll("img").length, 0);
   assert.equal(card.querySelectorAll("a").length, 0, "javascript: links are not links");
   assert.ok(card.querySelector(".definition")!.textContent!.includes("<img src=x onerror=alert(1)>"));
@@ -123,11 +122,11 @@ test("card placement stays on screen and flips above near the bottom", () => {
 
 test("spans: invalid and same-kind overlapping spans are dropped, kinds layered, lookup by offset", () => {
   const terms = [
-    { start: 0, end: 9, text: "inference", term_id: "t", glossary_id: "g", term: "inference", definition: null, url: null },
-    { start: 0, end: 15, text: "inference costs", term_id: "t2", glossary_id: "g", term: "inference costs", definition: null, url: null },
-    { start: 50, end: 40, text: "bad", term_id: "t3", glossary_id: "g", term: "x", definition: null, url: null },
+    { start: 0, end: 9, text: "inference", term_id: "t", glossary_id: "g", term: "inference", definition: "", url: null },
+    { start: 0, end: 15, text: "inference costs", term_id: "t2", glossary_id: "g", term: "inference costs", definition: "", url: null },
+    { start: 50, end: 40, text: "bad", term_id: "t3", glossary_id: "g", term: "x", definition: "", url: null },
   ];
-  const entities = [{ start: 10, end: 15, text: "costs", label: "ORG" }];
+  const entities = [{ start: 10, end: 15, text: "costs", label: "ORG", key: "costs" }];
   const spans = spansFromAnswer(terms, entities, 30);
   assert.deepEqual(spans.map((s) => s.ref), ["term:1", "entity:0"]);
   assert.deepEqual(spansAt(spans, 12).map((s) => s.kind), ["term", "entity"]);
@@ -169,26 +168,25 @@ test("messages: only our typed messages pass; errors map to reader-facing kinds"
   assert.equal(errorFor(null, null).kind, "offline");
   assert.equal(errorFor(null, null, true).kind, "timeout");
   assert.equal(errorFor(500, { title: "Boom" }).message, "Server error 500: Boom");
-  assert.deepEqual(listItems({ items: [1, 2] }), [1, 2]);
-  assert.deepEqual(listItems({ first: { items: [3] } }), [3]);
-  assert.deepEqual(listItems([4]), [4]);
   assert.deepEqual(parseTags("a, b,,a\nc"), ["a", "b", "c"]);
 });
 
-test("card answers are normalised from the server's field names", () => {
-  const c = normaliseCard("term", { term: { term: "inference", definition: "d", aliases: ["inferencing"], url: "https://x" }, glossary: { name: "AI" }, related: [{ article_id: "1", title: "T", url: "https://a" }] });
-  assert.equal(c.title, "inference");
-  assert.deepEqual(c.aliases, ["inferencing"]);
-  assert.equal(c.glossary, "AI");
-  assert.equal(c.related.length, 1);
-  const e = normaliseCard("entity", { text: "DeepSeek", label: "ORG", knowledge: ["Chinese AI lab"] });
-  assert.equal(e.subtitle, "ORG");
-  assert.deepEqual(e.knowledge, ["Chinese AI lab"]);
-});
-
-test("an answer in code points is converted to UTF-16", () => {
-  const text = "😀 DeepSeek";
-  const answer = { offsets: "codepoint", entities: [{ start: 2, end: 10, text: "DeepSeek", label: "ORG" }], terms: [], related: [] };
-  codepointSpansToUtf16(text, answer);
-  assert.equal(text.slice(answer.entities[0]!.start, answer.entities[0]!.end), "DeepSeek");
+test("a card shows the server's Card field for field, or the annotate hit when the route fails", () => {
+  const related = [{ article_id: "1", title: "T", url: "https://a", snippet: "s", score: 0.5, published_at: null }];
+  const term = viewOfCard({
+    kind: "term",
+    title: "inference",
+    label: null,
+    term: { term_id: "t", glossary_id: "g", glossary_name: "AI desk", term: "inference", definition: "d", aliases: ["inferencing"], url: "https://x", tags: [], entity_label: null },
+    related,
+  });
+  assert.deepEqual(term, { kind: "term", title: "inference", label: null, definition: "d", aliases: ["inferencing"], link: "https://x", glossary: "AI desk", related });
+  const entity = viewOfCard({ kind: "entity", title: "DeepSeek", label: "ORG", term: null, related: [] });
+  assert.deepEqual(entity, { kind: "entity", title: "DeepSeek", label: "ORG", definition: null, aliases: [], link: null, glossary: null, related: [] });
+  const hit = viewOfTermHit({ start: 0, end: 9, text: "Inference", term_id: "t", glossary_id: "g", term: "inference", definition: "d", url: null });
+  assert.equal(hit.title, "inference");
+  assert.equal(hit.definition, "d");
+  // The page's related articles are not about this term: a fallback card lists none.
+  assert.deepEqual(hit.related, []);
+  assert.equal(viewOfEntity({ start: 0, end: 8, text: "DeepSeek", label: "ORG", key: "deepseek" }).label, "ORG");
 });

@@ -55,16 +55,23 @@ export async function request<T>(settings: Settings, method: string, path: strin
   return { ok: true, value: data as T };
 }
 
-/** A list answer in any of the shapes a paged API uses: a bare list, `items`, or an AS2 page. */
-export function listItems<T>(data: unknown): T[] {
-  if (Array.isArray(data)) return data as T[];
-  if (data && typeof data === "object") {
-    const d = data as Record<string, unknown>;
-    for (const key of ["items", "data", "results", "annotations", "collections"]) {
-      if (Array.isArray(d[key])) return d[key] as T[];
-    }
-    const first = d.first as Record<string, unknown> | undefined;
-    if (first && Array.isArray(first.items)) return first.items as T[];
+/** A cursor-paged list as the server sends it (`gloss.pagination.Page`). */
+export interface Paged<T> {
+  items: T[];
+  next_cursor?: string | null;
+}
+
+/** Every item of a cursor-paged list, bounded so a huge list cannot stall the page. */
+export async function allPages<P extends Paged<unknown>>(settings: Settings, path: string, maxPages = 20): Promise<Reply<P["items"]>> {
+  const items: P["items"] = [];
+  let cursor: string | null | undefined = null;
+  for (let i = 0; i < maxPages; i++) {
+    const sep = path.includes("?") ? "&" : "?";
+    const reply: Reply<P> = await request<P>(settings, "GET", cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path);
+    if (!reply.ok) return reply;
+    items.push(...reply.value.items);
+    cursor = reply.value.next_cursor;
+    if (!cursor) break;
   }
-  return [];
+  return { ok: true, value: items };
 }

@@ -1,10 +1,10 @@
 // The service worker: the only part that talks to the server; badge, menus, shortcut, site access.
-import { type AnyMessage, type BackgroundToContent, isMessage, type Reply, type TabState } from "../shared/messages";
+import type { NewAnnotation } from "../shared/api";
+import type { Annotation } from "../shared/api.gen";
+import { type AnyMessage, type BackgroundToContent, type CollectionsReply, isMessage, type Reply, type TabState } from "../shared/messages";
 import { isForbiddenUrl, originPattern, siteEnabled } from "../shared/match-patterns";
-import type { AnnotateResponse, CollectionSummary, PageStatus, ServerCheck, StoredAnnotation } from "../shared/types";
-import { listItems, request, TIMEOUT_MS } from "./api";
-import { fetchCard } from "./card";
-import { codepointSpansToUtf16 } from "./offsets";
+import type { PageStatus } from "../shared/types";
+import * as server from "./server";
 import { loadSettings, loadTabStatus, saveSettings, saveTabStatus } from "./settings";
 
 const CONTENT_SCRIPT_ID = "gloss-auto";
@@ -142,65 +142,21 @@ async function setSite(tabId: number, enabled: boolean): Promise<Reply<null>> {
   return { ok: true, value: null };
 }
 
-// ---- Server calls --------------------------------------------------------------------------------
+// ---- Server calls that keep state -------------------------------------------------------------
 
-async function annotate(text: string, url: string, title: string): Promise<Reply<AnnotateResponse>> {
+async function collectionsWithLastUsed(): Promise<Reply<CollectionsReply>> {
   const settings = await loadSettings();
-  const reply = await request<AnnotateResponse>(settings, "POST", "/v1/annotate", { text, url, title, offsets: "utf16" }, TIMEOUT_MS.annotate);
+  const reply = await server.collections(settings);
   if (!reply.ok) return reply;
-  const raw = reply.value as Partial<AnnotateResponse>;
-  const value: AnnotateResponse = { ...raw, entities: raw.entities ?? [], terms: raw.terms ?? [], related: raw.related ?? [] };
-  // A server that answered in code points (older ones) is converted here, once.
-  if (value.offsets === "codepoint") codepointSpansToUtf16(text, value);
-  return { ok: true, value };
+  const list = reply.value;
+  const lastUsed = list.some((c) => c.id === settings.lastCollection) ? settings.lastCollection : (list[0]?.id ?? null);
+  return { ok: true, value: { collections: list, lastUsed } };
 }
 
-async function collections(): Promise<Reply<{ collections: CollectionSummary[]; lastUsed: string | null }>> {
-  const settings = await loadSettings();
-  const reply = await allPages<Record<string, unknown>>("/v1/collections");
-  if (!reply.ok) return reply;
-  const list = reply.value.map((c) => ({ id: String(c.id), name: String(c.name ?? c.label ?? c.title ?? c.id) }));
-  return { ok: true, value: { collections: list, lastUsed: list.some((c) => c.id === settings.lastCollection) ? settings.lastCollection : (list[0]?.id ?? null) } };
-}
-
-async function saveAnnotation(collectionId: string, annotation: Record<string, unknown>): Promise<Reply<StoredAnnotation>> {
-  const settings = await loadSettings();
-  const reply = await request<StoredAnnotation>(settings, "POST", `/v1/collections/${encodeURIComponent(collectionId)}/annotations/`, annotation);
+async function saveAnnotation(collectionId: string, annotation: NewAnnotation): Promise<Reply<Annotation>> {
+  const reply = await server.createAnnotation(await loadSettings(), collectionId, annotation);
   if (reply.ok) await saveSettings({ lastCollection: collectionId });
   return reply;
-}
-
-/** Every page of a cursor-paged list (bounded, so a huge list cannot stall the page). */
-async function allPages<T>(path: string, maxPages = 20): Promise<Reply<T[]>> {
-  const settings = await loadSettings();
-  const items: T[] = [];
-  let cursor: string | null = null;
-  for (let i = 0; i < maxPages; i++) {
-    const sep = path.includes("?") ? "&" : "?";
-    const reply: Reply<unknown> = await request<unknown>(settings, "GET", cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path);
-    if (!reply.ok) return reply;
-    items.push(...listItems<T>(reply.value));
-    const next: unknown = (reply.value as { next_cursor?: unknown } | null)?.next_cursor;
-    if (typeof next !== "string" || !next) break;
-    cursor = next;
-  }
-  return { ok: true, value: items };
-}
-
-async function annotationsFor(url: string): Promise<Reply<StoredAnnotation[]>> {
-  const reply = await allPages<StoredAnnotation>(`/v1/annotations?url=${encodeURIComponent(url)}`);
-  if (!reply.ok) return reply.error.kind === "not-found" ? { ok: true, value: [] } : reply;
-  return reply;
-}
-
-async function checkServer(): Promise<Reply<ServerCheck>> {
-  const settings = await loadSettings();
-  const reply = await request<Record<string, unknown>>(settings, "GET", "/v1/me");
-  if (!reply.ok) return reply;
-  const me = reply.value ?? {};
-  const user = (me.user && typeof me.user === "object" ? me.user : me) as Record<string, unknown>;
-  const teams = listItems<Record<string, unknown>>(me.teams ?? me.memberships ?? []).map((t) => String((t.team as Record<string, unknown> | undefined)?.name ?? t.name ?? t.team_name ?? t.id ?? ""));
-  return { ok: true, value: { user: String(user.name ?? user.username ?? user.email ?? user.id ?? "unknown"), teams: teams.filter(Boolean) } };
 }
 
 // ---- Message routing ---------------------------------------------------------------------------
@@ -214,15 +170,15 @@ async function handle(message: AnyMessage, sender: chrome.runtime.MessageSender)
       return { ok: true, value: { auto } };
     }
     case "content/annotate":
-      return annotate(message.text, message.url, message.title);
+      return server.annotate(await loadSettings(), message.text, message.url, message.title);
     case "content/card":
-      return fetchCard(await loadSettings(), message.kind, message.params);
+      return server.card(await loadSettings(), message.query);
     case "content/collections":
-      return collections();
+      return collectionsWithLastUsed();
     case "content/save-annotation":
       return saveAnnotation(message.collectionId, message.annotation);
     case "content/annotations-for-url":
-      return annotationsFor(message.url);
+      return server.annotationsOn(await loadSettings(), message.url);
     case "content/status":
       if (tabId !== undefined) {
         await saveTabStatus(tabId, message.status);
@@ -236,7 +192,7 @@ async function handle(message: AnyMessage, sender: chrome.runtime.MessageSender)
     case "ui/set-site":
       return setSite(message.tabId, message.enabled);
     case "ui/check-server":
-      return checkServer();
+      return server.me(await loadSettings());
     case "ui/settings-changed":
       await registerAutoScripts();
       return { ok: true, value: null };

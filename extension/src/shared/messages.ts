@@ -1,13 +1,15 @@
 // Messages between the parts of the extension, named by direction (content -> background and back).
-import type { AnnotateResponse, CardData, CollectionSummary, PageStatus, StoredAnnotation, ServerCheck } from "./types";
+import type { CardQuery, NewAnnotation } from "./api";
+import type { AnnotateResponse, Annotation, Card, Collection, Me } from "./api.gen";
+import type { PageStatus } from "./types";
 
 /** The content script asks the service worker, the only part that talks to the server. */
 export type ContentToBackground =
   | { type: "content/hello"; url: string }
   | { type: "content/annotate"; text: string; url: string; title: string }
-  | { type: "content/card"; kind: "term" | "entity"; params: Record<string, string> }
+  | { type: "content/card"; query: CardQuery }
   | { type: "content/collections" }
-  | { type: "content/save-annotation"; collectionId: string; annotation: Record<string, unknown> }
+  | { type: "content/save-annotation"; collectionId: string; annotation: NewAnnotation }
   | { type: "content/annotations-for-url"; url: string }
   | { type: "content/status"; status: PageStatus };
 
@@ -53,7 +55,7 @@ export interface TabState {
 }
 
 export interface CollectionsReply {
-  collections: CollectionSummary[];
+  collections: Collection[];
   lastUsed: string | null;
 }
 
@@ -62,17 +64,17 @@ export type ReplyFor<M extends AnyMessage> = M extends { type: "content/hello" }
   : M extends { type: "content/annotate" }
     ? Reply<AnnotateResponse>
     : M extends { type: "content/card" }
-      ? Reply<CardData>
+      ? Reply<Card>
       : M extends { type: "content/collections" }
         ? Reply<CollectionsReply>
         : M extends { type: "content/save-annotation" }
-          ? Reply<StoredAnnotation>
+          ? Reply<Annotation>
           : M extends { type: "content/annotations-for-url" }
-            ? Reply<StoredAnnotation[]>
+            ? Reply<Annotation[]>
             : M extends { type: "ui/tab-state" }
               ? Reply<TabState>
               : M extends { type: "ui/check-server" }
-                ? Reply<ServerCheck>
+                ? Reply<Me>
                 : Reply<null>;
 
 /** Narrow an unknown runtime message to one of ours (messages from pages are never trusted). */

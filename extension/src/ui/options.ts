@@ -34,8 +34,10 @@ async function check(source: "load" | "save"): Promise<void> {
   const reply = await send({ type: "ui/check-server" });
   if (mine !== checks) return;
   if (reply.ok) {
-    const teams = reply.value.teams.length ? ` (team${reply.value.teams.length > 1 ? "s" : ""}: ${reply.value.teams.join(", ")})` : "";
-    show("ok", `Connected: the server and token work. Signed in as ${reply.value.user}${teams}.`);
+    const me = reply.value;
+    const names = me.teams.map((t) => t.name);
+    const teams = names.length ? ` (team${names.length > 1 ? "s" : ""}: ${names.join(", ")})` : "";
+    show("ok", `Connected: the server and token work. Signed in as ${me.name}${teams}.`);
   } else {
     show("error", reply.error.message);
   }

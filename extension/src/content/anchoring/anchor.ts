@@ -1,23 +1,10 @@
 // Describe a passage by TextQuote and TextPosition selectors, and find it again later.
-import type { SelectorJson } from "../../shared/types";
+import type { TextPositionSelector, TextQuoteSelector } from "../../shared/api.gen";
 import { searchFuzzy, similarity } from "./fuzzy";
 
 export const CONTEXT = 32;
 
-export interface QuoteSelector {
-  type: "TextQuoteSelector";
-  exact: string;
-  prefix: string;
-  suffix: string;
-}
-
-export interface PositionSelector {
-  type: "TextPositionSelector";
-  start: number;
-  end: number;
-}
-
-export function describe(text: string, start: number, end: number): [QuoteSelector, PositionSelector] {
+export function describe(text: string, start: number, end: number): [TextQuoteSelector, TextPositionSelector] {
   return [
     {
       type: "TextQuoteSelector",
@@ -38,30 +25,24 @@ export interface Anchor {
   score: number;
 }
 
-export function selectorsOf(list: SelectorJson[] | undefined): { quote?: QuoteSelector; position?: PositionSelector } {
-  const out: { quote?: QuoteSelector; position?: PositionSelector } = {};
-  for (const s of list ?? []) {
-    if (s.type === "TextQuoteSelector" && typeof s.exact === "string") {
-      out.quote = {
-        type: "TextQuoteSelector",
-        exact: s.exact,
-        prefix: typeof s.prefix === "string" ? s.prefix : "",
-        suffix: typeof s.suffix === "string" ? s.suffix : "",
-      };
-    } else if (s.type === "TextPositionSelector" && typeof s.start === "number" && typeof s.end === "number") {
-      out.position = { type: "TextPositionSelector", start: s.start, end: s.end };
-    }
+export function selectorsOf(list: Array<TextQuoteSelector | TextPositionSelector>): { quote?: TextQuoteSelector; position?: TextPositionSelector } {
+  const out: { quote?: TextQuoteSelector; position?: TextPositionSelector } = {};
+  for (const s of list) {
+    if (s.type === "TextQuoteSelector") out.quote = s;
+    else out.position = s;
   }
   return out;
 }
 
 /** Score a candidate [start, end) against the quote's context and the expected position. */
-function contextScore(text: string, start: number, end: number, quote: QuoteSelector, expected: number | null): number {
-  const prefix = text.slice(Math.max(0, start - quote.prefix.length), start);
-  const suffix = text.slice(end, end + quote.suffix.length);
+function contextScore(text: string, start: number, end: number, quote: TextQuoteSelector, expected: number | null): number {
+  const qPrefix = quote.prefix ?? "";
+  const qSuffix = quote.suffix ?? "";
+  const prefix = text.slice(Math.max(0, start - qPrefix.length), start);
+  const suffix = text.slice(end, end + qSuffix.length);
   let score = 0;
-  score += quote.prefix ? 20 * similarity(prefix, quote.prefix) : 10;
-  score += quote.suffix ? 20 * similarity(suffix, quote.suffix) : 10;
+  score += qPrefix ? 20 * similarity(prefix, qPrefix) : 10;
+  score += qSuffix ? 20 * similarity(suffix, qSuffix) : 10;
   if (expected !== null) score += 2 * (1 - Math.min(1, Math.abs(start - expected) / Math.max(1, text.length)));
   return score;
 }
@@ -71,7 +52,7 @@ function contextScore(text: string, start: number, end: number, quote: QuoteSele
  * occurrence whose context fits best), then by a fuzzy quote scored on match quality, prefix,
  * suffix and position. Null means an orphan, which the caller must keep and show.
  */
-export function anchor(text: string, quote: QuoteSelector | undefined, position: PositionSelector | undefined): Anchor | null {
+export function anchor(text: string, quote: TextQuoteSelector | undefined, position: TextPositionSelector | undefined): Anchor | null {
   if (position && position.end > position.start && position.end <= text.length) {
     const there = text.slice(position.start, position.end);
     if (!quote || there === quote.exact) return { start: position.start, end: position.end, method: "position", score: 1 };

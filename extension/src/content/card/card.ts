@@ -1,5 +1,5 @@
 // The hover card: a `gloss-card` element with an open shadow root, placed by the word, on screen.
-import type { CardData } from "../../shared/types";
+import type { CardView } from "./view";
 
 const CARD_CSS = `
 :host { all: initial; position: fixed; z-index: 2147483647; top: 0; left: 0; }
@@ -21,7 +21,7 @@ h3 { font-size: 12px; margin: 10px 0 2px; text-transform: uppercase; letter-spac
 export interface CardHandle {
   element: HTMLElement;
   root: ShadowRoot;
-  show(data: CardData, anchor: DOMRect): void;
+  show(data: CardView, anchor: DOMRect): void;
   showMessage(message: string, anchor: DOMRect): void;
   hide(): void;
   readonly open: boolean;
@@ -46,24 +46,18 @@ function safeLink(doc: Document, href: string | null, text: string): HTMLElement
   return el(doc, "span", text);
 }
 
-export function renderCard(doc: Document, data: CardData): HTMLElement {
+export function renderCard(doc: Document, data: CardView): HTMLElement {
   const box = el(doc, "div", undefined, "card");
   box.setAttribute("role", "dialog");
   box.setAttribute("aria-label", `Gloss: ${data.title}`);
-  box.appendChild(el(doc, "div", data.kind === "term" ? "Glossary term" : `Entity${data.subtitle ? ` · ${data.subtitle}` : ""}`, "kind"));
+  box.appendChild(el(doc, "div", data.kind === "term" ? "Glossary term" : `Entity${data.label ? ` · ${data.label}` : ""}`, "kind"));
   const h = el(doc, "h2");
   h.appendChild(safeLink(doc, data.link, data.title));
   box.appendChild(h);
   if (data.definition) box.appendChild(el(doc, "p", data.definition, "definition"));
   if (data.aliases.length) box.appendChild(el(doc, "div", `Also: ${data.aliases.join(", ")}`, "meta aliases"));
   if (data.glossary) box.appendChild(el(doc, "div", `Glossary: ${data.glossary}`, "meta glossary"));
-  if (data.knowledge.length) {
-    box.appendChild(el(doc, "h3", "What the team knows"));
-    const ul = el(doc, "ul", undefined, "knowledge");
-    for (const k of data.knowledge) ul.appendChild(el(doc, "li", k));
-    box.appendChild(ul);
-  }
-  if (!data.definition && data.knowledge.length === 0 && data.related.length === 0) {
+  if (!data.definition && data.related.length === 0) {
     box.appendChild(el(doc, "p", `The team has nothing stored about ${data.title} yet.`, "meta empty"));
   }
   if (data.related.length) {

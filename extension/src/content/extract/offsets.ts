@@ -1,4 +1,4 @@
-// Convert between offsets in the extracted text (UTF-16) and DOM positions, and between units.
+// Convert between offsets in the extracted text (UTF-16, the server's answer too) and DOM positions.
 import type { Extraction, Segment } from "./extract";
 
 export interface DomPoint {
@@ -75,32 +75,4 @@ export function nodeIndex(ex: Extraction): Map<Text, number> {
   const m = new Map<Text, number>();
   ex.segments.forEach((s, i) => m.set(s.node, i));
   return m;
-}
-
-/** Code point offsets (Python's unit) to UTF-16 offsets, for servers that answer in code points. */
-export function codepointToUtf16(text: string, offsets: number[]): number[] {
-  const sorted = [...new Set(offsets)].sort((a, b) => a - b);
-  const out = new Map<number, number>();
-  let cp = 0;
-  let u = 0;
-  let k = 0;
-  while (k < sorted.length) {
-    while (k < sorted.length && sorted[k] === cp) out.set(sorted[k++]!, u);
-    if (u >= text.length) break;
-    const code = text.charCodeAt(u);
-    u += code >= 0xd800 && code <= 0xdbff && u + 1 < text.length ? 2 : 1;
-    cp += 1;
-  }
-  while (k < sorted.length) out.set(sorted[k++]!, u);
-  return offsets.map((o) => out.get(o)!);
-}
-
-export function utf16ToCodepoint(text: string, offset: number): number {
-  let cp = 0;
-  for (let u = 0; u < offset && u < text.length; u++) {
-    const code = text.charCodeAt(u);
-    if (code >= 0xd800 && code <= 0xdbff && u + 1 < text.length) u++;
-    cp++;
-  }
-  return cp;
 }

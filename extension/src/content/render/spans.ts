@@ -1,5 +1,5 @@
 // Spans to draw, in the extracted text's offsets; overlaps resolved and looked up by offset.
-import type { EntitySpan, TermSpan } from "../../shared/types";
+import type { Entity, TermHit } from "../../shared/api.gen";
 
 export type SpanKind = "term" | "entity" | "saved";
 
@@ -20,7 +20,7 @@ export const KIND_PRIORITY: Record<SpanKind, number> = { saved: 3, term: 2, enti
  * keep the longer one (the server should not send them, but a page is no place to fail); across
  * kinds both are kept and drawn in layers.
  */
-export function spansFromAnswer(terms: TermSpan[], entities: EntitySpan[], textLength: number, base = 0): DrawSpan[] {
+export function spansFromAnswer(terms: TermHit[], entities: Entity[], textLength: number, base = 0): DrawSpan[] {
   const out: DrawSpan[] = [];
   const add = (kind: SpanKind, list: Array<{ start: number; end: number }>) => {
     const valid = list

@@ -1,5 +1,5 @@
 // "Save to Gloss": a small button by a selection, then a compact form in a shadow root.
-import type { CollectionSummary } from "../../shared/types";
+import type { Collection } from "../../shared/api.gen";
 import { COLOURS, type Colour } from "../render/highlighter";
 
 const CSS = `
@@ -29,7 +29,7 @@ export interface SaveRequest {
 
 export interface SaveUi {
   showButton(rect: DOMRect): void;
-  showForm(rect: DOMRect, collections: CollectionSummary[], lastUsed: string | null): void;
+  showForm(rect: DOMRect, collections: Collection[], lastUsed: string | null): void;
   showError(message: string): void;
   hide(): void;
   readonly element: HTMLElement;

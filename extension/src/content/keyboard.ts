@@ -1,0 +1,24 @@
+// The page's keys: Alt+Shift+N / Alt+Shift+P move between highlights; Escape closes what is open.
+import type { Cards } from "./card/cards";
+import type { PageSession } from "./page";
+import type { SaveFlow } from "./save/save";
+
+export function installKeyboard(win: Window, page: PageSession, cards: Cards, save: SaveFlow): void {
+  win.addEventListener(
+    "keydown",
+    (e) => {
+      if (e.key === "Escape" && (cards.open || save.open)) {
+        cards.close();
+        save.close();
+        e.stopPropagation();
+        return;
+      }
+      if (e.altKey && e.shiftKey && !e.ctrlKey && !e.metaKey && (e.code === "KeyN" || e.code === "KeyP") && page.annotatedChunks.length > 0) {
+        e.preventDefault();
+        e.stopPropagation();
+        cards.moveFocus(e.code === "KeyN" ? 1 : -1);
+      }
+    },
+    true,
+  );
+}

@@ -1,0 +1,268 @@
+// The page's lifecycle: extract its text, annotate it, anchor saved highlights, draw, observe, report.
+import type { AnnotateResponse } from "../shared/api.gen";
+import type { GlossState, Orphan, PageStatus } from "../shared/types";
+import { anchor, selectorsOf } from "./anchoring/anchor";
+import { readAnnotation, type SavedHighlight } from "./anchoring/annotation";
+import { type Extraction, extractText, mainRoot } from "./extract/extract";
+import { nodeIndex } from "./extract/offsets";
+import { extensionAlive, send } from "./messaging";
+import { SharedObserver } from "./observe";
+import { createHighlighter, type Highlighter } from "./render/highlighter";
+import { type DrawSpan, spansFromAnswer } from "./render/spans";
+
+/** One annotated piece of the page: the whole page, or late content sent on its own. */
+export interface Chunk {
+  id: number;
+  ex: Extraction;
+  index: Map<Text, number>;
+  spans: DrawSpan[];
+  answer: AnnotateResponse;
+}
+
+/** One drawn entity or term, in the chunk it came from. */
+export interface SpanRef {
+  chunk: Chunk;
+  span: DrawSpan;
+}
+
+/** What the rest of the content script hears about: a fresh annotation, and the reader's stop. */
+export interface PageHooks {
+  annotated(): void;
+  stopped(): void;
+}
+
+/** The team's saved highlights on this page, and where they were placed. */
+interface Saved {
+  highlights: SavedHighlight[];
+  /** The extraction they were anchored against. */
+  ex: Extraction | null;
+  spans: DrawSpan[];
+  orphans: Orphan[];
+  /** How many were placed by each method (position, quote, fuzzy). */
+  methods: Record<string, number>;
+}
+
+export class PageSession {
+  readonly highlighter: Highlighter;
+  private readonly observer: SharedObserver;
+  private readonly html: HTMLElement;
+  private state: GlossState = "idle";
+  /** Whether the reader asked for this page (start) and has not stopped it. */
+  private active = false;
+  /** The URL last annotated: another one means a single-page-app navigation. */
+  private url: string;
+  private chunks: Chunk[] = [];
+  private nextChunkId = 1;
+  private drawn = 0;
+  private drawMs = 0;
+  private lastError: PageStatus["error"];
+  private saved: Saved = { highlights: [], ex: null, spans: [], orphans: [], methods: {} };
+  private running: Promise<void> | null = null;
+  private rerun = false;
+  /** Text nodes already sent, so late content is sent on its own. */
+  private readonly seen = new WeakSet<Text>();
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly doc: Document,
+    private readonly hooks: PageHooks,
+  ) {
+    this.html = doc.documentElement;
+    this.url = doc.location.href;
+    this.highlighter = createHighlighter(doc);
+    this.observer = new SharedObserver(doc.body ?? this.html);
+  }
+
+  get annotatedChunks(): readonly Chunk[] {
+    return this.chunks;
+  }
+
+  get current(): GlossState {
+    return this.state;
+  }
+
+  /** The drawn entities and terms in page order (saved highlights have no card). */
+  orderedSpans(): SpanRef[] {
+    return this.chunks.flatMap((chunk) => chunk.spans.filter((s) => s.kind !== "saved").map((span) => ({ chunk, span })));
+  }
+
+  /** An active page whose URL changed without a load (history navigation, bfcache). */
+  navigatedAway(): boolean {
+    return this.active && this.doc.location.href !== this.url;
+  }
+
+  start(): void {
+    if (!this.unsubscribe) this.unsubscribe = this.observer.subscribe((added, changed) => void this.onPageChanged(added, changed));
+    void this.annotate();
+  }
+
+  stop(): void {
+    this.active = false;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.hooks.stopped();
+    this.highlighter.clear();
+    this.chunks = [];
+    this.saved.spans = [];
+    this.saved.orphans = [];
+    this.drawn = 0;
+    this.publish("idle");
+  }
+
+  /** Annotate the whole page and re-anchor the team's highlights on it (once more if asked meanwhile). */
+  annotate(): Promise<void> {
+    if (this.running) {
+      this.rerun = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.rerun = false;
+        await this.annotateOnce();
+      } while (this.rerun);
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** A highlight the reader just saved, anchored against the text it was selected in. */
+  addSaved(highlight: SavedHighlight, selectedIn: Extraction): void {
+    this.saved.highlights.push(highlight);
+    const ex = this.saved.ex && this.saved.ex.text === selectedIn.text ? this.saved.ex : (this.chunks[0]?.ex ?? selectedIn);
+    this.anchorSaved(ex);
+    this.redraw();
+    this.publish();
+  }
+
+  /** Write the state on <html> for debugging and tests, and tell the worker (badge, popup). */
+  publish(next: GlossState = this.state): void {
+    this.state = next;
+    const html = this.html;
+    html.setAttribute("data-gloss-state", next);
+    html.setAttribute("data-gloss-count", String(this.drawn));
+    html.setAttribute("data-gloss-saved", String(this.saved.spans.length));
+    html.setAttribute("data-gloss-orphans", String(this.saved.orphans.length));
+    html.setAttribute("data-gloss-anchors", Object.entries(this.saved.methods).map(([k, v]) => `${k}:${v}`).join(" "));
+    html.setAttribute("data-gloss-draw-ms", this.drawMs.toFixed(2));
+    const serverMs = this.chunks[this.chunks.length - 1]?.answer.elapsed_ms;
+    if (serverMs !== undefined) html.setAttribute("data-gloss-server-ms", serverMs.toFixed(1));
+    if (this.lastError && next === "error") html.setAttribute("data-gloss-error", this.lastError.kind);
+    else html.removeAttribute("data-gloss-error");
+    this.reportStatus();
+  }
+
+  reportStatus(): void {
+    if (!extensionAlive()) return;
+    const status: PageStatus = {
+      state: this.state,
+      count: this.drawn,
+      orphans: this.saved.orphans,
+      anchored: this.saved.spans.length,
+      url: this.doc.location.href,
+      ...(this.lastError ? { error: this.lastError } : {}),
+    };
+    void send({ type: "content/status", status });
+  }
+
+  private async annotateOnce(): Promise<void> {
+    const doc = this.doc;
+    this.active = true;
+    this.url = doc.location.href;
+    this.lastError = undefined;
+    this.publish("annotating");
+    const ex = extractText(mainRoot(doc));
+    for (const s of ex.segments) this.seen.add(s.node);
+    const [answer, saved] = await Promise.all([
+      send({ type: "content/annotate", text: ex.text, url: doc.location.href, title: doc.title }),
+      send({ type: "content/annotations-for-url", url: doc.location.href }),
+    ]);
+    if (!this.active) return;
+    if (!answer.ok) {
+      this.lastError = { kind: answer.error.kind, message: answer.error.message };
+      this.chunks = [];
+      this.saved.spans = [];
+      this.highlighter.clear();
+      this.drawn = 0;
+      this.publish("error");
+      return;
+    }
+    this.chunks = [this.makeChunk(ex, answer.value)];
+    this.saved.highlights = saved.ok ? saved.value.map(readAnnotation) : [];
+    this.anchorSaved(ex);
+    this.redraw();
+    this.hooks.annotated();
+    this.publish("annotated");
+  }
+
+  /** Late content: send only the new text when nothing already sent has changed. */
+  private async onPageChanged(added: Node[], textChanged: boolean): Promise<void> {
+    if (!this.active) return;
+    const doc = this.doc;
+    if (doc.location.href !== this.url || textChanged) {
+      await this.annotate();
+      return;
+    }
+    const root = mainRoot(doc);
+    const fresh = added.filter((n) => n.isConnected && root.contains(n));
+    if (fresh.length === 0 || this.running) return;
+    const ex = extractText(root, { skipNodes: this.seen });
+    if (!/\S/.test(ex.text)) return;
+    for (const s of ex.segments) this.seen.add(s.node);
+    this.publish("annotating");
+    const answer = await send({ type: "content/annotate", text: ex.text, url: doc.location.href, title: doc.title });
+    if (!this.active) return;
+    if (!answer.ok) {
+      this.lastError = { kind: answer.error.kind, message: answer.error.message };
+      this.publish("error");
+      return;
+    }
+    this.chunks.push(this.makeChunk(ex, answer.value));
+    if (this.saved.orphans.length > 0) this.anchorSaved(extractText(root));
+    this.redraw();
+    this.publish("annotated");
+  }
+
+  private makeChunk(ex: Extraction, answer: AnnotateResponse): Chunk {
+    return { id: this.nextChunkId++, ex, index: nodeIndex(ex), spans: spansFromAnswer(answer.terms, answer.entities, ex.text.length), answer };
+  }
+
+  private anchorSaved(ex: Extraction): void {
+    const saved = this.saved;
+    saved.ex = ex;
+    saved.spans = [];
+    saved.orphans = [];
+    saved.methods = {};
+    for (const h of saved.highlights) {
+      const { quote, position } = selectorsOf(h.selectors);
+      const found = anchor(ex.text, quote, position);
+      if (found) {
+        saved.methods[found.method] = (saved.methods[found.method] ?? 0) + 1;
+        saved.spans.push({ kind: "saved", start: found.start, end: found.end, ref: `saved:${h.id}`, colour: h.colour });
+      } else {
+        saved.orphans.push({ id: h.id, exact: quote?.exact ?? "" });
+      }
+    }
+  }
+
+  private redraw(): void {
+    const t0 = performance.now();
+    const saved = this.saved;
+    this.highlighter.clear();
+    let n = 0;
+    this.observer.pause(() => {
+      for (const c of this.chunks) n += this.highlighter.draw(c.ex, c.spans);
+      if (saved.ex) this.highlighter.draw(saved.ex, saved.spans);
+    });
+    this.drawn = n;
+    if (this.highlighter.mode === "elements") {
+      // Wrapping split text nodes: extract again so offsets map to the nodes now in the page.
+      this.chunks = this.chunks.map((c) => {
+        const ex = extractText(mainRoot(this.doc));
+        return { ...c, ex, index: nodeIndex(ex) };
+      });
+      if (saved.ex) saved.ex = this.chunks[0]?.ex ?? saved.ex;
+    }
+    this.drawMs = performance.now() - t0;
+  }
+}

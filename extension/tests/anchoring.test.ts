@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { anchor, describe, selectorsOf } from "../src/content/anchoring/anchor";
 import { buildAnnotation, readAnnotation } from "../src/content/anchoring/annotation";
-import { editDistance, searchFuzzy } from "../src/content/anchoring/fuzzy";
+import { contextScore, matchQuote } from "../src/content/anchoring/match-quote";
 
 const TEXT =
   "The committee met on Tuesday to discuss inference costs. Reasoning models were the main topic. " +
@@ -47,12 +47,72 @@ test("a passage that is gone is an orphan (null), never a wrong guess", () => {
   assert.equal(anchor("A completely different page about gardening and tomatoes.", q, p), null);
 });
 
-test("fuzzy search finds the best match with its start", () => {
-  const m = searchFuzzy("xx hello wrld yy", "hello world", 2);
-  assert.equal(m.length, 1);
-  assert.deepEqual({ start: m[0]!.start, end: m[0]!.end, errors: m[0]!.errors }, { start: 3, end: 13, errors: 1 });
-  assert.equal(editDistance("kitten", "sitting"), 3);
-  assert.deepEqual(searchFuzzy("abc", "zzzzzz", 1), []);
+test("fuzzy: typos of every kind (substituted, dropped, added letters) still find the passage", () => {
+  const passage = "Later the committee met again on Friday to discuss training budgets";
+  const start = TEXT.indexOf(passage);
+  const [q, p] = describe(TEXT, start, start + passage.length);
+  const typo = "Later the comittee met agian on Fridays to discus trainng budgets";
+  const edited = TEXT.replace(passage, typo);
+  const a = anchor(edited, q, p)!;
+  assert.equal(a.method, "fuzzy");
+  assert.equal(edited.slice(a.start, a.end), typo);
+});
+
+test("fuzzy: of two equally close passages, the prefix and suffix choose, over the position", () => {
+  const text = "Alpha team said the budgat rose sharply this year. Beta team said the budgot rose sharply again.";
+  const quote = { type: "TextQuoteSelector" as const, exact: "the budget rose sharply", prefix: "Beta team said ", suffix: " again." };
+  // Both passages are one letter off; the old position points at the first, the context at the second.
+  const a = anchor(text, quote, { type: "TextPositionSelector", start: 16, end: 39 })!;
+  assert.equal(a.method, "fuzzy");
+  assert.equal(a.start, text.indexOf("the budgot"));
+  const b = anchor(text, { ...quote, prefix: "Alpha team said ", suffix: " this year." }, undefined)!;
+  assert.equal(b.start, text.indexOf("the budgat"));
+});
+
+test("exact: with the same context everywhere, the position hint breaks the tie", () => {
+  const text = "inference costs. inference costs. inference costs.";
+  const quote = { type: "TextQuoteSelector" as const, exact: "inference costs", prefix: "", suffix: "" };
+  const a = anchor(text, quote, { type: "TextPositionSelector", start: 30, end: 45 })!;
+  assert.equal(a.method, "quote");
+  assert.equal(a.start, 34);
+});
+
+test("orphans: too many edits, or a poor quote whose context disagrees, are not guessed", () => {
+  const passage = "Reasoning models were the main topic";
+  const start = TEXT.indexOf(passage);
+  const [q, p] = describe(TEXT, start, start + passage.length);
+  // More than a quarter of the quote changed: no candidate at all.
+  assert.equal(anchor(TEXT.replace(passage, "Small models were a side issue"), q, p), null);
+  // Eight edits (of 36) with other words around it: a candidate, but below the least score.
+  const poor = "Reasonable modes were then mean topics";
+  const elsewhere = `Gardening notes for spring. ${poor}, said nobody at the allotment.`;
+  assert.ok(matchQuote(elsewhere, q.exact, { prefix: q.prefix, suffix: q.suffix, hint: p.start }, 9), "a candidate within the edit budget");
+  assert.equal(anchor(elsewhere, q, p), null);
+  // The same poor quote where its prefix and suffix still stand is found.
+  const kept = TEXT.replace(passage, poor);
+  const a = anchor(kept, q, p)!;
+  // (The trailing "s" is an insertion after the quote's last letter: fewer edits without it.)
+  assert.equal(kept.slice(a.start, a.end), "Reasonable modes were then mean topic");
+  // And a close quote (two edits) is found even when everything around it was rewritten.
+  const close = `Gardening notes for spring. Reasoning models were the mainn topics, said nobody at the allotment.`;
+  assert.equal(anchor(close, q, p)?.method, "fuzzy");
+});
+
+test("offsets are UTF-16 units, the browser's, around emoji and astral characters", () => {
+  const text = "😀 Intro 𝒳. The cost of inference will shape adoption. 🎉 End.";
+  const quote = { type: "TextQuoteSelector" as const, exact: "the cost of inference would shape adoption", prefix: "𝒳. ", suffix: ". 🎉" };
+  const a = anchor(text, quote, undefined)!;
+  assert.equal(a.method, "fuzzy");
+  assert.equal(text.slice(a.start, a.end), "The cost of inference will shape adoption");
+});
+
+test("context score: 1 when equal or absent, lower with each edit", () => {
+  assert.equal(contextScore("met on Tuesday", "met on Tuesday"), 1);
+  assert.equal(contextScore("anything", ""), 1);
+  assert.equal(contextScore("", "expected"), 0);
+  const one = contextScore("met on Tusday", "met on Tuesday");
+  assert.ok(one > 0.9 && one < 1, String(one));
+  assert.ok(contextScore("completely other", "met on Tuesday") < 0.5);
 });
 
 test("W3C annotation round-trips selectors, note, tags and colour", () => {

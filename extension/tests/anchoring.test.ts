@@ -115,9 +115,9 @@ test("context score: 1 when equal or absent, lower with each edit", () => {
   assert.ok(contextScore("completely other", "met on Tuesday") < 0.5);
 });
 
-test("W3C annotation round-trips selectors, note, tags and colour", () => {
+test("W3C annotation round-trips selectors, note, tags and color", () => {
   const selectors = describe(TEXT, 4, 13);
-  const json = buildAnnotation({ url: "http://x.test/a", selectors, note: "check", tags: ["ai", "cost"], colour: "blue" });
+  const json = buildAnnotation({ url: "http://x.test/a", selectors, note: "check", tags: ["ai", "cost"], color: "blue" });
   assert.equal(json["@context"], "http://www.w3.org/ns/anno.jsonld");
   assert.equal(json.type, "Annotation");
   assert.equal(json.color, "blue");
@@ -125,7 +125,7 @@ test("W3C annotation round-trips selectors, note, tags and colour", () => {
   const bodies = json.body as Array<{ purpose: string }>;
   assert.deepEqual(bodies.map((b) => b.purpose), ["commenting", "tagging", "tagging"]);
   const back = readAnnotation({ ...json, id: "a1", created: "2025-01-01T00:00:00Z", modified: "2025-01-01T00:00:00Z" });
-  assert.equal(back.colour, "blue");
+  assert.equal(back.color, "blue");
   assert.equal(back.note, "check");
   assert.deepEqual(back.tags, ["ai", "cost"]);
   const { quote, position } = selectorsOf(back.selectors);

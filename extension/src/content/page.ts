@@ -238,7 +238,7 @@ export class PageSession {
       const found = anchor(ex.text, quote, position);
       if (found) {
         saved.methods[found.method] = (saved.methods[found.method] ?? 0) + 1;
-        saved.spans.push({ kind: "saved", start: found.start, end: found.end, ref: `saved:${h.id}`, colour: h.colour });
+        saved.spans.push({ kind: "saved", start: found.start, end: found.end, ref: `saved:${h.id}`, color: h.color });
       } else {
         saved.orphans.push({ id: h.id, exact: quote?.exact ?? "" });
       }

@@ -7,7 +7,7 @@ export interface HighlightInput {
   selectors: [TextQuoteSelector, TextPositionSelector];
   note: string;
   tags: string[];
-  colour: string;
+  color: string;
 }
 
 export function buildAnnotation(h: HighlightInput): NewAnnotation {
@@ -19,8 +19,8 @@ export function buildAnnotation(h: HighlightInput): NewAnnotation {
     type: "Annotation",
     motivation: h.note ? "commenting" : "highlighting",
     body,
-    // The server keeps one note body; the colour travels as Gloss's top-level `color`.
-    color: h.colour,
+    // The server keeps one note body; the color travels as Gloss's top-level `color`.
+    color: h.color,
     target: { type: "SpecificResource", source: h.url, selector: h.selectors },
   };
 }
@@ -30,12 +30,12 @@ export interface SavedHighlight {
   /** The annotation's IRI. */
   id: string;
   selectors: Array<TextQuoteSelector | TextPositionSelector>;
-  colour: string;
+  color: string;
   note: string;
   tags: string[];
 }
 
-const KNOWN_COLOURS = new Set(["yellow", "green", "blue", "pink"]);
+const KNOWN_COLORS = new Set(["yellow", "green", "blue", "pink"]);
 
 export function readAnnotation(a: Annotation): SavedHighlight {
   let note = "";
@@ -44,6 +44,6 @@ export function readAnnotation(a: Annotation): SavedHighlight {
     if (b.purpose === "tagging") tags.push(b.value);
     else note = b.value;
   }
-  const colour = a.color && KNOWN_COLOURS.has(a.color) ? a.color : "yellow";
-  return { id: a.id, selectors: a.target.selector ?? [], colour, note, tags };
+  const color = a.color && KNOWN_COLORS.has(a.color) ? a.color : "yellow";
+  return { id: a.id, selectors: a.target.selector ?? [], color, note, tags };
 }

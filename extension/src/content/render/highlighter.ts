@@ -3,13 +3,13 @@ import type { Extraction } from "../extract/extract";
 import { toRange } from "../extract/offsets";
 import type { DrawSpan } from "./spans";
 
-export const COLOURS = ["yellow", "green", "blue", "pink"] as const;
-export type Colour = (typeof COLOURS)[number];
+export const COLORS = ["yellow", "green", "blue", "pink"] as const;
+export type Color = (typeof COLORS)[number];
 
-const NAMES = ["gloss-entity", "gloss-term", "gloss-focus", ...COLOURS.map((c) => `gloss-saved-${c}`)];
+const NAMES = ["gloss-entity", "gloss-term", "gloss-focus", ...COLORS.map((c) => `gloss-saved-${c}`)];
 
-// Underlines and translucent fills keep the page's own text colour, so they read on light and
-// dark pages alike; each kind has its own shape, not only its own colour.
+// Underlines and translucent fills keep the page's own text color, so they read on light and
+// dark pages alike; each kind has its own shape, not only its own color.
 const HIGHLIGHT_CSS = `
 ::highlight(gloss-entity) { text-decoration: underline dotted 2px rgb(0 150 190 / 0.95); text-underline-offset: 3px; background-color: rgb(0 170 210 / 0.10); }
 ::highlight(gloss-term) { text-decoration: underline solid 2px rgb(200 110 0 / 0.95); text-underline-offset: 3px; background-color: rgb(255 170 0 / 0.16); }
@@ -22,9 +22,9 @@ gloss-mark { all: unset; display: inline; }
 gloss-mark[data-kind=entity] { text-decoration: underline dotted 2px rgb(0 150 190 / 0.95); background-color: rgb(0 170 210 / 0.10); }
 gloss-mark[data-kind=term] { text-decoration: underline solid 2px rgb(200 110 0 / 0.95); background-color: rgb(255 170 0 / 0.16); }
 gloss-mark[data-kind=saved] { background-color: rgb(255 225 0 / 0.45); }
-gloss-mark[data-colour=green] { background-color: rgb(60 220 90 / 0.40); }
-gloss-mark[data-colour=blue] { background-color: rgb(80 160 255 / 0.40); }
-gloss-mark[data-colour=pink] { background-color: rgb(255 100 180 / 0.40); }
+gloss-mark[data-color=green] { background-color: rgb(60 220 90 / 0.40); }
+gloss-mark[data-color=blue] { background-color: rgb(80 160 255 / 0.40); }
+gloss-mark[data-color=pink] { background-color: rgb(255 100 180 / 0.40); }
 `;
 
 interface HighlightRegistry {
@@ -85,7 +85,7 @@ function highlightApi(doc: Document, reg: { highlights: HighlightRegistry; Highl
       for (const s of spans) {
         const range = toRange(ex, s.start, s.end, doc);
         if (!range) continue;
-        const name = s.kind === "saved" ? `gloss-saved-${s.colour ?? "yellow"}` : `gloss-${s.kind}`;
+        const name = s.kind === "saved" ? `gloss-saved-${s.color ?? "yellow"}` : `gloss-${s.kind}`;
         get(name).add(range);
         n++;
       }
@@ -129,7 +129,7 @@ function elementFallback(doc: Document): Highlighter {
       if (p.start > 0) t = t.splitText(p.start);
       const mark = doc.createElement("gloss-mark");
       mark.setAttribute("data-kind", s.kind);
-      if (s.colour) mark.setAttribute("data-colour", s.colour);
+      if (s.color) mark.setAttribute("data-color", s.color);
       t.parentNode!.insertBefore(mark, t);
       mark.appendChild(t);
       marks.push(mark);

@@ -9,7 +9,7 @@ export interface DrawSpan {
   end: number;
   /** Index into the annotate answer's terms or entities, or a saved annotation's id. */
   ref: string;
-  colour?: string;
+  color?: string;
 }
 
 /** Where kinds overlap, the more specific wins for hover: saved > term > entity. */

@@ -1,6 +1,6 @@
 // "Save to Gloss": a small button by a selection, then a compact form in a shadow root.
 import type { Collection } from "../../shared/api.gen";
-import { COLOURS, type Colour } from "../render/highlighter";
+import { COLORS, type Color } from "../render/highlighter";
 
 const CSS = `
 :host { all: initial; position: fixed; z-index: 2147483646; }
@@ -9,13 +9,13 @@ button, select, input, textarea { font: inherit; }
 form { font: 13px/1.4 system-ui, sans-serif; display: grid; gap: 6px; width: 260px; padding: 10px; background: #fff; color: #1d2330; border: 1px solid #c9ced8; border-radius: 8px; box-shadow: 0 6px 24px rgb(0 0 0 / .22); }
 @media (prefers-color-scheme: dark) { form { background: #1f232b; color: #e6e9ef; border-color: #3a404c; } }
 label { display: grid; gap: 2px; }
-.colours { display: flex; gap: 6px; border: 0; padding: 0; margin: 0; flex-wrap: wrap; }
-.colours legend { padding: 0; margin-bottom: 2px; }
-.colours label { display: inline-flex; align-items: center; gap: 3px; padding: 1px 6px 1px 2px; border-radius: 10px; color: #1d2330; }
-.colours label[data-colour=yellow] { background: rgb(255 225 0 / 0.55); }
-.colours label[data-colour=green] { background: rgb(60 220 90 / 0.50); }
-.colours label[data-colour=blue] { background: rgb(80 160 255 / 0.50); }
-.colours label[data-colour=pink] { background: rgb(255 100 180 / 0.50); }
+.colors { display: flex; gap: 6px; border: 0; padding: 0; margin: 0; flex-wrap: wrap; }
+.colors legend { padding: 0; margin-bottom: 2px; }
+.colors label { display: inline-flex; align-items: center; gap: 3px; padding: 1px 6px 1px 2px; border-radius: 10px; color: #1d2330; }
+.colors label[data-color=yellow] { background: rgb(255 225 0 / 0.55); }
+.colors label[data-color=green] { background: rgb(60 220 90 / 0.50); }
+.colors label[data-color=blue] { background: rgb(80 160 255 / 0.50); }
+.colors label[data-color=pink] { background: rgb(255 100 180 / 0.50); }
 .row { display: flex; gap: 6px; justify-content: flex-end; }
 .error { color: #b3261e; }
 `;
@@ -24,7 +24,7 @@ export interface SaveRequest {
   collectionId: string;
   note: string;
   tags: string[];
-  colour: Colour;
+  color: Color;
 }
 
 export interface SaveUi {
@@ -96,21 +96,21 @@ export function createSaveUi(doc: Document, hooks: { onOpen(): void; onSubmit(re
       const tags = doc.createElement("input");
       tags.name = "tags";
       tags.placeholder = "comma, separated";
-      const colours = doc.createElement("fieldset");
-      colours.className = "colours";
+      const colors = doc.createElement("fieldset");
+      colors.className = "colors";
       const legend = doc.createElement("legend");
       legend.textContent = "Colour";
-      colours.appendChild(legend);
-      COLOURS.forEach((c, i) => {
+      colors.appendChild(legend);
+      COLORS.forEach((c, i) => {
         const r = doc.createElement("input");
         r.type = "radio";
-        r.name = "colour";
+        r.name = "color";
         r.value = c;
         r.checked = i === 0;
         const l = doc.createElement("label");
-        l.dataset.colour = c;
+        l.dataset.color = c;
         l.append(r, c);
-        colours.appendChild(l);
+        colors.appendChild(l);
       });
       const error = doc.createElement("div");
       error.className = "error";
@@ -126,15 +126,15 @@ export function createSaveUi(doc: Document, hooks: { onOpen(): void; onSubmit(re
       save.textContent = "Save";
       save.className = "save";
       row.append(cancel, save);
-      form.append(label("Collection", collection), label("Note", note), label("Tags", tags), colours, error, row);
+      form.append(label("Collection", collection), label("Note", note), label("Tags", tags), colors, error, row);
       if (collections.length === 0) {
         error.textContent = "No collection yet: create one on the server first.";
         save.disabled = true;
       }
       form.addEventListener("submit", (e) => {
         e.preventDefault();
-        const colour = (form.querySelector("input[name=colour]:checked") as HTMLInputElement | null)?.value as Colour | undefined;
-        hooks.onSubmit({ collectionId: collection.value, note: note.value.trim(), tags: parseTags(tags.value), colour: colour ?? "yellow" });
+        const color = (form.querySelector("input[name=color]:checked") as HTMLInputElement | null)?.value as Color | undefined;
+        hooks.onSubmit({ collectionId: collection.value, note: note.value.trim(), tags: parseTags(tags.value), color: color ?? "yellow" });
       });
       form.addEventListener("keydown", (e) => {
         if (e.key === "Escape") hooks.onCancel();

@@ -85,7 +85,7 @@ export class SaveFlow {
     const sel = this.selection;
     if (!sel) return;
     const doc = this.doc;
-    const annotation = buildAnnotation({ url: doc.location.href, selectors: describe(sel.ex.text, sel.start, sel.end), note: req.note, tags: req.tags, colour: req.colour });
+    const annotation = buildAnnotation({ url: doc.location.href, selectors: describe(sel.ex.text, sel.start, sel.end), note: req.note, tags: req.tags, color: req.color });
     const reply = await send({ type: "content/save-annotation", collectionId: req.collectionId, annotation });
     if (!reply.ok) {
       this.ui.showError(`Not saved: ${reply.error.message}`);
@@ -94,7 +94,7 @@ export class SaveFlow {
     const saved = readAnnotation(reply.value);
     this.close();
     doc.getSelection()?.removeAllRanges();
-    this.page.addSaved({ ...saved, colour: req.colour }, sel.ex);
+    this.page.addSaved({ ...saved, color: req.color }, sel.ex);
   }
 
   /** The current selection as offsets in the page text, when it lies in text we read. */

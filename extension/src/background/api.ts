@@ -1,4 +1,5 @@
 // The Gloss API client: every request the extension makes goes through here, in the worker.
+import type { Problem } from "../shared/api.gen";
 import type { ErrorInfo, Reply } from "../shared/messages";
 import type { Settings } from "../shared/types";
 
@@ -9,7 +10,8 @@ export function apiUrl(settings: Settings, path: string): string {
 }
 
 /** Map a failed request to what the reader is told: down, slow, token, size, or other. */
-export function errorFor(status: number | null, problem: { title?: string; detail?: string } | null, timedOut = false): ErrorInfo {
+/** `problem` is the RFC 9457 body when the server sent one (a proxy in between may send anything). */
+export function errorFor(status: number | null, problem: Partial<Problem> | null, timedOut = false): ErrorInfo {
   if (timedOut) return { kind: "timeout", message: "The Gloss server is too slow to answer" };
   if (status === null) return { kind: "offline", message: "The Gloss server cannot be reached" };
   if (status === 401) return { kind: "unauthorized", status, message: "The token was rejected (401): check the options" };
@@ -51,7 +53,7 @@ export async function request<T>(settings: Settings, method: string, path: strin
   } catch {
     data = null;
   }
-  if (!response.ok) return { ok: false, error: errorFor(response.status, data as { title?: string; detail?: string } | null) };
+  if (!response.ok) return { ok: false, error: errorFor(response.status, data as Partial<Problem> | null) };
   return { ok: true, value: data as T };
 }
 

@@ -15,7 +15,6 @@ from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.annotate.repository import AnnotateRepository
-from gloss.annotate.runtime import NlpRuntime, TermInfo
 from gloss.annotate.schemas import (
     ALL_INCLUDES,
     AnnotateRequest,
@@ -26,15 +25,15 @@ from gloss.annotate.schemas import (
     RelatedArticle,
     TermHit,
 )
-from gloss.articles import service as articles
+from gloss.articles import related as articles
 from gloss.auth.service import Principal
 from gloss.errors import NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
-from gloss.glossaries import service as glossaries_service
+from gloss.glossaries import compiled as compiled_glossaries
 from gloss.models import Glossary, Term
 from gloss.nlp.dense import Vector
 from gloss.nlp.offsets import sanitize_lone_surrogates
-from gloss.nlp.related import Page
-from gloss.nlp.terms import CompiledGlossary, TermSpec
+from gloss.nlp.ranking import PageText
+from gloss.runtime import NlpRuntime
 
 log = logging.getLogger("gloss.annotate")
 
@@ -43,83 +42,6 @@ def _require_runtime(runtime: NlpRuntime | None) -> NlpRuntime:
     if runtime is None:
         raise ServiceUnavailable("The NLP pipeline is not loaded on this server.")
     return runtime
-
-
-async def current_glossaries(
-    session: AsyncSession,
-    runtime: NlpRuntime,
-    team_ids: Sequence[uuid.UUID],
-    requested: Sequence[uuid.UUID] | None = None,
-) -> tuple[list[tuple[uuid.UUID, int]], list[CompiledGlossary]]:
-    """These teams' glossaries (or the `requested` ones among them) at their current versions,
-    compiling only those whose version moved since this process last compiled them (an edit
-    through any process counts). Returns the (id, version) pairs and the compiled glossaries."""
-    versions = await glossaries_service.glossary_versions(session, team_ids)
-    if requested is not None:
-        missing = [str(g) for g in requested if g not in versions]
-        if missing:
-            raise NotFound(f"No such glossary: {', '.join(missing)}.")
-        versions = {g: versions[g] for g in requested}
-    stale = [g for g, v in versions.items() if runtime.compiled(str(g), v) is None]
-    # A glossary held at an older version is patched with the terms changed since then (one
-    # edit of a 100k-term glossary: milliseconds instead of a ~40 s compile); the rest, and
-    # any the history cannot bring up to date, are compiled in full.
-    full: list[uuid.UUID] = []
-    for glossary_id in stale:
-        held = runtime.held_version(str(glossary_id))
-        patched = None
-        if held is not None:
-            patched = await _patch(session, runtime, glossary_id, held)
-        if patched is None:
-            full.append(glossary_id)
-        else:
-            versions[glossary_id] = patched
-    for glossary_id, (version, records) in (
-        await glossaries_service.load_term_specs(session, full)
-    ).items():
-        gid = str(glossary_id)
-        # The terms and their version come from one snapshot, which may be newer than the
-        # version read above: that snapshot is what this request uses.
-        versions[glossary_id] = version
-        specs = [_spec(gid, r) for r in records]
-        infos = [TermInfo(str(r.term_id), gid, r.term, r.definition, r.url) for r in records]
-        await runtime.compile(gid, version, specs, infos)
-    ordered = sorted(versions.items())
-    compiled = [runtime.compiled(str(g), v) for g, v in ordered]
-    return ordered, [c for c in compiled if c is not None]
-
-
-def _spec(gid: str, r: glossaries_service.TermRecord) -> TermSpec:
-    return TermSpec(
-        term_id=str(r.term_id),
-        glossary_id=gid,
-        term=r.term,
-        aliases=r.aliases,
-        case_sensitive=r.case_sensitive,
-        entity_label=r.entity_label,
-    )
-
-
-async def _patch(
-    session: AsyncSession, runtime: NlpRuntime, glossary_id: uuid.UUID, held: int
-) -> int | None:
-    """Bring the held glossary from version `held` to the current one with only the terms
-    changed since; the version it is now at, or None when a full compile is needed."""
-    changes = await glossaries_service.term_changes_since(session, glossary_id, held)
-    if changes is None:
-        return None
-    gid = str(glossary_id)
-    compiled = await runtime.update(
-        gid,
-        held,
-        changes.version,
-        [_spec(gid, r) for r in changes.upserts],
-        [TermInfo(str(r.term_id), gid, r.term, r.definition, r.url) for r in changes.upserts],
-        [str(t) for t in changes.removed_ids],
-    )
-    if compiled is None or not isinstance(compiled.version, int):
-        return None
-    return compiled.version
 
 
 async def annotate(
@@ -200,8 +122,8 @@ async def _spans(
     spans_json = _NO_SPANS
     if text.strip() and include & {"entities", "terms"}:
         requested = list(dict.fromkeys(body.glossary_ids)) if body.glossary_ids else None
-        versions, compiled = await current_glossaries(
-            session, runtime, principal.team_ids, requested
+        versions, compiled = await compiled_glossaries.current(
+            session, runtime.glossaries, principal.team_ids, requested
         )
         engine_include = frozenset(include & {"entities", "terms"})
         cache_key = (digest, tuple(versions), model_version, engine_include, body.offsets)
@@ -216,7 +138,9 @@ async def _spans(
             ]
             terms: list[TermHit] = []
             for t in result.terms:
-                info = runtime.term_info(t.glossary_id, version_of[t.glossary_id], t.term_id)
+                info = runtime.glossaries.term_info(
+                    t.glossary_id, version_of[t.glossary_id], t.term_id
+                )
                 if info is None:  # compiled by another request for a newer version meanwhile
                     continue
                 terms.append(
@@ -286,7 +210,7 @@ async def _related_for_page(
     session: AsyncSession,
     principal: Principal,
     runtime: NlpRuntime,
-    page: Page,
+    page: PageText,
     body: AnnotateRequest,
     entities: Sequence[Entity],
     vector: Vector | None,

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.models import Article, ArticleMention, ArticleVector
-from gloss.nlp.related import MentionSummary
+from gloss.nlp.ranking import MentionSummary
 from gloss.search.sqlite_index import CHANGE_SEQ_SQL
 
 

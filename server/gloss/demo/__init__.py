@@ -9,7 +9,7 @@ from importlib import resources
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gloss.articles.service import AnnotatingRuntime, ArticleInput, ingest_batch
+from gloss.articles.ingest import AnnotatingRuntime, ArticleInput, ingest_batch
 from gloss.glossaries import service as glossaries
 
 DEMO_GLOSSARY_NAME = "Demo glossary"

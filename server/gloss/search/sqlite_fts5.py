@@ -25,7 +25,7 @@ _OVERFETCH = 4
 
 
 def _quote(term: str) -> str:
-    # Terms are word characters only (gloss.nlp.related.tokens), but quoting makes any FTS5
+    # Terms are word characters only (gloss.nlp.ranking.tokens), but quoting makes any FTS5
     # keyword ("AND", "NEAR") a plain word.
     return '"' + term.replace('"', '""') + '"'
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gloss.annotate.repository import AnnotateRepository
 from gloss.annotate.schemas import (
     ALL_INCLUDES,
     AnnotateRequest,
@@ -22,13 +21,14 @@ from gloss.annotate.schemas import (
     CardTerm,
     Entity,
     ModelInfo,
-    RelatedArticle,
     TermHit,
 )
 from gloss.articles import related as articles
+from gloss.articles.schemas import RelatedArticle
 from gloss.auth.service import Principal
 from gloss.errors import NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
 from gloss.glossaries import compiled as compiled_glossaries
+from gloss.glossaries.repository import TermRepository
 from gloss.models import Glossary, Term
 from gloss.nlp.dense import Vector
 from gloss.nlp.offsets import sanitize_lone_surrogates
@@ -225,7 +225,7 @@ async def _related_for_page(
         weights=runtime.related_weights,
         vector=vector,
     )
-    return [RelatedArticle.model_validate(r.model_dump()) for r in found]
+    return found
 
 
 async def _related_for_key(
@@ -240,7 +240,7 @@ async def _related_for_key(
         key,
         limit,
     )
-    return [RelatedArticle.model_validate(r.model_dump()) for r in found]
+    return found
 
 
 def _card_term(term: Term, glossary: Glossary) -> CardTerm:
@@ -268,7 +268,7 @@ async def card(
     text: str | None,
     related_limit: int,
 ) -> Card:
-    repo = AnnotateRepository(session)
+    repo = TermRepository(session)
     if kind == "term":
         if term_id is None:
             raise Unprocessable("A term card needs term_id.")

@@ -18,7 +18,6 @@ from gloss.auth.service import Principal
 from gloss.models.base import utcnow
 from gloss.nlp import dense, ranking
 from gloss.search import DF_CAP, backend_for
-from gloss.search.sqlite_index import live_index_for, remember_change_seq
 from gloss.urls import normalize_url
 
 MAX_RELATED = 50
@@ -121,13 +120,13 @@ async def related_for_article(
 async def _page_group(
     session: AsyncSession, team_ids: Sequence[uuid.UUID], url: str | None, content_hash: str
 ) -> set[uuid.UUID]:
-    """The page's stored copies; where the in-memory related index answers (SQLite), the
-    same statement reads the change sequence the index will be checked against."""
-    repo = ArticleRepository(session)
-    if live_index_for(session) is None:
-        return await repo.page_group(team_ids, url, content_hash)
-    group, seq = await repo.page_group_and_change_seq(team_ids, url, content_hash)
-    remember_change_seq(session, seq)
+    """The page's stored copies; the same statement reads what the search backend asks for."""
+    probe = backend_for(session).probe(session)
+    group, value = await ArticleRepository(session).page_group(
+        team_ids, url, content_hash, probe.sql if probe is not None else None
+    )
+    if probe is not None:
+        probe.keep(value or 0)
     return group
 
 

@@ -18,6 +18,7 @@ from rich.progress import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gloss.cli_session import run_in_session
 from gloss.errors import GlossError
 from gloss.glossaries import formats, schemas, service
 
@@ -50,7 +51,6 @@ def import_command(
     ] = True,
 ) -> None:
     """Import FILE into the glossary (created when missing): all or nothing."""
-    from gloss.cli import run_in_session  # the root CLI imports this module
 
     file_format = fmt or formats.format_for_filename(file.name)
     if file_format not in ("csv", "json", "tbx"):
@@ -134,7 +134,6 @@ def export_command(
     ] = None,
 ) -> None:
     """Write the glossary as CSV, JSON or TBX to stdout (or -o FILE)."""
-    from gloss.cli import run_in_session  # the root CLI imports this module
 
     if fmt not in ("csv", "json", "tbx"):
         _err("error: --format is csv, json or tbx.")

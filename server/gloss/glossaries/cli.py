@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.cli_session import run_in_session
 from gloss.errors import GlossError
-from gloss.glossaries import formats, schemas, service
+from gloss.glossaries import formats, schemas, service, transfer
 
 glossary_app = typer.Typer(help="Import and export glossaries.", no_args_is_help=True)
 
@@ -85,7 +85,7 @@ def import_command(
     async def work(session: AsyncSession) -> tuple[schemas.ImportResult, bool]:
         found, created = await service.glossary_by_name(session, team, glossary, create=not dry_run)
         try:
-            result = await service.import_terms(
+            result = await transfer.import_terms(
                 session,
                 found,
                 None,
@@ -141,7 +141,7 @@ def export_command(
 
     async def work(session: AsyncSession) -> bytes:
         found, _ = await service.glossary_by_name(session, team, glossary)
-        return await service.export_terms(session, found, fmt)  # type: ignore[arg-type]
+        return await transfer.export_terms(session, found, fmt)  # type: ignore[arg-type]
 
     data = run_in_session(work, migrate_first=False)
     if output is None:

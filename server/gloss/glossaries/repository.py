@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.errors import Conflict
+from gloss.glossaries.surface import Form
 from gloss.models import Glossary, Term, TermForm, TermRevision, User
 
 # Rows per executemany: large enough to amortise round trips, small enough to keep
@@ -62,6 +63,22 @@ async def _executemany(
         await session.execute(statement, batch)
         if on_batch is not None:
             on_batch(len(batch))
+
+
+def form_rows(
+    glossary_id: uuid.UUID, term_id: uuid.UUID, forms: list[Form]
+) -> list[dict[str, Any]]:
+    """The term_forms rows of a term's forms."""
+    return [
+        {
+            "glossary_id": glossary_id,
+            "form": form.key,
+            "folded": form.folded,
+            "case_sensitive": form.case_sensitive,
+            "term_id": term_id,
+        }
+        for form in forms
+    ]
 
 
 def _escape_like(text: str) -> str:

@@ -31,9 +31,10 @@ from gloss.glossaries import compiled as compiled_glossaries
 from gloss.glossaries.repository import TermRepository
 from gloss.models import Glossary, Term
 from gloss.nlp.dense import Vector
+from gloss.nlp.engine import TermMatch
 from gloss.nlp.offsets import sanitize_lone_surrogates
 from gloss.nlp.ranking import PageText
-from gloss.runtime import NlpRuntime
+from gloss.runtime import CompiledGlossaries, NlpRuntime
 
 log = logging.getLogger("gloss.annotate")
 
@@ -117,49 +118,52 @@ async def _spans(
 ) -> tuple[list[Entity], bytes]:
     """The page's entities and terms, as entities and as the response's JSON, from the cache
     when this page was read with these glossary versions, model and options."""
-    model_version = runtime.model_version
-    entities: list[Entity] = []
-    spans_json = _NO_SPANS
-    if text.strip() and include & {"entities", "terms"}:
-        requested = list(dict.fromkeys(body.glossary_ids)) if body.glossary_ids else None
-        versions, compiled = await compiled_glossaries.current(
-            session, runtime.glossaries, principal.team_ids, requested
+    engine_include = frozenset(include & {"entities", "terms"})
+    if not text.strip() or not engine_include:
+        return [], _NO_SPANS
+    requested = list(dict.fromkeys(body.glossary_ids)) if body.glossary_ids else None
+    versions, compiled = await compiled_glossaries.current(
+        session, runtime.glossaries, principal.team_ids, requested
+    )
+    cache_key = (digest, tuple(versions), runtime.model_version, engine_include, body.offsets)
+    cached: tuple[list[Entity], bytes] | None = runtime.results.get(cache_key)
+    if cached is not None:
+        return cached
+    result = (await runtime.annotate(text, compiled, engine_include)).in_unit(text, body.offsets)
+    entities = [
+        Entity(start=e.start, end=e.end, text=e.text, label=e.label, key=e.key)
+        for e in result.entities
+    ]
+    terms = _term_hits(runtime.glossaries, result.terms, {str(g): v for g, v in versions})
+    spans = (entities, _spans_json(entities, terms))
+    runtime.results.put(cache_key, spans)
+    return spans
+
+
+def _term_hits(
+    glossaries: CompiledGlossaries,
+    found: Sequence[TermMatch],
+    versions: dict[str, int],
+) -> list[TermHit]:
+    """The engine's term matches with what a card shows of each term, at the version used."""
+    hits: list[TermHit] = []
+    for t in found:
+        info = glossaries.term_info(t.glossary_id, versions[t.glossary_id], t.term_id)
+        if info is None:  # compiled by another request for a newer version meanwhile
+            continue
+        hits.append(
+            TermHit(
+                start=t.start,
+                end=t.end,
+                text=t.text,
+                term_id=uuid.UUID(t.term_id),
+                glossary_id=uuid.UUID(t.glossary_id),
+                term=info.term,
+                definition=info.definition,
+                url=info.url,
+            )
         )
-        engine_include = frozenset(include & {"entities", "terms"})
-        cache_key = (digest, tuple(versions), model_version, engine_include, body.offsets)
-        cached = runtime.results.get(cache_key)
-        if cached is None:
-            result = await runtime.annotate(text, compiled, engine_include)
-            result = result.in_unit(text, body.offsets)
-            version_of = {str(g): v for g, v in versions}
-            entities = [
-                Entity(start=e.start, end=e.end, text=e.text, label=e.label, key=e.key)
-                for e in result.entities
-            ]
-            terms: list[TermHit] = []
-            for t in result.terms:
-                info = runtime.glossaries.term_info(
-                    t.glossary_id, version_of[t.glossary_id], t.term_id
-                )
-                if info is None:  # compiled by another request for a newer version meanwhile
-                    continue
-                terms.append(
-                    TermHit(
-                        start=t.start,
-                        end=t.end,
-                        text=t.text,
-                        term_id=uuid.UUID(t.term_id),
-                        glossary_id=uuid.UUID(t.glossary_id),
-                        term=info.term,
-                        definition=info.definition,
-                        url=info.url,
-                    )
-                )
-            spans_json = _spans_json(entities, terms)
-            runtime.results.put(cache_key, (entities, spans_json))
-        else:
-            entities, spans_json = cached
-    return entities, spans_json
+    return hits
 
 
 _ENTITIES = TypeAdapter(list[Entity])

@@ -164,21 +164,9 @@ async def _related(
     if not team_ids:
         return []
     repo = ArticleRepository(session)
-    backend = backend_for(session)
-    asked, frequencies = page.candidates()
-    total, document_frequencies = await backend.document_frequencies(session, team_ids, asked)
-    terms = ranking.select_terms(
-        frequencies,
-        document_frequencies,
-        total,
-        limit=MORE_LIKE_THIS_TERMS,
-        saturated=DF_CAP,
-    )
-    groups = ranking.query_groups(terms, document_frequencies)
     # Over-fetch: the page's own copies and duplicate groups are dropped after ranking.
     fetch = limit * 3 + len(excluded) + 10
-    hits = await backend.more_like_this(session, team_ids, groups, fetch)
-    lexical = {h.article_id: h.score for h in hits}
+    lexical = await _more_like_this(session, team_ids, page, fetch)
     keys = list(dict.fromkeys(entity_keys))[:MAX_QUERY_ENTITIES]
     excluded |= await repo.duplicates_of(sorted(excluded))
     # The lexical candidates' cards, and with them (one statement) the `fetch` articles
@@ -196,22 +184,9 @@ async def _related(
         for article_id, card in cards.items()
         if article_id not in excluded and card.duplicate_of_id not in excluded
     }
-
-    # A copy of the page under another URL (its opening nearly all in the page) is never
-    # related. The check costs a tokenisation, so it is asked only where the answer matters:
-    # of the lexically best (they set the scale every lexical score is relative to) until one
-    # is no copy, and of the ranked articles as they are presented. The answer is the one
-    # checking every candidate first would give.
-    copies: dict[uuid.UUID, bool] = {}
-    page_shingles = page.shingles()
-
-    def is_copy(article_id: uuid.UUID) -> bool:
-        if article_id not in copies:
-            copies[article_id] = ranking.contained(
-                cards[article_id].opening, page_shingles, ranking.NEAR_DUPLICATE_JACCARD
-            )
-        return copies[article_id]
-
+    is_copy = _CopyCheck(page, cards)
+    # The lexically best set the scale every lexical score is relative to: copies among
+    # them go before ranking (until the first that is no copy).
     for article_id in sorted(cards, key=lambda a: -lexical.get(a, 0.0)):
         if not is_copy(article_id):
             break
@@ -227,6 +202,44 @@ async def _related(
     }
     ranked = ranking.rerank(candidates, keys, reference, weights)
     return _present(ranked, cards, limit, excluded, is_copy)
+
+
+async def _more_like_this(
+    session: AsyncSession, team_ids: Sequence[uuid.UUID], page: ranking.PageText, fetch: int
+) -> dict[uuid.UUID, float]:
+    """The `fetch` articles sharing most of the page's distinctive words, with their scores."""
+    backend = backend_for(session)
+    asked, frequencies = page.candidates()
+    total, document_frequencies = await backend.document_frequencies(session, team_ids, asked)
+    terms = ranking.select_terms(
+        frequencies,
+        document_frequencies,
+        total,
+        limit=MORE_LIKE_THIS_TERMS,
+        saturated=DF_CAP,
+    )
+    groups = ranking.query_groups(terms, document_frequencies)
+    hits = await backend.more_like_this(session, team_ids, groups, fetch)
+    return {h.article_id: h.score for h in hits}
+
+
+class _CopyCheck:
+    """Whether a candidate is a copy of the page under another URL (its opening nearly all in
+    the page): never related. The check costs a tokenisation, so it is asked only where the
+    answer matters (the lexically best, and the ranked articles as they are presented), and
+    kept; the answer is the one checking every candidate first would give."""
+
+    def __init__(self, page: ranking.PageText, cards: dict[uuid.UUID, ArticleCard]) -> None:
+        self._shingles = page.shingles()
+        self._cards = cards
+        self._known: dict[uuid.UUID, bool] = {}
+
+    def __call__(self, article_id: uuid.UUID) -> bool:
+        if article_id not in self._known:
+            self._known[article_id] = ranking.contained(
+                self._cards[article_id].opening, self._shingles, ranking.NEAR_DUPLICATE_JACCARD
+            )
+        return self._known[article_id]
 
 
 def _similarity(vector: dense.Vector | None, stored: bytes | None) -> float | None:

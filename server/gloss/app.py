@@ -91,14 +91,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         related_index = _attach_related_index(settings, engine)
         runtime = None
         if settings.load_nlp:
-            from gloss.annotate.runtime import load_runtime
+            from gloss.runtime import load_runtime
 
             runtime = await load_runtime(
                 cache_entries=settings.annotate_cache_entries,
                 dense_model=settings.related_dense,
                 dense_weight=settings.related_dense_weight,
             )
-            app.state.nlp_engine = runtime.engine
             app.state.nlp = runtime
         try:
             yield
@@ -118,7 +117,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = Metrics()
     app.state.rate_limits = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
-    app.state.nlp_engine = None
     app.state.nlp = None
     install_error_handlers(app)
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -13,8 +12,9 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.articles.cli import app as articles_app
-from gloss.db import create_engine, create_sessionmaker, migrate
+from gloss.cli_session import err, run_in_session
 from gloss.errors import GlossError
+from gloss.glossaries.cli import glossary_app
 from gloss.models import Role
 from gloss.settings import Settings
 
@@ -30,38 +30,7 @@ app = typer.Typer(
 token_app = typer.Typer(help="Create API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(articles_app, name="articles")
-
-
-def _add_subcommands() -> None:
-    # Imported here: domain CLIs use run_in_session from this module.
-    from gloss.glossaries.cli import glossary_app
-
-    app.add_typer(glossary_app, name="glossary")
-
-
-def err(message: str) -> None:
-    typer.echo(message, err=True)
-
-
-def run_in_session(work: Callable[[AsyncSession], Awaitable[T]], *, migrate_first: bool) -> T:
-    """Open the configured database, optionally migrate it, run `work` in one transaction."""
-
-    async def _main() -> T:
-        settings = Settings()
-        engine = create_engine(settings)
-        try:
-            if migrate_first:
-                await migrate(engine)
-            async with create_sessionmaker(engine)() as session, session.begin():
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(_main())
-    except GlossError as exc:
-        err(f"error: {exc.detail}")
-        raise typer.Exit(1) from exc
+app.add_typer(glossary_app, name="glossary")
 
 
 @app.command()
@@ -239,9 +208,6 @@ def _stderr_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True)
-
-
-_add_subcommands()
 
 
 def main() -> None:

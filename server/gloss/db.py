@@ -131,6 +131,16 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
                 await session.commit()
 
 
+def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The app's writing sessions, for a route that writes in transactions of its own (after a
+    spaCy pass, or per batch of a stream) instead of in the request's."""
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return maker
+
+
+SessionMakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+
+
 # scope="function": the commit runs when the route returns, before the response is sent. The
 # default ("request") would send a 201 first and commit afterwards, so a crash or a failing
 # commit in between would lose a write the client was told is stored.

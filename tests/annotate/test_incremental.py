@@ -23,7 +23,7 @@ async def test_edits_reach_annotate_without_a_full_compile(
     runtime = app.state.nlp
     first = await annotate(client, ann, text=ARTICLE)
     assert "inference" in _terms(first)
-    full, incremental = runtime.full_compiles, runtime.incremental_updates
+    full, incremental = runtime.glossaries.full_compiles, runtime.glossaries.incremental_updates
     terms_url = f"/v1/glossaries/{gid}/terms"
     listed = (await client.get(terms_url, headers=ann.headers)).json()["items"]
     by_term = {t["term"]: t for t in listed}
@@ -51,8 +51,8 @@ async def test_edits_reach_annotate_without_a_full_compile(
     assert "inference" not in second
     assert "reasoning models" not in second
     assert "Two Sessions" in second
-    assert runtime.full_compiles == full
-    assert runtime.incremental_updates == incremental + 1
+    assert runtime.glossaries.full_compiles == full
+    assert runtime.glossaries.incremental_updates == incremental + 1
 
     # A stale If-Match is refused and changes nothing; annotate still agrees with the data.
     stale = await client.patch(
@@ -63,7 +63,7 @@ async def test_edits_reach_annotate_without_a_full_compile(
     assert stale.status_code == 412
     third = _terms(await annotate(client, ann, text=ARTICLE))
     assert third == second
-    assert runtime.full_compiles == full
+    assert runtime.glossaries.full_compiles == full
 
     # Restoring the deleted term comes back through the history too.
     restored = await client.post(
@@ -72,7 +72,7 @@ async def test_edits_reach_annotate_without_a_full_compile(
     assert restored.status_code == 201, restored.text
     fourth = _terms(await annotate(client, ann, text=ARTICLE))
     assert "reasoning models" in fourth
-    assert runtime.full_compiles == full
+    assert runtime.glossaries.full_compiles == full
 
 
 async def test_a_large_import_falls_back_to_a_full_compile(
@@ -82,7 +82,7 @@ async def test_a_large_import_falls_back_to_a_full_compile(
     gid = await create_glossary(client, ann, GLOSSARY)
     runtime = app.state.nlp
     await annotate(client, ann, text=ARTICLE)
-    full, incremental = runtime.full_compiles, runtime.incremental_updates
+    full, incremental = runtime.glossaries.full_compiles, runtime.glossaries.incremental_updates
     rows = [{"term": f"filler term {i}", "definition": "x"} for i in range(60)]
     rows.append({"term": "shares", "definition": "Stock."})
     imported = await client.post(
@@ -93,8 +93,8 @@ async def test_a_large_import_falls_back_to_a_full_compile(
     assert imported.status_code in (200, 201), imported.text
     found = _terms(await annotate(client, ann, text=ARTICLE))
     assert found.get("shares") == "Stock."
-    assert runtime.full_compiles == full + 1
-    assert runtime.incremental_updates == incremental
+    assert runtime.glossaries.full_compiles == full + 1
+    assert runtime.glossaries.incremental_updates == incremental
 
 
 async def test_a_rename_moves_the_version_without_a_compile(
@@ -104,7 +104,7 @@ async def test_a_rename_moves_the_version_without_a_compile(
     gid = await create_glossary(client, ann, GLOSSARY)
     runtime = app.state.nlp
     first = _terms(await annotate(client, ann, text=ARTICLE))
-    full, incremental = runtime.full_compiles, runtime.incremental_updates
+    full, incremental = runtime.glossaries.full_compiles, runtime.glossaries.incremental_updates
     url = f"/v1/glossaries/{gid}"
     etag = (await client.get(url, headers=ann.headers)).headers["etag"]
     renamed = await client.patch(
@@ -116,5 +116,5 @@ async def test_a_rename_moves_the_version_without_a_compile(
     )
     assert stale.status_code == 412
     assert _terms(await annotate(client, ann, text=ARTICLE)) == first
-    assert runtime.full_compiles == full
-    assert runtime.incremental_updates == incremental + 1
+    assert runtime.glossaries.full_compiles == full
+    assert runtime.glossaries.incremental_updates == incremental + 1

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gloss.nlp.related import DEFAULT_WEIGHTS
+from gloss.nlp.ranking import DEFAULT_WEIGHTS
 
 # Names the stand-in engine recognises, with their OntoNotes labels.
 GAZETTEER = {
@@ -45,6 +45,7 @@ class FakeEngine:
     """Stands in for the NLP runtime: finds gazetteer names, records the texts it was given."""
 
     dense_model = None  # no sentence encoder: related is ranked without vectors
+    glossaries = None  # no compiled glossaries: it finds no terms
     related_weights = DEFAULT_WEIGHTS
 
     def __init__(self) -> None:

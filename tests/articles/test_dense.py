@@ -192,8 +192,8 @@ async def test_an_article_stored_without_a_vector_is_ranked_by_the_rest(
 ) -> None:
     """Articles stored before vectors were kept keep their score without the dense share;
     `add_vectors` (what `gloss articles reindex --vectors` runs) fills them in."""
+    from gloss.articles.ingest import add_vectors
     from gloss.articles.repository import ArticleRepository
-    from gloss.articles.service import add_vectors
 
     runtime = app.state.nlp
     ann = await make_account("ann")
@@ -224,7 +224,7 @@ async def test_an_article_stored_without_a_vector_is_ranked_by_the_rest(
 async def test_a_page_read_again_is_not_split_or_embedded_again_unless_it_is_huge(
     app: Any,
 ) -> None:
-    from gloss.annotate.runtime import PAGE_WORDS_KEPT
+    from gloss.runtime import PAGE_WORDS_KEPT
 
     runtime = app.state.nlp
     text = "Central banks raised interest rates again to fight inflation."

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gloss.articles.service import related_for_key, related_for_text
-from gloss.nlp import related as ranking
+from gloss.articles.related import related_for_key, related_for_text
+from gloss.nlp import ranking
 from tests.api.test_errors import assert_problem
 from tests.articles.conftest import (
     CHIPS_1,
@@ -237,8 +237,8 @@ async def test_mentions_can_be_extracted_after_ingest(
     no_engine: None,
 ) -> None:
     """Articles stored without the engine get their entities from `reindex --mentions`."""
+    from gloss.articles.ingest import refresh_mentions
     from gloss.articles.repository import ArticleRepository
-    from gloss.articles.service import refresh_mentions
 
     ann = await make_account("ann")
     await _store(client, ann, CORPUS)

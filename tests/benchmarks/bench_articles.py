@@ -21,13 +21,13 @@ import numpy as np
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gloss.articles.ingest import ArticleInput, ingest_batch
+from gloss.articles.related import related_for_text
 from gloss.articles.repository import SNIPPET_SOURCE_CHARS
-from gloss.articles.service import ArticleInput, ingest_batch, related_for_text
 from gloss.db import create_engine, create_read_sessionmaker, create_sessionmaker, migrate
 from gloss.models import Article, ArticleMention, ArticleVector, Team
 from gloss.models.article import new_doc_id
-from gloss.nlp import dense
-from gloss.nlp import related as ranking
+from gloss.nlp import dense, ranking
 from gloss.search import DF_CAP, backend_for
 from gloss.search.sqlite_index import LiveIndex, attach, detach
 from gloss.settings import Settings
@@ -427,7 +427,7 @@ class TantivyPeer:
         title and opening of the 25 hits. Not done: entities, duplicates, re-ranking."""
         searcher = self.index.searcher()
         started = time.perf_counter()
-        asked, frequencies = ranking.Page.of(page.title, page.text).candidates()
+        asked, frequencies = ranking.PageText.of(page.title, page.text).candidates()
         df = {}
         for term in asked:
             count = max(searcher.doc_freq("title", term), searcher.doc_freq("body", term))
@@ -477,7 +477,7 @@ async def _measure(quick: bool) -> dict[str, Any]:
             QueryPage(article["title"], article["text"], article["url"], names[:5], vector)
         )
 
-    from gloss.annotate.runtime import load_runtime
+    from gloss.runtime import load_runtime
 
     ingest_plain = await _service_ingest(corpus, 300 if quick else 2000, None, 20_000_000)
     ingest_nlp: dict[str, float] = {}

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gloss.app import create_app
+from gloss.articles.ingest import ArticleInput, ingest_batch
+from gloss.articles.related import related_for_text
 from gloss.articles.repository import ArticleRepository
-from gloss.articles.service import ArticleInput, ingest_batch, related_for_text
 from gloss.models import Team
 from gloss.search import backend_for, backend_for_dialect
 from gloss.settings import Settings

@@ -20,7 +20,8 @@ from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gloss.app import create_app
-from gloss.articles.service import ArticleInput, ingest_batch, related_for_text
+from gloss.articles.ingest import ArticleInput, ingest_batch
+from gloss.articles.related import related_for_text
 from gloss.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from gloss.models import Article, Team
 from gloss.search import DF_CAP, backend_for, sqlite_fts5, sqlite_index

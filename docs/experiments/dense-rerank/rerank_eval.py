@@ -18,11 +18,12 @@ import numpy as np
 
 from gloss.articles import evaluation as E
 from gloss.articles.repository import ArticleRepository
-from gloss.articles.service import ArticleInput, ingest_batch, related_for_text
+from gloss.articles.ingest import ArticleInput, ingest_batch
+from gloss.articles.related import related_for_text
 from gloss.db import create_engine, create_sessionmaker, migrate
 from gloss.models import Team
 from gloss.nlp import dense
-from gloss.nlp.related import DEFAULT_WEIGHTS
+from gloss.nlp.ranking import DEFAULT_WEIGHTS
 from gloss.search.sqlite_index import attach, detach
 from gloss.settings import Settings
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from gloss.annotate import service
 from gloss.annotate.schemas import AnnotateRequest, AnnotateResponse, Card
 from gloss.auth.dependencies import CurrentPrincipal
 from gloss.db import READ_ONLY_ROUTE, SessionDep
+from gloss.runtime import NlpDep
+from gloss.settings import SettingsDep
 
 router = APIRouter(prefix="/v1/annotate", tags=["annotate"])
 
@@ -22,12 +24,13 @@ router = APIRouter(prefix="/v1/annotate", tags=["annotate"])
     openapi_extra={READ_ONLY_ROUTE: True},
 )
 async def annotate(
-    body: AnnotateRequest, request: Request, principal: CurrentPrincipal, session: SessionDep
+    body: AnnotateRequest,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    nlp: NlpDep,
+    settings: SettingsDep,
 ) -> Response:
-    state = request.app.state
-    outcome = await service.annotate(
-        session, principal, state.nlp, body, state.settings.max_annotate_chars
-    )
+    outcome = await service.annotate(session, principal, nlp, body, settings.max_annotate_chars)
     # Rendered by the service (the response_model documents it): no second validation pass.
     return Response(outcome.render(), media_type="application/json")
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from gloss.articles.schemas import RelatedArticle
 
 OffsetUnit = Literal["utf16", "codepoint"]
 Include = Literal["entities", "terms", "related"]
@@ -44,15 +45,6 @@ class TermHit(BaseModel):
     term: str
     definition: str
     url: str | None
-
-
-class RelatedArticle(BaseModel):
-    article_id: uuid.UUID
-    url: str
-    title: str
-    snippet: str
-    score: float
-    published_at: datetime | None
 
 
 class ModelInfo(BaseModel):

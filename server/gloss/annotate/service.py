@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gloss.annotate.repository import AnnotateRepository
-from gloss.annotate.runtime import NlpRuntime, TermInfo
 from gloss.annotate.schemas import (
     ALL_INCLUDES,
     AnnotateRequest,
@@ -23,18 +21,20 @@ from gloss.annotate.schemas import (
     CardTerm,
     Entity,
     ModelInfo,
-    RelatedArticle,
     TermHit,
 )
-from gloss.articles import service as articles
+from gloss.articles import related as articles
+from gloss.articles.schemas import RelatedArticle
 from gloss.auth.service import Principal
 from gloss.errors import NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
-from gloss.glossaries import service as glossaries_service
+from gloss.glossaries import compiled as compiled_glossaries
+from gloss.glossaries.repository import TermRepository
 from gloss.models import Glossary, Term
 from gloss.nlp.dense import Vector
+from gloss.nlp.engine import TermMatch
 from gloss.nlp.offsets import sanitize_lone_surrogates
-from gloss.nlp.related import Page
-from gloss.nlp.terms import CompiledGlossary, TermSpec
+from gloss.nlp.ranking import PageText
+from gloss.runtime import CompiledGlossaries, NlpRuntime
 
 log = logging.getLogger("gloss.annotate")
 
@@ -43,83 +43,6 @@ def _require_runtime(runtime: NlpRuntime | None) -> NlpRuntime:
     if runtime is None:
         raise ServiceUnavailable("The NLP pipeline is not loaded on this server.")
     return runtime
-
-
-async def current_glossaries(
-    session: AsyncSession,
-    runtime: NlpRuntime,
-    team_ids: Sequence[uuid.UUID],
-    requested: Sequence[uuid.UUID] | None = None,
-) -> tuple[list[tuple[uuid.UUID, int]], list[CompiledGlossary]]:
-    """These teams' glossaries (or the `requested` ones among them) at their current versions,
-    compiling only those whose version moved since this process last compiled them (an edit
-    through any process counts). Returns the (id, version) pairs and the compiled glossaries."""
-    versions = await glossaries_service.glossary_versions(session, team_ids)
-    if requested is not None:
-        missing = [str(g) for g in requested if g not in versions]
-        if missing:
-            raise NotFound(f"No such glossary: {', '.join(missing)}.")
-        versions = {g: versions[g] for g in requested}
-    stale = [g for g, v in versions.items() if runtime.compiled(str(g), v) is None]
-    # A glossary held at an older version is patched with the terms changed since then (one
-    # edit of a 100k-term glossary: milliseconds instead of a ~40 s compile); the rest, and
-    # any the history cannot bring up to date, are compiled in full.
-    full: list[uuid.UUID] = []
-    for glossary_id in stale:
-        held = runtime.held_version(str(glossary_id))
-        patched = None
-        if held is not None:
-            patched = await _patch(session, runtime, glossary_id, held)
-        if patched is None:
-            full.append(glossary_id)
-        else:
-            versions[glossary_id] = patched
-    for glossary_id, (version, records) in (
-        await glossaries_service.load_term_specs(session, full)
-    ).items():
-        gid = str(glossary_id)
-        # The terms and their version come from one snapshot, which may be newer than the
-        # version read above: that snapshot is what this request uses.
-        versions[glossary_id] = version
-        specs = [_spec(gid, r) for r in records]
-        infos = [TermInfo(str(r.term_id), gid, r.term, r.definition, r.url) for r in records]
-        await runtime.compile(gid, version, specs, infos)
-    ordered = sorted(versions.items())
-    compiled = [runtime.compiled(str(g), v) for g, v in ordered]
-    return ordered, [c for c in compiled if c is not None]
-
-
-def _spec(gid: str, r: glossaries_service.TermRecord) -> TermSpec:
-    return TermSpec(
-        term_id=str(r.term_id),
-        glossary_id=gid,
-        term=r.term,
-        aliases=r.aliases,
-        case_sensitive=r.case_sensitive,
-        entity_label=r.entity_label,
-    )
-
-
-async def _patch(
-    session: AsyncSession, runtime: NlpRuntime, glossary_id: uuid.UUID, held: int
-) -> int | None:
-    """Bring the held glossary from version `held` to the current one with only the terms
-    changed since; the version it is now at, or None when a full compile is needed."""
-    changes = await glossaries_service.term_changes_since(session, glossary_id, held)
-    if changes is None:
-        return None
-    gid = str(glossary_id)
-    compiled = await runtime.update(
-        gid,
-        held,
-        changes.version,
-        [_spec(gid, r) for r in changes.upserts],
-        [TermInfo(str(r.term_id), gid, r.term, r.definition, r.url) for r in changes.upserts],
-        [str(t) for t in changes.removed_ids],
-    )
-    if compiled is None or not isinstance(compiled.version, int):
-        return None
-    return compiled.version
 
 
 async def annotate(
@@ -195,47 +118,52 @@ async def _spans(
 ) -> tuple[list[Entity], bytes]:
     """The page's entities and terms, as entities and as the response's JSON, from the cache
     when this page was read with these glossary versions, model and options."""
-    model_version = runtime.model_version
-    entities: list[Entity] = []
-    spans_json = _NO_SPANS
-    if text.strip() and include & {"entities", "terms"}:
-        requested = list(dict.fromkeys(body.glossary_ids)) if body.glossary_ids else None
-        versions, compiled = await current_glossaries(
-            session, runtime, principal.team_ids, requested
+    engine_include = frozenset(include & {"entities", "terms"})
+    if not text.strip() or not engine_include:
+        return [], _NO_SPANS
+    requested = list(dict.fromkeys(body.glossary_ids)) if body.glossary_ids else None
+    versions, compiled = await compiled_glossaries.current(
+        session, runtime.glossaries, principal.team_ids, requested
+    )
+    cache_key = (digest, tuple(versions), runtime.model_version, engine_include, body.offsets)
+    cached: tuple[list[Entity], bytes] | None = runtime.results.get(cache_key)
+    if cached is not None:
+        return cached
+    result = (await runtime.annotate(text, compiled, engine_include)).in_unit(text, body.offsets)
+    entities = [
+        Entity(start=e.start, end=e.end, text=e.text, label=e.label, key=e.key)
+        for e in result.entities
+    ]
+    terms = _term_hits(runtime.glossaries, result.terms, {str(g): v for g, v in versions})
+    spans = (entities, _spans_json(entities, terms))
+    runtime.results.put(cache_key, spans)
+    return spans
+
+
+def _term_hits(
+    glossaries: CompiledGlossaries,
+    found: Sequence[TermMatch],
+    versions: dict[str, int],
+) -> list[TermHit]:
+    """The engine's term matches with what a card shows of each term, at the version used."""
+    hits: list[TermHit] = []
+    for t in found:
+        info = glossaries.term_info(t.glossary_id, versions[t.glossary_id], t.term_id)
+        if info is None:  # compiled by another request for a newer version meanwhile
+            continue
+        hits.append(
+            TermHit(
+                start=t.start,
+                end=t.end,
+                text=t.text,
+                term_id=uuid.UUID(t.term_id),
+                glossary_id=uuid.UUID(t.glossary_id),
+                term=info.term,
+                definition=info.definition,
+                url=info.url,
+            )
         )
-        engine_include = frozenset(include & {"entities", "terms"})
-        cache_key = (digest, tuple(versions), model_version, engine_include, body.offsets)
-        cached = runtime.results.get(cache_key)
-        if cached is None:
-            result = await runtime.annotate(text, compiled, engine_include)
-            result = result.in_unit(text, body.offsets)
-            version_of = {str(g): v for g, v in versions}
-            entities = [
-                Entity(start=e.start, end=e.end, text=e.text, label=e.label, key=e.key)
-                for e in result.entities
-            ]
-            terms: list[TermHit] = []
-            for t in result.terms:
-                info = runtime.term_info(t.glossary_id, version_of[t.glossary_id], t.term_id)
-                if info is None:  # compiled by another request for a newer version meanwhile
-                    continue
-                terms.append(
-                    TermHit(
-                        start=t.start,
-                        end=t.end,
-                        text=t.text,
-                        term_id=uuid.UUID(t.term_id),
-                        glossary_id=uuid.UUID(t.glossary_id),
-                        term=info.term,
-                        definition=info.definition,
-                        url=info.url,
-                    )
-                )
-            spans_json = _spans_json(entities, terms)
-            runtime.results.put(cache_key, (entities, spans_json))
-        else:
-            entities, spans_json = cached
-    return entities, spans_json
+    return hits
 
 
 _ENTITIES = TypeAdapter(list[Entity])
@@ -286,7 +214,7 @@ async def _related_for_page(
     session: AsyncSession,
     principal: Principal,
     runtime: NlpRuntime,
-    page: Page,
+    page: PageText,
     body: AnnotateRequest,
     entities: Sequence[Entity],
     vector: Vector | None,
@@ -301,7 +229,7 @@ async def _related_for_page(
         weights=runtime.related_weights,
         vector=vector,
     )
-    return [RelatedArticle.model_validate(r.model_dump()) for r in found]
+    return found
 
 
 async def _related_for_key(
@@ -316,7 +244,7 @@ async def _related_for_key(
         key,
         limit,
     )
-    return [RelatedArticle.model_validate(r.model_dump()) for r in found]
+    return found
 
 
 def _card_term(term: Term, glossary: Glossary) -> CardTerm:
@@ -344,7 +272,7 @@ async def card(
     text: str | None,
     related_limit: int,
 ) -> Card:
-    repo = AnnotateRepository(session)
+    repo = TermRepository(session)
     if kind == "term":
         if term_id is None:
             raise Unprocessable("A term card needs term_id.")

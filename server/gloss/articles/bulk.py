@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gloss.articles.ingest import AnnotatingRuntime, ArticleInput, ingest_batch
 from gloss.articles.schemas import ArticleCreate, IngestResult
-from gloss.articles.service import AnnotatingRuntime, ArticleInput, ingest_batch
 from gloss.errors import PROBLEM_BASE
 
 log = logging.getLogger("gloss.articles.bulk")

@@ -28,7 +28,7 @@ from rich.progress import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gloss.articles.bulk import parse_line, store_batch
-from gloss.articles.service import AnnotatingRuntime, ArticleInput
+from gloss.articles.ingest import AnnotatingRuntime, ArticleInput
 from gloss.db import create_engine, create_sessionmaker, migrate
 from gloss.errors import GlossError, NotFound
 from gloss.settings import Settings
@@ -47,7 +47,7 @@ async def nlp_runtime(settings: Settings) -> AsyncIterator[AnnotatingRuntime | N
     if not settings.load_nlp:
         yield None
         return
-    from gloss.annotate.runtime import load_runtime
+    from gloss.runtime import load_runtime
 
     runtime = await load_runtime(
         dense_model=settings.related_dense, dense_weight=settings.related_dense_weight
@@ -276,8 +276,8 @@ async def reindex_store(
     """Rebuild the search index from the stored articles; with `mentions` extract their
     entities and terms (and vectors) again; with `vectors` add the sentence vectors of those
     that have none. (backend name, articles, articles re-annotated, vectors added)."""
+    from gloss.articles.ingest import refresh_mentions
     from gloss.articles.repository import ArticleRepository
-    from gloss.articles.service import refresh_mentions
     from gloss.search import backend_for
 
     db = create_engine(settings)
@@ -351,8 +351,8 @@ async def _each_page(
 
 
 async def _add_vectors(maker: async_sessionmaker[AsyncSession], nlp: AnnotatingRuntime) -> int:
+    from gloss.articles.ingest import add_vectors
     from gloss.articles.repository import ArticleRepository
-    from gloss.articles.service import add_vectors
 
     model = nlp.dense_model
     assert model is not None

@@ -17,11 +17,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from gloss.articles.ingest import ArticleInput, ingest_batch
+from gloss.articles.related import related_for_text
 from gloss.articles.repository import ArticleRepository
-from gloss.articles.service import ArticleInput, ingest_batch, related_for_text
 from gloss.db import create_engine, create_sessionmaker, migrate
 from gloss.models import Team
-from gloss.nlp.related import DEFAULT_WEIGHTS, Weights
+from gloss.nlp.ranking import DEFAULT_WEIGHTS, Weights
 from gloss.search.sqlite_index import attach, detach
 from gloss.settings import Settings
 
@@ -109,7 +110,7 @@ CONFIGURATIONS: dict[str, Weights] = {
 async def _nlp(load: bool) -> Any:
     if not load:
         return None
-    from gloss.annotate.runtime import load_runtime
+    from gloss.runtime import load_runtime
 
     return await load_runtime()
 

@@ -29,8 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.models import Article, ArticleMention, ArticleVector
-from gloss.nlp.related import MentionSummary
-from gloss.search.sqlite_index import CHANGE_SEQ_SQL
+from gloss.nlp.ranking import MentionSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,46 +202,32 @@ class ArticleRepository:
         return cards, shared
 
     async def page_group(
-        self, team_ids: Sequence[uuid.UUID], url: str | None, content_hash: str | None
-    ) -> set[uuid.UUID]:
-        """Ids of the stored copies of a page: by url or canonical url, or by the same text."""
-        if not url and not content_hash:
-            return set()
-        group, _ = await self._page_group(team_ids, url, content_hash, with_change_seq=False)
-        return group
-
-    async def page_group_and_change_seq(
-        self, team_ids: Sequence[uuid.UUID], url: str | None, content_hash: str | None
-    ) -> tuple[set[uuid.UUID], int]:
-        """`page_group`, and in the same statement the latest sequence of the SQLite change
-        log (what the in-memory related index checks its freshness against)."""
-        group, seq = await self._page_group(team_ids, url, content_hash, with_change_seq=True)
-        return group, seq or 0
-
-    async def _page_group(
         self,
         team_ids: Sequence[uuid.UUID],
         url: str | None,
         content_hash: str | None,
-        *,
-        with_change_seq: bool,
+        probe_sql: str | None = None,
     ) -> tuple[set[uuid.UUID], int | None]:
+        """Ids of the stored copies of a page: by url or canonical url, or by the same text;
+        and, in the same statement, the value of `probe_sql` (a scalar query) where given."""
         params: dict[str, object] = {"team_ids": list(team_ids)}
         if url:
             params["url"] = url
         if content_hash:
             params["content_hash"] = content_hash
-        statement = _page_group_statement(bool(url), bool(content_hash), with_change_seq)
+        if not url and not content_hash and probe_sql is None:
+            return set(), None
+        statement = _page_group_statement(bool(url), bool(content_hash), probe_sql)
         group: set[uuid.UUID] = set()
-        seq = None
+        value = None
         for row in await self.session.execute(statement, params):
-            if row[0] is None:  # the change log's row
-                seq = int(row[2])
+            if row[0] is None:  # the probe's row
+                value = int(row[2])
                 continue
             group.add(_as_uuid(row[0]))
             if row[1] is not None:
                 group.add(_as_uuid(row[1]))
-        return group, seq
+        return group, value
 
     async def duplicates_of(self, article_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         if not article_ids:
@@ -412,10 +397,10 @@ def _mentioning_by_pair(pairs: int) -> _MentionSelect:
 
 
 @functools.lru_cache(maxsize=8)
-def _page_group_statement(by_url: bool, by_hash: bool, with_change_seq: bool) -> Executable:
+def _page_group_statement(by_url: bool, by_hash: bool, probe_sql: str | None) -> Executable:
     """One indexed lookup per condition (SQLite answers an OR of them with a table scan);
-    built once, with parameters, so SQLAlchemy's compiled cache serves it. With the change
-    sequence: one more row, (NULL, NULL, the log's latest sequence), SQLite only."""
+    built once, with parameters, so SQLAlchemy's compiled cache serves it. With a probe: one
+    more row, (NULL, NULL, the probe's value)."""
     conditions = []
     if by_url:
         url = bindparam("url", type_=String())
@@ -427,8 +412,8 @@ def _page_group_statement(by_url: bool, by_hash: bool, with_change_seq: bool) ->
         select(_A.id, _A.duplicate_of_id, null()).where(_A.team_id.in_(teams), condition)
         for condition in conditions
     ]
-    if with_change_seq:
-        arms.append(select(null(), null(), literal_column(f"({CHANGE_SEQ_SQL})")))
+    if probe_sql is not None:
+        arms.append(select(null(), null(), literal_column(f"({probe_sql})")))
     return union_all(*arms)
 
 

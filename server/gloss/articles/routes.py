@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
-from gloss.articles import bulk, service
+from gloss.articles import bulk, related, service
 from gloss.articles.schemas import (
     Article,
     ArticleCreate,
@@ -22,12 +22,13 @@ from gloss.articles.schemas import (
     RelatedArticle,
 )
 from gloss.auth.dependencies import CurrentPrincipal
-from gloss.db import SessionDep
+from gloss.db import READ_ONLY_ROUTE, SessionDep, SessionMakerDep
 from gloss.etags import check_if_match, make_etag
 from gloss.models import Article as ArticleRow
 from gloss.models import ArticleMention
-from gloss.nlp.related import snippet
+from gloss.nlp.ranking import snippet
 from gloss.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from gloss.runtime import NlpDep
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 
@@ -95,15 +96,21 @@ def _article(article: ArticleRow, mentions: list[ArticleMention]) -> Article:
     summary="Store an article (the same URL updates it)",
     responses={200: {"description": "An article with this URL existed and was updated."}},
     status_code=status.HTTP_201_CREATED,
+    # Read (and the spaCy pass) in the request's read-only transaction, then written in one
+    # transaction of its own: SQLite's write lock is never held through the engine (ADR 0001).
+    openapi_extra={READ_ONLY_ROUTE: True},
 )
 async def create_article(
     body: ArticleCreate,
-    request: Request,
     response: Response,
     principal: CurrentPrincipal,
     session: SessionDep,
+    sessions: SessionMakerDep,
+    nlp: NlpDep,
 ) -> ArticleWritten:
-    outcome = await service.create_article(session, principal, body, request.app.state.nlp)
+    plan = await service.plan_article(session, principal, body, nlp)
+    async with sessions() as writer, writer.begin():
+        outcome = await service.store_article(writer, plan)
     article = outcome.article
     if outcome.status != "created":
         response.status_code = status.HTTP_200_OK
@@ -117,25 +124,21 @@ async def create_article(
     summary="Store many articles from NDJSON, one result line per input line",
     response_class=StreamingResponse,
     responses={200: {"content": {NDJSON: {}}}},
+    # The request's transaction only authenticates; each batch commits in a transaction of its
+    # own (ADR 0001), so a long stream holds no lock between batches.
+    openapi_extra={READ_ONLY_ROUTE: True},
 )
 async def bulk_ingest(
     request: Request,
     principal: CurrentPrincipal,
-    session: SessionDep,
+    sessions: SessionMakerDep,
+    nlp: NlpDep,
     team_id: Annotated[uuid.UUID | None, Query(description="Default: your only team.")] = None,
 ) -> StreamingResponse:
     team = service.writable_team(principal, team_id)
-    # The request session (authentication) would stay open until the whole stream is sent;
-    # on SQLite it holds the write lock, so end it now: each batch commits in its own.
-    await session.commit()
 
     async def results() -> AsyncIterator[bytes]:
-        async for item in bulk.ingest_stream(
-            request.app.state.sessionmaker,
-            team,
-            request.stream(),
-            request.app.state.nlp,
-        ):
+        async for item in bulk.ingest_stream(sessions, team, request.stream(), nlp):
             yield (json.dumps(item, default=str) + "\n").encode()
 
     return DuplexStreamingResponse(results(), media_type=NDJSON)
@@ -190,9 +193,7 @@ async def related_articles(
     article_id: uuid.UUID,
     principal: CurrentPrincipal,
     session: SessionDep,
-    request: Request,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_RELATED)] = 5,
+    nlp: NlpDep,
+    limit: Annotated[int, Query(ge=1, le=related.MAX_RELATED)] = 5,
 ) -> list[RelatedArticle]:
-    return await service.related_for_article(
-        session, principal, article_id, limit, request.app.state.nlp
-    )
+    return await related.related_for_article(session, principal, article_id, limit, nlp)

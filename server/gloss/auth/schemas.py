@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gloss.models import Role
-from gloss.teams.schemas import printable
+from gloss.names import printable
 
 
 class TeamMembershipOut(BaseModel):

@@ -15,11 +15,10 @@ from gloss.collections.service import CollectionAccess
 from gloss.db import SessionDep
 from gloss.errors import Unauthorized
 from gloss.models import Collection
-from gloss.settings import Settings
+from gloss.settings import SettingsDep
 
 
-def get_iris(request: Request) -> Iris:
-    settings: Settings = request.app.state.settings
+def get_iris(request: Request, settings: SettingsDep) -> Iris:
     base = settings.public_url or str(request.base_url)
     return Iris(base.rstrip("/"))
 

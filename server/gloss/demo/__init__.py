@@ -9,8 +9,9 @@ from importlib import resources
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gloss.articles.service import AnnotatingRuntime, ArticleInput, ingest_batch
+from gloss.articles.ingest import AnnotatingRuntime, ArticleInput, ingest_batch
 from gloss.glossaries import service as glossaries
+from gloss.glossaries import transfer
 
 DEMO_GLOSSARY_NAME = "Demo glossary"
 
@@ -56,7 +57,7 @@ async def load_demo(
     glossary, _ = await glossaries.glossary_by_name(
         session, team_name, DEMO_GLOSSARY_NAME, create=True
     )
-    imported = await glossaries.import_terms(
+    imported = await transfer.import_terms(
         session, glossary, None, demo_glossary_csv().encode("utf-8"), "csv", mode="upsert"
     )
     outcomes = await ingest_batch(session, glossary.team_id, demo_articles(), nlp)

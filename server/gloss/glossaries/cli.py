@@ -18,8 +18,9 @@ from rich.progress import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gloss.cli_session import run_in_session
 from gloss.errors import GlossError
-from gloss.glossaries import formats, schemas, service
+from gloss.glossaries import formats, schemas, service, transfer
 
 glossary_app = typer.Typer(help="Import and export glossaries.", no_args_is_help=True)
 
@@ -50,7 +51,6 @@ def import_command(
     ] = True,
 ) -> None:
     """Import FILE into the glossary (created when missing): all or nothing."""
-    from gloss.cli import run_in_session  # the root CLI imports this module
 
     file_format = fmt or formats.format_for_filename(file.name)
     if file_format not in ("csv", "json", "tbx"):
@@ -85,7 +85,7 @@ def import_command(
     async def work(session: AsyncSession) -> tuple[schemas.ImportResult, bool]:
         found, created = await service.glossary_by_name(session, team, glossary, create=not dry_run)
         try:
-            result = await service.import_terms(
+            result = await transfer.import_terms(
                 session,
                 found,
                 None,
@@ -134,7 +134,6 @@ def export_command(
     ] = None,
 ) -> None:
     """Write the glossary as CSV, JSON or TBX to stdout (or -o FILE)."""
-    from gloss.cli import run_in_session  # the root CLI imports this module
 
     if fmt not in ("csv", "json", "tbx"):
         _err("error: --format is csv, json or tbx.")
@@ -142,7 +141,7 @@ def export_command(
 
     async def work(session: AsyncSession) -> bytes:
         found, _ = await service.glossary_by_name(session, team, glossary)
-        return await service.export_terms(session, found, fmt)  # type: ignore[arg-type]
+        return await transfer.export_terms(session, found, fmt)  # type: ignore[arg-type]
 
     data = run_in_session(work, migrate_first=False)
     if output is None:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.errors import Conflict
+from gloss.glossaries.surface import Form
 from gloss.models import Glossary, Term, TermForm, TermRevision, User
 
 # Rows per executemany: large enough to amortise round trips, small enough to keep
@@ -62,6 +63,22 @@ async def _executemany(
         await session.execute(statement, batch)
         if on_batch is not None:
             on_batch(len(batch))
+
+
+def form_rows(
+    glossary_id: uuid.UUID, term_id: uuid.UUID, forms: list[Form]
+) -> list[dict[str, Any]]:
+    """The term_forms rows of a term's forms."""
+    return [
+        {
+            "glossary_id": glossary_id,
+            "form": form.key,
+            "folded": form.folded,
+            "case_sensitive": form.case_sensitive,
+            "term_id": term_id,
+        }
+        for form in forms
+    ]
 
 
 def _escape_like(text: str) -> str:
@@ -414,3 +431,34 @@ class TermRepository:
         return await self.session.scalar(
             query.order_by(TermRevision.glossary_version.desc(), TermRevision.id.desc()).limit(1)
         )
+
+    async def term_with_glossary(
+        self, term_id: uuid.UUID, team_ids: Sequence[uuid.UUID]
+    ) -> tuple[Term, Glossary] | None:
+        """A term with its glossary, if it is in one of these teams' glossaries (for a card)."""
+        if not team_ids:
+            return None
+        row = await self.session.execute(
+            select(Term, Glossary)
+            .join(Glossary, Glossary.id == Term.glossary_id)
+            .where(Term.id == term_id, Glossary.team_id.in_(team_ids))
+        )
+        found = row.first()
+        return (found[0], found[1]) if found else None
+
+    async def term_for_form(
+        self, folded: str, team_ids: Sequence[uuid.UUID]
+    ) -> tuple[Term, Glossary] | None:
+        """The glossary entry whose term or alias is this name, in the caller's teams."""
+        if not team_ids:
+            return None
+        row = await self.session.execute(
+            select(Term, Glossary)
+            .join(TermForm, TermForm.term_id == Term.id)
+            .join(Glossary, Glossary.id == Term.glossary_id)
+            .where(TermForm.folded == folded, Glossary.team_id.in_(team_ids))
+            .order_by(Glossary.name, Term.sort_key)
+            .limit(1)
+        )
+        found = row.first()
+        return (found[0], found[1]) if found else None

@@ -12,7 +12,7 @@ from gloss.auth.dependencies import CurrentPrincipal
 from gloss.db import SessionDep
 from gloss.errors import UnsupportedMediaType
 from gloss.etags import check_if_match
-from gloss.glossaries import formats, schemas, service
+from gloss.glossaries import formats, history, schemas, service, transfer
 from gloss.models import Glossary, Role, Term
 from gloss.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 
@@ -241,7 +241,7 @@ async def term_history(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[schemas.TermRevision]:
-    items, next_cursor = await service.term_history(session, glossary, term_id, cursor, limit)
+    items, next_cursor = await history.term_history(session, glossary, term_id, cursor, limit)
     return Page(items=items, next_cursor=next_cursor)
 
 
@@ -333,7 +333,7 @@ async def import_terms(
     dry_run: bool = False,
 ) -> schemas.ImportResult:
     data, fmt = await _upload(request, format)
-    return await service.import_terms(
+    return await transfer.import_terms(
         session, glossary, principal.user.id, data, fmt, mode=mode, dry_run=dry_run
     )
 
@@ -348,7 +348,7 @@ async def export_terms(
     session: SessionDep,
     format: schemas.ImportFormat = "json",  # noqa: A002  (the query parameter's name)
 ) -> Response:
-    data = await service.export_terms(session, glossary, format)
+    data = await transfer.export_terms(session, glossary, format)
     filename = f"glossary-{glossary.id}.{format}"
     return Response(
         data,

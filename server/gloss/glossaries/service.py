@@ -1,73 +1,28 @@
-"""Glossaries and terms: create, edit with history, import and export, and what annotate reads."""
+"""Glossaries and their terms: create, read, edit and delete, each term edit with its revision.
+
+Import and export are in gloss.glossaries.transfer, reading history in gloss.glossaries.history,
+and what annotate needs in gloss.glossaries.compiled."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.auth.service import Principal
-from gloss.errors import (
-    BadRequest,
-    Conflict,
-    NotFound,
-    PayloadTooLarge,
-    PreconditionFailed,
-    Unprocessable,
-)
+from gloss.errors import Conflict, NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable
 from gloss.etags import make_etag
-from gloss.glossaries import formats, schemas
-from gloss.glossaries.repository import CONTENT_COLUMNS, GlossaryRepository, TermRepository
-from gloss.glossaries.surface import Form, clash, fold, forms_of
+from gloss.glossaries import schemas
+from gloss.glossaries.history import revision_row, snapshot
+from gloss.glossaries.repository import GlossaryRepository, TermRepository, form_rows
+from gloss.glossaries.surface import Form, clash, content_forms, fold
 from gloss.models import Glossary, Role, Term
 from gloss.models.base import utcnow
-from gloss.pagination import decode_cursor, encode_cursor
+from gloss.pagination import decode_key_cursor, encode_cursor
 from gloss.teams.access import require_member, require_role
 from gloss.teams.repository import TeamRepository
-
-# (stage, done, total): the CLI draws a progress bar from it; the API passes None.
-ProgressFn = Callable[[str, int, int], None]
-MAX_REPORTED_CHANGES = 1_000
-# Serialises a whole export in one call.
-_TERM_LIST = TypeAdapter(list[schemas.Term])
-
-
-@dataclass(frozen=True, slots=True)
-class TermRecord:
-    """A term as the matcher needs it: plain data, so annotate maps it to the NLP engine's
-    TermSpec without this package importing gloss.nlp."""
-
-    term_id: uuid.UUID
-    glossary_id: uuid.UUID
-    term: str
-    aliases: tuple[str, ...]
-    case_sensitive: bool
-    entity_label: str | None
-    definition: str
-    url: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class TermChanges:
-    """What changed in a glossary after some version: the terms to add or replace (their
-    current state) and the ids of terms deleted, as of `version`."""
-
-    version: int
-    upserts: list[TermRecord]
-    removed_ids: list[uuid.UUID]
-
-
-# Beyond this many changed terms (or this share of the glossary) a full compile is about as
-# fast as patching, and it also drops the patterns removed terms leave behind.
-MAX_INCREMENTAL_TERMS = 2_000
-MAX_INCREMENTAL_SHARE = 0.2
-# ...but a few changes are always patched: the share rule only matters where compiling costs.
-ALWAYS_INCREMENTAL_TERMS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,63 +37,6 @@ def glossary_etag(glossary: Glossary) -> str:
 
 def term_etag(term: Term) -> str:
     return make_etag("term", term.id, term.version)
-
-
-def snapshot(term: Term) -> dict[str, Any]:
-    """A term's content as history stores it (JSON-ready)."""
-    data = {name: getattr(term, name) for name in CONTENT_COLUMNS}
-    data["aliases"] = list(data["aliases"] or [])
-    data["tags"] = list(data["tags"] or [])
-    return data
-
-
-def _row_snapshot(row: dict[str, Any]) -> dict[str, Any]:
-    data = {name: row[name] for name in CONTENT_COLUMNS}
-    data["aliases"] = list(data["aliases"] or [])
-    data["tags"] = list(data["tags"] or [])
-    return data
-
-
-def _forms(content: dict[str, Any]) -> list[Form]:
-    return forms_of(content["term"], content["aliases"], content["case_sensitive"])
-
-
-def _form_rows(
-    glossary_id: uuid.UUID, term_id: uuid.UUID, forms: list[Form]
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "glossary_id": glossary_id,
-            "form": form.key,
-            "folded": form.folded,
-            "case_sensitive": form.case_sensitive,
-            "term_id": term_id,
-        }
-        for form in forms
-    ]
-
-
-def _revision_row(
-    glossary_id: uuid.UUID,
-    term_id: uuid.UUID,
-    action: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    glossary_version: int,
-    user_id: uuid.UUID | None,
-    now: datetime,
-) -> dict[str, Any]:
-    return {
-        "id": uuid.uuid4(),
-        "glossary_id": glossary_id,
-        "term_id": term_id,
-        "action": action,
-        "before": before,
-        "after": after,
-        "glossary_version": glossary_version,
-        "user_id": user_id,
-        "created_at": now,
-    }
 
 
 # --- glossaries ------------------------------------------------------------------------------
@@ -218,9 +116,9 @@ async def list_glossaries(
     if team_id is not None:
         require_member(principal, team_id)
     team_ids = [team_id] if team_id is not None else principal.team_ids
-    after = decode_cursor(cursor)
+    after = decode_key_cursor(cursor, str)
     repo = GlossaryRepository(session)
-    glossaries = await repo.list_for_teams(team_ids, _pair(after, str), limit + 1)
+    glossaries = await repo.list_for_teams(team_ids, after, limit + 1)
     more = len(glossaries) > limit
     glossaries = glossaries[:limit]
     counts = await repo.term_counts([g.id for g in glossaries])
@@ -270,13 +168,13 @@ async def list_terms(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Term], str | None]:
-    after = decode_cursor(cursor)
+    after = decode_key_cursor(cursor, str)
     terms = await TermRepository(session).page(
         glossary.id,
         # NUL cannot be in any stored form, and PostgreSQL refuses it in a parameter.
         search=fold(q.replace("\x00", "")) if q and q.replace("\x00", "").strip() else None,
         substring=match == "substring",
-        after=_pair(after, str),
+        after=after,
         limit=limit + 1,
     )
     more = len(terms) > limit
@@ -285,7 +183,7 @@ async def list_terms(
     return terms, next_cursor
 
 
-async def _check_forms(
+async def _checkcontent_forms(
     repo: TermRepository, glossary_id: uuid.UUID, forms: list[Form], term_id: uuid.UUID | None
 ) -> None:
     """409 naming the other term when any of these forms is one the matcher would confuse."""
@@ -323,8 +221,8 @@ async def _insert_term(
             f"The glossary has the most terms it may have ({schemas.MAX_TERMS_PER_GLOSSARY}).",
             extra={"limit": schemas.MAX_TERMS_PER_GLOSSARY},
         )
-    forms = _forms(content)
-    await _check_forms(terms, glossary.id, forms, None)
+    forms = content_forms(content)
+    await _checkcontent_forms(terms, glossary.id, forms, None)
     term = await terms.add(
         Term(
             id=term_id,
@@ -338,9 +236,9 @@ async def _insert_term(
             **content,
         )
     )
-    await terms.replace_forms([], _form_rows(glossary.id, term.id, forms))
+    await terms.replace_forms([], form_rows(glossary.id, term.id, forms))
     await terms.add_revisions(
-        [_revision_row(glossary.id, term.id, action, None, content, version, user_id, now)]
+        [revision_row(glossary.id, term.id, action, None, content, version, user_id, now)]
     )
     return term
 
@@ -392,8 +290,8 @@ async def update_term(
     before = snapshot(current)
     after = _merge(before, changes)
     terms = TermRepository(session)
-    forms = _forms(after)
-    await _check_forms(terms, glossary.id, forms, current.id)
+    forms = content_forms(after)
+    await _checkcontent_forms(terms, glossary.id, forms, current.id)
     now = utcnow()
     values = {
         **after,
@@ -405,11 +303,11 @@ async def update_term(
     # backstop that makes the check atomic whatever the isolation level.
     if not await terms.update_if_version(current.id, current.version, values):
         raise PreconditionFailed("The term changed since you read it; fetch it and retry.")
-    if forms != _forms(before):
-        await terms.replace_forms([current.id], _form_rows(glossary.id, current.id, forms))
+    if forms != content_forms(before):
+        await terms.replace_forms([current.id], form_rows(glossary.id, current.id, forms))
     await terms.add_revisions(
         [
-            _revision_row(
+            revision_row(
                 glossary.id, current.id, "update", before, after, version, principal.user.id, now
             )
         ]
@@ -432,7 +330,7 @@ async def delete_term(
         raise PreconditionFailed("The term changed since you read it; fetch it and retry.")
     await terms.add_revisions(
         [
-            _revision_row(
+            revision_row(
                 glossary.id,
                 current.id,
                 "delete",
@@ -444,38 +342,6 @@ async def delete_term(
             )
         ]
     )
-
-
-async def term_history(
-    session: AsyncSession, glossary: Glossary, term_id: uuid.UUID, cursor: str | None, limit: int
-) -> tuple[list[schemas.TermRevision], str | None]:
-    before = decode_cursor(cursor)
-    rows = await TermRepository(session).revisions(
-        glossary.id, term_id, _pair(before, int), limit + 1
-    )
-    if not rows and before is None:
-        raise NotFound("No such term in this glossary, and no history of one.")
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = [
-        schemas.TermRevision(
-            id=revision.id,
-            term_id=revision.term_id,
-            action=revision.action,
-            before=revision.before,
-            after=revision.after,
-            glossary_version=revision.glossary_version,
-            user_id=revision.user_id,
-            user_name=user_name,
-            created_at=revision.created_at,
-        )
-        for revision, user_name in rows
-    ]
-    last = rows[-1][0] if rows else None
-    next_cursor = (
-        encode_cursor([last.glossary_version, str(last.id)]) if more and last is not None else None
-    )
-    return items, next_cursor
 
 
 async def restore_term(
@@ -498,392 +364,3 @@ async def restore_term(
         raise Conflict("That revision holds no version of the term to restore.")
     content = schemas.TermCreate.model_validate(state).model_dump()
     return await _insert_term(session, glossary, principal.user.id, content, term_id, "restore")
-
-
-# --- import and export -----------------------------------------------------------------------
-
-
-@dataclass
-class _Planned:
-    line: int | None
-    content: dict[str, Any]
-    forms: list[Form]
-    existing: dict[str, Any] | None  # the stored row it updates (upsert), else None
-    term_id: uuid.UUID
-
-
-def _row_errors(
-    rows: Sequence[formats.ParsedRow],
-) -> tuple[list[tuple[int | None, dict[str, Any]]], list[schemas.RowError]]:
-    valid: list[tuple[int | None, dict[str, Any]]] = []
-    errors: list[schemas.RowError] = []
-    for row in rows:
-        term_text = row.data.get("term") if isinstance(row.data.get("term"), str) else None
-        if row.error is not None:
-            errors.append(schemas.RowError(line=row.line, term=term_text, message=row.error))
-            continue
-        try:
-            content = schemas.TermImport.model_validate(row.data).model_dump()
-        except ValidationError as exc:
-            for error in exc.errors():
-                location = ".".join(str(part) for part in error["loc"]) or None
-                errors.append(
-                    schemas.RowError(
-                        line=row.line, term=term_text, field=location, message=error["msg"]
-                    )
-                )
-            continue
-        valid.append((row.line, content))
-    return valid, errors
-
-
-def _where(line: int | None) -> str:
-    return f"line {line}" if line is not None else "another row"
-
-
-async def import_terms(
-    session: AsyncSession,
-    glossary: Glossary,
-    user_id: uuid.UUID | None,
-    data: bytes,
-    fmt: schemas.ImportFormat,
-    *,
-    mode: schemas.ImportMode = "create",
-    dry_run: bool = False,
-    progress: ProgressFn | None = None,
-) -> schemas.ImportResult:
-    """All or nothing: every row is checked before the first write, and any bad row rejects
-    the file with a report of every bad row (422), leaving the glossary untouched."""
-    if len(data) > schemas.MAX_IMPORT_BYTES:
-        raise PayloadTooLarge(
-            f"The file is larger than the limit of {schemas.MAX_IMPORT_BYTES} bytes.",
-            extra={"limit_bytes": schemas.MAX_IMPORT_BYTES},
-        )
-    try:
-        parsed = formats.parse(data, fmt)
-    except formats.FormatError as exc:
-        raise Unprocessable(
-            exc.message,
-            extra={"errors": [schemas.RowError(line=exc.line, message=exc.message).model_dump()]},
-        ) from exc
-    if len(parsed) > schemas.MAX_TERMS_PER_GLOSSARY:
-        raise PayloadTooLarge(
-            f"The file has {len(parsed)} terms; a glossary holds at most "
-            f"{schemas.MAX_TERMS_PER_GLOSSARY}.",
-            extra={"limit": schemas.MAX_TERMS_PER_GLOSSARY},
-        )
-    total = len(parsed)
-    if progress:
-        progress("checking", 0, total)
-    valid, errors = _row_errors(parsed)
-
-    glossaries, terms = GlossaryRepository(session), TermRepository(session)
-    now = utcnow()
-    # Hold the glossary's row lock from the checks to the writes, so no edit falls between.
-    await glossaries.lock(glossary.id)
-    # Plain rows, not ORM objects: an upsert of a large glossary reads every stored term.
-    stored = await terms.all_rows(glossary.id)
-    stored_by_key = {forms_of(row["term"], (), row["case_sensitive"])[0].key: row for row in stored}
-
-    planned: list[_Planned] = []
-    seen_keys: dict[str, int | None] = {}
-    for line, content in valid:
-        forms = _forms(content)
-        key = forms[0].key  # the term's own form comes first
-        if key in seen_keys:
-            errors.append(
-                schemas.RowError(
-                    line=line,
-                    term=content["term"],
-                    field="term",
-                    message=f"the same term as {_where(seen_keys[key])}",
-                )
-            )
-            continue
-        seen_keys[key] = line
-        existing = stored_by_key.get(key)
-        if existing is not None and mode == "create":
-            errors.append(
-                schemas.RowError(
-                    line=line,
-                    term=content["term"],
-                    field="term",
-                    message="the glossary already has this term (import with mode=upsert "
-                    "to update it)",
-                )
-            )
-            continue
-        planned.append(
-            _Planned(
-                line,
-                content,
-                forms,
-                _row_snapshot(existing) if existing is not None else None,
-                existing["id"] if existing is not None else uuid.uuid4(),
-            )
-        )
-        if progress and len(planned) % 5_000 == 0:
-            progress("checking", len(planned), total)
-
-    # Surface forms: those of stored terms this file does not rewrite, then the file's own.
-    updated_ids = {plan.term_id for plan in planned if plan.existing is not None}
-    stored_text = {row["id"]: row["term"] for row in stored}
-    claims: dict[str, list[tuple[Form, uuid.UUID, str]]] = {}
-    for form_key_, folded, case_sensitive, owner in await terms.all_forms(glossary.id):
-        if owner not in updated_ids:
-            form = Form(form_key_, folded, case_sensitive, form_key_)
-            claims.setdefault(folded, []).append((form, owner, f"the term {stored_text[owner]!r}"))
-    for plan in planned:
-        for form in plan.forms:
-            bucket = claims.setdefault(form.folded, [])
-            other = next((c for c in bucket if c[1] != plan.term_id and clash(form, c[0])), None)
-            if other is not None:
-                errors.append(
-                    schemas.RowError(
-                        line=plan.line,
-                        term=plan.content["term"],
-                        field="aliases" if form.surface != plan.content["term"] else "term",
-                        message=f"{form.surface!r} is already a form of {other[2]}",
-                    )
-                )
-            else:
-                bucket.append(
-                    (form, plan.term_id, f"{plan.content['term']!r} ({_where(plan.line)})")
-                )
-
-    if errors:
-        errors.sort(key=lambda e: (e.line is None, e.line or 0))
-        raise Unprocessable(
-            f"{len({(e.line, e.term) for e in errors})} bad row(s); nothing was imported.",
-            extra={"errors": [e.model_dump() for e in errors]},
-        )
-
-    creates = [plan for plan in planned if plan.existing is None]
-    updates = [
-        plan for plan in planned if plan.existing is not None and plan.content != plan.existing
-    ]
-    if len(stored) + len(creates) > schemas.MAX_TERMS_PER_GLOSSARY:
-        raise PayloadTooLarge(
-            f"The import would give the glossary {len(stored) + len(creates)} terms; it may "
-            f"hold {schemas.MAX_TERMS_PER_GLOSSARY}.",
-            extra={"limit": schemas.MAX_TERMS_PER_GLOSSARY},
-        )
-    changes = [
-        schemas.ImportChange(line=p.line, term=p.content["term"], action="create") for p in creates
-    ] + [
-        schemas.ImportChange(line=p.line, term=p.content["term"], action="update") for p in updates
-    ]
-    changes.sort(key=lambda c: (c.line is None, c.line or 0))
-    result = schemas.ImportResult(
-        format=fmt,
-        mode=mode,
-        dry_run=dry_run,
-        rows=len(planned),
-        created=len(creates),
-        updated=len(updates),
-        unchanged=len(planned) - len(creates) - len(updates),
-        glossary_version=glossary.version,
-        changes=changes[:MAX_REPORTED_CHANGES],
-        changes_truncated=len(changes) > MAX_REPORTED_CHANGES,
-    )
-    if dry_run or not (creates or updates):
-        return result
-
-    version = await glossaries.bump_version(glossary.id, now)
-    stored_versions = {row["id"]: row["version"] for row in stored}
-    reformed = [p for p in updates if p.forms != _forms(p.existing or {})]
-    form_rows = [
-        row for p in creates + reformed for row in _form_rows(glossary.id, p.term_id, p.forms)
-    ]
-    # Rows of every table count towards the bar: forms and history are most of the writing.
-    to_write = 2 * (len(creates) + len(updates)) + len(form_rows)
-    written = 0
-
-    def tick(count: int) -> None:
-        nonlocal written
-        written += count
-        if progress:
-            progress("writing", written, to_write)
-
-    await terms.insert_many(
-        [
-            {
-                "id": p.term_id,
-                "glossary_id": glossary.id,
-                "sort_key": fold(p.content["term"]),
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-                "created_by": user_id,
-                "updated_by": user_id,
-                **p.content,
-            }
-            for p in creates
-        ],
-        tick,
-    )
-    await terms.update_many(
-        [
-            {
-                "id": p.term_id,
-                "sort_key": fold(p.content["term"]),
-                "updated_at": now,
-                "updated_by": user_id,
-                # Bumped so an ETag read before the import goes stale.
-                "version": stored_versions[p.term_id] + 1,
-                **p.content,
-            }
-            for p in updates
-        ],
-        tick,
-    )
-    await terms.replace_forms([p.term_id for p in reformed], form_rows, tick)
-    await terms.add_revisions(
-        [
-            _revision_row(
-                glossary.id, p.term_id, "import", p.existing, p.content, version, user_id, now
-            )
-            for p in creates + updates
-        ],
-        tick,
-    )
-    result.glossary_version = version
-    return result
-
-
-async def export_terms(
-    session: AsyncSession, glossary: Glossary, fmt: schemas.ImportFormat
-) -> bytes:
-    rows = await TermRepository(session).all_rows(glossary.id)
-    # Stored terms were validated on the way in: construct, don't re-validate (3x faster).
-    terms = [schemas.Term.model_construct(**row) for row in rows]
-    items = _TERM_LIST.dump_python(terms, mode="json")
-    return formats.write(items, fmt, glossary.name)
-
-
-def _pair(value: Any, key_type: type) -> tuple[Any, str] | None:
-    """A decoded cursor [sort key, id], checked: a forged one is 400, never a database error."""
-    if value is None:
-        return None
-    if not (
-        isinstance(value, list)
-        and len(value) == 2
-        and isinstance(value[0], key_type)
-        and not isinstance(value[0], bool)
-        and isinstance(value[1], str)
-    ):
-        raise BadRequest("The cursor is not one this server gave out.")
-    try:
-        uuid.UUID(value[1])
-    except ValueError as exc:
-        raise BadRequest("The cursor is not one this server gave out.") from exc
-    return value[0], value[1]
-
-
-# --- what annotate reads ---------------------------------------------------------------------
-
-
-async def glossary_versions(
-    session: AsyncSession, team_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, int]:
-    """Every glossary of these teams with its version, in one query: cheap enough to run on
-    every annotate request, so a process learns of another's edit on its next request."""
-    if not team_ids:
-        return {}
-    return await GlossaryRepository(session).versions(team_ids)
-
-
-async def term_changes_since(
-    session: AsyncSession, glossary_id: uuid.UUID, version: int
-) -> TermChanges | None:
-    """The terms changed in a glossary since `version`, or None when the caller should load
-    the whole glossary (too many changes, or the glossary is gone or older than `version`).
-
-    Complete because every path that changes a term writes a revision with the glossary
-    version it bumped to, in the same transaction: create, update, delete and restore
-    (`_insert_term`, `update_term`, `delete_term`) and import (one per created or updated row;
-    imports never delete). Edits of the glossary's own fields bump the version without
-    revisions, and change no term. A revision is the term id only: its current row is the
-    state to compile, so several edits of one term since `version` cost one.
-    """
-    repo = GlossaryRepository(session)
-    count = await repo.changed_term_count(glossary_id, version)
-    if count > MAX_INCREMENTAL_TERMS:
-        return None
-    if count > ALWAYS_INCREMENTAL_TERMS and count > MAX_INCREMENTAL_SHARE * (
-        await TermRepository(session).count(glossary_id)
-    ):
-        return None
-    rows = await repo.changed_terms(glossary_id, version)
-    if not rows or int(rows[0][0]) < version:
-        return None
-    current = int(rows[0][0])
-    upserts: list[TermRecord] = []
-    removed: list[uuid.UUID] = []
-    for _v, touched, term_id, term, aliases, case_sensitive, label, definition, url in rows:
-        if touched is None:
-            continue
-        if term_id is None:
-            removed.append(touched)
-            continue
-        upserts.append(
-            _term_record(
-                glossary_id, term_id, term, aliases, case_sensitive, label, definition, url
-            )
-        )
-    if len(upserts) + len(removed) > MAX_INCREMENTAL_TERMS:  # grew since the count
-        return None
-    return TermChanges(version=current, upserts=upserts, removed_ids=removed)
-
-
-async def load_term_specs(
-    session: AsyncSession, glossary_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, tuple[int, list[TermRecord]]]:
-    """The terms of these glossaries with the version they belong to (one statement, one
-    snapshot). Call it only for glossaries whose version differs from the compiled one."""
-    if not glossary_ids:
-        return {}
-    out: dict[uuid.UUID, tuple[int, list[TermRecord]]] = {}
-    rows = await GlossaryRepository(session).terms_with_versions(glossary_ids)
-    for (
-        glossary_id,
-        version,
-        term_id,
-        term,
-        aliases,
-        case_sensitive,
-        label,
-        definition,
-        url,
-    ) in rows:
-        records = out.setdefault(glossary_id, (int(version), []))[1]
-        if term_id is not None:
-            records.append(
-                _term_record(
-                    glossary_id, term_id, term, aliases, case_sensitive, label, definition, url
-                )
-            )
-    return out
-
-
-def _term_record(
-    glossary_id: uuid.UUID,
-    term_id: uuid.UUID,
-    term: str,
-    aliases: Sequence[str] | None,
-    case_sensitive: bool | None,
-    label: str | None,
-    definition: str,
-    url: str | None,
-) -> TermRecord:
-    """A term row as the matcher needs it (the columns both term queries select)."""
-    return TermRecord(
-        term_id=term_id,
-        glossary_id=glossary_id,
-        term=term,
-        aliases=tuple(aliases or ()),
-        case_sensitive=bool(case_sensitive),
-        entity_label=label,
-        definition=definition,
-        url=url,
-    )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 def collapse(text: str) -> str:
@@ -51,3 +52,8 @@ def clash(a: Form, b: Form) -> bool:
     if a.key == b.key:
         return True
     return a.folded == b.folded and not (a.case_sensitive and b.case_sensitive)
+
+
+def content_forms(content: Mapping[str, Any]) -> list[Form]:
+    """The forms of a term's content (its `term`, `aliases` and `case_sensitive`)."""
+    return forms_of(content["term"], content["aliases"], content["case_sensitive"])

@@ -39,7 +39,7 @@ async def readyz(request: Request) -> JSONResponse:
         checks["database"] = "unreachable"
         checks["migrations"] = "unknown"
     if state.settings.load_nlp:
-        checks["nlp"] = "ok" if getattr(state, "nlp_engine", None) is not None else "not loaded"
+        checks["nlp"] = "ok" if state.nlp is not None else "not loaded"
     ready = all(v == "ok" for v in checks.values())
     if ready:
         return JSONResponse({"status": "ready", "checks": checks})

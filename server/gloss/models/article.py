@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gloss.models.base import Base, IdMixin, TimestampMixin
 
-# MinHash bands of the text's shingles (gloss.nlp.related): a near duplicate very likely
+# MinHash bands of the text's shingles (gloss.nlp.ranking): a near duplicate very likely
 # agrees on one of them, so finding candidates is an exact, indexed lookup per band.
 MINHASH_BANDS = 4
 

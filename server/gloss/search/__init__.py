@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -22,8 +22,22 @@ class Hit:
     score: float
 
 
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One number a backend wants read in the same round trip as a statement its caller runs
+    anyway (`sql`, a scalar query), and what it does with the value (`keep`)."""
+
+    sql: str
+    keep: Callable[[int], None]
+
+
 class SearchBackend(Protocol):
     name: str
+
+    def probe(self, session: AsyncSession) -> Probe | None:
+        """What this backend wants read beside the related query's first statement (the
+        SQLite backend: the change sequence its in-memory index checks freshness against)."""
+        ...
 
     async def document_frequencies(
         self, session: AsyncSession, team_ids: Sequence[uuid.UUID], terms: Sequence[str]

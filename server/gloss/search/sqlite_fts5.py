@@ -12,8 +12,13 @@ from collections.abc import Sequence
 from sqlalchemy import Uuid, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gloss.search import DF_CAP, Hit
-from gloss.search.sqlite_index import change_seq, live_index_for
+from gloss.search import DF_CAP, Hit, Probe
+from gloss.search.sqlite_index import (
+    CHANGE_SEQ_SQL,
+    change_seq,
+    live_index_for,
+    remember_change_seq,
+)
 
 # bm25() column weights: (title, text). A title word says more about the article than a body
 # word; 3x is Lucene's and Elasticsearch's common title boost.
@@ -25,7 +30,7 @@ _OVERFETCH = 4
 
 
 def _quote(term: str) -> str:
-    # Terms are word characters only (gloss.nlp.related.tokens), but quoting makes any FTS5
+    # Terms are word characters only (gloss.nlp.ranking.tokens), but quoting makes any FTS5
     # keyword ("AND", "NEAR") a plain word.
     return '"' + term.replace('"', '""') + '"'
 
@@ -35,6 +40,13 @@ _TEAM_IDS = bindparam("team_ids", expanding=True, type_=Uuid())
 
 class SqliteFts5Backend:
     name = "sqlite-fts5"
+
+    def probe(self, session: AsyncSession) -> Probe | None:
+        # Where the in-memory index answers, the change sequence it is checked against is read
+        # with the caller's first statement: one round trip less per related query.
+        if live_index_for(session) is None:
+            return None
+        return Probe(CHANGE_SEQ_SQL, lambda seq: remember_change_seq(session, seq))
 
     async def document_frequencies(
         self,

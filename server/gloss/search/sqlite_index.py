@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.db import READ_ONLY_OPTION
-from gloss.nlp.related import tokens
+from gloss.nlp.ranking import tokens
 from gloss.search.memory_index import ArticleIndex, IndexStats
 
 log = logging.getLogger("gloss.search")

@@ -8,19 +8,13 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gloss.models import Role
+from gloss.names import printable
 
 TeamName = Field(min_length=1, max_length=100, pattern=r"^[^\s/](?:.*[^\s])?$")
 
 
 class TeamBase(BaseModel):
     name: str = TeamName
-
-
-def printable(value: str) -> str:
-    """Names are one line of text: PostgreSQL refuses NUL, and no name needs a control code."""
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise ValueError("must not contain control characters")
-    return value
 
 
 class TeamCreate(TeamBase):

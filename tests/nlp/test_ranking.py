@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gloss.nlp import related as r
+from gloss.nlp import ranking as r
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 
@@ -147,7 +147,7 @@ def test_contained_finds_a_copy_and_rejects_another_story() -> None:
 
 @given(title=st.text(max_size=40), text=st.text(max_size=300))
 def test_a_page_split_once_gives_what_each_function_gives(title: str, text: str) -> None:
-    page = r.Page.of(title, text)
+    page = r.PageText.of(title, text)
     assert page.content_hash() == r.content_hash(text)
     assert page.shingles() == r.shingles(text)
     assert page.term_frequencies() == r.term_frequencies(title, text)
@@ -172,7 +172,7 @@ def test_terms_are_selected_from_the_candidates_alone_as_from_every_word(
 ) -> None:
     """The index is asked only about the candidate terms, so the other words of the page
     cannot be selected: leaving them out of `select_terms` changes nothing."""
-    page = r.Page.of(title, text)
+    page = r.PageText.of(title, text)
     asked, counts = page.candidates()
     document_frequencies = {t: data.draw(st.integers(0, 60)) for t in asked}
     assert r.select_terms(counts, document_frequencies, total) == r.select_terms(

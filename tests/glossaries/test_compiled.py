@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gloss.glossaries.service import TermRecord, glossary_versions, load_term_specs
+from gloss.glossaries.compiled import TermRecord, glossary_versions, load_term_specs
 from tests.conftest import Account
 from tests.glossaries.conftest import add_term
 

@@ -185,10 +185,10 @@ def _counts(title_words: Iterable[str], words: Iterable[str], title_weight: int)
     return counts
 
 
-class Page:
+class PageText:
     """A page's text split into words once, for its hash, its shingles and its term counts
     (each the same as `content_hash`, `shingles` and `term_frequencies` of the text), each
-    computed once: a page read again (the annotate cache keeps its Page) costs none of them.
+    computed once: a page read again (the annotate cache keeps its PageText) costs none of them.
     The returned set and counter are shared: read them, do not change them."""
 
     __slots__ = ("_candidates", "_frequencies", "_hash", "_shingles", "title", "words")
@@ -202,7 +202,7 @@ class Page:
         self._candidates: tuple[list[str], dict[str, int]] | None = None
 
     @classmethod
-    def of(cls, title: str, text: str) -> Page:
+    def of(cls, title: str, text: str) -> PageText:
         return cls(title, tokens(text))
 
     def content_hash(self) -> str:

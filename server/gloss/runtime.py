@@ -1,5 +1,8 @@
-"""The NLP runtime a server process holds: one engine in one worker thread, requests that arrive
-together batched through one `nlp.pipe`, compiled glossaries by version, and a result cache."""
+"""The NLP runtime a server process holds, beside its database engine (gloss.db): one spaCy engine
+on one worker thread, texts that arrive together batched through one `nlp.pipe`, the sentence
+encoder on a thread of its own, compiled glossaries by version, and the result caches.
+
+Routes reach it through the `NlpDep` dependency; the CLI opens one with `load_runtime`."""
 
 from __future__ import annotations
 
@@ -11,14 +14,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from fastapi import Depends, Request
 from threadpoolctl import threadpool_limits
 
 from gloss.nlp import dense
 from gloss.nlp.engine import Engine, EngineResult
-from gloss.nlp.related import DEFAULT_WEIGHTS, Page, Weights
+from gloss.nlp.ranking import DEFAULT_WEIGHTS, PageText, Weights
 from gloss.nlp.terms import CompiledGlossary, GlossaryCache, TermSpec
 
 log = logging.getLogger("gloss.nlp")
@@ -81,6 +85,101 @@ class LRUCache:
         return len(self._data)
 
 
+class CompiledGlossaries:
+    """The glossaries this process holds compiled for the engine, one version each, with what
+    a card shows of their terms. Compiling and patching run on the engine's thread, so a batch
+    of annotations sees each glossary wholly at one version."""
+
+    def __init__(self, cache: GlossaryCache, executor: ThreadPoolExecutor) -> None:
+        self._cache = cache
+        self._executor = executor
+        self._term_info: dict[tuple[str, int | str], dict[str, TermInfo]] = {}
+        # How each stale glossary was brought up to date (tests and metrics read these).
+        self.full_compiles = 0
+        self.incremental_updates = 0
+
+    def at(self, glossary_id: str, version: int | str) -> CompiledGlossary | None:
+        """The compiled glossary if this process already holds this version."""
+        current = self._cache.peek(glossary_id)
+        if current is not None and current.version == version:
+            return current
+        return None
+
+    async def compile(
+        self,
+        glossary_id: str,
+        version: int | str,
+        specs: Sequence[TermSpec],
+        infos: Iterable[TermInfo],
+    ) -> CompiledGlossary:
+        """Compile a glossary version off the event loop (tokenising 100k terms takes a while)."""
+        self._term_info[(glossary_id, version)] = {i.term_id: i for i in infos}
+        for key in [k for k in self._term_info if k[0] == glossary_id and k[1] != version]:
+            del self._term_info[key]
+        loader: Callable[[], Sequence[TermSpec]] = lambda: specs  # noqa: E731
+        self.full_compiles += 1
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, self._cache.get, glossary_id, version, loader
+        )
+
+    def held_version(self, glossary_id: str) -> int | None:
+        """The version of the glossary this process holds compiled, if any, and if it is worth
+        patching (a glossary carrying many dead patterns is better compiled afresh)."""
+        current = self._cache.peek(glossary_id)
+        if current is None or not isinstance(current.version, int):
+            return None
+        if current.stale_patterns > max(1000, current.pattern_count // 4):
+            return None
+        return current.version
+
+    async def update(
+        self,
+        glossary_id: str,
+        base: int,
+        version: int,
+        upserts: Sequence[TermSpec],
+        upsert_infos: Iterable[TermInfo],
+        removed_ids: Sequence[str],
+    ) -> CompiledGlossary | None:
+        """Patch the held glossary from `base` to `version` with the terms changed since
+        `base`; None when the held one cannot be patched (the caller compiles in full).
+
+        The patch mutates the compiled glossary in place on the engine thread, so it is
+        serialised with every annotation: a batch sees the glossary wholly at one version. A
+        request that picked the object up at `base` and is still queued then annotates with
+        the newer terms, and its term lookups at `base` find nothing (as after a full compile
+        replaced the object): it shows fewer cards, never a term under the wrong version.
+        """
+        compiled = await asyncio.get_running_loop().run_in_executor(
+            self._executor,
+            self._cache.update,
+            glossary_id,
+            base,
+            version,
+            upserts,
+            removed_ids,
+        )
+        if compiled is None:
+            return None
+        held = compiled.version
+        if (glossary_id, held) not in self._term_info:
+            old = next((k for k in self._term_info if k[0] == glossary_id), None)
+            if held != version or old is None:
+                return None  # no definitions to patch: the caller's full path supplies them
+            infos = dict(self._term_info[old])
+            for term_id in removed_ids:
+                infos.pop(term_id, None)
+            infos.update({i.term_id: i for i in upsert_infos})
+            self._term_info[(glossary_id, held)] = infos
+        for key in [k for k in self._term_info if k[0] == glossary_id and k[1] != held]:
+            del self._term_info[key]
+        self.incremental_updates += 1
+        return compiled
+
+    def term_info(self, glossary_id: str, version: int | str, term_id: str) -> TermInfo | None:
+        return self._term_info.get((glossary_id, version), {}).get(term_id)
+
+
 @dataclass
 class NlpRuntime:
     engine: Engine
@@ -90,28 +189,23 @@ class NlpRuntime:
     encoder: dense.Encoder | None = None
     # How related articles are ranked (the dense share among them).
     related_weights: Weights = DEFAULT_WEIGHTS
-    glossaries: GlossaryCache = field(init=False)
+    glossaries: CompiledGlossaries = field(init=False)
     results: LRUCache = field(init=False)
     page_vectors: LRUCache = field(init=False)
     pages: LRUCache = field(init=False)
-    _term_info: dict[tuple[str, int | str], dict[str, TermInfo]] = field(init=False)
     _queue: asyncio.Queue[_Job] | None = field(init=False, default=None)
     _worker: asyncio.Task[None] | None = field(init=False, default=None)
     _executor: ThreadPoolExecutor = field(init=False)
-    # How each stale glossary was brought up to date (tests and metrics read these).
-    full_compiles: int = field(init=False, default=0)
-    incremental_updates: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
-        self.glossaries = GlossaryCache(self.engine.nlp)
         self.results = LRUCache(self.cache_entries)
         self.page_vectors = LRUCache(self.cache_entries)
-        # Pages split into words for related articles (ranking.Page), by the same keys: a
+        # Pages split into words for related articles (ranking.PageText), by the same keys: a
         # few, since a long page's words and shingles take megabytes (see NlpRuntime.page).
         self.pages = LRUCache(min(self.cache_entries, PAGES_KEPT))
-        self._term_info = {}
         # spaCy pipelines are not re-entrant: every engine call runs on this one thread.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gloss-nlp")
+        self.glossaries = CompiledGlossaries(GlossaryCache(self.engine.nlp), self._executor)
         # The encoder has a thread of its own: a page's vector is computed while spaCy reads
         # it (numpy's matrix products release the GIL), on the second core where there is one.
         self._dense_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gloss-dense")
@@ -156,12 +250,12 @@ class NlpRuntime:
         )
         return list(vectors)
 
-    def page(self, key: Hashable, title: str, text: str) -> Page:
+    def page(self, key: Hashable, title: str, text: str) -> PageText:
         """The page split into words for related articles, kept for a page read again when
         it is no longer than PAGE_WORDS_KEPT words."""
-        page: Page | None = self.pages.get(key)
+        page: PageText | None = self.pages.get(key)
         if page is None:
-            page = Page.of(title, text)
+            page = PageText.of(title, text)
             if len(page.words) <= PAGE_WORDS_KEPT:
                 self.pages.put(key, page)
         return page
@@ -185,89 +279,6 @@ class NlpRuntime:
         vector = dense.Vector(model, vectors[0])
         self.page_vectors.put(key, vector)
         return vector
-
-    # --- glossaries --------------------------------------------------------------------------
-
-    def compiled(self, glossary_id: str, version: int | str) -> CompiledGlossary | None:
-        """The compiled glossary if this process already holds this version."""
-        current = self.glossaries.peek(glossary_id)
-        if current is not None and current.version == version:
-            return current
-        return None
-
-    async def compile(
-        self,
-        glossary_id: str,
-        version: int | str,
-        specs: Sequence[TermSpec],
-        infos: Iterable[TermInfo],
-    ) -> CompiledGlossary:
-        """Compile a glossary version off the event loop (tokenising 100k terms takes a while)."""
-        self._term_info[(glossary_id, version)] = {i.term_id: i for i in infos}
-        for key in [k for k in self._term_info if k[0] == glossary_id and k[1] != version]:
-            del self._term_info[key]
-        loader: Callable[[], Sequence[TermSpec]] = lambda: specs  # noqa: E731
-        self.full_compiles += 1
-        return await asyncio.get_running_loop().run_in_executor(
-            self._executor, self.glossaries.get, glossary_id, version, loader
-        )
-
-    def held_version(self, glossary_id: str) -> int | None:
-        """The version of the glossary this process holds compiled, if any, and if it is worth
-        patching (a glossary carrying many dead patterns is better compiled afresh)."""
-        current = self.glossaries.peek(glossary_id)
-        if current is None or not isinstance(current.version, int):
-            return None
-        if current.stale_patterns > max(1000, current.pattern_count // 4):
-            return None
-        return current.version
-
-    async def update(
-        self,
-        glossary_id: str,
-        base: int,
-        version: int,
-        upserts: Sequence[TermSpec],
-        upsert_infos: Iterable[TermInfo],
-        removed_ids: Sequence[str],
-    ) -> CompiledGlossary | None:
-        """Patch the held glossary from `base` to `version` with the terms changed since
-        `base`; None when the held one cannot be patched (the caller compiles in full).
-
-        The patch mutates the compiled glossary in place on the engine thread, so it is
-        serialised with every annotation: a batch sees the glossary wholly at one version. A
-        request that picked the object up at `base` and is still queued then annotates with
-        the newer terms, and its term lookups at `base` find nothing (as after a full compile
-        replaced the object): it shows fewer cards, never a term under the wrong version.
-        """
-        compiled = await asyncio.get_running_loop().run_in_executor(
-            self._executor,
-            self.glossaries.update,
-            glossary_id,
-            base,
-            version,
-            upserts,
-            removed_ids,
-        )
-        if compiled is None:
-            return None
-        held = compiled.version
-        if (glossary_id, held) not in self._term_info:
-            old = next((k for k in self._term_info if k[0] == glossary_id), None)
-            if held != version or old is None:
-                return None  # no definitions to patch: the caller's full path supplies them
-            infos = dict(self._term_info[old])
-            for term_id in removed_ids:
-                infos.pop(term_id, None)
-            infos.update({i.term_id: i for i in upsert_infos})
-            self._term_info[(glossary_id, held)] = infos
-        for key in [k for k in self._term_info if k[0] == glossary_id and k[1] != held]:
-            del self._term_info[key]
-        self.incremental_updates += 1
-        return compiled
-
-    def term_info(self, glossary_id: str, version: int | str, term_id: str) -> TermInfo | None:
-        return self._term_info.get((glossary_id, version), {}).get(term_id)
 
     # --- annotation --------------------------------------------------------------------------
 
@@ -350,3 +361,13 @@ async def load_runtime(
     )
     await runtime.start()
     return runtime
+
+
+def get_nlp(request: Request) -> NlpRuntime | None:
+    """The process's runtime, or None when this server runs without the engine
+    (GLOSS_LOAD_NLP=false): routes that need it answer 503, ingest stores without mentions."""
+    runtime: NlpRuntime | None = request.app.state.nlp
+    return runtime
+
+
+NlpDep = Annotated[NlpRuntime | None, Depends(get_nlp)]

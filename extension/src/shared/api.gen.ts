@@ -71,6 +71,9 @@ export interface ModelInfo {
   name: string;
   version: string;
 }
+/**
+ * A stored article related to a page, an article, an entity or a term.
+ */
 export interface RelatedArticle {
   article_id: string;
   published_at: string | null;

@@ -38,7 +38,7 @@ export function selectorsOf(list: Array<TextQuoteSelector | TextPositionSelector
 export const MAX_FUZZY_ERRORS = 0.25;
 /**
  * The least score (of 1) a fuzzy match needs. Unrelated 32-character contexts score about 0.28
- * each (docs/adr/0010), so a quote within 10% of its characters is found on its own, while one
+ * each (docs/adr/0011), so a quote within 10% of its characters is found on its own, while one
  * nearer the quarter needs some of its prefix or suffix to agree: otherwise it is an orphan.
  */
 export const MIN_FUZZY_SCORE = 0.6;

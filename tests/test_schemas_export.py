@@ -20,8 +20,8 @@ def test_the_w3c_annotation_schema_describes_what_the_presenter_renders() -> Non
     from datetime import UTC, datetime
 
     from gloss.collections.presenter import Iris, present_annotation
+    from gloss.collections.schemas import Annotation as AnnotationSchema
     from gloss.models import Annotation, User
-    from gloss.schemas_export import Annotation as AnnotationSchema
 
     now = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
     full = Annotation(

@@ -9,73 +9,12 @@ import importlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = ROOT / "shared" / "schemas"
-
-
-# --- The W3C annotation as the server renders it --------------------------------------------
-# gloss.collections.presenter.present_annotation builds this JSON-LD as a dict, so there is no
-# server model to export; these models describe it, and tests/test_schemas_export.py validates
-# the presenter's output against them (extra="forbid": a new field there fails the test).
-
-
-class _W3C(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class TextQuoteSelector(_W3C):
-    type: Literal["TextQuoteSelector"]
-    exact: str
-    prefix: str | None = None
-    suffix: str | None = None
-
-
-class TextPositionSelector(_W3C):
-    type: Literal["TextPositionSelector"]
-    start: int = Field(description="UTF-16 offset into the page's text, as the browser counts.")
-    end: int
-
-
-Selector = Annotated[TextQuoteSelector | TextPositionSelector, Field(discriminator="type")]
-
-
-class TextualBody(_W3C):
-    type: Literal["TextualBody"]
-    value: str
-    purpose: Literal["commenting", "tagging"]
-    format: Literal["text/plain"] | None = None
-
-
-class AnnotationTarget(_W3C):
-    type: Literal["SpecificResource"]
-    source: str = Field(description="The page's URL.")
-    selector: list[Selector] | None = None
-
-
-class AnnotationCreator(_W3C):
-    id: str
-    type: Literal["Person"]
-    nickname: str
-    name: str | None = None
-
-
-class Annotation(_W3C):
-    """One stored annotation (W3C Web Annotation JSON-LD), as GET, POST and search answer it."""
-
-    context: str = Field(alias="@context")
-    id: str = Field(description="The annotation's IRI.")
-    type: Literal["Annotation"]
-    motivation: Literal["highlighting", "commenting"]
-    creator: AnnotationCreator | None = None
-    created: str
-    modified: str
-    body: list[TextualBody] | None = Field(None, description="The note, then one body a tag.")
-    target: AnnotationTarget
-    color: str | None = Field(None, description="Gloss's extension property: the colour.")
 
 
 # (file stem, "module:Model" or "module:Generic[module:Model]"): the models other programs (the
@@ -90,8 +29,8 @@ SHARED_MODELS: list[tuple[str, str]] = [
     ("card", "gloss.annotate.schemas:Card"),
     ("collection", "gloss.collections.schemas:Collection"),
     ("collection-page", "gloss.pagination:Page[gloss.collections.schemas:Collection]"),
-    ("annotation", "gloss.schemas_export:Annotation"),
-    ("annotation-page", "gloss.pagination:Page[gloss.schemas_export:Annotation]"),
+    ("annotation", "gloss.collections.schemas:Annotation"),
+    ("annotation-page", "gloss.pagination:Page[gloss.collections.schemas:Annotation]"),
     ("glossary", "gloss.glossaries.schemas:Glossary"),
     ("term", "gloss.glossaries.schemas:Term"),
 ]

@@ -1,4 +1,5 @@
-"""Schemas of collections and share links, and the parser of incoming W3C annotations."""
+"""Schemas of collections and share links, the W3C annotation as served, and the parser of
+incoming W3C annotations."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,6 +37,68 @@ _SCRIPT_SCHEMES = {"javascript", "vbscript", "data", "blob"}
 # Characters left as they are when a source URL is made a valid URI (RFC 3986 reserved and
 # unreserved, and '%' so existing escapes stay); everything else is percent-encoded.
 _URI_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
+
+# --- The W3C annotation as the server renders it ----------------------------------------------
+# gloss.collections.presenter.present_annotation builds this JSON-LD as a dict (fast, and in the
+# JSON-LD key order readers expect); these models are its contract, exported to shared/schemas,
+# and tests/test_schemas_export.py validates the presenter's output against them
+# (extra="forbid": a field the models do not name fails the test).
+
+
+class _W3C(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class TextQuoteSelector(_W3C):
+    type: Literal["TextQuoteSelector"]
+    exact: str
+    prefix: str | None = None
+    suffix: str | None = None
+
+
+class TextPositionSelector(_W3C):
+    type: Literal["TextPositionSelector"]
+    start: int = Field(description="UTF-16 offset into the page's text, as the browser counts.")
+    end: int
+
+
+Selector = Annotated[TextQuoteSelector | TextPositionSelector, Field(discriminator="type")]
+
+
+class TextualBody(_W3C):
+    type: Literal["TextualBody"]
+    value: str
+    purpose: Literal["commenting", "tagging"]
+    format: Literal["text/plain"] | None = None
+
+
+class AnnotationTarget(_W3C):
+    type: Literal["SpecificResource"]
+    source: str = Field(description="The page's URL.")
+    selector: list[Selector] | None = None
+
+
+class AnnotationCreator(_W3C):
+    id: str
+    type: Literal["Person"]
+    nickname: str
+    name: str | None = None
+
+
+class Annotation(_W3C):
+    """One stored annotation (W3C Web Annotation JSON-LD), as GET, POST and search answer it."""
+
+    context: str = Field(alias="@context")
+    id: str = Field(description="The annotation's IRI.")
+    type: Literal["Annotation"]
+    motivation: Literal["highlighting", "commenting"]
+    creator: AnnotationCreator | None = None
+    created: str
+    modified: str
+    body: list[TextualBody] | None = Field(None, description="The note, then one body a tag.")
+    target: AnnotationTarget
+    color: str | None = Field(None, description="Gloss's extension property: the colour.")
+
 
 CollectionName = Field(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$")
 

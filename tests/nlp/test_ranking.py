@@ -179,3 +179,38 @@ def test_terms_are_selected_from_the_candidates_alone_as_from_every_word(
         page.term_frequencies(), document_frequencies, total
     )
     assert page.candidates() is page.candidates()
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "expected"),
+    [
+        (
+            "Rates rose. Lagarde said the council would wait. Markets fell.",
+            "Lagarde",
+            "Lagarde said the council would wait.",
+        ),
+        # A whole word only: "Ann" is not in "Annual".
+        ("Annual report out. Ann signed it!", "Ann", "Ann signed it!"),
+        # A line break ends a sentence (a heading, a caption).
+        ("Nvidia earnings\nShares of Nvidia rose 3%", "Nvidia", "Nvidia earnings"),
+        (
+            'Shares rose.\n  Nvidia said so, quoting "record" demand.',
+            "Nvidia",
+            'Nvidia said so, quoting "record" demand.',
+        ),
+        ("Nobody is named here.", "Nvidia", None),
+        ("Anything.", "  ", None),
+    ],
+)
+def test_sentence_naming(text: str, surface: str, expected: str | None) -> None:
+    assert r.sentence_naming(text, surface) == expected
+
+
+def test_a_long_sentence_is_cut_around_the_name() -> None:
+    text = "Before " + "word " * 100 + "then Lagarde spoke " + "again " * 100 + "end."
+    found = r.sentence_naming(text, "Lagarde", limit=80)
+    assert found is not None
+    assert "Lagarde" in found
+    assert len(found) <= 82
+    assert found.startswith("…")
+    assert found.endswith("…")

@@ -163,15 +163,72 @@ export interface TextPositionSelector {
 export interface Card {
   kind: "term" | "entity";
   /**
+   * For an entity: what the team's stored articles say of it.
+   */
+  knowledge?: SubjectKnowledge | null;
+  /**
    * The entity label, for an entity.
    */
   label?: string | null;
+  /**
+   * Stored articles about the subject (never the page itself); may be empty.
+   */
   related: RelatedArticle[];
   /**
    * The glossary entry (for a term, or an entity the glossary knows).
    */
   term?: CardTerm | null;
   title: string;
+}
+/**
+ * What the team's stored articles say about one entity or term.
+ */
+export interface SubjectKnowledge {
+  /**
+   * The names it most often appears with.
+   */
+  appears_with: CoMention[];
+  /**
+   * Stored articles naming it (copies counted once).
+   */
+  article_count: number;
+  /**
+   * The latest few of them, newest first.
+   */
+  latest: ArticleRef[];
+  /**
+   * A sentence from the store that names it, from the article naming it most.
+   */
+  sentence: NamingSentence | null;
+}
+/**
+ * A name that stored articles often give beside the subject.
+ */
+export interface CoMention {
+  /**
+   * How many of the sampled articles name both.
+   */
+  articles: number;
+  key: string;
+  label: string | null;
+  text: string;
+}
+/**
+ * A stored article as a card names it.
+ */
+export interface ArticleRef {
+  article_id: string;
+  published_at: string | null;
+  source: string | null;
+  title: string;
+  url: string;
+}
+/**
+ * A sentence of a stored article that names the subject.
+ */
+export interface NamingSentence {
+  article: ArticleRef;
+  text: string;
 }
 export interface CardTerm {
   aliases: string[];

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from gloss.annotate import service
+from gloss.annotate import cards, service
 from gloss.annotate.schemas import AnnotateRequest, AnnotateResponse, Card
 from gloss.auth.dependencies import CurrentPrincipal
 from gloss.db import READ_ONLY_ROUTE, SessionDep
@@ -46,9 +46,13 @@ async def card(
     ] = None,
     label: Annotated[str | None, Query(max_length=32)] = None,
     text: Annotated[str | None, Query(max_length=300)] = None,
+    url: Annotated[
+        str | None,
+        Query(max_length=4096, description="The page the reader is on: never listed."),
+    ] = None,
     related_limit: Annotated[int, Query(ge=0, le=50)] = 5,
 ) -> Card:
-    return await service.card(
+    return await cards.card(
         session,
         principal,
         kind=kind,
@@ -56,5 +60,6 @@ async def card(
         key=key,
         label=label,
         text=text,
+        url=url,
         related_limit=related_limit,
     )

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gloss.articles.schemas import RelatedArticle
+from gloss.articles.schemas import RelatedArticle, SubjectKnowledge
 
 OffsetUnit = Literal["utf16", "codepoint"]
 Include = Literal["entities", "terms", "related"]
@@ -83,4 +83,9 @@ class Card(BaseModel):
     term: CardTerm | None = Field(
         None, description="The glossary entry (for a term, or an entity the glossary knows)."
     )
-    related: list[RelatedArticle]
+    knowledge: SubjectKnowledge | None = Field(
+        None, description="For an entity: what the team's stored articles say of it."
+    )
+    related: list[RelatedArticle] = Field(
+        description="Stored articles about the subject (never the page itself); may be empty."
+    )

@@ -17,8 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gloss.annotate.schemas import (
     ALL_INCLUDES,
     AnnotateRequest,
-    Card,
-    CardTerm,
     Entity,
     ModelInfo,
     TermHit,
@@ -26,10 +24,8 @@ from gloss.annotate.schemas import (
 from gloss.articles import related as articles
 from gloss.articles.schemas import RelatedArticle
 from gloss.auth.service import Principal
-from gloss.errors import NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
+from gloss.errors import PayloadTooLarge, ServiceUnavailable
 from gloss.glossaries import compiled as compiled_glossaries
-from gloss.glossaries.repository import TermRepository
-from gloss.models import Glossary, Term
 from gloss.nlp.dense import Vector
 from gloss.nlp.engine import TermMatch
 from gloss.nlp.offsets import sanitize_lone_surrogates
@@ -230,66 +226,3 @@ async def _related_for_page(
         vector=vector,
     )
     return found
-
-
-async def _related_for_key(
-    session: AsyncSession, principal: Principal, kind: str, key: str, limit: int
-) -> list[RelatedArticle]:
-    if limit <= 0 or kind not in ("entity", "term"):
-        return []
-    found = await articles.related_for_key(
-        session,
-        principal.team_ids,
-        "entity" if kind == "entity" else "term",
-        key,
-        limit,
-    )
-    return found
-
-
-def _card_term(term: Term, glossary: Glossary) -> CardTerm:
-    return CardTerm(
-        term_id=term.id,
-        glossary_id=glossary.id,
-        glossary_name=glossary.name,
-        term=term.term,
-        definition=term.definition or "",
-        aliases=list(term.aliases or ()),
-        url=term.url,
-        tags=list(term.tags or ()),
-        entity_label=term.entity_label,
-    )
-
-
-async def card(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    kind: str,
-    term_id: uuid.UUID | None,
-    key: str | None,
-    label: str | None,
-    text: str | None,
-    related_limit: int,
-) -> Card:
-    repo = TermRepository(session)
-    if kind == "term":
-        if term_id is None:
-            raise Unprocessable("A term card needs term_id.")
-        found = await repo.term_with_glossary(term_id, principal.team_ids)
-        if found is None:
-            raise NotFound("No such term.")
-        term, glossary = found
-        related = await _related_for_key(session, principal, "term", str(term.id), related_limit)
-        return Card(kind="term", title=term.term, term=_card_term(term, glossary), related=related)
-    if not key:
-        raise Unprocessable("An entity card needs key.")
-    entry = await repo.term_for_form(key.casefold(), principal.team_ids)
-    related = await _related_for_key(session, principal, "entity", key, related_limit)
-    return Card(
-        kind="entity",
-        title=text or (entry[0].term if entry else key),
-        label=label,
-        term=_card_term(*entry) if entry else None,
-        related=related,
-    )

@@ -136,16 +136,30 @@ async def related_for_key(
     kind: Literal["entity", "term"],
     key: str,
     limit: int,
+    *,
+    excluded: set[uuid.UUID] | None = None,
 ) -> list[RelatedArticle]:
     """The caller's articles that mention an entity (by its key) or a glossary term (by its
-    id), the most salient and recent first; one article per group of duplicates."""
+    id), the most salient and recent first; one article per group of duplicates, none of the
+    `excluded` (the page the reader is on, and its copies)."""
     limit = max(1, min(limit, MAX_RELATED))
     key = key.replace("\x00", "")
     repo = ArticleRepository(session)
     rows = await repo.mentioning(team_ids, kind, [key], min(limit * 4, 500))
     ranked = ranking.key_ranking([(str(r[0]), r[2], r[3]) for r in rows], utcnow())
     cards = await repo.cards([uuid.UUID(k) for k, _ in ranked], team_ids)
-    return _present(ranked, cards, limit, set())
+    return _present(ranked, cards, limit, excluded or set())
+
+
+async def page_copies(
+    session: AsyncSession, team_ids: Sequence[uuid.UUID], url: str | None
+) -> set[uuid.UUID]:
+    """The stored articles that are the page at `url` (by URL or canonical URL)."""
+    url = url.replace("\x00", "") if url else None
+    if not url or not team_ids:
+        return set()
+    group, _ = await ArticleRepository(session).page_group(team_ids, normalize_url(url), None)
+    return group
 
 
 async def _related(

@@ -27,6 +27,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from gloss.models import Article, ArticleMention, ArticleVector
 from gloss.nlp.ranking import MentionSummary
@@ -44,6 +45,20 @@ class ArticleCard:
     published_at: datetime | None
     duplicate_of_id: uuid.UUID | None
     vector: bytes | None = None  # the sentence vector, when asked for and stored
+
+
+@dataclass(frozen=True, slots=True)
+class MentioningArticle:
+    """An article that names a subject, as a card lists it."""
+
+    id: uuid.UUID
+    url: str
+    title: str
+    source: str | None
+    published_at: datetime | None
+    duplicate_of_id: uuid.UUID | None
+    mention_text: str
+    salience: float
 
 
 # The opening of the text is enough for a snippet; reading whole articles for 50 candidates
@@ -311,6 +326,89 @@ class ArticleRepository:
         statement, params = _mentioning(team_ids, kind, keys, limit)
         rows = await self.session.execute(statement, params)
         return [(_as_uuid(r[0]), r[1], r[2], r[3]) for r in rows]
+
+    async def count_mentioning(self, team_ids: Sequence[uuid.UUID], kind: str, key: str) -> int:
+        """How many of the team's articles mention the key, an original and its copies once."""
+        if not team_ids:
+            return 0
+        group = func.coalesce(Article.duplicate_of_id, Article.id)
+        total = await self.session.scalar(
+            select(func.count(func.distinct(group)))
+            .select_from(ArticleMention)
+            .join(Article, Article.id == ArticleMention.article_id)
+            .where(
+                ArticleMention.team_id.in_(team_ids),
+                ArticleMention.kind == kind,
+                ArticleMention.key == key,
+            )
+        )
+        return int(total or 0)
+
+    async def latest_mentioning(
+        self, team_ids: Sequence[uuid.UUID], kind: str, key: str, limit: int
+    ) -> list[MentioningArticle]:
+        """The team's newest articles mentioning the key (by publication, else storage time),
+        with how each names it and how saliently."""
+        if not team_ids:
+            return []
+        when = func.coalesce(Article.published_at, Article.created_at)
+        rows = await self.session.execute(
+            select(
+                Article.id,
+                Article.url,
+                Article.title,
+                Article.source,
+                Article.published_at,
+                Article.duplicate_of_id,
+                ArticleMention.text,
+                ArticleMention.salience,
+            )
+            .join(Article, Article.id == ArticleMention.article_id)
+            .where(
+                ArticleMention.team_id.in_(team_ids),
+                ArticleMention.kind == kind,
+                ArticleMention.key == key,
+            )
+            .order_by(when.desc(), Article.id.desc())
+            .limit(limit)
+        )
+        return [MentioningArticle(*row) for row in rows]
+
+    async def co_mentioned(
+        self, team_ids: Sequence[uuid.UUID], key: str, sample: int, limit: int
+    ) -> list[tuple[str, str, str | None, int]]:
+        """(key, text, label, articles) of the entities named most often beside `key`, in the
+        `sample` articles naming it most saliently (a bounded walk of the lookup index)."""
+        if not team_ids:
+            return []
+        naming = (
+            select(ArticleMention.article_id)
+            .where(
+                ArticleMention.team_id.in_(team_ids),
+                ArticleMention.kind == "entity",
+                ArticleMention.key == key,
+            )
+            .order_by(ArticleMention.salience.desc(), ArticleMention.article_id.desc())
+            .limit(sample)
+            .subquery()
+        )
+        other = aliased(ArticleMention)
+        together = func.count()
+        rows = await self.session.execute(
+            select(other.key, func.max(other.text), func.max(other.label), together)
+            .join(naming, naming.c.article_id == other.article_id)
+            .where(other.kind == "entity", other.key != key)
+            .group_by(other.key)
+            .order_by(together.desc(), func.max(other.salience).desc(), other.key)
+            .limit(limit)
+        )
+        return [(r[0], r[1], r[2], int(r[3])) for r in rows]
+
+    async def text_of(self, article_id: uuid.UUID) -> str | None:
+        text: str | None = await self.session.scalar(
+            select(Article.text).where(Article.id == article_id)
+        )
+        return text
 
     async def count(self, team_ids: Sequence[uuid.UUID]) -> int:
         total = await self.session.scalar(

@@ -124,3 +124,40 @@ class RelatedArticle(BaseModel):
     snippet: str
     score: float = Field(ge=0, le=1)
     published_at: datetime | None
+
+
+class ArticleRef(BaseModel):
+    """A stored article as a card names it."""
+
+    article_id: uuid.UUID
+    url: str
+    title: str
+    source: str | None
+    published_at: datetime | None
+
+
+class NamingSentence(BaseModel):
+    """A sentence of a stored article that names the subject."""
+
+    text: str
+    article: ArticleRef
+
+
+class CoMention(BaseModel):
+    """A name that stored articles often give beside the subject."""
+
+    key: str
+    text: str
+    label: str | None
+    articles: int = Field(description="How many of the sampled articles name both.")
+
+
+class SubjectKnowledge(BaseModel):
+    """What the team's stored articles say about one entity or term."""
+
+    article_count: int = Field(description="Stored articles naming it (copies counted once).")
+    latest: list[ArticleRef] = Field(description="The latest few of them, newest first.")
+    sentence: NamingSentence | None = Field(
+        description="A sentence from the store that names it, from the article naming it most."
+    )
+    appears_with: list[CoMention] = Field(description="The names it most often appears with.")

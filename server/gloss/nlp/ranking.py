@@ -456,3 +456,36 @@ def snippet(text: str, length: int = 240) -> str:
         return flat
     cut = flat.rfind(" ", 0, length)
     return flat[: cut if cut > length // 2 else length].rstrip(" ,.;:") + "…"
+
+
+_SENTENCE_END = re.compile(r"[.!?][\"'’”)]*\s+(?=[\"'‘“(]?[A-Z0-9])|\n")
+
+
+def sentence_naming(text: str, surface: str, limit: int = 300) -> str | None:
+    """The first sentence of `text` that names `surface` (as a whole word), on one line; a
+    sentence longer than `limit` is cut around the name. None when the text never names it."""
+    if not surface.strip():
+        return None
+    found = re.search(rf"(?<!\w){re.escape(surface)}(?!\w)", text)
+    if found is None:
+        return None
+    start = 0
+    # (The lookahead reads past the name's start, so the search is not bounded there.)
+    for boundary in _SENTENCE_END.finditer(text):
+        if boundary.end() > found.start():
+            break
+        start = boundary.end()
+    after = _SENTENCE_END.search(text, found.end())
+    if after is None:
+        end = len(text)
+    else:  # up to the stop and its closing quotes, or up to the line break
+        end = (
+            after.start() if after.group() == "\n" else after.start() + len(after.group().rstrip())
+        )
+    sentence = " ".join(text[start:end].split())
+    if len(sentence) <= limit:
+        return sentence
+    at = sentence.find(surface)
+    left = max(0, at - (limit - len(surface)) // 2)
+    cut = sentence[left : left + limit]
+    return ("…" if left else "") + cut.strip() + ("…" if left + limit < len(sentence) else "")

@@ -80,11 +80,11 @@ test("the card route is asked with exactly its query parameters", () =>
     async (url) => {
       const u = new URL(url);
       assert.equal(u.pathname, "/v1/annotate/card");
-      assert.deepEqual(Object.fromEntries(u.searchParams), { kind: "entity", key: "deepseek", label: "ORG", text: "DeepSeek" });
+      assert.deepEqual(Object.fromEntries(u.searchParams), { kind: "entity", key: "deepseek", label: "ORG", text: "DeepSeek", url: "https://news.example/a" });
       return new Response(JSON.stringify({ kind: "entity", title: "DeepSeek", label: "ORG", term: null, related: [] }));
     },
     async () => {
-      const r = await card(settings, { kind: "entity", key: "deepseek", label: "ORG", text: "DeepSeek" });
+      const r = await card(settings, { kind: "entity", key: "deepseek", label: "ORG", text: "DeepSeek", url: "https://news.example/a" });
       assert.ok(r.ok && r.value.title === "DeepSeek");
     },
   ));

@@ -108,10 +108,41 @@ test("hover: keyboard focus opens at once", async () => {
 test("card renders server text as text, never HTML", () => {
   const d = dom("");
   const evil = `<img src=x onerror=alert(1)>`;
-  const card = renderCard(d, { kind: "term", title: evil, label: null, definition: evil, aliases: [evil], link: "javascript:alert(1)", glossary: evil, related: [{ article_id: "1", url: "javascript:alert(2)", title: evil, snippet: evil, score: 1, published_at: null }] });
+  const card = renderCard(d, { kind: "term", title: evil, label: null, definition: evil, aliases: [evil], link: "javascript:alert(1)", glossary: evil, knowledge: null, related: [{ article_id: "1", url: "javascript:alert(2)", title: evil, snippet: evil, score: 1, published_at: null }] });
   assert.equal(card.querySelectorAll("img").length, 0);
   assert.equal(card.querySelectorAll("a").length, 0, "javascript: links are not links");
   assert.ok(card.querySelector(".definition")!.textContent!.includes("<img src=x onerror=alert(1)>"));
+});
+
+const article = (title: string, url: string) => ({ article_id: url, url, title, source: "Wire", published_at: "2026-10-20T09:00:00Z" });
+
+test("an entity card says what the store knows: count, a sentence, the latest, companions; all as text", () => {
+  const d = dom("");
+  const evil = `<img src=x onerror=alert(1)>`;
+  const card = renderCard(d, {
+    kind: "entity", title: "Huawei", label: "ORG", definition: null, aliases: [], link: null, glossary: null, related: [],
+    knowledge: {
+      article_count: 2,
+      latest: [article(evil, "https://news.example/b"), article("Older", "javascript:alert(1)")],
+      sentence: { text: `Huawei said ${evil}.`, article: article("B", "https://news.example/b") },
+      appears_with: [{ key: "nvidia", text: "Nvidia", label: "ORG", articles: 2 }, { key: "tsmc", text: "TSMC", label: "ORG", articles: 1 }],
+    },
+  });
+  assert.equal(card.querySelector(".count")!.textContent, "Named in 2 stored articles");
+  assert.equal(card.querySelector(".sentence")!.textContent, `Huawei said ${evil}.`);
+  assert.deepEqual([...card.querySelectorAll(".latest li")].map((li) => li.textContent), [`${evil} 2026-10-20 · Wire`, "Older 2026-10-20 · Wire"]);
+  assert.equal(card.querySelectorAll(".latest a").length, 1, "a javascript: URL is not a link");
+  assert.equal(card.querySelector(".with")!.textContent, "Often with: Nvidia, TSMC");
+  assert.equal(card.querySelectorAll("img").length, 0);
+  assert.equal(card.querySelector(".empty"), null);
+});
+
+test("a card with nothing to say says so in one line, and lists nothing", () => {
+  const d = dom("");
+  const none = { article_count: 0, latest: [], sentence: null, appears_with: [] };
+  const card = renderCard(d, { kind: "entity", title: "Barack Obama", label: "PERSON", definition: null, aliases: [], link: null, glossary: null, related: [], knowledge: none });
+  assert.equal(card.querySelector(".empty")!.textContent, "The team has nothing stored about Barack Obama yet.");
+  assert.equal(card.querySelectorAll("ul, blockquote, .count").length, 0);
 });
 
 test("card placement stays on screen and flips above near the bottom", () => {
@@ -180,9 +211,10 @@ test("a card shows the server's Card field for field, or the annotate hit when t
     term: { term_id: "t", glossary_id: "g", glossary_name: "AI desk", term: "inference", definition: "d", aliases: ["inferencing"], url: "https://x", tags: [], entity_label: null },
     related,
   });
-  assert.deepEqual(term, { kind: "term", title: "inference", label: null, definition: "d", aliases: ["inferencing"], link: "https://x", glossary: "AI desk", related });
-  const entity = viewOfCard({ kind: "entity", title: "DeepSeek", label: "ORG", term: null, related: [] });
-  assert.deepEqual(entity, { kind: "entity", title: "DeepSeek", label: "ORG", definition: null, aliases: [], link: null, glossary: null, related: [] });
+  assert.deepEqual(term, { kind: "term", title: "inference", label: null, definition: "d", aliases: ["inferencing"], link: "https://x", glossary: "AI desk", knowledge: null, related });
+  const knowledge = { article_count: 0, latest: [], sentence: null, appears_with: [] };
+  const entity = viewOfCard({ kind: "entity", title: "DeepSeek", label: "ORG", term: null, knowledge, related: [] });
+  assert.deepEqual(entity, { kind: "entity", title: "DeepSeek", label: "ORG", definition: null, aliases: [], link: null, glossary: null, knowledge, related: [] });
   const hit = viewOfTermHit({ start: 0, end: 9, text: "Inference", term_id: "t", glossary_id: "g", term: "inference", definition: "d", url: null });
   assert.equal(hit.title, "inference");
   assert.equal(hit.definition, "d");

@@ -101,6 +101,39 @@ def test_hovering_a_term_shows_its_definition(
     page.locator("gloss-card").wait_for(state="detached", timeout=5000)
 
 
+def test_an_entity_card_says_what_the_team_has_stored(
+    page: Any, site: dict[str, Any], glossary: str, gloss_server: harness.Server
+) -> None:
+    for n, companion in enumerate(("Microsoft", "Microsoft and Google")):
+        gloss_server.call(
+            "POST",
+            "/v1/articles",
+            json={
+                "url": f"https://wire.example/nvidia-{n}",
+                "title": f"Nvidia results, part {n}",
+                "text": f"Nvidia reported record sales on Tuesday. Executives at {companion} "
+                "said demand for accelerators kept growing.",
+                "source": "Example Wire",
+                "published_at": f"2026-10-0{n + 1}T09:00:00Z",
+            },
+        )
+    page.goto(site["auto"] + "/article.html")
+    harness.wait_state(page)
+    box = harness.word_rect(page, "Nvidia")
+    page.mouse.move(box["x"] - 40, box["y"] - 40)
+    page.mouse.move(box["x"], box["y"], steps=3)
+    text = card_text(page)
+    assert "Named in 2 stored articles" in text, text
+    assert "Nvidia reported record sales on Tuesday." in text  # a sentence that names it
+    assert "Nvidia results, part 1" in text  # the latest, with date and source
+    assert "2026-10-02 · Example Wire" in text
+    assert "Often with: Microsoft" in text
+    # Nothing about any other subject: the page's own related list is not shown here.
+    assert "related articles" in text.lower()
+    titles = page.locator("gloss-card ul.related li").all_inner_texts()
+    assert set(titles) <= {"Nvidia results, part 0", "Nvidia results, part 1"}, titles
+
+
 def test_keyboard_opens_a_card_and_escape_closes_it(
     page: Any, site: dict[str, Any], glossary: str
 ) -> None:

@@ -1,4 +1,5 @@
 // The hover card: a `gloss-card` element with an open shadow root, placed by the word, on screen.
+import type { SubjectKnowledge } from "../../shared/api.gen";
 import type { CardView } from "./view";
 
 const CARD_CSS = `
@@ -14,6 +15,7 @@ p { margin: 0 0 8px; }
 ul { margin: 4px 0 0; padding-left: 18px; }
 li { margin-bottom: 4px; }
 a { color: #1a56c4; }
+blockquote { margin: 6px 0 2px; padding-left: 8px; border-left: 3px solid #c9ced8; font-style: italic; }
 h3 { font-size: 12px; margin: 10px 0 2px; text-transform: uppercase; letter-spacing: .05em; }
 .close { position: absolute; top: 6px; right: 8px; border: 0; background: transparent; font-size: 16px; cursor: pointer; color: inherit; }
 `;
@@ -57,7 +59,8 @@ export function renderCard(doc: Document, data: CardView): HTMLElement {
   if (data.definition) box.appendChild(el(doc, "p", data.definition, "definition"));
   if (data.aliases.length) box.appendChild(el(doc, "div", `Also: ${data.aliases.join(", ")}`, "meta aliases"));
   if (data.glossary) box.appendChild(el(doc, "div", `Glossary: ${data.glossary}`, "meta glossary"));
-  if (!data.definition && data.related.length === 0) {
+  if (data.knowledge && data.knowledge.article_count > 0) renderKnowledge(doc, box, data.knowledge);
+  if (!data.definition && data.related.length === 0 && !data.knowledge?.article_count) {
     box.appendChild(el(doc, "p", `The team has nothing stored about ${data.title} yet.`, "meta empty"));
   }
   if (data.related.length) {
@@ -75,6 +78,34 @@ export function renderCard(doc: Document, data: CardView): HTMLElement {
   close.type = "button";
   box.appendChild(close);
   return box;
+}
+
+/** What the team's stored articles say of an entity: how many, a sentence, the latest, companions. */
+function renderKnowledge(doc: Document, box: HTMLElement, k: SubjectKnowledge): void {
+  const count = k.article_count;
+  box.appendChild(el(doc, "div", `Named in ${count} stored article${count === 1 ? "" : "s"}`, "meta count"));
+  if (k.sentence) {
+    const quote = el(doc, "blockquote", k.sentence.text, "sentence");
+    box.appendChild(quote);
+    const from = el(doc, "div", "— ", "meta source");
+    from.appendChild(safeLink(doc, k.sentence.article.url, k.sentence.article.title));
+    box.appendChild(from);
+  }
+  if (k.latest.length) {
+    box.appendChild(el(doc, "h3", "Latest"));
+    const ul = el(doc, "ul", undefined, "latest");
+    for (const a of k.latest) {
+      const li = el(doc, "li");
+      li.appendChild(safeLink(doc, a.url, a.title || a.url));
+      const where = [a.published_at ? a.published_at.slice(0, 10) : null, a.source].filter(Boolean).join(" · ");
+      if (where) li.appendChild(el(doc, "span", ` ${where}`, "meta"));
+      ul.appendChild(li);
+    }
+    box.appendChild(ul);
+  }
+  if (k.appears_with.length) {
+    box.appendChild(el(doc, "div", `Often with: ${k.appears_with.map((c) => c.text).join(", ")}`, "meta with"));
+  }
 }
 
 /** Where the card goes: below the word if it fits, else above; always inside the viewport. */

@@ -165,11 +165,11 @@ export class Cards {
       if (kind === "term") {
         const t = answer.terms[Number(i)]!;
         const fallback = viewOfTermHit(t);
-        p = send({ type: "content/card", query: { kind, term_id: t.term_id } }).then((reply) => (reply.ok ? viewOfCard(reply.value) : fallback));
+        p = send({ type: "content/card", query: { kind, term_id: t.term_id, url: this.doc.URL } }).then((reply) => (reply.ok ? viewOfCard(reply.value) : fallback));
       } else {
         const e = answer.entities[Number(i)]!;
         const fallback = viewOfEntity(e);
-        p = send({ type: "content/card", query: { kind, key: e.key, label: e.label, text: e.text } }).then((reply) => (reply.ok ? viewOfCard(reply.value) : fallback));
+        p = send({ type: "content/card", query: { kind, key: e.key, label: e.label, text: e.text, url: this.doc.URL } }).then((reply) => (reply.ok ? viewOfCard(reply.value) : fallback));
       }
       this.cache.set(key, p);
     }

@@ -1,5 +1,5 @@
 // What a hover card shows: from the server's Card, or from the annotate answer when that fails.
-import type { Card, Entity, TermHit } from "../../shared/api.gen";
+import type { Card, Entity, SubjectKnowledge, TermHit } from "../../shared/api.gen";
 
 export interface CardView {
   kind: "term" | "entity";
@@ -10,6 +10,8 @@ export interface CardView {
   aliases: string[];
   link: string | null;
   glossary: string | null;
+  /** For an entity: what the team's stored articles say of it (null when unknown). */
+  knowledge: SubjectKnowledge | null;
   related: Card["related"];
 }
 
@@ -23,6 +25,7 @@ export function viewOfCard(card: Card): CardView {
     aliases: entry?.aliases ?? [],
     link: entry?.url ?? null,
     glossary: entry?.glossary_name ?? null,
+    knowledge: card.knowledge ?? null,
     related: card.related,
   };
 }
@@ -33,9 +36,9 @@ export function viewOfCard(card: Card): CardView {
  * articles are not about this name or term.
  */
 export function viewOfTermHit(t: TermHit): CardView {
-  return { kind: "term", title: t.term || t.text, label: null, definition: t.definition || null, aliases: [], link: t.url, glossary: null, related: [] };
+  return { kind: "term", title: t.term || t.text, label: null, definition: t.definition || null, aliases: [], link: t.url, glossary: null, knowledge: null, related: [] };
 }
 
 export function viewOfEntity(e: Entity): CardView {
-  return { kind: "entity", title: e.text, label: e.label, definition: null, aliases: [], link: null, glossary: null, related: [] };
+  return { kind: "entity", title: e.text, label: e.label, definition: null, aliases: [], link: null, glossary: null, knowledge: null, related: [] };
 }

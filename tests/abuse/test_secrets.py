@@ -63,7 +63,8 @@ def test_tokens_and_share_keys_never_reach_the_log(deployment: Deployment) -> No
         assert http.get(f"/c/{cid}", params={"key": wrong_key}).status_code == 404
         anonymous = http.get(f"/c/{cid}")
         assert anonymous.status_code == 401
-        assert anonymous.headers["content-type"].startswith("application/problem+json")
+        assert anonymous.headers["content-type"].startswith("text/html")
+        assert "This link is not valid" in anonymous.text
         log = server.log()
 
     lines = [line for line in log.splitlines() if line.startswith("{")]

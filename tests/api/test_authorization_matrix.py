@@ -426,7 +426,11 @@ async def build_world(
 def _check(response: httpx.Response, expected: int, caller: Caller, world: World) -> None:
     where = f"{response.request.method} {response.request.url.path} as {caller}"
     assert response.status_code == expected, f"{where}: {response.status_code} {response.text}"
-    if expected in (401, 403, 404) and response.request.method != "HEAD":
+    if caller == "anonymous" and response.request.url.path.startswith("/c/"):
+        # A person following a share link without a key gets a page saying so, not JSON.
+        assert response.headers["content-type"].startswith("text/html"), where
+        assert "This link is not valid" in response.text, where
+    elif expected in (401, 403, 404) and response.request.method != "HEAD":
         slug = {401: "unauthorized", 403: "forbidden", 404: "not-found"}[expected]
         assert response.headers["content-type"].startswith("application/problem+json"), where
         assert response.json()["type"] == PROBLEM_BASE + slug, where

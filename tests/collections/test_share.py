@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import uuid
 from typing import Any
 
 import httpx
 
+from gloss.collections.share import CONTENT_SECURITY_POLICY
 from tests.api.test_errors import assert_problem
 from tests.collections.conftest import annotation, new_collection, post_annotation
 from tests.conftest import Account, AccountFactory
@@ -52,11 +54,19 @@ async def test_share_links_open_the_page_until_revoked(
         f"/v1/collections/{collection['id']}/share-links/{link['id']}", headers=ann.headers
     )
     assert revoked.status_code == 204
-    assert_problem(await client.get(_path(link["url"])), 404, "not-found")
+    _invalid_link_page(await client.get(_path(link["url"])), 404)
     listed = await client.get(
         f"/v1/collections/{collection['id']}/share-links", headers=ann.headers
     )
     assert listed.json()[0]["revoked_at"] is not None
+
+
+def _invalid_link_page(response: httpx.Response, status: int) -> None:
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert "This link is not valid" in response.text
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["referrer-policy"] == "no-referrer"
 
 
 async def test_who_opens_the_share_page(
@@ -70,11 +80,13 @@ async def test_who_opens_the_share_page(
     url = f"/c/{collection['id']}"
     assert (await client.get(url, headers=vic.headers)).status_code == 200
     assert_problem(await client.get(url, headers=eve.headers), 404, "not-found")
-    assert_problem(await client.get(url), 401, "unauthorized")
-    assert_problem(await client.get(url + "?key=glc_wrong"), 404, "not-found")
+    # A person following a link that does not open gets a page saying so, not JSON.
+    _invalid_link_page(await client.get(url), 401)
+    _invalid_link_page(await client.get(url + "?key=glc_wrong"), 404)
+    _invalid_link_page(await client.get(f"/c/{uuid.uuid4()}?key=glc_wrong"), 404)
     # A key opens only the collection it was made for.
     eves_key = (await _share(client, eve, other["id"]))["url"].split("key=")[1]
-    assert_problem(await client.get(f"{url}?key={eves_key}"), 404, "not-found")
+    _invalid_link_page(await client.get(f"{url}?key={eves_key}"), 404)
     # Only those who manage the collection make links.
     response = await client.post(
         f"/v1/collections/{collection['id']}/share-links", headers=vic.headers

@@ -71,6 +71,3 @@ async def shared_collection(
     if key:
         return await service.shared_collection(session, collection_id, key)
     raise Unauthorized("Sign in with a token, or open the share link the owner gave you.")
-
-
-SharedCollection = Annotated[Collection, Depends(shared_collection)]

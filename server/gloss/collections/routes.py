@@ -17,7 +17,7 @@ from gloss.collections.dependencies import (
     CollectionForManage,
     CollectionForRead,
     IrisDep,
-    SharedCollection,
+    shared_collection,
 )
 from gloss.collections.presenter import ANNO_MEDIA_TYPE, Iris, present_annotation
 from gloss.collections.repository import AnnotationRow
@@ -33,9 +33,9 @@ from gloss.collections.schemas import (
     parse_w3c_annotation,
 )
 from gloss.collections.service import CollectionAccess
-from gloss.collections.share import SHARE_PAGE_HEADERS
+from gloss.collections.share import SHARE_PAGE_HEADERS, render_invalid_link
 from gloss.db import SessionDep
-from gloss.errors import BadRequest, Unprocessable
+from gloss.errors import BadRequest, NotFound, Unauthorized, Unprocessable
 from gloss.etags import check_if_match, make_etag
 from gloss.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 
@@ -411,6 +411,22 @@ async def revoke_share_link(
     summary="The collection's read-only web page (token or share link)",
     tags=["share page"],
 )
-async def share_page(collection: SharedCollection, session: SessionDep, iris: IrisDep) -> Response:
+async def share_page(
+    collection_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    iris: IrisDep,
+    key: str | None = None,
+) -> Response:
+    try:
+        collection = await shared_collection(collection_id, request, session, key)
+    except (Unauthorized, NotFound) as exc:
+        if request.headers.get("authorization"):
+            raise  # an API client: the problem document
+        # A person following a link: a page saying so, whatever the reason (no key, a wrong or
+        # revoked one, no such collection), so the page reveals nothing more than the problem.
+        return HTMLResponse(
+            render_invalid_link(), status_code=exc.status, headers=SHARE_PAGE_HEADERS
+        )
     html = await service.share_page(session, collection, iris)
     return HTMLResponse(html, headers=SHARE_PAGE_HEADERS)

@@ -111,3 +111,18 @@ def render_share_page(name: str, docs: list[dict[str, Any]]) -> str:
         f"<p>{count} highlight{'s' if count != 1 else ''} shared from Gloss (read-only).</p>"
         f"</header>\n<main>\n{body}\n</main></body></html>\n"
     )
+
+
+def render_invalid_link() -> str:
+    """The page a share link that does not open shows: what happened and what to do."""
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="referrer" content="no-referrer">'
+        f"<title>Link not valid · Gloss</title><style>{STYLE}</style></head>\n"
+        "<body><header><h1>This link is not valid</h1></header>\n<main>"
+        "<p>The share link is incomplete, was revoked, or the collection no longer exists.</p>"
+        "<p>Ask the person who shared it for a new link, or open the collection from the Gloss "
+        "extension if you are in its team.</p></main></body></html>\n"
+    )

@@ -117,8 +117,10 @@ test("context score: 1 when equal or absent, lower with each edit", () => {
 
 test("W3C annotation round-trips selectors, note, tags and color", () => {
   const selectors = describe(TEXT, 4, 13);
-  const json = buildAnnotation({ url: "http://x.test/a", selectors, note: "check", tags: ["ai", "cost"], color: "blue" });
+  const json = buildAnnotation({ url: "http://x.test/a", title: " Rates: the committee ", selectors, note: "check", tags: ["ai", "cost"], color: "blue" });
   assert.equal(json["@context"], "http://www.w3.org/ns/anno.jsonld");
+  assert.equal(json.target.title, "Rates: the committee");
+  assert.equal(buildAnnotation({ url: "http://x.test/a", title: "  ", selectors, note: "", tags: [], color: "blue" }).target.title, undefined);
   assert.equal(json.type, "Annotation");
   assert.equal(json.color, "blue");
   // One note body at most: the server refuses a second non-tagging body.

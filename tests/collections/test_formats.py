@@ -152,6 +152,7 @@ async def test_hypothesis_export_round_trips(
     assert first["target"] == {
         "type": "SpecificResource",
         "source": "https://news.example/2026/11/chips",
+        "title": "Chips",  # the row's document.title
         "selector": [
             {"type": "TextPositionSelector", "start": 28, "end": 48},
             {

@@ -147,3 +147,42 @@ async def test_share_page_sends_a_strict_content_security_policy(
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "no-store" in response.headers["cache-control"]
     assert "No highlights yet." in response.text
+
+
+async def test_each_page_is_headed_by_the_title_the_extension_sent(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    ann = await make_account("ann")
+    collection = await new_collection(client, ann)
+    titled = annotation("Nvidia")
+    titled["target"]["title"] = "Nvidia  says\ndemand <is> strong"
+    created = (await post_annotation(client, ann, collection, titled)).json()
+    # Stored as one line of text, and given back in the target.
+    assert created["target"]["title"] == "Nvidia says demand <is> strong"
+    await post_annotation(
+        client, ann, collection, annotation("Tuesday", source="https://b.example/untitled")
+    )
+    html = (await client.get(f"/c/{collection['id']}", headers=ann.headers)).text
+    headings = re.findall(r'<section class="page"><h2><a href="[^"]+"[^>]*>([^<]+)</a>', html)
+    # The titled page by its title (escaped), its URL beneath; the other by its URL.
+    assert headings == ["Nvidia says demand &lt;is&gt; strong", "https://b.example/untitled"]
+    assert '<p class="meta url">https://news.example/2026/11/chips?utm_source=x</p>' in html
+    markdown = await client.get(
+        f"/v1/collections/{collection['id']}/export",
+        params={"format": "markdown"},
+        headers=ann.headers,
+    )
+    assert "## [Nvidia says demand \\<is\\> strong](<https://news.example" in markdown.text
+
+
+async def test_a_title_that_is_not_one_line_of_text_is_refused(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    ann = await make_account("ann")
+    collection = await new_collection(client, ann)
+    for bad in ("x" * 1001, "bell\x07", 42):
+        doc = annotation("Nvidia")
+        doc["target"]["title"] = bad
+        response = await post_annotation(client, ann, collection, doc)
+        problem = assert_problem(response, 422, "validation-error")
+        assert "title" in str(problem), problem

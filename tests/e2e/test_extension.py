@@ -196,6 +196,8 @@ def test_save_a_highlight_and_reanchor_it(
     target = target[0] if isinstance(target, list) else target
     kinds = {s["type"]: s for s in target["selector"]}
     assert kinds["TextQuoteSelector"]["exact"] == pages.HIGHLIGHT
+    # The page's title as the reader saw it, for the share page's heading.
+    assert target["title"] == page.title()
     position = kinds["TextPositionSelector"]
     assert position["end"] - position["start"] == len(pages.HIGHLIGHT)
 

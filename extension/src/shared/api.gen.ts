@@ -141,6 +141,10 @@ export interface AnnotationTarget {
    * The page's URL.
    */
   source: string;
+  /**
+   * Gloss's extension property: the page's title.
+   */
+  title?: string | null;
   type: "SpecificResource";
 }
 export interface TextQuoteSelector {

@@ -31,6 +31,7 @@ from gloss.collections.schemas import (
     parse_tags,
     parse_text,
     parse_time,
+    parse_title,
     parse_w3c_annotation,
     types_of,
 )
@@ -69,6 +70,7 @@ class Flat:
 
     id: str
     url: str
+    title: str  # the page's title, "" when unknown
     quote: str
     prefix: str
     suffix: str
@@ -98,6 +100,7 @@ def flatten(doc: dict[str, Any]) -> Flat:
     return Flat(
         id=doc["id"],
         url=target["source"],
+        title=target.get("title", ""),
         quote=quote_selector.get("exact", ""),
         prefix=quote_selector.get("prefix", ""),
         suffix=quote_selector.get("suffix", ""),
@@ -181,7 +184,8 @@ def to_markdown(name: str, docs: list[dict[str, Any]]) -> str:
         "",
     ]
     for url, flats in group_by_page(docs):
-        lines += [f"## [{_md(url)}](<{url.replace('>', '%3E')}>)", ""]
+        title = next((f.title for f in reversed(flats) if f.title), "") or url
+        lines += [f"## [{_md(title)}](<{url.replace('>', '%3E')}>)", ""]
         for flat in flats:
             if flat.quote:
                 lines += [f"> {_md(line)}" if line else ">" for line in flat.quote.splitlines()]
@@ -307,7 +311,14 @@ def _hypothesis_row(row: Any) -> AnnotationData | str:
         created=parse_time(row.get("created")),
         modified=parse_time(row.get("updated")),
         dropped=dropped,
+        title=_hypothesis_title(row.get("document"), errors),
     )
+
+
+def _hypothesis_title(document: Any, errors: Errors) -> str | None:
+    """The page title a Hypothesis row carries (`document.title`, a list of one)."""
+    titles = as_list(document.get("title")) if isinstance(document, dict) else []
+    return parse_title(titles[0], errors, ("document", "title")) if titles else None
 
 
 def parse_import(document: Any) -> ImportPlan:

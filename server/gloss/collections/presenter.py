@@ -89,6 +89,8 @@ def present_annotation(
     if bodies:
         doc["body"] = bodies
     target: dict[str, Any] = {"type": "SpecificResource", "source": annotation.target_source}
+    if annotation.target_title:
+        target["title"] = annotation.target_title
     if annotation.selectors:
         target["selector"] = [dict(s) for s in annotation.selectors]
     doc["target"] = target

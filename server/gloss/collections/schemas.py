@@ -27,6 +27,7 @@ MAX_NOTE_CHARS = 20_000
 MAX_TAGS = 32
 MAX_TAG_CHARS = 100
 MAX_COLOR_CHARS = 32
+MAX_TITLE_CHARS = 1000
 
 MOTIVATIONS = ("highlighting", "commenting")
 SELECTOR_TYPES = ("TextQuoteSelector", "TextPositionSelector")
@@ -75,6 +76,7 @@ class TextualBody(_W3C):
 class AnnotationTarget(_W3C):
     type: Literal["SpecificResource"]
     source: str = Field(description="The page's URL.")
+    title: str | None = Field(None, description="Gloss's extension property: the page's title.")
     selector: list[Selector] | None = None
 
 
@@ -181,6 +183,7 @@ class AnnotationData:
     created: datetime | None = None
     modified: datetime | None = None
     dropped_selectors: list[str] = field(default_factory=list)
+    title: str | None = None  # the page's title, when the client sent it
 
     @property
     def quote(self) -> str | None:
@@ -360,6 +363,7 @@ def finish(
     created: datetime | None = None,
     modified: datetime | None = None,
     dropped: list[str] | None = None,
+    title: str | None = None,
 ) -> AnnotationData:
     """Settle the motivation and raise AnnotationInvalid if anything was wrong."""
     if note is not None and not note.strip():
@@ -382,7 +386,21 @@ def finish(
         created=created,
         modified=modified,
         dropped_selectors=dropped or [],
+        title=title,
     )
+
+
+def parse_title(value: Any, errors: Errors, loc: tuple[str | int, ...]) -> str | None:
+    """A page title: one line of text (runs of white space, line breaks included, become one
+    space), without control characters; empty is none."""
+    text = parse_text(value, MAX_TITLE_CHARS, errors, loc)
+    if text is None:
+        return None
+    text = " ".join(text.split())
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        errors.add(loc, "must not contain control characters")
+        return None
+    return text or None
 
 
 def parse_w3c_annotation(doc: Any, *, strict: bool = True) -> AnnotationData:
@@ -428,6 +446,7 @@ def parse_w3c_annotation(doc: Any, *, strict: bool = True) -> AnnotationData:
     source: str | None = None
     selectors: list[dict[str, Any]] = []
     dropped: list[str] = []
+    title: str | None = None
     if len(targets) != 1:
         errors.add(("target",), "an annotation needs exactly one target")
     else:
@@ -442,6 +461,7 @@ def parse_w3c_annotation(doc: Any, *, strict: bool = True) -> AnnotationData:
             selectors, dropped = parse_selectors(
                 target.get("selector"), errors, ("target", "selector"), strict=strict
             )
+            title = parse_title(target.get("title"), errors, ("target", "title"))
         else:
             errors.add(("target",), "must be a URL or an object with source and selector")
 
@@ -456,4 +476,5 @@ def parse_w3c_annotation(doc: Any, *, strict: bool = True) -> AnnotationData:
         created=parse_time(doc.get("created")),
         modified=parse_time(doc.get("modified")),
         dropped=dropped,
+        title=title,
     )

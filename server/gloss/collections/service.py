@@ -180,6 +180,7 @@ async def delete_collection(session: AsyncSession, access: CollectionAccess) -> 
 def _apply(annotation: Annotation, data: AnnotationData) -> None:
     annotation.target_source = data.source
     annotation.target_uri_normalized = normalize_url(data.source)[:2048]
+    annotation.target_title = data.title
     annotation.selectors = data.selectors
     annotation.search_text = f"{data.quote or ''}\n{data.text or ''}".lower()
     annotation.motivation = data.motivation

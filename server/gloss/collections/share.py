@@ -16,7 +16,8 @@ body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto
        padding: 0 1rem; color: var(--ink); }
 header p, .meta { color: var(--muted); font-size: 0.875rem; }
 section.page { border-top: 1px solid var(--line); padding-top: 0.5rem; margin-top: 1.5rem; }
-section.page h2 { font-size: 1.05rem; word-break: break-all; }
+section.page h2 { font-size: 1.05rem; margin-bottom: 0; overflow-wrap: anywhere; }
+.url { word-break: break-all; margin-top: 0; }
 ol { list-style: none; padding: 0; }
 li.highlight { margin: 1rem 0; padding-left: 0.75rem; border-left: 4px solid #f5c400; }
 li.c-green { border-color: #34c759; } li.c-blue { border-color: #0a84ff; }
@@ -96,9 +97,12 @@ def render_share_page(name: str, docs: list[dict[str, Any]]) -> str:
     sections = []
     for url, flats in group_by_page(docs):
         items = "\n".join(_highlight(f) for f in flats)
-        sections.append(
-            f'<section class="page"><h2>{_link(url, url)}</h2>\n<ol>\n{items}\n</ol></section>'
-        )
+        # Headed by the page's title as a reader saw it (the latest one sent), its URL below.
+        title = next((f.title for f in reversed(flats) if f.title), "")
+        heading = f"<h2>{_link(url, title or url)}</h2>"
+        if title:
+            heading += f'<p class="meta url">{escape(url)}</p>'
+        sections.append(f'<section class="page">{heading}\n<ol>\n{items}\n</ol></section>')
     body = "\n".join(sections) or "<p>No highlights yet.</p>"
     count = len(docs)
     return (

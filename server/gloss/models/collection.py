@@ -50,6 +50,8 @@ class Annotation(IdMixin, Base):
     # The page as the reader saw it, and the key it is found under (gloss.urls.normalize_url).
     target_source: Mapped[str] = mapped_column(Text)
     target_uri_normalized: Mapped[str] = mapped_column(String(2048), index=True)
+    # The page's title as the reader's browser had it (the share page heads the page with it).
+    target_title: Mapped[str | None] = mapped_column(String(1000))
     # W3C selector objects as a JSON list, as hypothesis/h stores them.
     selectors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # The quote and the note, lower-cased here in Python, so `q` is one LIKE that folds case

@@ -4,6 +4,8 @@ import type { Annotation, TextPositionSelector, TextQuoteSelector } from "../../
 
 export interface HighlightInput {
   url: string;
+  /** The page's title as the reader sees it; the share page heads the page with it. */
+  title: string;
   selectors: [TextQuoteSelector, TextPositionSelector];
   note: string;
   tags: string[];
@@ -21,7 +23,7 @@ export function buildAnnotation(h: HighlightInput): NewAnnotation {
     body,
     // The server keeps one note body; the color travels as Gloss's top-level `color`.
     color: h.color,
-    target: { type: "SpecificResource", source: h.url, selector: h.selectors },
+    target: { type: "SpecificResource", source: h.url, ...(h.title.trim() ? { title: h.title.trim().slice(0, 1000) } : {}), selector: h.selectors },
   };
 }
 

@@ -85,7 +85,7 @@ export class SaveFlow {
     const sel = this.selection;
     if (!sel) return;
     const doc = this.doc;
-    const annotation = buildAnnotation({ url: doc.location.href, selectors: describe(sel.ex.text, sel.start, sel.end), note: req.note, tags: req.tags, color: req.color });
+    const annotation = buildAnnotation({ url: doc.location.href, title: doc.title, selectors: describe(sel.ex.text, sel.start, sel.end), note: req.note, tags: req.tags, color: req.color });
     const reply = await send({ type: "content/save-annotation", collectionId: req.collectionId, annotation });
     if (!reply.ok) {
       this.ui.showError(`Not saved: ${reply.error.message}`);

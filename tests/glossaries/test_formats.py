@@ -3,6 +3,7 @@ rows keep the line they start on."""
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from gloss.glossaries import formats, schemas
 from gloss.glossaries.schemas import TermImport
+from gloss.spreadsheet import read_cell, safe_cell
 
 # Letters, marks, numbers, punctuation, symbols (emoji) and spaces from all of Unicode; the
 # schema refuses control characters, so the strategy leaves them out.
@@ -94,3 +96,32 @@ def test_an_empty_glossary_round_trips() -> None:
         assert formats.parse(formats.write([], fmt), fmt) == []  # type: ignore[arg-type]
     with pytest.raises(formats.FormatError, match="not <tbx>"):
         formats.parse_tbx(b"<html><body/></html>")
+
+
+@pytest.mark.parametrize(
+    "value", ['=HYPERLINK("http://evil")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\tx"]
+)
+def test_csv_export_never_writes_a_formula_and_reads_back_the_same(value: str) -> None:
+    alias = value.replace("|", "/").strip()  # "|" separates aliases
+    term = {
+        "term": "x" + value,
+        "definition": value,
+        "aliases": [alias],
+        "url": None,
+        "tags": [alias],
+        "case_sensitive": False,
+        "entity_label": None,
+    }
+    written = formats.write_csv([term]).decode()
+    for cell in next(csv.reader([written.splitlines()[1]])):
+        assert not cell.startswith(("=", "+", "-", "@", "\t")), cell
+    [row] = formats.parse_csv(written.encode())
+    assert row.data["definition"] == value
+    assert row.data["aliases"] == [alias]
+    assert row.data["tags"] == [alias]
+
+
+@pytest.mark.parametrize("value", ["'=1", "''+x", "'plain", "=1", "plain", ""])
+def test_a_cell_is_read_back_as_it_was_written(value: str) -> None:
+    assert read_cell(safe_cell(value)) == value
+    assert not safe_cell(value).startswith(("=", "+", "-", "@"))

@@ -36,6 +36,7 @@ from gloss.collections.schemas import (
     types_of,
 )
 from gloss.models import Collection
+from gloss.spreadsheet import safe_cell
 
 EXPORT_FORMATS = {
     "jsonld": ANNO_MEDIA_TYPE,
@@ -203,15 +204,6 @@ def to_markdown(name: str, docs: list[dict[str, Any]]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ is a formula to spreadsheets (CSV injection); a leading
-    # apostrophe makes it text.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def to_csv(docs: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -220,18 +212,18 @@ def to_csv(docs: list[dict[str, Any]]) -> str:
         flat = flatten(doc)
         writer.writerow(
             [
-                _cell(flat.id),
-                _cell(flat.url),
-                _cell(flat.quote),
-                _cell(flat.prefix),
-                _cell(flat.suffix),
+                safe_cell(flat.id),
+                safe_cell(flat.url),
+                safe_cell(flat.quote),
+                safe_cell(flat.prefix),
+                safe_cell(flat.suffix),
                 flat.start if flat.start is not None else "",
                 flat.end if flat.end is not None else "",
-                _cell(flat.note),
-                _cell("|".join(flat.tags)),
-                _cell(flat.color),
+                safe_cell(flat.note),
+                safe_cell("|".join(flat.tags)),
+                safe_cell(flat.color),
                 flat.motivation,
-                _cell(flat.creator),
+                safe_cell(flat.creator),
                 flat.created,
                 flat.modified,
             ]

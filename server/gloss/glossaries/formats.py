@@ -17,6 +17,7 @@ import defusedxml.sax
 from defusedxml import DefusedXmlException
 
 from gloss.glossaries.schemas import ImportFormat
+from gloss.spreadsheet import read_cell, safe_cell
 
 CSV_COLUMNS = ("term", "definition", "aliases", "url", "tags", "case_sensitive", "entity_label")
 REQUIRED_CSV_COLUMNS = ("term",)
@@ -165,7 +166,7 @@ def parse_csv(data: bytes) -> list[ParsedRow]:
                 ParsedRow(start, error=f"{len(cells)} cells where the header has {len(columns)}")
             )
             continue
-        raw = dict(zip(columns, cells, strict=True))
+        raw = dict(zip(columns, (read_cell(c) for c in cells), strict=True))
         row: dict[str, Any] = {"term": raw["term"]}
         if "definition" in raw:
             row["definition"] = raw["definition"]
@@ -189,7 +190,8 @@ def write_csv(terms: Iterable[Mapping[str, Any]]) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for term in terms:
         writer.writerow(
-            [
+            safe_cell(cell)
+            for cell in (
                 term["term"],
                 term.get("definition") or "",
                 LIST_SEPARATOR.join(term.get("aliases") or []),
@@ -197,7 +199,7 @@ def write_csv(terms: Iterable[Mapping[str, Any]]) -> bytes:
                 LIST_SEPARATOR.join(term.get("tags") or []),
                 "true" if term.get("case_sensitive") else "false",
                 term.get("entity_label") or "",
-            ]
+            )
         )
     return out.getvalue().encode("utf-8")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from tests.api.test_errors import assert_problem
@@ -241,3 +243,33 @@ async def test_nul_characters_are_refused_not_a_database_error(
         assert_problem(response, 422, "validation-error")
     found = await client.get("/v1/articles", params={"q": "chips\x00"}, headers=ann.headers)
     assert found.status_code == 200
+
+
+async def test_a_url_too_long_once_normalised_is_422_and_the_list_still_answers(
+    client: httpx.AsyncClient, make_account: AccountFactory, no_engine: None
+) -> None:
+    ann = await make_account("ann")
+    # 1,000 characters, each percent-encoded to 6 bytes or more when normalised: over 2,048.
+    url = "https://news.example/" + "é" * 1000
+    refused = await client.post(
+        "/v1/articles", json=article(url, "Long", "A text."), headers=ann.headers
+    )
+    problem = assert_problem(refused, 422, "validation-error")
+    assert "once normalised" in str(problem)
+    bulk = await client.post(
+        "/v1/articles/bulk",
+        content=json.dumps(article(url, "Long", "A text.")) + "\n",
+        headers={**ann.headers, "Content-Type": "application/x-ndjson"},
+    )
+    lines = [json.loads(line) for line in bulk.text.splitlines()]
+    assert lines[0]["status"] == "error"
+    assert lines[-1]["summary"]["error"] == 1
+    # At the limit it is stored, and every member can still list and read.
+    at_limit = "https://news.example/" + "a" * (2048 - len("https://news.example/"))
+    stored = await client.post(
+        "/v1/articles", json=article(at_limit, "Long", "A text."), headers=ann.headers
+    )
+    assert stored.status_code == 201, stored.text
+    assert (await client.get("/v1/articles", headers=ann.headers)).status_code == 200
+    one = await client.get(f"/v1/articles/{stored.json()['id']}", headers=ann.headers)
+    assert one.status_code == 200

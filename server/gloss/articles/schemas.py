@@ -8,8 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gloss.urls import is_web_url
+from gloss.urls import is_web_url, normalize_url
 
+MAX_URL_CHARS = 2048
 IngestStatus = Literal["created", "updated", "unchanged", "error"]
 
 
@@ -21,16 +22,34 @@ def _no_nul(value: str | None) -> str | None:
 
 
 class ArticleBase(BaseModel):
-    url: str = Field(min_length=1, max_length=2048, description="The page's URL.")
+    """What every shape of a stored article shows (as stored: answers never re-check input
+    rules, so a rule made stricter later cannot break reading what is stored)."""
+
+    url: str = Field(description="The page's URL, normalised.")
+    title: str
+    canonical_url: str | None = Field(None, description="The page's rel=canonical URL.")
+    source: str | None = Field(None, description="Publisher, e.g. 'Reuters'.")
+    published_at: datetime | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class ArticleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=1, max_length=MAX_URL_CHARS, description="The page's URL.")
     title: str = Field(min_length=1, max_length=1000)
     canonical_url: str | None = Field(
-        None, max_length=2048, description="The page's rel=canonical URL, when it has one."
+        None, max_length=MAX_URL_CHARS, description="The page's rel=canonical URL, when it has one."
     )
     source: str | None = Field(None, max_length=200, description="Publisher, e.g. 'Reuters'.")
     published_at: datetime | None = None
     tags: list[str] = Field(default_factory=list, max_length=50)
+    text: str = Field(min_length=1, max_length=2_000_000)
+    team_id: uuid.UUID | None = Field(
+        None, description="The team to store it in; default: the caller's only team."
+    )
 
-    @field_validator("title", "source")
+    @field_validator("title", "source", "text")
     @classmethod
     def _text(cls, value: str | None) -> str | None:
         return _no_nul(value)
@@ -39,8 +58,14 @@ class ArticleBase(BaseModel):
     @classmethod
     def _web_url(cls, value: str | None) -> str | None:
         _no_nul(value)
-        if value is not None and not is_web_url(value):
+        if value is None:
+            return None
+        if not is_web_url(value):
             raise ValueError("must be an http(s) URL")
+        # Stored normalised: percent-encoding can make a URL several times longer, and the
+        # limit is on what is stored.
+        if len(normalize_url(value)) > MAX_URL_CHARS:
+            raise ValueError(f"is longer than {MAX_URL_CHARS} characters once normalised")
         return value
 
     @field_validator("tags")
@@ -55,21 +80,6 @@ class ArticleBase(BaseModel):
             if tag not in cleaned:
                 cleaned.append(tag)
         return cleaned
-
-
-class ArticleCreate(ArticleBase):
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(min_length=1, max_length=2_000_000)
-    team_id: uuid.UUID | None = Field(
-        None, description="The team to store it in; default: the caller's only team."
-    )
-
-    @field_validator("text")
-    @classmethod
-    def _body(cls, value: str) -> str:
-        _no_nul(value)
-        return value
 
 
 class Mention(BaseModel):

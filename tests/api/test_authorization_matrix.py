@@ -212,11 +212,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("DELETE", "/v1/collections/{collection_id}"): Rule("owner", 204, uses_up=True),
     ("GET", "/v1/collections/{collection_id}/annotations/"): Rule("viewer", 200),
     ("HEAD", "/v1/collections/{collection_id}/annotations/"): Rule("viewer", 200),
-    ("OPTIONS", "/v1/collections/{collection_id}/annotations/"): Rule("viewer", 204),
+    ("OPTIONS", "/v1/collections/{collection_id}/annotations/"): Rule("viewer", 200),
     ("POST", "/v1/collections/{collection_id}/annotations/"): Rule("editor", 201, _anno),
     ("GET", "/v1/collections/{collection_id}/annotations/{annotation_id}"): Rule("viewer", 200),
     ("HEAD", "/v1/collections/{collection_id}/annotations/{annotation_id}"): Rule("viewer", 200),
-    ("OPTIONS", "/v1/collections/{collection_id}/annotations/{annotation_id}"): Rule("viewer", 204),
+    ("OPTIONS", "/v1/collections/{collection_id}/annotations/{annotation_id}"): Rule("viewer", 200),
     ("PUT", "/v1/collections/{collection_id}/annotations/{annotation_id}"): Rule(
         "editor", 200, _put_anno, uses_up=True
     ),

@@ -183,7 +183,7 @@ async def test_get_head_and_options_of_an_annotation(
         assert head.headers[name] == got.headers[name], name
 
     options = await client.options(iri, headers=ann.headers)
-    assert options.status_code == 204
+    assert options.status_code == 200
     assert options.headers["allow"] == got.headers["allow"]
     assert options.headers["link"] == got.headers["link"]
 
@@ -450,7 +450,7 @@ async def test_container_head_and_options(
     for name in ("etag", "allow", "link", "accept-post", "content-location", "content-length"):
         assert head.headers[name] == got.headers[name], name
     options = await client.options(url, headers=ann.headers)
-    assert options.status_code == 204
+    assert options.status_code == 200
     assert options.headers["allow"] == "GET, HEAD, OPTIONS, POST"
     assert options.headers["accept-post"] == ANNO
     assert "BasicContainer" in options.headers["link"]
@@ -506,3 +506,65 @@ async def test_cors_exposes_the_protocol_headers(
     assert wanted | {"preference-applied"} <= exposed
     assert preflight.status_code == 200
     assert "PUT" in preflight.headers["access-control-allow-methods"]
+
+
+async def test_what_the_client_sent_is_kept_as_the_protocol_asks(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    """W3C Web Annotation Protocol: `canonical` is maintained without change (a MUST), an `id`
+    sent on creation is kept as `via` (a SHOULD), and a plain-IRI target stays one."""
+    ann = await make_account("ann")
+    collection = await new_collection(client, ann)
+    doc = {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "id": "http://client.example/annotations/1",
+        "type": "Annotation",
+        "canonical": "urn:uuid:dbfb1861-0ecf-41ad-be94-a584e5c4f1df",
+        "body": {"type": "TextualBody", "value": "A page note.", "purpose": "commenting"},
+        "target": "https://news.example/2026/11/chips",
+    }
+    created = await post_annotation(client, ann, collection, doc)
+    assert created.status_code == 201, created.text
+    stored = created.json()
+    assert stored["id"] != doc["id"]
+    assert stored["via"] == doc["id"]
+    assert stored["canonical"] == doc["canonical"]
+    assert stored["target"] == doc["target"]
+    got = (await client.get(stored["id"], headers=ann.headers)).json()
+    assert (got["target"], got["canonical"], got["via"]) == (
+        doc["target"],
+        doc["canonical"],
+        doc["id"],
+    )
+
+    # PUT it back as read: nothing changes shape.
+    etag = created.headers["etag"]
+    same = await client.put(
+        stored["id"],
+        content=json.dumps(got),
+        headers={**ann.headers, "Content-Type": ANNO, "If-Match": etag},
+    )
+    assert same.status_code == 200, same.text
+    assert same.json()["target"] == doc["target"]
+    # A PUT cannot change canonical; a target sent as an object comes back as one.
+    changed = {**got, "canonical": "urn:uuid:00000000-0000-4000-8000-000000000000"}
+    changed["target"] = annotation()["target"]
+    put = await client.put(
+        stored["id"],
+        content=json.dumps(changed),
+        headers={**ann.headers, "Content-Type": ANNO, "If-Match": same.headers["etag"]},
+    )
+    assert put.status_code == 200, put.text
+    assert put.json()["canonical"] == doc["canonical"]
+    assert put.json()["target"]["type"] == "SpecificResource"
+    assert put.json()["via"] == doc["id"]
+
+
+@pytest.mark.parametrize("bad", [{"canonical": "not an iri"}, {"canonical": 5}, {"id": "a b"}])
+async def test_a_canonical_or_id_that_is_not_an_iri_is_refused(
+    client: httpx.AsyncClient, make_account: AccountFactory, bad: dict[str, Any]
+) -> None:
+    ann = await make_account("ann")
+    collection = await new_collection(client, ann)
+    response = await post_annotation(client, ann, collection, {**annotation(), **bad})
+    assert_problem(response, 422, "validation-error")

@@ -109,6 +109,10 @@ export interface Annotation {
    */
   body?: TextualBody[] | null;
   /**
+   * The client's canonical IRI, as sent.
+   */
+  canonical?: string | null;
+  /**
    * Gloss's extension property: the colour.
    */
   color?: string | null;
@@ -120,8 +124,15 @@ export interface Annotation {
   id: string;
   modified: string;
   motivation: "highlighting" | "commenting";
-  target: AnnotationTarget;
+  /**
+   * As it was sent: a SpecificResource, or the page's IRI alone.
+   */
+  target: AnnotationTarget | string;
   type: "Annotation";
+  /**
+   * The id the client's document had, as sent.
+   */
+  via?: string | null;
 }
 export interface TextualBody {
   format?: "text/plain" | null;

@@ -88,6 +88,8 @@ class Flat:
 
 def flatten(doc: dict[str, Any]) -> Flat:
     target = doc["target"]
+    if isinstance(target, str):  # a plain IRI: the page, no selector
+        target = {"source": target}
     quote_selector: dict[str, Any] = {}
     position: dict[str, Any] = {}
     for selector in target.get("selector", []):

@@ -88,12 +88,19 @@ def present_annotation(
     )
     if bodies:
         doc["body"] = bodies
-    target: dict[str, Any] = {"type": "SpecificResource", "source": annotation.target_source}
-    if annotation.target_title:
-        target["title"] = annotation.target_title
-    if annotation.selectors:
-        target["selector"] = [dict(s) for s in annotation.selectors]
-    doc["target"] = target
+    if annotation.target_is_iri:
+        doc["target"] = annotation.target_source  # sent as a plain IRI, given back as one
+    else:
+        target: dict[str, Any] = {"type": "SpecificResource", "source": annotation.target_source}
+        if annotation.target_title:
+            target["title"] = annotation.target_title
+        if annotation.selectors:
+            target["selector"] = [dict(s) for s in annotation.selectors]
+        doc["target"] = target
+    if annotation.canonical:
+        doc["canonical"] = annotation.canonical
+    if annotation.via:
+        doc["via"] = annotation.via
     if annotation.color:
         doc["color"] = annotation.color
     return doc

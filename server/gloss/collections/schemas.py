@@ -98,7 +98,11 @@ class Annotation(_W3C):
     created: str
     modified: str
     body: list[TextualBody] | None = Field(None, description="The note, then one body a tag.")
-    target: AnnotationTarget
+    target: AnnotationTarget | str = Field(
+        description="As it was sent: a SpecificResource, or the page's IRI alone."
+    )
+    canonical: str | None = Field(None, description="The client's canonical IRI, as sent.")
+    via: str | None = Field(None, description="The id the client's document had, as sent.")
     color: str | None = Field(None, description="Gloss's extension property: the colour.")
 
 
@@ -184,6 +188,9 @@ class AnnotationData:
     modified: datetime | None = None
     dropped_selectors: list[str] = field(default_factory=list)
     title: str | None = None  # the page's title, when the client sent it
+    target_is_iri: bool = False  # the target was a plain IRI
+    canonical: str | None = None
+    sent_id: str | None = None  # the id the client's document carried
 
     @property
     def quote(self) -> str | None:
@@ -364,6 +371,9 @@ def finish(
     modified: datetime | None = None,
     dropped: list[str] | None = None,
     title: str | None = None,
+    target_is_iri: bool = False,
+    canonical: str | None = None,
+    sent_id: str | None = None,
 ) -> AnnotationData:
     """Settle the motivation and raise AnnotationInvalid if anything was wrong."""
     if note is not None and not note.strip():
@@ -387,7 +397,28 @@ def finish(
         modified=modified,
         dropped_selectors=dropped or [],
         title=title,
+        target_is_iri=target_is_iri,
+        canonical=canonical,
+        sent_id=sent_id,
     )
+
+
+def parse_iri(value: Any, errors: Errors, loc: tuple[str | int, ...]) -> str | None:
+    """An IRI kept as the client sent it: a string with a scheme, no white space or control
+    characters, at most MAX_URL_CHARS characters."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, str)
+        or not _SCHEME.match(value)
+        or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value)
+    ):
+        errors.add(loc, "must be an IRI")
+        return None
+    if len(value) > MAX_URL_CHARS:
+        errors.add(loc, f"is longer than {MAX_URL_CHARS} characters")
+        return None
+    return value
 
 
 def parse_title(value: Any, errors: Errors, loc: tuple[str | int, ...]) -> str | None:
@@ -447,12 +478,14 @@ def parse_w3c_annotation(doc: Any, *, strict: bool = True) -> AnnotationData:
     selectors: list[dict[str, Any]] = []
     dropped: list[str] = []
     title: str | None = None
+    target_is_iri = False
     if len(targets) != 1:
         errors.add(("target",), "an annotation needs exactly one target")
     else:
         target = targets[0]
         if isinstance(target, str):
             source = clean_source(target, errors, ("target",))
+            target_is_iri = True
         elif isinstance(target, dict):
             raw_source = target.get("source", target.get("id"))
             if isinstance(raw_source, dict):
@@ -477,4 +510,7 @@ def parse_w3c_annotation(doc: Any, *, strict: bool = True) -> AnnotationData:
         modified=parse_time(doc.get("modified")),
         dropped=dropped,
         title=title,
+        target_is_iri=target_is_iri,
+        canonical=parse_iri(doc.get("canonical"), errors, ("canonical",)),
+        sent_id=parse_iri(doc.get("id"), errors, ("id",)),
     )

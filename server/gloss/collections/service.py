@@ -181,6 +181,7 @@ def _apply(annotation: Annotation, data: AnnotationData) -> None:
     annotation.target_source = data.source
     annotation.target_uri_normalized = normalize_url(data.source)[:2048]
     annotation.target_title = data.title
+    annotation.target_is_iri = data.target_is_iri and not data.selectors
     annotation.selectors = data.selectors
     annotation.search_text = f"{data.quote or ''}\n{data.text or ''}".lower()
     annotation.motivation = data.motivation
@@ -212,6 +213,9 @@ async def create_annotation(
 ) -> AnnotationRow:
     require_edit(access)
     annotation = _new_annotation(access.collection, principal.user, data, keep_times=False)
+    annotation.canonical = data.canonical
+    # The id a client gave its document is not ours to keep as the id: it is kept as `via`.
+    annotation.via = data.sent_id
     await AnnotationRepository(session).add(annotation)
     return annotation, principal.user
 
@@ -236,6 +240,9 @@ async def replace_annotation(
     require_edit(access)
     annotation, creator = row
     _apply(annotation, data)
+    # `canonical` is maintained without change once set (W3C Web Annotation Protocol).
+    if annotation.canonical is None:
+        annotation.canonical = data.canonical
     annotation.updated_at = max(utcnow(), annotation.created_at)
     await _flush(session)
     return annotation, creator

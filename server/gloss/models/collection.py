@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gloss.models.base import Base, IdMixin, utcnow
@@ -52,6 +52,12 @@ class Annotation(IdMixin, Base):
     target_uri_normalized: Mapped[str] = mapped_column(String(2048), index=True)
     # The page's title as the reader's browser had it (the share page heads the page with it).
     target_title: Mapped[str | None] = mapped_column(String(1000))
+    # The target was sent as a plain IRI (no selectors): it is given back the same way.
+    target_is_iri: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Kept as sent (W3C Web Annotation Protocol): the client's canonical IRI, which the server
+    # must never change, and the id a client gave the annotation before the server named it.
+    canonical: Mapped[str | None] = mapped_column(String(2048))
+    via: Mapped[str | None] = mapped_column(String(2048))
     # W3C selector objects as a JSON list, as hypothesis/h stores them.
     selectors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # The quote and the note, lower-cased here in Python, so `q` is one LIKE that folds case

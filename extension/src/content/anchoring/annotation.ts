@@ -47,5 +47,7 @@ export function readAnnotation(a: Annotation): SavedHighlight {
     else note = b.value;
   }
   const color = a.color && KNOWN_COLORS.has(a.color) ? a.color : "yellow";
-  return { id: a.id, selectors: a.target.selector ?? [], color, note, tags };
+  // A target sent as a plain IRI (a note on the whole page, from another client) has no selector.
+  const selectors = typeof a.target === "string" ? [] : (a.target.selector ?? []);
+  return { id: a.id, selectors, color, note, tags };
 }

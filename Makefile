@@ -49,7 +49,6 @@ test-extension: extension
 	cd $(EXT) && npm test --silent
 
 run: $(RUNTIME_STAMP) extension
-	mkdir -p $(DATA_DIR)
 	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss init --ensure-token --demo
 	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss serve --host $(HOST) --port $(PORT)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -108,15 +109,26 @@ def serve(
 
     import uvicorn
 
+    from gloss.observability import configure_logging
+
     if migrate_on_start:
         os.environ["GLOSS_MIGRATE_ON_START"] = "true"
-    err(f"Gloss serving on http://{host}:{port} (health: /healthz, API docs: /docs)")
+    settings = Settings()
+    # Gloss formats uvicorn's lines too (JSON with GLOSS_LOG_FORMAT=json), in the supervising
+    # process here and in each worker (create_app), so uvicorn is given no config of its own.
+    configure_logging(settings.log_format, settings.log_level)
+    serving = f"Gloss serving on http://{host}:{port} (health: /healthz, API docs: /docs)"
+    if settings.log_format == "json":
+        logging.getLogger("gloss.cli").warning(serving)  # one line of the JSON log
+    else:
+        err(serving)
     uvicorn.run(
         "gloss.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
+        log_config=None,
         log_level="warning",
         proxy_headers=True,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,10 +31,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
     url = make_url(settings.resolved_database_url)
     # The timeouts make a database that stops answering (a partition, a stuck server) a 503
     # within seconds, not a hang.
-    kwargs: dict[str, Any] = {"pool_timeout": settings.db_pool_timeout_s}
+    # hide_parameters: a failing statement's error (and so its log line) never carries the
+    # values bound to it, which are the users' text.
+    kwargs: dict[str, Any] = {"pool_timeout": settings.db_pool_timeout_s, "hide_parameters": True}
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            _private_file(Path(url.database))
         kwargs["connect_args"] = {"timeout": settings.sqlite_busy_timeout_ms / 1000}
         # The connection returned last is the next one out: its query_only setting (below)
         # most often already fits, and fewer connections stay warm.
@@ -55,6 +58,17 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """The database file readable by its owner only (0600), in a folder only its owner can
+    list (0700) when Gloss makes the folder; SQLite gives its -wal and -shm files the mode of
+    the database file."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+        path.parent.chmod(0o700)  # mkdir's mode is cut by the umask
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    path.chmod(0o600)
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:

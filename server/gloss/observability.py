@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import re
@@ -13,9 +14,24 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gloss.errors import PROBLEM_BASE
+
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 log = logging.getLogger("gloss.access")
+errors_log = logging.getLogger("gloss.errors")
+# The request being served, for every log line written while serving it (any logger).
+current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "gloss_request_id", default=None
+)
+_INTERNAL_ERROR = json.dumps(
+    {
+        "type": PROBLEM_BASE + "internal-error",
+        "title": "Internal error",
+        "status": 500,
+        "detail": "Something went wrong on our side; it has been logged.",
+    }
+).encode()
 
 
 class Metrics:
@@ -53,13 +69,16 @@ class ObservabilityMiddleware:
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"").decode("latin-1")
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        token = current_request_id.set(request_id)
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER, request_id.encode()))
                 message = {**message, "headers": headers}
@@ -67,7 +86,26 @@ class ObservabilityMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Nothing inside answered: log it here, with the request id, and answer the
+            # problem ourselves, so the 500 carries X-Request-ID and no plain traceback is
+            # printed by the server beneath.
+            errors_log.exception("unhandled error")
+            status = 500
+            if not response_started:
+                await send_with_id(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [
+                            (b"content-type", b"application/problem+json"),
+                            (b"content-length", str(len(_INTERNAL_ERROR)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": _INTERNAL_ERROR})
         finally:
+            current_request_id.reset(token)
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
@@ -91,6 +129,17 @@ class ObservabilityMiddleware:
             )
 
 
+class RequestIdFilter(logging.Filter):
+    """Stamps every record with the request being served, when there is one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            request_id = current_request_id.get()
+            if request_id is not None:
+                record.request_id = request_id
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     _FIELDS = ("request_id", "method", "route", "status", "duration_ms")
 
@@ -109,13 +158,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+# The loggers whose lines Gloss formats: its own, and the server's it runs under.
+LOGGERS = ("gloss", "uvicorn", "uvicorn.error", "uvicorn.access")
+
+
 def configure_logging(log_format: str, level: str) -> None:
+    """One handler for Gloss's and uvicorn's loggers: JSON lines with `GLOSS_LOG_FORMAT=json`
+    (uvicorn's own start-up and error lines too), each stamped with its request id."""
     handler = logging.StreamHandler(sys.stderr)
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("gloss")
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    root.propagate = False
+    handler.addFilter(RequestIdFilter())
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.propagate = False
+    logging.getLogger("gloss").setLevel(level.upper())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from tests.api.test_errors import assert_problem
@@ -110,3 +112,37 @@ async def test_member_may_leave(client: httpx.AsyncClient, make_account: Account
         f"/v1/teams/{viewer.team.id}/members/{viewer.user.id}", headers=viewer.headers
     )
     assert response.status_code == 204
+
+
+async def test_two_owners_demoting_each_other_at_once_leave_one_owner(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    """Served one after the other (the team's row lock; SQLite's single writer): the second
+    request finds its caller no longer an owner."""
+    for attempt in range(3):
+        team = f"desk-{attempt}"
+        ann = await make_account(f"ann{attempt}", team=team, role="owner")
+        bob = await make_account(f"bob{attempt}", team=team, role="owner")
+        assert ann.team is not None
+        path = f"/v1/teams/{ann.team.id}/members"
+        answers = await asyncio.gather(
+            client.patch(f"{path}/{bob.user.id}", json={"role": "viewer"}, headers=ann.headers),
+            client.patch(f"{path}/{ann.user.id}", json={"role": "viewer"}, headers=bob.headers),
+        )
+        assert sorted(a.status_code for a in answers) == [200, 403], [a.text for a in answers]
+        members = (await client.get(path, headers=ann.headers)).json()
+        assert [m["role"] for m in members].count("owner") == 1, members
+
+
+async def test_concurrent_creates_of_one_name_give_one_team(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    accounts = [await make_account(f"user{i}", team=None) for i in range(8)]
+    answers = await asyncio.gather(
+        *(client.post("/v1/teams", json={"name": "rush"}, headers=a.headers) for a in accounts)
+    )
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [201] + [409] * 7, [a.text for a in answers]
+    for answer in answers:
+        if answer.status_code == 409:
+            assert_problem(answer, 409, "conflict")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gloss.errors import Conflict
 from gloss.models import Membership, Role, Team, User
 
 
@@ -21,10 +23,30 @@ class TeamRepository:
         return await self.session.scalar(select(Team).where(Team.name == name))
 
     async def create(self, name: str) -> Team:
+        """The new team; 409 when the name was taken meanwhile (another request's create
+        committed between the caller's check and this insert: the unique index decides)."""
         team = Team(name=name)
-        self.session.add(team)
-        await self.session.flush()
+        try:
+            async with self.session.begin_nested():
+                self.session.add(team)
+                await self.session.flush()
+        except IntegrityError as exc:
+            raise Conflict(f"A team named {name!r} already exists.") from exc
         return team
+
+    async def lock(self, team_id: uuid.UUID) -> None:
+        """Take the team's row lock until the transaction ends, so membership changes of one
+        team are serialised (PostgreSQL; SQLite's writers are serialised by BEGIN IMMEDIATE)."""
+        await self.session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
+
+    async def role_of(self, team_id: uuid.UUID, user_id: uuid.UUID) -> Role | None:
+        """The member's role as stored now (not as the session last loaded it)."""
+        role = await self.session.scalar(
+            select(Membership.role).where(
+                Membership.team_id == team_id, Membership.user_id == user_id
+            )
+        )
+        return Role(role) if role is not None else None
 
     async def members(self, team_id: uuid.UUID) -> list[tuple[Membership, User]]:
         rows = await self.session.execute(

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.auth.repository import UserRepository
 from gloss.auth.service import Principal
-from gloss.errors import Conflict, NotFound
+from gloss.errors import Conflict, Forbidden, NotFound
 from gloss.models import Membership, Role, Team, User
 from gloss.teams.access import require_member, require_role
 from gloss.teams.repository import TeamRepository
@@ -55,6 +55,7 @@ async def change_role(
 ) -> tuple[Membership, User]:
     require_role(principal, team_id, Role.owner)
     repo = TeamRepository(session)
+    await _lock_as(repo, principal, team_id, Role.owner)
     membership = await repo.membership(team_id, user_id)
     if membership is None:
         raise NotFound("No such member.")
@@ -75,12 +76,27 @@ async def remove_member(
     else:
         require_member(principal, team_id)  # anyone may leave
     repo = TeamRepository(session)
+    await _lock_as(repo, principal, team_id, Role.owner if user_id != principal.user.id else None)
     membership = await repo.membership(team_id, user_id)
     if membership is None:
         raise NotFound("No such member.")
     if membership.role == Role.owner:
         await _keep_an_owner(repo, team_id)
     await repo.delete_membership(membership)
+
+
+async def _lock_as(
+    repo: TeamRepository, principal: Principal, team_id: uuid.UUID, needed: Role | None
+) -> None:
+    """Lock the team's memberships, then check the caller's role again as it is now: two
+    owners demoting each other at once are served one after the other, and the second is no
+    longer an owner (without the lock, both saw two owners and the team kept none)."""
+    await repo.lock(team_id)
+    role = await repo.role_of(team_id, principal.user.id)
+    if role is None:
+        raise NotFound("No such team.")
+    if needed is not None and not role.at_least(needed):
+        raise Forbidden(f"This needs the {needed.value} role in the team; you are {role.value}.")
 
 
 async def _keep_an_owner(repo: TeamRepository, team_id: uuid.UUID) -> None:

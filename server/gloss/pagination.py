@@ -9,10 +9,13 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
+from gloss import safe_json
 from gloss.errors import BadRequest
 
 T = TypeVar("T")
 
+# Cursors this server gives out are under 200 characters.
+MAX_CURSOR_CHARS = 1024
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
@@ -28,11 +31,15 @@ def encode_cursor(key: Any) -> str:
 
 
 def decode_cursor(cursor: str | None) -> Any:
+    """What `encode_cursor` encoded; 400 for anything else (too long, not base64, JSON out of
+    bounds: a forged cursor never reaches a query)."""
     if not cursor:
         return None
+    if len(cursor) > MAX_CURSOR_CHARS:
+        raise BadRequest("The cursor is not one this server gave out.")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return safe_json.loads(base64.urlsafe_b64decode(padded.encode()), max_depth=4)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("The cursor is not one this server gave out.") from exc
 

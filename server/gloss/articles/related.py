@@ -66,9 +66,7 @@ async def related_for_page(
     vector: dense.Vector | None = None,
 ) -> list[RelatedArticle]:
     """`related_for_text` of a page already split into words (the annotate cache keeps it)."""
-    # NUL can reach here from a page; PostgreSQL refuses it in a parameter, and no URL has it.
-    url = url.replace("\x00", "") if url else None
-    page_url = normalize_url(url) if url else None
+    page_url = _normalized(url)
     excluded = await _page_group(session, team_ids, page_url, page.content_hash())
     return await _related(
         session,
@@ -155,11 +153,24 @@ async def page_copies(
     session: AsyncSession, team_ids: Sequence[uuid.UUID], url: str | None
 ) -> set[uuid.UUID]:
     """The stored articles that are the page at `url` (by URL or canonical URL)."""
-    url = url.replace("\x00", "") if url else None
-    if not url or not team_ids:
+    page_url = _normalized(url)
+    if page_url is None or not team_ids:
         return set()
-    group, _ = await ArticleRepository(session).page_group(team_ids, normalize_url(url), None)
+    group, _ = await ArticleRepository(session).page_group(team_ids, page_url, None)
     return group
+
+
+def _normalized(url: str | None) -> str | None:
+    """The page's URL as articles are stored under it; None for no URL or one that is not a
+    URL (a page's URL is whatever the browser sent, so it excludes nothing then)."""
+    # NUL can reach here from a page; PostgreSQL refuses it in a parameter, and no URL has it.
+    url = url.replace("\x00", "") if url else None
+    if not url:
+        return None
+    try:
+        return normalize_url(url)
+    except ValueError:
+        return None
 
 
 async def _related(

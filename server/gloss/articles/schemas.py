@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -66,6 +66,17 @@ class ArticleCreate(BaseModel):
         # limit is on what is stored.
         if len(normalize_url(value)) > MAX_URL_CHARS:
             raise ValueError(f"is longer than {MAX_URL_CHARS} characters once normalised")
+        return value
+
+    @field_validator("published_at")
+    @classmethod
+    def _in_utc_range(cls, value: datetime | None) -> datetime | None:
+        # Stored in UTC: 0001-01-01T00:00+01:00 is a valid date-time but not a UTC one.
+        if value is not None and value.tzinfo is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError as exc:
+                raise ValueError("is outside the years 1 to 9999 in UTC") from exc
         return value
 
     @field_validator("tags")

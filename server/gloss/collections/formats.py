@@ -302,8 +302,8 @@ def _hypothesis_row(row: Any) -> AnnotationData | str:
         note=note,
         tags=parse_tags(row.get("tags"), errors, ("tags",)),
         color=parse_color(row.get("color"), errors, ("color",)),
-        created=parse_time(row.get("created")),
-        modified=parse_time(row.get("updated")),
+        created=parse_time(row.get("created"), errors, ("created",)),
+        modified=parse_time(row.get("updated"), errors, ("updated",)),
         dropped=dropped,
         title=_hypothesis_title(row.get("document"), errors),
     )

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import Response
 
+from gloss import safe_json
 from gloss.collections.presenter import ANNO_MEDIA_TYPE
 from gloss.errors import BadRequest, NotAcceptable, UnsupportedMediaType
 
@@ -99,9 +100,9 @@ async def read_json_body(request: Request) -> Any:
     if content_type not in JSON_TYPES:
         raise UnsupportedMediaType(f"Send the annotation as {ANNO_MEDIA_TYPE}.")
     try:
-        return json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedJson("The request body is not valid JSON.") from exc
+        return safe_json.loads(await request.body())
+    except safe_json.JsonRefused as exc:
+        raise MalformedJson(str(exc)) from exc
 
 
 def jsonld_response(

@@ -234,14 +234,18 @@ def clean_source(value: Any, errors: Errors, loc: tuple[str | int, ...]) -> str 
         errors.add(loc, "the target's source must be the page's URL")
         return None
     value = value.strip()
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        errors.add(loc, "the URL contains control characters")
+    if any(ord(c) < 32 or ord(c) == 127 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        errors.add(loc, "the URL contains control characters or lone surrogates")
         return None
     value = quote(value, safe=_URI_SAFE)
     if len(value) > MAX_URL_CHARS:
         errors.add(loc, f"the URL is longer than {MAX_URL_CHARS} characters")
         return None
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL" for http://[x/
+        errors.add(loc, f"the URL is not valid: {exc}")
+        return None
     if not _SCHEME.match(value) or not (parts.netloc or parts.path):
         errors.add(loc, "the URL must be absolute (https://...)")
         return None
@@ -348,14 +352,21 @@ def parse_color(raw: Any, errors: Errors, loc: tuple[str | int, ...]) -> str | N
     return raw.strip().lower()
 
 
-def parse_time(raw: Any) -> datetime | None:
+def parse_time(raw: Any, errors: Errors, loc: tuple[str | int, ...]) -> datetime | None:
+    """An ISO 8601 date-time, in UTC; one outside years 1 to 9999 once in UTC is an error."""
+    if raw is None:
+        return None
     if not isinstance(raw, str):
+        errors.add(loc, "must be an ISO 8601 date-time")
         return None
     try:
         value = datetime.fromisoformat(raw.strip())
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except ValueError:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        errors.add(loc, "must be an ISO 8601 date-time")
+    except OverflowError:
+        errors.add(loc, "is outside the years 1 to 9999 in UTC")
+    return None
 
 
 def finish(
@@ -506,8 +517,8 @@ def parse_w3c_annotation(doc: Any, *, strict: bool = True) -> AnnotationData:
         note=note,
         tags=parse_tags(tags_raw, errors, ("body",)),
         color=parse_color(doc.get("color"), errors, ("color",)),
-        created=parse_time(doc.get("created")),
-        modified=parse_time(doc.get("modified")),
+        created=parse_time(doc.get("created"), errors, ("created",)),
+        modified=parse_time(doc.get("modified"), errors, ("modified",)),
         dropped=dropped,
         title=title,
         target_is_iri=target_is_iri,

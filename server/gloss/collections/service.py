@@ -289,10 +289,14 @@ async def search_annotations(
             key = (datetime.fromisoformat(str(after[0])), uuid.UUID(str(after[1])))
         except (ValueError, IndexError, TypeError, KeyError) as exc:
             raise BadRequest("The cursor is not one this server gave out.") from exc
+    try:
+        url_normalized = normalize_url(url)[:2048]
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL" for http://[x/
+        raise BadRequest(f"The url is not a valid URL: {exc}.") from exc
     visible = CollectionRepository.visible_to(principal.user.id, principal.team_ids)
     rows = await AnnotationRepository(session).search(
         visible,
-        url_normalized=normalize_url(url)[:2048],
+        url_normalized=url_normalized,
         tag=tag,
         q=q,
         user=user,

@@ -16,6 +16,7 @@ from xml.sax.xmlreader import Locator
 import defusedxml.sax
 from defusedxml import DefusedXmlException
 
+from gloss import safe_json
 from gloss.glossaries.schemas import ImportFormat
 from gloss.spreadsheet import read_cell, safe_cell
 
@@ -210,9 +211,12 @@ def write_csv(terms: Iterable[Mapping[str, Any]]) -> bytes:
 def parse_json(data: bytes) -> list[ParsedRow]:
     text = _decode(data)
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"The file is not valid JSON: {exc.msg}.", exc.lineno) from exc
+        document = safe_json.loads(text)
+    except safe_json.JsonRefused as exc:
+        cause = exc.__cause__
+        if isinstance(cause, json.JSONDecodeError):
+            raise FormatError(f"The file is not valid JSON: {cause.msg}.", cause.lineno) from exc
+        raise FormatError(str(exc)) from exc
     if isinstance(document, dict) and isinstance(document.get("terms"), list):
         document = document["terms"]  # also accept {"terms": [...]}
     if not isinstance(document, list):
@@ -232,9 +236,13 @@ def _item_lines(text: str) -> list[int]:
     """The line each item of the top-level list starts on (the document is known valid)."""
     decoder = json.JSONDecoder()
     position = text.index("[")
-    # A {"terms": [...]} document: the list is the one after the key.
+    # A {"terms": [...]} document: the list is the one after the key (written plainly; a
+    # key spelled with escapes gets no line numbers).
     if text.lstrip().startswith("{"):
-        position = text.index("[", text.index('"terms"'))
+        key = text.find('"terms"')
+        if key < 0:
+            return []
+        position = text.index("[", key)
     position += 1
     lines = []
     line = text.count("\n", 0, position) + 1
@@ -424,6 +432,10 @@ def parse_tbx(data: bytes) -> list[ParsedRow]:
         raise FormatError("The file declares a DTD or entities, which are not accepted.") from exc
     except SAXException as exc:
         raise FormatError(f"The file is not valid XML: {exc.getMessage()}.") from exc
+    except (LookupError, UnicodeError, ValueError) as exc:
+        # An encoding the parser does not know or will not use (expat: "multi-byte encodings
+        # are not supported", as for UTF-7), or bytes that do not decode as the one declared.
+        raise FormatError(f"The file's encoding cannot be read: {exc}. Save it as UTF-8.") from exc
     if not handler.entries and handler.root not in ("tbx", "martif"):
         raise FormatError(
             f"The root element is <{handler.root}>, not <tbx> or <martif>: is it TBX?", 1

@@ -53,3 +53,14 @@ async def test_commit_happens_before_the_response_is_sent(
         )
     assert posted.status_code == 201, posted.text
     assert events == ["commit", "response 201"]
+
+
+def test_every_revision_id_fits_alembics_version_column() -> None:
+    """alembic_version.version_num is VARCHAR(32): PostgreSQL refuses a longer id."""
+    from alembic.script import ScriptDirectory
+
+    from gloss.db import alembic_config
+
+    revisions = list(ScriptDirectory.from_config(alembic_config()).walk_revisions())
+    assert len(revisions) >= 9
+    assert [r.revision for r in revisions if len(r.revision) > 32] == []

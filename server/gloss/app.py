@@ -25,6 +25,7 @@ from gloss.limits import BodyLimitMiddleware
 from gloss.observability import Metrics, ObservabilityMiddleware, configure_logging
 from gloss.search.sqlite_index import LiveIndex, attach, detach
 from gloss.settings import Settings
+from gloss.teams.routes import invitations_router
 from gloss.teams.routes import router as teams_router
 
 log = logging.getLogger("gloss.app")
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health_router,
         auth_router,
         teams_router,
+        invitations_router,
         glossaries_router,
         annotate_router,
         collections_router,

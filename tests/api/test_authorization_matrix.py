@@ -39,7 +39,9 @@ class World:
     accounts: dict[str, Account]
     team_id: str
     member_id: str  # a viewer nobody calls as, for the membership routes
-    newcomer: str  # a user in no team, to add
+    newcomer: str  # a user in no team, to invite
+    invitation_id: str  # the team's invitation of someone, to withdraw
+    owner_invitation_id: str  # another team's invitation of the owner, to accept or decline
     owner_token_id: str  # a spare token of the owner's, to revoke
     glossary_id: str
     term_id: str
@@ -152,8 +154,14 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/teams/{team_id}"): Rule("viewer", 200),
     ("GET", "/v1/teams/{team_id}/members"): Rule("viewer", 200),
     ("POST", "/v1/teams/{team_id}/members"): Rule(
-        "owner", 201, _json(lambda w: {"user": w.newcomer, "role": "viewer"}), uses_up=True
+        "owner", 202, _json(lambda w: {"user": w.newcomer, "role": "viewer"}), uses_up=True
     ),
+    ("GET", "/v1/teams/{team_id}/invitations"): Rule("owner", 200),
+    ("DELETE", "/v1/teams/{team_id}/invitations/{invitation_id}"): Rule("owner", 204, uses_up=True),
+    # The invited user's own: only the owner of the world was invited (by another team).
+    ("GET", "/v1/invitations"): Rule("self", 200),
+    ("POST", "/v1/invitations/{invitation_id}/accept"): Rule("personal", 200, uses_up=True),
+    ("POST", "/v1/invitations/{invitation_id}/decline"): Rule("personal", 204, uses_up=True),
     ("PATCH", "/v1/teams/{team_id}/members/{user_id}"): Rule(
         "owner", 200, _json(lambda _w: {"role": "editor"})
     ),
@@ -304,6 +312,12 @@ def _path_params(path: str, world: World) -> str:
         "collection_id": world.collection_id,
         "annotation_id": world.annotation_id,
         "link_id": world.link_id,
+        # A team's invitation under /v1/teams; the caller's own under /v1/invitations.
+        "invitation_id": (
+            world.owner_invitation_id
+            if path.startswith("/v1/invitations/")
+            else world.invitation_id
+        ),
         "article_id": world.article_id,
     }
     return path.format(**values)
@@ -349,6 +363,19 @@ async def build_world(
 
     o = owner.headers
     spare = await ok(await client.post("/v1/tokens", json={"name": "spare"}, headers=o))
+    invited = await ok(
+        await client.post(f"/v1/teams/{team_id}/members", json={"user": f"invitee{n}"}, headers=o),
+        202,
+    )
+    assert outsider.team is not None
+    owner_invited = await ok(
+        await client.post(
+            f"/v1/teams/{outsider.team.id}/members",
+            json={"user": owner.user.name},
+            headers=outsider.headers,
+        ),
+        202,
+    )
     gid = term_id = retired_id = article_id = ""
     if "glossary" in parts:
         glossary = await ok(
@@ -410,6 +437,8 @@ async def build_world(
         team_id=team_id,
         member_id=str(member.user.id),
         newcomer=newcomer.user.name,
+        invitation_id=invited.json()["id"],
+        owner_invitation_id=owner_invited.json()["id"],
         owner_token_id=spare.json()["id"],
         glossary_id=gid,
         term_id=term_id,

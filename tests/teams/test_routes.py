@@ -37,7 +37,7 @@ async def test_other_teams_answer_404(
     assert_problem(response, 404, "not-found")
 
 
-async def test_owner_adds_changes_and_removes_members(
+async def test_owner_invites_and_the_member_joins_only_by_accepting(
     client: httpx.AsyncClient, make_account: AccountFactory
 ) -> None:
     owner = await make_account("olga", team="desk", role="owner")
@@ -45,18 +45,43 @@ async def test_owner_adds_changes_and_removes_members(
     assert owner.team is not None
     base = f"/v1/teams/{owner.team.id}/members"
 
-    added = await client.post(base, json={"user": "vic", "role": "viewer"}, headers=owner.headers)
-    assert added.status_code == 201
-    assert added.json()["role"] == "viewer"
+    invited = await client.post(base, json={"user": "vic", "role": "viewer"}, headers=owner.headers)
+    assert invited.status_code == 202, invited.text
+    invitation = invited.json()
+    assert (invitation["user"], invitation["role"], invitation["team_name"]) == (
+        "vic",
+        "viewer",
+        "desk",
+    )
+    assert invitation["invited_by"] == "olga"
     again = await client.post(base, json={"user": "vic"}, headers=owner.headers)
     assert_problem(again, 409, "conflict")
-    unknown = await client.post(base, json={"user": "nobody"}, headers=owner.headers)
-    assert_problem(unknown, 404, "not-found")
+    # A name nobody has is invited all the same: the answer does not say who exists.
+    nobody = await client.post(base, json={"user": "nobody"}, headers=owner.headers)
+    assert nobody.status_code == 202
+    assert set(nobody.json()) == set(invitation)
+    pending = await client.get(f"/v1/teams/{owner.team.id}/invitations", headers=owner.headers)
+    assert [i["user"] for i in pending.json()] == ["vic", "nobody"]
 
-    # The new member now sees the team.
+    # Until vic accepts, nothing of the team reaches vic.
+    not_yet = await client.get(f"/v1/teams/{owner.team.id}", headers=viewer.headers)
+    assert_problem(not_yet, 404, "not-found")
+    assert (await client.get("/v1/me", headers=viewer.headers)).json()["teams"] == []
+    mine = (await client.get("/v1/invitations", headers=viewer.headers)).json()
+    assert [i["id"] for i in mine] == [invitation["id"]]
+    # Nobody else can accept it for vic.
+    stolen = await client.post(f"/v1/invitations/{invitation['id']}/accept", headers=owner.headers)
+    assert_problem(stolen, 404, "not-found")
+
+    joined = await client.post(f"/v1/invitations/{invitation['id']}/accept", headers=viewer.headers)
+    assert joined.status_code == 200, joined.text
+    assert joined.json()["role"] == "viewer"
     assert (await client.get(f"/v1/teams/{owner.team.id}", headers=viewer.headers)).json()[
         "role"
     ] == "viewer"
+    assert (await client.get("/v1/invitations", headers=viewer.headers)).json() == []
+    member = await client.post(base, json={"user": "vic"}, headers=owner.headers)
+    assert_problem(member, 409, "conflict")
 
     changed = await client.patch(
         f"{base}/{viewer.user.id}", json={"role": "editor"}, headers=owner.headers
@@ -68,6 +93,47 @@ async def test_owner_adds_changes_and_removes_members(
     assert removed.status_code == 204
     gone = await client.get(f"/v1/teams/{owner.team.id}", headers=viewer.headers)
     assert_problem(gone, 404, "not-found")
+
+
+async def test_a_declined_or_withdrawn_invitation_is_gone(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    owner = await make_account("olga", team="desk", role="owner")
+    vic = await make_account("vic", team=None)
+    await make_account("wes", team=None)
+    assert owner.team is not None
+    base = f"/v1/teams/{owner.team.id}"
+    first = await client.post(f"{base}/members", json={"user": "vic"}, headers=owner.headers)
+    declined = await client.post(
+        f"/v1/invitations/{first.json()['id']}/decline", headers=vic.headers
+    )
+    assert declined.status_code == 204
+    assert (await client.get("/v1/invitations", headers=vic.headers)).json() == []
+    assert_problem(
+        await client.post(f"/v1/invitations/{first.json()['id']}/accept", headers=vic.headers),
+        404,
+        "not-found",
+    )
+    second = await client.post(f"{base}/members", json={"user": "wes"}, headers=owner.headers)
+    withdrawn = await client.delete(
+        f"{base}/invitations/{second.json()['id']}", headers=owner.headers
+    )
+    assert withdrawn.status_code == 204
+    assert (await client.get(f"{base}/invitations", headers=owner.headers)).json() == []
+
+
+async def test_look_alike_team_names_are_one_name(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    ann = await make_account("ann", team=None)
+    created = await client.post("/v1/teams", json={"name": "Newsroom"}, headers=ann.headers)
+    assert created.status_code == 201
+    for look_alike in ("newsroom", "NEWSROOM", "\uff2eewsroom"):  # full-width N
+        clash = await client.post("/v1/teams", json={"name": look_alike}, headers=ann.headers)
+        assert_problem(clash, 409, "conflict")
+    for invisible in ("news\u200broom", "\u200dNews", "News\u202e"):
+        refused = await client.post("/v1/teams", json={"name": invisible}, headers=ann.headers)
+        assert_problem(refused, 422, "validation-error")
 
 
 async def test_viewer_and_editor_cannot_manage_members(

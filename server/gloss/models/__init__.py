@@ -4,7 +4,7 @@ from gloss.models.article import Article, ArticleMention, ArticleVector
 from gloss.models.base import Base
 from gloss.models.collection import Annotation, Collection, ShareLink
 from gloss.models.glossary import Glossary, Term, TermForm, TermRevision
-from gloss.models.team import Membership, Role, Team
+from gloss.models.team import Invitation, Membership, Role, Team
 from gloss.models.user import ApiToken, User
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "Base",
     "Collection",
     "Glossary",
+    "Invitation",
     "Membership",
     "Role",
     "ShareLink",

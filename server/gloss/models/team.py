@@ -33,6 +33,8 @@ class Team(IdMixin, Base):
     __tablename__ = "teams"
 
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    # The name as names are compared (gloss.names.name_key): "Default" is taken by "default".
+    name_key: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="team", lazy="raise")
@@ -53,3 +55,22 @@ class Membership(IdMixin, Base):
 
     team: Mapped[Team] = relationship(back_populates="memberships", lazy="raise")
     user: Mapped[User] = relationship(back_populates="memberships", lazy="raise")
+
+
+class Invitation(IdMixin, Base):
+    """An owner's invitation of a user, by name, to join a team with a role; the membership is
+    made only when that user accepts. A name nobody has yet is invited all the same, so an
+    invitation says nothing about which users exist."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("team_id", "user_name"),)
+
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    user_name: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, name="role", native_enum=False, length=16, validate_strings=True)
+    )
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from gloss.errors import Conflict
-from gloss.models import Membership, Role, Team, User
+from gloss.models import Invitation, Membership, Role, Team, User
+from gloss.names import name_key
 
 
 class TeamRepository:
@@ -20,12 +23,13 @@ class TeamRepository:
         return await self.session.get(Team, team_id)
 
     async def get_by_name(self, name: str) -> Team | None:
-        return await self.session.scalar(select(Team).where(Team.name == name))
+        """The team whose name is this one as names are compared (gloss.names.name_key)."""
+        return await self.session.scalar(select(Team).where(Team.name_key == name_key(name)))
 
     async def create(self, name: str) -> Team:
         """The new team; 409 when the name was taken meanwhile (another request's create
         committed between the caller's check and this insert: the unique index decides)."""
-        team = Team(name=name)
+        team = Team(name=name, name_key=name_key(name))
         try:
             async with self.session.begin_nested():
                 self.session.add(team)
@@ -78,4 +82,46 @@ class TeamRepository:
 
     async def delete_membership(self, membership: Membership) -> None:
         await self.session.delete(membership)
+        await self.session.flush()
+
+    # --- invitations ------------------------------------------------------------------------
+
+    async def invitation(self, team_id: uuid.UUID, user_name: str) -> Invitation | None:
+        return await self.session.scalar(
+            select(Invitation).where(
+                Invitation.team_id == team_id, Invitation.user_name == user_name
+            )
+        )
+
+    async def add_invitation(self, invitation: Invitation) -> Invitation:
+        """The stored invitation; 409 when one for this name was made meanwhile."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(invitation)
+                await self.session.flush()
+        except IntegrityError as exc:
+            raise Conflict(f"{invitation.user_name!r} is already invited.") from exc
+        return invitation
+
+    async def team_invitations(
+        self, team_id: uuid.UUID
+    ) -> list[tuple[Invitation, Team, str | None]]:
+        return await self._invitations(Invitation.team_id == team_id)
+
+    async def invitations_for(self, user_name: str) -> list[tuple[Invitation, Team, str | None]]:
+        return await self._invitations(Invitation.user_name == user_name)
+
+    async def _invitations(self, condition: Any) -> list[tuple[Invitation, Team, str | None]]:
+        inviter = aliased(User)
+        rows = await self.session.execute(
+            select(Invitation, Team, inviter.name)
+            .join(Team, Team.id == Invitation.team_id)
+            .outerjoin(inviter, inviter.id == Invitation.invited_by_id)
+            .where(condition)
+            .order_by(Invitation.created_at, Invitation.id)
+        )
+        return [(i, t, n) for i, t, n in rows]
+
+    async def delete_invitation(self, invitation: Invitation) -> None:
+        await self.session.delete(invitation)
         await self.session.flush()

@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gloss.models import Role
-from gloss.names import printable
+from gloss.names import printable, visible
 
 TeamName = Field(min_length=1, max_length=100, pattern=r"^[^\s/](?:.*[^\s])?$")
 
@@ -20,7 +20,7 @@ class TeamBase(BaseModel):
 class TeamCreate(TeamBase):
     model_config = ConfigDict(extra="forbid")
 
-    _printable = field_validator("name")(printable)
+    _visible = field_validator("name")(visible)
 
 
 class Team(TeamBase):
@@ -49,4 +49,17 @@ class Member(BaseModel):
     name: str
     display_name: str | None
     role: Role
+    created_at: datetime
+
+
+class Invitation(BaseModel):
+    """An invitation to join a team: nothing of the team reaches the invited user until they
+    accept it."""
+
+    id: uuid.UUID
+    team_id: uuid.UUID
+    team_name: str
+    user: str = Field(description="The invited user's name.")
+    role: Role
+    invited_by: str | None = Field(description="The name of the owner who invited them.")
     created_at: datetime

@@ -37,19 +37,6 @@ async def list_members(
     return await TeamRepository(session).members(team_id)
 
 
-async def add_member(
-    session: AsyncSession, principal: Principal, team_id: uuid.UUID, user_name: str, role: Role
-) -> tuple[Membership, User]:
-    require_role(principal, team_id, Role.owner)
-    user = await UserRepository(session).get_by_name(user_name)
-    if user is None:
-        raise NotFound(f"No user named {user_name!r}.")
-    repo = TeamRepository(session)
-    if await repo.membership(team_id, user.id) is not None:
-        raise Conflict(f"{user_name!r} is already a member of this team.")
-    return await repo.add_member(team_id, user.id, role), user
-
-
 async def change_role(
     session: AsyncSession, principal: Principal, team_id: uuid.UUID, user_id: uuid.UUID, role: Role
 ) -> tuple[Membership, User]:

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
         1200, description="Requests a token may make per minute (per process); 0 turns it off."
     )
     rate_limit_burst: int = Field(200, description="Requests a token may make at once.")
+    max_tokens_per_user: int = Field(
+        100, description="Active (unrevoked, unexpired) API tokens a user may hold."
+    )
     annotate_cache_entries: int = Field(2048, description="Annotate results kept per process.")
     sqlite_busy_timeout_ms: int = 10_000
     related_index: bool = Field(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from gloss.auth.ratelimit import TokenBuckets
+from gloss.errors import RateLimited
 from tests.api.test_errors import assert_problem
 from tests.conftest import AccountFactory
 
@@ -41,3 +43,16 @@ async def test_api_answers_429_with_retry_after(
         assert (await client.get("/v1/me", headers=bob.headers)).status_code == 200
     finally:
         app.state.rate_limits = original  # type: ignore[attr-defined]
+
+
+def test_a_user_is_limited_across_all_their_tokens() -> None:
+    """More tokens do not buy more requests: the dependency spends from the token's bucket
+    and the user's."""
+    buckets = TokenBuckets(per_minute=60, burst=3, clock=lambda: 0.0)
+    user = ("user", "ann")
+    for token in ("t1", "t2", "t3"):
+        buckets.check(token)
+        buckets.check(user)
+    buckets.check("t4")  # a fresh token still has its own allowance...
+    with pytest.raises(RateLimited, match="this user"):
+        buckets.check(user, "Too many requests for this user")  # ...but the user has none

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -94,3 +98,52 @@ async def test_cannot_revoke_another_users_token(
     response = await client.delete(f"/v1/tokens/{bobs[0]['id']}", headers=ann.headers)
     assert_problem(response, 404, "not-found")
     assert (await client.get("/v1/me", headers=bob.headers)).status_code == 200
+
+
+async def test_a_token_may_expire(
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    ann = await make_account("ann")
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    created = await client.post(
+        "/v1/tokens", json={"name": "an hour", "expires_at": soon.isoformat()}, headers=ann.headers
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["expires_at"].startswith(soon.strftime("%Y-%m-%dT%H:%M"))
+    fresh = {"Authorization": f"Bearer {created.json()['token']}"}
+    assert (await client.get("/v1/me", headers=fresh)).status_code == 200
+    # An hour later (moved back in the database rather than waiting):
+    async with sessionmaker() as session, session.begin():
+        token = await session.scalar(
+            select(ApiToken).where(ApiToken.id == uuid.UUID(created.json()["id"]))
+        )
+        assert token is not None
+        token.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    expired = await client.get("/v1/me", headers=fresh)
+    assert_problem(expired, 401, "unauthorized")
+    assert "expired" in expired.json()["detail"]
+    for when in ("2000-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "tomorrow"):
+        refused = await client.post(
+            "/v1/tokens", json={"name": "x", "expires_at": when}, headers=ann.headers
+        )
+        assert_problem(refused, 422, "validation-error")
+
+
+async def test_a_user_holds_a_bounded_number_of_tokens(
+    client: httpx.AsyncClient, make_account: AccountFactory, app: Any
+) -> None:
+    ann = await make_account("ann")  # holds one token already
+    limit = app.state.settings.max_tokens_per_user
+    for i in range(limit - 1):
+        made = await client.post("/v1/tokens", json={"name": f"t{i}"}, headers=ann.headers)
+        assert made.status_code == 201, made.text
+    refused = await client.post("/v1/tokens", json={"name": "one more"}, headers=ann.headers)
+    problem = assert_problem(refused, 409, "conflict")
+    assert problem["limit"] == limit
+    # Revoking one makes room.
+    first = (await client.get("/v1/tokens", headers=ann.headers)).json()[-1]
+    await client.delete(f"/v1/tokens/{first['id']}", headers=ann.headers)
+    again = await client.post("/v1/tokens", json={"name": "one more"}, headers=ann.headers)
+    assert again.status_code == 201

@@ -376,6 +376,7 @@ export interface Term {
 }
 export interface Token {
   created_at: string;
+  expires_at: string | null;
   id: string;
   last_used_at: string | null;
   /**

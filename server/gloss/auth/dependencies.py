@@ -19,7 +19,9 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
     principal = await authenticate(session, credentials.strip())
     buckets = getattr(request.app.state, "rate_limits", None)
     if buckets is not None:
+        # Per token, and per user: more tokens do not buy more requests.
         buckets.check(principal.token_id)
+        buckets.check(("user", principal.user.id), "Too many requests for this user")
     request.state.principal = principal
     return principal
 

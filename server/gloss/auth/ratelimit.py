@@ -44,10 +44,10 @@ class TokenBuckets:
                 self._buckets.pop(next(iter(self._buckets)))
             return (cost - tokens) / self.rate
 
-    def check(self, key: Hashable) -> None:
+    def check(self, key: Hashable, what: str = "Too many requests for this token") -> None:
         wait = self.take(key)
         if wait > 0:
             raise RateLimited(
-                f"Too many requests for this token; retry in {math.ceil(wait)} s.",
+                f"{what}; retry in {math.ceil(wait)} s.",
                 headers={"Retry-After": str(math.ceil(wait))},
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Update, select, update
+from sqlalchemy import Update, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from gloss.models import ApiToken, Membership, Role, Team, User
@@ -51,6 +51,18 @@ class TokenRepository:
             return None
         token, user = rows[0][0], rows[0][1]
         return token, user, [(team, role) for _, _, team, role in rows if team is not None]
+
+    async def count_active(self, user_id: uuid.UUID, now: datetime) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(ApiToken)
+            .where(
+                ApiToken.user_id == user_id,
+                ApiToken.revoked_at.is_(None),
+                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+            )
+        )
+        return int(count or 0)
 
     async def list_for_user(self, user_id: uuid.UUID) -> list[ApiToken]:
         result = await self.session.scalars(

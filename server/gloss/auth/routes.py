@@ -10,6 +10,7 @@ from gloss.auth import service
 from gloss.auth.dependencies import CurrentPrincipal
 from gloss.auth.schemas import Me, TeamMembershipOut, Token, TokenCreate, TokenCreated
 from gloss.db import SessionDep
+from gloss.settings import SettingsDep
 
 router = APIRouter(prefix="/v1", tags=["people"])
 
@@ -37,9 +38,15 @@ async def list_tokens(principal: CurrentPrincipal, session: SessionDep) -> list[
     summary="Create a token; its secret is shown once",
 )
 async def create_token(
-    body: TokenCreate, principal: CurrentPrincipal, session: SessionDep
+    body: TokenCreate, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> TokenCreated:
-    token, secret = await service.issue_token(session, principal.user, body.name)
+    token, secret = await service.issue_token(
+        session,
+        principal.user,
+        body.name,
+        expires_at=body.expires_at,
+        limit=settings.max_tokens_per_user,
+    )
     return TokenCreated(**Token.model_validate(token).model_dump(), token=secret)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -31,7 +31,24 @@ class TokenBase(BaseModel):
 class TokenCreate(TokenBase):
     model_config = ConfigDict(extra="forbid")
 
+    expires_at: datetime | None = Field(
+        None, description="When the token stops working (ISO 8601, in the future); default never."
+    )
+
     _printable = field_validator("name")(printable)
+
+    @field_validator("expires_at")
+    @classmethod
+    def _future(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("is outside the years 1 to 9999 in UTC") from exc
+        if value <= datetime.now(UTC):
+            raise ValueError("must be in the future")
+        return value
 
 
 class Token(TokenBase):
@@ -42,6 +59,7 @@ class Token(TokenBase):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None
 
 
 class TokenCreated(Token):

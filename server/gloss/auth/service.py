@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from gloss.auth.repository import TokenRepository
 from gloss.db import READ_ONLY_OPTION
-from gloss.errors import NotFound, Unauthorized
+from gloss.errors import Conflict, NotFound, Unauthorized
 from gloss.models import ApiToken, Role, Team, User
 from gloss.models.base import utcnow
 
@@ -48,13 +48,30 @@ def new_token_secret() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-async def issue_token(session: AsyncSession, user: User, name: str) -> tuple[ApiToken, str]:
+async def issue_token(
+    session: AsyncSession,
+    user: User,
+    name: str,
+    *,
+    expires_at: datetime | None = None,
+    limit: int | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token and its secret; with `limit`, refused (409) when the user already holds
+    that many active tokens (a token could otherwise mint tokens without end)."""
+    if limit is not None:
+        active = await TokenRepository(session).count_active(user.id, utcnow())
+        if active >= limit:
+            raise Conflict(
+                f"You hold {active} active tokens, the most allowed; revoke one first.",
+                extra={"limit": limit},
+            )
     secret = new_token_secret()
     token = ApiToken(
         user_id=user.id,
         name=name,
         token_hash=hash_token(secret),
         prefix=secret[: len(TOKEN_PREFIX) + 6],
+        expires_at=expires_at,
     )
     await TokenRepository(session).add(token)
     return token, secret
@@ -70,6 +87,8 @@ async def authenticate(session: AsyncSession, raw: str) -> Principal:
         raise Unauthorized("The token is not valid or has been revoked.")
     token, user, roles = found
     now = utcnow()
+    if token.expires_at is not None and token.expires_at <= now:
+        raise Unauthorized("The token has expired; create a new one.")
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         await _touch(session, token.id, now)
     principal = Principal(user=user, token_id=token.id)

@@ -36,6 +36,8 @@ from sqlalchemy.engine.result import SimpleResultMetaData
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
+from gloss import sqlite_async
+
 # Where a test session finds the test's shared state (session.info is a copy of the maker's
 # info dict, so the object itself is shared).
 _SHARED = "gloss.tests.shared"
@@ -181,6 +183,6 @@ async def rolled_back(
                 # The shim remembers the connection's query_only setting to skip the PRAGMA
                 # when a transaction's opening would not change it; a test may have left it
                 # anywhere, so make the next transaction on this connection set it.
-                raw = await connection.get_raw_connection()
-                if hasattr(raw.dbapi_connection, "query_only"):
-                    raw.dbapi_connection.query_only = None
+                raw = (await connection.get_raw_connection()).dbapi_connection
+                if isinstance(raw, sqlite_async.OneTripConnection):
+                    raw.query_only = None

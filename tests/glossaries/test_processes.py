@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.conftest import Account, AccountFactory
 
@@ -41,7 +42,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
 
 
 @pytest.fixture
-def two_servers(database_url: str, app: object, tmp_path: Path) -> Iterator[list[str]]:
+def two_servers(database_url: str, app: FastAPI, tmp_path: Path) -> Iterator[list[str]]:
     """`app` has migrated the run's database; both servers use it and nothing else."""
     processes: list[subprocess.Popen[bytes]] = []
     urls = []

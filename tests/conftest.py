@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete
+from sqlalchemy import delete, literal, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -91,9 +91,7 @@ async def database(app: FastAPI, request: pytest.FixtureRequest) -> AsyncIterato
         try:
             yield Database(commits=True, sessionmaker=writer, read_sessionmaker=reader)
         finally:
-            async with writer() as session, session.begin():
-                for table in reversed(Base.metadata.sorted_tables):
-                    await session.execute(delete(table))
+            await _delete_every_row(writer)
         return
     async with rolled_back(state.engine, writer, reader) as test:
         state.sessionmaker, state.read_sessionmaker = test.sessionmaker, test.read_sessionmaker
@@ -105,6 +103,30 @@ async def database(app: FastAPI, request: pytest.FixtureRequest) -> AsyncIterato
             )
         finally:
             state.sessionmaker, state.read_sessionmaker = writer, reader
+    # What the rollback cannot undo: rows committed through another connection or process.
+    # They would leak into later tests, so remove them and fail this one.
+    leaked = await _tables_with_rows(reader)
+    if leaked:
+        await _delete_every_row(writer)
+        pytest.fail(
+            f"rows committed outside the test's transaction (in {', '.join(leaked)}): a test "
+            "whose writes go through another connection or process needs @pytest.mark.commits"
+        )
+
+
+async def _delete_every_row(maker: async_sessionmaker[AsyncSession]) -> None:
+    async with maker() as session, session.begin():
+        for table in reversed(Base.metadata.sorted_tables):
+            await session.execute(delete(table))
+
+
+async def _tables_with_rows(maker: async_sessionmaker[AsyncSession]) -> list[str]:
+    """The tables that are not empty, in one statement."""
+    tables = Base.metadata.sorted_tables
+    query = select(*(select(literal(1)).select_from(t).exists().label(t.name) for t in tables))
+    async with maker() as session:
+        row = (await session.execute(query)).one()
+    return [table.name for table, has_rows in zip(tables, row, strict=True) if has_rows]
 
 
 @pytest.fixture(autouse=True)

@@ -207,6 +207,7 @@ async def test_cache_hit_and_invalidation_after_a_glossary_edit(
     assert "shares" in {t["term"] for t in third["terms"]}
 
 
+@pytest.mark.commits  # the requests run at once (asyncio.gather), each on a connection of its own
 async def test_concurrent_requests_match_one_by_one(
     client: httpx.AsyncClient, make_account: AccountFactory
 ) -> None:

@@ -18,7 +18,8 @@ from fastapi import FastAPI
 
 from tests.conftest import Account, AccountFactory
 
-pytestmark = pytest.mark.slow
+# commits: two server processes on the test database.
+pytestmark = [pytest.mark.slow, pytest.mark.commits]
 
 
 def _free_port() -> int:

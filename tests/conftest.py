@@ -1,5 +1,10 @@
 """Test fixtures: one migrated database per run (SQLite, or PostgreSQL when
-GLOSS_TEST_DATABASE_URL is set), one app, an httpx client over ASGI, and clean tables per test."""
+GLOSS_TEST_DATABASE_URL is set), one app, an httpx client over ASGI, and a clean database per test.
+
+Each test that uses the app runs in one transaction rolled back at the end, which every session
+(the app's, the fixtures') joins with a savepoint, so commits under test are savepoint releases
+(tests/transactions.py); a test marked `@pytest.mark.commits` (concurrent requests, other
+processes or connections) commits for real, and every row is deleted after it."""
 
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import delete
+from fastapi import FastAPI
+from sqlalchemy import delete, literal, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,6 +29,7 @@ from gloss.models import Base, Role, Team, User
 from gloss.settings import Settings
 from gloss.teams.repository import TeamRepository
 from tests.live import pg_admin_execute
+from tests.transactions import rolled_back
 
 PG_ENV = "GLOSS_TEST_DATABASE_URL"
 
@@ -56,32 +63,89 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
 
 
 @pytest.fixture(scope="session")
-async def app(settings: Settings) -> AsyncIterator[object]:
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
 
 
-@pytest.fixture(scope="session")
-def sessionmaker(app: object) -> async_sessionmaker[AsyncSession]:
-    return app.state.sessionmaker  # type: ignore[attr-defined,no-any-return]
+@dataclass(frozen=True)
+class Database:
+    """How this test reaches the database: `sessionmaker` and `read_sessionmaker` are what the
+    app uses during the test (the test's transaction's, or the app's own under `commits`)."""
+
+    commits: bool
+    sessionmaker: async_sessionmaker[AsyncSession]
+    read_sessionmaker: async_sessionmaker[AsyncSession]
 
 
-@pytest.fixture(autouse=True)
-async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Every test starts and ends with empty tables, whatever the code under test committed."""
-    yield
-    if "sessionmaker" not in request.fixturenames:
+@pytest.fixture
+async def database(app: FastAPI, request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    """The test's database: by default one transaction rolled back at the end, which the app's
+    sessions and the fixtures' join; under `@pytest.mark.commits`, real commits and every
+    row deleted at the end."""
+    state = app.state
+    writer: async_sessionmaker[AsyncSession] = state.sessionmaker
+    reader: async_sessionmaker[AsyncSession] = state.read_sessionmaker
+    if request.node.get_closest_marker("commits") is not None:
+        try:
+            yield Database(commits=True, sessionmaker=writer, read_sessionmaker=reader)
+        finally:
+            await _delete_every_row(writer)
         return
-    maker: async_sessionmaker[AsyncSession] = request.getfixturevalue("sessionmaker")
+    async with rolled_back(state.engine, writer, reader) as test:
+        state.sessionmaker, state.read_sessionmaker = test.sessionmaker, test.read_sessionmaker
+        try:
+            yield Database(
+                commits=False,
+                sessionmaker=test.sessionmaker,
+                read_sessionmaker=test.read_sessionmaker,
+            )
+        finally:
+            state.sessionmaker, state.read_sessionmaker = writer, reader
+    # What the rollback cannot undo: rows committed through another connection or process.
+    # They would leak into later tests, so remove them and fail this one.
+    leaked = await _tables_with_rows(reader)
+    if leaked:
+        await _delete_every_row(writer)
+        pytest.fail(
+            f"rows committed outside the test's transaction (in {', '.join(leaked)}): a test "
+            "whose writes go through another connection or process needs @pytest.mark.commits"
+        )
+
+
+async def _delete_every_row(maker: async_sessionmaker[AsyncSession]) -> None:
     async with maker() as session, session.begin():
         for table in reversed(Base.metadata.sorted_tables):
             await session.execute(delete(table))
 
 
+async def _tables_with_rows(maker: async_sessionmaker[AsyncSession]) -> list[str]:
+    """The tables that are not empty, in one statement."""
+    tables = Base.metadata.sorted_tables
+    query = select(*(select(literal(1)).select_from(t).exists().label(t.name) for t in tables))
+    async with maker() as session:
+        row = (await session.execute(query)).one()
+    return [table.name for table, has_rows in zip(tables, row, strict=True) if has_rows]
+
+
+@pytest.fixture(autouse=True)
+def _database_per_test(request: pytest.FixtureRequest) -> None:
+    """Every test that uses the app's database gets `database` (rolled back, or cleaned)
+    before any other fixture of its, so fixtures that write join the test's transaction."""
+    if "app" in request.fixturenames:
+        request.getfixturevalue("database")
+
+
 @pytest.fixture
-async def client(app: object, sessionmaker: object) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+def sessionmaker(database: Database) -> async_sessionmaker[AsyncSession]:
+    """Sessions for the test's own reads and writes, in the same transaction as the app's."""
+    return database.sessionmaker
+
+
+@pytest.fixture
+async def client(app: FastAPI, database: Database) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gloss.test") as c:
         yield c
 

@@ -4,10 +4,10 @@ holds a 201 for a row a crash could still lose."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Message, Receive, Scope, Send
 
@@ -16,7 +16,7 @@ from tests.conftest import AccountFactory
 
 
 async def test_commit_happens_before_the_response_is_sent(
-    app: Any, make_account: AccountFactory, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, make_account: AccountFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events: list[str] = []
     commit = AsyncSession.commit

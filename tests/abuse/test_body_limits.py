@@ -7,9 +7,13 @@ import json
 from collections.abc import Iterator
 
 import httpx
+import pytest
 
 from tests.abuse.conftest import Deployment
 from tests.collections.conftest import ANNO
+
+# commits: a live server process on the test database.
+pytestmark = pytest.mark.commits
 
 LIMIT = 64 * 1024
 

@@ -7,8 +7,12 @@ import json
 import secrets
 
 import httpx
+import pytest
 
 from tests.abuse.conftest import Deployment
+
+# commits: a live server process on the test database.
+pytestmark = pytest.mark.commits
 
 
 def _csp_is_strict(csp: str) -> None:

@@ -8,8 +8,12 @@ import contextlib
 import time
 
 import httpx
+import pytest
 
 from tests.abuse.conftest import Deployment
+
+# commits: a live server process on the test database.
+pytestmark = pytest.mark.commits
 
 SLOW_CLIENTS = 50
 TRICKLE_SECONDS = 8.0  # every slow client gives up by then; the test never waits for more

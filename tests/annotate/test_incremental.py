@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from tests.annotate.test_routes import ARTICLE, GLOSSARY, annotate, create_glossary
 from tests.conftest import AccountFactory
@@ -16,7 +17,7 @@ def _terms(body: dict[str, Any]) -> dict[str, str]:
 
 
 async def test_edits_reach_annotate_without_a_full_compile(
-    app: Any, client: httpx.AsyncClient, make_account: AccountFactory
+    app: FastAPI, client: httpx.AsyncClient, make_account: AccountFactory
 ) -> None:
     ann = await make_account("ann")
     gid = await create_glossary(client, ann, GLOSSARY)
@@ -76,7 +77,7 @@ async def test_edits_reach_annotate_without_a_full_compile(
 
 
 async def test_a_large_import_falls_back_to_a_full_compile(
-    app: Any, client: httpx.AsyncClient, make_account: AccountFactory
+    app: FastAPI, client: httpx.AsyncClient, make_account: AccountFactory
 ) -> None:
     ann = await make_account("ann")
     gid = await create_glossary(client, ann, GLOSSARY)
@@ -98,7 +99,7 @@ async def test_a_large_import_falls_back_to_a_full_compile(
 
 
 async def test_a_rename_moves_the_version_without_a_compile(
-    app: Any, client: httpx.AsyncClient, make_account: AccountFactory
+    app: FastAPI, client: httpx.AsyncClient, make_account: AccountFactory
 ) -> None:
     ann = await make_account("ann")
     gid = await create_glossary(client, ann, GLOSSARY)

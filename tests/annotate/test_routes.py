@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from gloss.annotate.schemas import AnnotateResponse
 from tests.api.test_errors import assert_problem
@@ -134,7 +135,7 @@ async def test_empty_and_whitespace_text_answer_empty(
 
 
 async def test_text_over_the_limit_is_413_naming_the_limit(
-    app: Any, client: httpx.AsyncClient, make_account: AccountFactory
+    app: FastAPI, client: httpx.AsyncClient, make_account: AccountFactory
 ) -> None:
     ann = await make_account("ann")
     limit = app.state.settings.max_annotate_chars
@@ -184,7 +185,7 @@ async def test_named_glossaries_only(
 
 
 async def test_cache_hit_and_invalidation_after_a_glossary_edit(
-    app: Any, client: httpx.AsyncClient, make_account: AccountFactory
+    app: FastAPI, client: httpx.AsyncClient, make_account: AccountFactory
 ) -> None:
     ann = await make_account("ann")
     glossary_id = await create_glossary(client, ann, GLOSSARY)
@@ -206,6 +207,7 @@ async def test_cache_hit_and_invalidation_after_a_glossary_edit(
     assert "shares" in {t["term"] for t in third["terms"]}
 
 
+@pytest.mark.commits  # the requests run at once (asyncio.gather), each on a connection of its own
 async def test_concurrent_requests_match_one_by_one(
     client: httpx.AsyncClient, make_account: AccountFactory
 ) -> None:

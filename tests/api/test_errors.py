@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from gloss.settings import Settings
 from tests.conftest import AccountFactory
 
 PROBLEM = "application/problem+json"
@@ -71,10 +72,10 @@ async def test_bad_uuid_in_path_is_422(
 
 
 async def test_body_over_the_limit_is_413(
-    client: httpx.AsyncClient, make_account: AccountFactory, settings: object
+    client: httpx.AsyncClient, make_account: AccountFactory, settings: Settings
 ) -> None:
     account = await make_account("ann")
-    limit = settings.max_body_bytes  # type: ignore[attr-defined]
+    limit = settings.max_body_bytes
     response = await client.post(
         "/v1/teams",
         content=b"x" * (limit + 1),

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Database
 from tests.live import live_server, run_cli
 
-pytestmark = pytest.mark.slow
+# commits: a live server process on the test database.
+pytestmark = [pytest.mark.slow, pytest.mark.commits]
 
 CHECKS = ",".join(
     [
@@ -26,7 +28,7 @@ CHECKS = ",".join(
 
 
 def test_openapi_document_holds_under_fuzzing(
-    database_url: str, sessionmaker: object, tmp_path: Path
+    database_url: str, database: Database, tmp_path: Path
 ) -> None:
     env = {
         "GLOSS_DATABASE_URL": database_url,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from gloss.nlp.ranking import DEFAULT_WEIGHTS
 
@@ -69,7 +70,7 @@ class FakeEngine:
 
 
 @pytest.fixture
-def no_engine(app: Any) -> Iterator[None]:
+def no_engine(app: FastAPI) -> Iterator[None]:
     """A server without the NLP engine (GLOSS_LOAD_NLP=false): articles get no mentions."""
     previous = app.state.nlp
     app.state.nlp = None
@@ -78,7 +79,7 @@ def no_engine(app: Any) -> Iterator[None]:
 
 
 @pytest.fixture
-def fake_engine(app: Any) -> Iterator[FakeEngine]:
+def fake_engine(app: FastAPI) -> Iterator[FakeEngine]:
     engine = FakeEngine()
     # The app is shared by the session: put back whatever runtime other tests installed.
     previous = app.state.nlp

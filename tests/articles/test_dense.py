@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,7 +29,7 @@ async def _vectors(maker: async_sessionmaker[AsyncSession]) -> dict[uuid.UUID, A
 
 
 @pytest.fixture
-def without_dense(app: Any) -> Iterator[None]:
+def without_dense(app: FastAPI) -> Iterator[None]:
     """The server as it runs without the model wheel (or with GLOSS_RELATED_DENSE=false)."""
     runtime = app.state.nlp
     encoder, runtime.encoder = runtime.encoder, None
@@ -37,7 +38,7 @@ def without_dense(app: Any) -> Iterator[None]:
 
 
 async def test_ingest_stores_the_vector_and_a_new_text_replaces_it(
-    app: Any,
+    app: FastAPI,
     client: httpx.AsyncClient,
     make_account: AccountFactory,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -67,7 +68,7 @@ async def test_ingest_stores_the_vector_and_a_new_text_replaces_it(
 
 
 async def test_a_text_changed_without_the_encoder_loses_its_old_vector(
-    app: Any,
+    app: FastAPI,
     client: httpx.AsyncClient,
     make_account: AccountFactory,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -121,7 +122,7 @@ def _mixed(plain: float, page: np.ndarray, stored: bytes, w: float) -> float:
 
 
 async def test_annotate_mixes_the_pages_vector_into_the_related_scores(
-    app: Any,
+    app: FastAPI,
     client: httpx.AsyncClient,
     make_account: AccountFactory,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -144,7 +145,7 @@ async def test_annotate_mixes_the_pages_vector_into_the_related_scores(
 
 
 async def test_related_of_an_article_uses_its_stored_vector(
-    app: Any,
+    app: FastAPI,
     client: httpx.AsyncClient,
     make_account: AccountFactory,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -167,7 +168,7 @@ async def test_related_of_an_article_uses_its_stored_vector(
 
 
 async def test_without_the_encoder_nothing_is_embedded_and_related_still_answers(
-    app: Any,
+    app: FastAPI,
     client: httpx.AsyncClient,
     make_account: AccountFactory,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -185,7 +186,7 @@ async def test_without_the_encoder_nothing_is_embedded_and_related_still_answers
 
 
 async def test_an_article_stored_without_a_vector_is_ranked_by_the_rest(
-    app: Any,
+    app: FastAPI,
     client: httpx.AsyncClient,
     make_account: AccountFactory,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -222,7 +223,7 @@ async def test_an_article_stored_without_a_vector_is_ranked_by_the_rest(
 
 
 async def test_a_page_read_again_is_not_split_or_embedded_again_unless_it_is_huge(
-    app: Any,
+    app: FastAPI,
 ) -> None:
     from gloss.runtime import PAGE_WORDS_KEPT
 

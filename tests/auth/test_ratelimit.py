@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from gloss.auth.ratelimit import TokenBuckets
 from gloss.errors import RateLimited
@@ -28,12 +29,12 @@ def test_zero_rate_means_unlimited() -> None:
 
 
 async def test_api_answers_429_with_retry_after(
-    app: object, client: httpx.AsyncClient, make_account: AccountFactory
+    app: FastAPI, client: httpx.AsyncClient, make_account: AccountFactory
 ) -> None:
     ann = await make_account("ann")
     bob = await make_account("bob")
-    original = app.state.rate_limits  # type: ignore[attr-defined]
-    app.state.rate_limits = TokenBuckets(per_minute=1, burst=3)  # type: ignore[attr-defined]
+    original = app.state.rate_limits
+    app.state.rate_limits = TokenBuckets(per_minute=1, burst=3)
     try:
         statuses = [(await client.get("/v1/me", headers=ann.headers)).status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
@@ -42,7 +43,7 @@ async def test_api_answers_429_with_retry_after(
         assert int(limited.headers["retry-after"]) >= 1
         assert (await client.get("/v1/me", headers=bob.headers)).status_code == 200
     finally:
-        app.state.rate_limits = original  # type: ignore[attr-defined]
+        app.state.rate_limits = original
 
 
 def test_a_user_is_limited_across_all_their_tokens() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -132,7 +132,7 @@ async def test_a_token_may_expire(
 
 
 async def test_a_user_holds_a_bounded_number_of_tokens(
-    client: httpx.AsyncClient, make_account: AccountFactory, app: Any
+    client: httpx.AsyncClient, make_account: AccountFactory, app: FastAPI
 ) -> None:
     ann = await make_account("ann")  # holds one token already
     limit = app.state.settings.max_tokens_per_user

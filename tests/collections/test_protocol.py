@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from gloss.app import create_app
 from gloss.settings import Settings
@@ -457,31 +458,31 @@ async def test_container_head_and_options(
 
 
 async def test_public_url_makes_the_iris(
-    make_account: AccountFactory, settings: Settings, app: object
+    make_account: AccountFactory, settings: Settings, app: FastAPI
 ) -> None:
     """Behind a proxy the IRIs use settings.public_url, not the request's host."""
     ann = await make_account("ann")
     public = settings.model_copy(update={"public_url": "https://gloss.example.org/"})
-    app.state.settings = public  # type: ignore[attr-defined]
+    app.state.settings = public
     try:
-        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.5") as client:
             collection = await new_collection(client, ann)
             created = await post_annotation(client, ann, collection, annotation())
     finally:
-        app.state.settings = settings  # type: ignore[attr-defined]
+        app.state.settings = settings
     assert created.headers["location"].startswith(
         f"https://gloss.example.org/v1/collections/{collection['id']}/annotations/"
     )
 
 
 async def test_cors_exposes_the_protocol_headers(
-    make_account: AccountFactory, settings: Settings, app: object
+    make_account: AccountFactory, settings: Settings, app: FastAPI
 ) -> None:
     ann = await make_account("ann")
     origin = "chrome-extension://abcdef"
     configured = create_app(settings.model_copy(update={"cors_origins": [origin]}))
-    configured.state.sessionmaker = app.state.sessionmaker  # type: ignore[attr-defined]
+    configured.state.sessionmaker = app.state.sessionmaker
     transport = httpx.ASGITransport(app=configured)
     async with httpx.AsyncClient(transport=transport, base_url="http://gloss.test") as client:
         collection = await new_collection(client, ann)

@@ -14,12 +14,6 @@ from tests.e2e import harness, pages
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(autouse=True)
-def _clean_tables() -> None:
-    """These tests use their own server process and database; the API suite's per-test cleanup
-    (an async fixture) cannot run while Playwright's sync API holds the thread's event loop."""
-
-
 @pytest.fixture(scope="session")
 def e2e_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("e2e")

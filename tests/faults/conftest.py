@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Database
 from tests.live import LiveServer, live_server, run_cli
 
 
@@ -28,8 +29,10 @@ class Deployment:
 
 
 @pytest.fixture
-def deployment(database_url: str, sessionmaker: object, tmp_path: Path) -> Deployment:
-    """`sessionmaker` is requested so the test database is migrated before and emptied after."""
+def deployment(database_url: str, database: Database, tmp_path: Path) -> Deployment:
+    """`database` is requested so the test database is migrated before and emptied after; the
+    servers' writes are committed, so the test must be marked `@pytest.mark.commits`."""
+    assert database.commits, "a test with a live server needs @pytest.mark.commits"
     env = {
         "GLOSS_DATABASE_URL": database_url,
         "GLOSS_DATA_DIR": str(tmp_path),

@@ -14,6 +14,9 @@ from sqlalchemy.engine import make_url
 from tests.faults.conftest import Deployment
 from tests.faults.tcp_proxy import TcpProxy
 
+# commits: a live server process writes; the test reads what it committed.
+pytestmark = pytest.mark.commits
+
 UNAVAILABLE = "https://gloss.dev/problems/service-unavailable"
 # Generous: the server's own timeouts are 2 s here; this only catches a hang.
 REQUEST_TIMEOUT = 30

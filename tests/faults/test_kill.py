@@ -10,12 +10,16 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gloss.models import Annotation, Term, TermForm, TermRevision
 from tests.collections.conftest import ANNO, annotation
 from tests.faults.conftest import Deployment
+
+# commits: a live server process writes; the test reads what it committed.
+pytestmark = pytest.mark.commits
 
 IMPORT_TERMS = 6_000
 WRITERS = 6

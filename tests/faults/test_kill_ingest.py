@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,6 +22,9 @@ from gloss.models import Article
 from tests.faults.conftest import Deployment
 from tests.live import run_cli
 from tests.load.harness import SENTENCES
+
+# commits: a live server and the CLI write from their own processes.
+pytestmark = pytest.mark.commits
 
 CLI_ARTICLES = 800
 BULK_ARTICLES = 320

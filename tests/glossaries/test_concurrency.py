@@ -6,9 +6,13 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import Account
 from tests.glossaries.conftest import add_term
+
+# commits: concurrent requests need connections of their own.
+pytestmark = pytest.mark.commits
 
 G = "/v1/glossaries"
 

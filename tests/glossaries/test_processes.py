@@ -14,10 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.conftest import Account, AccountFactory
 
-pytestmark = pytest.mark.slow
+# commits: two server processes on the test database.
+pytestmark = [pytest.mark.slow, pytest.mark.commits]
 
 
 def _free_port() -> int:
@@ -41,7 +43,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
 
 
 @pytest.fixture
-def two_servers(database_url: str, app: object, tmp_path: Path) -> Iterator[list[str]]:
+def two_servers(database_url: str, app: FastAPI, tmp_path: Path) -> Iterator[list[str]]:
     """`app` has migrated the run's database; both servers use it and nothing else."""
     processes: list[subprocess.Popen[bytes]] = []
     urls = []

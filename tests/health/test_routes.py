@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from fastapi import FastAPI
+from sqlalchemy import Connection
 
 from gloss.app import create_app
 from gloss.models import Base
@@ -92,15 +96,15 @@ def _not_full_text_index(
     return name not in ("search_vector", "ix_articles_search_vector")
 
 
-async def test_migrations_build_exactly_the_models(app: object) -> None:
+async def test_migrations_build_exactly_the_models(app: FastAPI) -> None:
     """The schema comes from Alembic; a model change without a migration fails here."""
 
-    def diff(connection: object) -> list[object]:
+    def diff(connection: Connection) -> list[Any]:
         context = MigrationContext.configure(
-            connection,  # type: ignore[arg-type]
+            connection,
             opts={"include_object": _not_full_text_index},
         )
         return compare_metadata(context, Base.metadata)
 
-    async with app.state.engine.connect() as connection:  # type: ignore[attr-defined]
+    async with app.state.engine.connect() as connection:
         assert await connection.run_sync(diff) == []

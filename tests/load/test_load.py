@@ -8,14 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Database
 from tests.live import live_server, run_cli
 from tests.load.harness import run_load
 
-pytestmark = pytest.mark.slow
+# commits: concurrent clients on live server processes.
+pytestmark = [pytest.mark.slow, pytest.mark.commits]
 
 
 def test_short_load_on_the_test_database(
-    database_url: str, sessionmaker: object, tmp_path: Path
+    database_url: str, database: Database, tmp_path: Path
 ) -> None:
     """On SQLite one server; on PostgreSQL two replicas sharing the database."""
     env = {

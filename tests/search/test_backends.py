@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gloss.app import create_app
@@ -102,7 +103,7 @@ def _check(answers: dict[str, Any]) -> None:
 
 
 async def test_the_configured_backend_gives_the_expected_answers(
-    app: Any, sessionmaker: async_sessionmaker[AsyncSession]
+    app: FastAPI, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     _check(await _answers(sessionmaker, app.state.nlp))
 
@@ -119,7 +120,7 @@ async def sqlite_maker(tmp_path: Path) -> AsyncIterator[async_sessionmaker[Async
     not os.environ.get("GLOSS_TEST_DATABASE_URL"), reason="needs PostgreSQL to compare with"
 )
 async def test_sqlite_and_postgresql_agree(
-    app: Any,
+    app: FastAPI,
     sessionmaker: async_sessionmaker[AsyncSession],
     sqlite_maker: async_sessionmaker[AsyncSession],
 ) -> None:

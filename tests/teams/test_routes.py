@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
 from tests.api.test_errors import assert_problem
 from tests.conftest import AccountFactory
@@ -180,6 +181,7 @@ async def test_member_may_leave(client: httpx.AsyncClient, make_account: Account
     assert response.status_code == 204
 
 
+@pytest.mark.commits  # two requests at once: two connections, real row locks
 async def test_two_owners_demoting_each_other_at_once_leave_one_owner(
     client: httpx.AsyncClient, make_account: AccountFactory
 ) -> None:
@@ -200,6 +202,7 @@ async def test_two_owners_demoting_each_other_at_once_leave_one_owner(
         assert [m["role"] for m in members].count("owner") == 1, members
 
 
+@pytest.mark.commits  # eight requests at once: eight connections, the unique index decides
 async def test_concurrent_creates_of_one_name_give_one_team(
     client: httpx.AsyncClient, make_account: AccountFactory
 ) -> None:

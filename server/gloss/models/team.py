@@ -5,12 +5,13 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gloss.models.base import Base, IdMixin, utcnow
+from gloss.names import name_key
 
 if TYPE_CHECKING:
     from gloss.models.user import User
@@ -29,12 +30,17 @@ class Role(enum.StrEnum):
         return self.rank >= other.rank
 
 
+def _key_of_name(context: Any) -> str:
+    return name_key(context.get_current_parameters()["name"])
+
+
 class Team(IdMixin, Base):
     __tablename__ = "teams"
 
     name: Mapped[str] = mapped_column(String(100), unique=True)
     # The name as names are compared (gloss.names.name_key): "Default" is taken by "default".
-    name_key: Mapped[str] = mapped_column(String(100), unique=True)
+    # Filled from the name on insert when not given.
+    name_key: Mapped[str] = mapped_column(String(100), unique=True, default=_key_of_name)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="team", lazy="raise")

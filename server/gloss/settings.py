@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         1200, description="Requests a token may make per minute (per process); 0 turns it off."
     )
     rate_limit_burst: int = Field(200, description="Requests a token may make at once.")
+    max_terms_per_team: int = Field(
+        300_000,
+        description="Glossary terms a team may hold across its glossaries (each holds at most "
+        "100,000): compiled glossaries take memory in every server process.",
+    )
     max_tokens_per_user: int = Field(
         100, description="Active (unrevoked, unexpired) API tokens a user may hold."
     )

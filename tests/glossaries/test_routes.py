@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from gloss.glossaries import schemas
 from tests.api.test_errors import assert_problem
@@ -549,3 +550,40 @@ async def test_nul_and_control_characters_never_reach_the_database(
     openapi = (await client.get("/openapi.json")).json()
     import_body = openapi["paths"]["/v1/glossaries/{glossary_id}/import"]["post"]["requestBody"]
     assert "text/csv" in import_body["content"]
+
+
+async def test_a_team_holds_a_bounded_number_of_terms(
+    client: httpx.AsyncClient, owner: Account, app: FastAPI
+) -> None:
+    """GLOSS_MAX_TERMS_PER_TEAM counts every glossary of the team: adding past it is 413 with
+    the limit, and an import that would pass it changes nothing."""
+    settings = app.state.settings
+    original = settings.max_terms_per_team
+    settings.max_terms_per_team = 3
+    try:
+        ids = []
+        for name in ("A", "B"):
+            created = await client.post(
+                "/v1/glossaries", json={"name": name}, headers=owner.headers
+            )
+            ids.append(created.json()["id"])
+        for gid, term in ((ids[0], "one"), (ids[0], "two"), (ids[1], "three")):
+            added = await client.post(
+                f"/v1/glossaries/{gid}/terms", json={"term": term}, headers=owner.headers
+            )
+            assert added.status_code == 201, added.text
+        full = await client.post(
+            f"/v1/glossaries/{ids[1]}/terms", json={"term": "four"}, headers=owner.headers
+        )
+        assert assert_problem(full, 413, "payload-too-large")["limit"] == 3
+        imported = await client.post(
+            f"/v1/glossaries/{ids[1]}/import",
+            params={"format": "csv"},
+            content=b"term,definition\nfour,x\n",
+            headers={**owner.headers, "Content-Type": "text/csv"},
+        )
+        assert_problem(imported, 413, "payload-too-large")
+        terms = await client.get(f"/v1/glossaries/{ids[1]}/terms", headers=owner.headers)
+        assert [t["term"] for t in terms.json()["items"]] == ["three"]
+    finally:
+        settings.max_terms_per_team = original

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gloss.cli_session import run_in_session
 from gloss.errors import GlossError
 from gloss.glossaries import formats, schemas, service, transfer
+from gloss.settings import Settings
 
 glossary_app = typer.Typer(help="Import and export glossaries.", no_args_is_help=True)
 
@@ -93,6 +94,7 @@ def import_command(
                 file_format,  # type: ignore[arg-type]  # checked above
                 mode=mode,  # type: ignore[arg-type]  # checked above
                 dry_run=dry_run,
+                team_limit=Settings().max_terms_per_team,
                 progress=progress,
             )
         except GlossError as exc:

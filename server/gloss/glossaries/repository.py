@@ -253,6 +253,15 @@ class TermRepository:
     async def exists(self, term_id: uuid.UUID) -> bool:
         return (await self.session.scalar(select(Term.id).where(Term.id == term_id))) is not None
 
+    async def count_in_team(self, team_id: uuid.UUID) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(Term)
+            .join(Glossary, Glossary.id == Term.glossary_id)
+            .where(Glossary.team_id == team_id)
+        )
+        return int(count or 0)
+
     async def count(self, glossary_id: uuid.UUID) -> int:
         count = await self.session.scalar(
             select(func.count()).select_from(Term).where(Term.glossary_id == glossary_id)

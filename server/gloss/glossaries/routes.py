@@ -15,6 +15,7 @@ from gloss.etags import check_if_match
 from gloss.glossaries import formats, history, schemas, service, transfer
 from gloss.models import Glossary, Role, Term
 from gloss.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from gloss.settings import SettingsDep
 
 router = APIRouter(prefix="/v1/glossaries", tags=["glossaries"])
 
@@ -176,8 +177,11 @@ async def create_term(
     principal: CurrentPrincipal,
     session: SessionDep,
     response: Response,
+    settings: SettingsDep,
 ) -> schemas.Term:
-    term = await service.create_term(session, principal, glossary, body)
+    term = await service.create_term(
+        session, principal, glossary, body, team_limit=settings.max_terms_per_team
+    )
     response.headers["ETag"] = service.term_etag(term)
     response.headers["Location"] = f"/v1/glossaries/{glossary.id}/terms/{term.id}"
     return schemas.Term.model_validate(term)
@@ -257,10 +261,13 @@ async def restore_term(
     principal: CurrentPrincipal,
     session: SessionDep,
     response: Response,
+    settings: SettingsDep,
     body: schemas.TermRestore | None = None,
 ) -> schemas.Term:
     revision_id = body.revision_id if body is not None else None
-    term = await service.restore_term(session, principal, glossary, term_id, revision_id)
+    term = await service.restore_term(
+        session, principal, glossary, term_id, revision_id, team_limit=settings.max_terms_per_team
+    )
     response.headers["ETag"] = service.term_etag(term)
     response.headers["Location"] = f"/v1/glossaries/{glossary.id}/terms/{term.id}"
     return schemas.Term.model_validate(term)
@@ -328,13 +335,21 @@ async def import_terms(
     principal: CurrentPrincipal,
     session: SessionDep,
     request: Request,
+    settings: SettingsDep,
     format: schemas.ImportFormat | None = None,  # noqa: A002  (the query parameter's name)
     mode: schemas.ImportMode = "create",
     dry_run: bool = False,
 ) -> schemas.ImportResult:
     data, fmt = await _upload(request, format)
     return await transfer.import_terms(
-        session, glossary, principal.user.id, data, fmt, mode=mode, dry_run=dry_run
+        session,
+        glossary,
+        principal.user.id,
+        data,
+        fmt,
+        mode=mode,
+        dry_run=dry_run,
+        team_limit=settings.max_terms_per_team,
     )
 
 

@@ -183,7 +183,7 @@ async def list_terms(
     return terms, next_cursor
 
 
-async def _checkcontent_forms(
+async def _check_forms(
     repo: TermRepository, glossary_id: uuid.UUID, forms: list[Form], term_id: uuid.UUID | None
 ) -> None:
     """409 naming the other term when any of these forms is one the matcher would confuse."""
@@ -210,6 +210,7 @@ async def _insert_term(
     content: dict[str, Any],
     term_id: uuid.UUID,
     action: str,
+    team_limit: int | None,
 ) -> Term:
     glossaries, terms = GlossaryRepository(session), TermRepository(session)
     now = utcnow()
@@ -221,8 +222,9 @@ async def _insert_term(
             f"The glossary has the most terms it may have ({schemas.MAX_TERMS_PER_GLOSSARY}).",
             extra={"limit": schemas.MAX_TERMS_PER_GLOSSARY},
         )
+    await check_team_room(terms, glossary.team_id, 1, team_limit)
     forms = content_forms(content)
-    await _checkcontent_forms(terms, glossary.id, forms, None)
+    await _check_forms(terms, glossary.id, forms, None)
     term = await terms.add(
         Term(
             id=term_id,
@@ -244,11 +246,32 @@ async def _insert_term(
 
 
 async def create_term(
-    session: AsyncSession, principal: Principal, glossary: Glossary, body: schemas.TermCreate
+    session: AsyncSession,
+    principal: Principal,
+    glossary: Glossary,
+    body: schemas.TermCreate,
+    *,
+    team_limit: int | None = None,
 ) -> Term:
     return await _insert_term(
-        session, glossary, principal.user.id, body.model_dump(), uuid.uuid4(), "create"
+        session, glossary, principal.user.id, body.model_dump(), uuid.uuid4(), "create", team_limit
     )
+
+
+async def check_team_room(
+    terms: TermRepository, team_id: uuid.UUID, adding: int, team_limit: int | None
+) -> None:
+    """413 when `adding` more terms would take the team past `team_limit` across its
+    glossaries (GLOSS_MAX_TERMS_PER_TEAM)."""
+    if team_limit is None:
+        return
+    held = await terms.count_in_team(team_id)
+    if held + adding > team_limit:
+        raise PayloadTooLarge(
+            f"The team's glossaries hold {held} terms; {adding} more would pass the limit of "
+            f"{team_limit} a team may hold.",
+            extra={"limit": team_limit},
+        )
 
 
 def _merge(before: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -291,7 +314,7 @@ async def update_term(
     after = _merge(before, changes)
     terms = TermRepository(session)
     forms = content_forms(after)
-    await _checkcontent_forms(terms, glossary.id, forms, current.id)
+    await _check_forms(terms, glossary.id, forms, current.id)
     now = utcnow()
     values = {
         **after,
@@ -350,6 +373,8 @@ async def restore_term(
     glossary: Glossary,
     term_id: uuid.UUID,
     revision_id: uuid.UUID | None,
+    *,
+    team_limit: int | None = None,
 ) -> Term:
     """Bring a deleted term back, with its id, as it was before deletion (or at a revision)."""
     terms = TermRepository(session)
@@ -363,4 +388,6 @@ async def restore_term(
     if state is None:
         raise Conflict("That revision holds no version of the term to restore.")
     content = schemas.TermCreate.model_validate(state).model_dump()
-    return await _insert_term(session, glossary, principal.user.id, content, term_id, "restore")
+    return await _insert_term(
+        session, glossary, principal.user.id, content, term_id, "restore", team_limit
+    )

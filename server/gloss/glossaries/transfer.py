@@ -16,6 +16,7 @@ from gloss.errors import PayloadTooLarge, Unprocessable
 from gloss.glossaries import formats, schemas
 from gloss.glossaries.history import revision_row, row_snapshot
 from gloss.glossaries.repository import GlossaryRepository, TermRepository, form_rows
+from gloss.glossaries.service import check_team_room
 from gloss.glossaries.surface import Form, clash, content_forms, fold, forms_of
 from gloss.models import Glossary
 from gloss.models.base import utcnow
@@ -54,6 +55,7 @@ async def import_terms(
     mode: schemas.ImportMode = "create",
     dry_run: bool = False,
     progress: ProgressFn | None = None,
+    team_limit: int | None = None,
 ) -> schemas.ImportResult:
     """All or nothing: every row is checked before the first write, and any bad row rejects
     the file with a report of every bad row (422), leaving the glossary untouched."""
@@ -84,6 +86,7 @@ async def import_terms(
             f"hold {schemas.MAX_TERMS_PER_GLOSSARY}.",
             extra={"limit": schemas.MAX_TERMS_PER_GLOSSARY},
         )
+    await check_team_room(terms, glossary.team_id, len(creates), team_limit)
     result = _result(fmt, mode, dry_run, len(planned), creates, updates, glossary.version)
     if dry_run or not (creates or updates):
         return result

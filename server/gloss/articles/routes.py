@@ -109,6 +109,7 @@ async def create_article(
     nlp: NlpDep,
 ) -> ArticleWritten:
     plan = await service.plan_article(session, principal, body, nlp)
+    await session.rollback()  # the read-only transaction ends before the writing one begins
     async with sessions() as writer, writer.begin():
         outcome = await service.store_article(writer, plan)
     article = outcome.article

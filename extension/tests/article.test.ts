@@ -75,6 +75,18 @@ test("the page's chrome is dropped: menus, share bar, most read, footer, cookie 
   }
 });
 
+test("a row of links and a sign-up form's title inside the article are chrome too", () => {
+  const d = dom(`<article><h1>Harbour plan</h1><p>${lorem(4)}</p>
+    <p class="note">A version of this story appears in print.<span> <a href="/r">Order Reprints</a> | <a href="/p">Today's Paper</a> | <a href="/s">Subscribe</a></span></p>
+    <p>${lorem(3)} See <a href="/a">Paris</a>, <a href="/b">London</a> and <a href="/c">Rome</a> for more.</p>
+    <div class="signup"><p>Sign up for our newsletter</p><form action="/n"><input name="e"></form></div>
+    <p>${lorem(3)}</p></article>`);
+  const ex = extractArticle(d, opts);
+  assert.ok(ex.scope.nodes);
+  for (const bad of ["Order Reprints", "Today's Paper", "Subscribe", "Sign up for our newsletter"]) assert.ok(!ex.text.includes(bad), bad);
+  for (const want of ["A version of this story appears in print.", "See Paris, London and Rome for more."]) assert.ok(ex.text.includes(want), `${want}: ${JSON.stringify(ex.text)}`);
+});
+
 test("the page is not changed by finding its article", () => {
   const d = dom(newsPage());
   const before = d.documentElement.outerHTML;

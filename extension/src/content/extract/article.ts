@@ -84,6 +84,50 @@ function textNodesOf(el: Node): Text[] {
   return out;
 }
 
+/** Between the links of a row of links: separators only. */
+const SEPARATORS = /^[\s|·•/.,:;–—-]*$/;
+const FORM_TITLE_MAX = 100;
+
+/** A row of three or more links with only separators between them ("Reprints | Subscribe"). */
+function isLinkRow(el: Element): boolean {
+  if (el.getElementsByTagName("a").length < 3) return false;
+  let between = "";
+  for (const t of textNodesOf(el)) if (!t.parentElement?.closest("a")) between += t.data;
+  return SEPARATORS.test(between);
+}
+
+/** The title of a form beside it ("Sign up for our newsletter"): a short block followed by a form. */
+function isFormTitle(el: Element): boolean {
+  const next = el.nextElementSibling;
+  if (!next || !(next.tagName === "FORM" || next.querySelector("form"))) return false;
+  return (el.textContent ?? "").trim().length <= FORM_TITLE_MAX;
+}
+
+/**
+ * Chrome that Readability keeps at times, inside the article: rows of links (reprints,
+ * subscribe, share) and the titles of sign-up forms. Their text nodes leave the article.
+ */
+function pruneChrome(nodes: Set<Text>): void {
+  const judged = new Map<(el: Element) => boolean, Map<Element, boolean>>();
+  const judge = (el: Element, test: (el: Element) => boolean) => {
+    const seen = judged.get(test) ?? judged.set(test, new Map()).get(test)!;
+    let verdict = seen.get(el);
+    if (verdict === undefined) {
+      verdict = test(el);
+      seen.set(el, verdict);
+      if (verdict) for (const t of textNodesOf(el)) nodes.delete(t);
+    }
+    return verdict;
+  };
+  for (const t of [...nodes]) {
+    if (!nodes.has(t)) continue;
+    const row = t.parentElement?.closest("a")?.parentElement;
+    if (row && judge(row, isLinkRow)) continue;
+    const block = t.parentElement?.closest("p, h2, h3, h4, h5, h6, div, label, legend");
+    if (block) judge(block, isFormTitle);
+  }
+}
+
 const squash = (s: string) => s.replace(/\s+/g, " ").trim().toLowerCase();
 
 /**
@@ -152,6 +196,8 @@ export function findArticle(doc: Document): ArticleScope {
     chars += live.data.trim().length;
   }
   if (chars < MIN_ARTICLE_CHARS) return fallback;
+  pruneChrome(nodes);
+  if (nodes.size === 0) return fallback;
   // Document order: the first and last article nodes bound the root.
   const ordered = [...nodes].sort((x, y) => (x.compareDocumentPosition(y) & 4 ? -1 : 1));
   const first = ordered[0]!;

@@ -99,8 +99,10 @@ function isLinkRow(el: Element): boolean {
 /** The title of a form beside it ("Sign up for our newsletter"): a short block followed by a form. */
 function isFormTitle(el: Element): boolean {
   const next = el.nextElementSibling;
-  if (!next || !(next.tagName === "FORM" || next.querySelector("form"))) return false;
-  return (el.textContent ?? "").trim().length <= FORM_TITLE_MAX;
+  if (!next) return false;
+  let chars = 0;
+  for (const t of textNodesOf(el)) if ((chars += t.data.trim().length) > FORM_TITLE_MAX) return false;
+  return next.tagName === "FORM" || next.getElementsByTagName("form").length > 0;
 }
 
 /**
@@ -198,10 +200,14 @@ export function findArticle(doc: Document): ArticleScope {
   if (chars < MIN_ARTICLE_CHARS) return fallback;
   pruneChrome(nodes);
   if (nodes.size === 0) return fallback;
-  // Document order: the first and last article nodes bound the root.
-  const ordered = [...nodes].sort((x, y) => (x.compareDocumentPosition(y) & 4 ? -1 : 1));
-  const first = ordered[0]!;
-  const last = ordered[ordered.length - 1]!;
+  // The first and last article nodes in page order bound the root.
+  let first: Text | null = null;
+  let last: Text | null = null;
+  for (const t of nodes) {
+    if (!first || t.compareDocumentPosition(first) & 4) first = t;
+    if (!last || last.compareDocumentPosition(t) & 4) last = t;
+  }
+  if (!first || !last) return fallback;
   const heading = titleHeading(doc, article.title ?? null, first);
   if (heading) for (const t of textNodesOf(heading)) nodes.add(t);
   const start = heading && heading.compareDocumentPosition(first) & 4 ? heading : first;

@@ -105,6 +105,15 @@ export function extractText(root: Element, options: ExtractOptions = {}): Extrac
     if (length > 0) pendingBreak = true;
   };
 
+  // With `only`, the elements holding none of its nodes are passed over without a style lookup.
+  let holders: Set<Node> | null = null;
+  if (only) {
+    holders = new Set<Node>();
+    for (const t of only) {
+      for (let n: Node | null = t.parentNode; n && !holders.has(n); n = n === root ? null : n.parentNode) holders.add(n);
+    }
+  }
+
   const visit = (node: Node) => {
     if (node.nodeType === 3) {
       const text = node as Text;
@@ -128,6 +137,10 @@ export function extractText(root: Element, options: ExtractOptions = {}): Extrac
     }
     if (node.nodeType !== 1) return;
     const el = node as Element;
+    if (holders && !holders.has(el)) {
+      if (BLOCK_TAGS.has(el.tagName.toUpperCase()) || /\S/.test(el.textContent ?? "")) breakHere();
+      return;
+    }
     if (skipElement(el, isHidden) || (chrome && isChrome(el))) {
       if (BLOCK_TAGS.has(el.tagName.toUpperCase())) breakHere();
       return;

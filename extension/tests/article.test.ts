@@ -135,7 +135,7 @@ test("text left out inside a block still separates what is on each side", () => 
   const d = dom(`<p>Alpha <span>gone</span> Beta</p>`);
   const p = d.body.querySelector("p")!;
   const nodes = new Set([p.firstChild as Text, p.lastChild as Text]);
-  const ex = extractScope({ root: d.body, nodes, title: null }, opts);
+  const ex = extractScope({ root: d.body, container: d.body, nodes, title: null }, opts);
   assert.equal(ex.text, `Alpha ${BLOCK_BREAK} Beta`);
   assertExactMap(ex);
 });

@@ -97,3 +97,38 @@ def test_only_the_article_is_highlighted_and_no_highlight_joins_blocks(
     assert not outside, f"{len(outside)} of {len(drawn)} highlights outside the article: {outside}"
     across = [d["text"] for d in drawn if not d["sameBlock"]]
     assert not across, f"highlights across blocks: {across}"
+
+
+def test_late_content_joins_the_article_only_inside_it(page: Any, real_site: str) -> None:
+    local = real_site + "/"
+    page.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith(local) else route.abort(),
+    )
+    page.goto(f"{real_site}/bbc-1/index.html", wait_until="domcontentloaded")
+    harness.wait_state(page, timeout=90000)
+    before = int(page.locator("html").get_attribute("data-gloss-count"))
+    # A paragraph appended beside the story's longest paragraph, and a promo appended to the body
+    # (as a late "most read" widget is), in the same batch.
+    page.evaluate(
+        """() => {
+          const longest = [...document.querySelectorAll('p')]
+            .sort((a, b) => b.textContent.length - a.textContent.length)[0];
+          const p = document.createElement('p');
+          p.textContent = 'Later, officials from Microsoft met engineers in Hangzhou.';
+          longest.parentElement.appendChild(p);
+          const promo = document.createElement('div');
+          promo.id = 'late-promo';
+          promo.innerHTML = '<p>Most watched: Nvidia opens an office in Paris with DeepSeek.</p>';
+          document.body.appendChild(promo);
+        }"""
+    )
+    page.wait_for_function(
+        f"Number(document.documentElement.dataset.glossCount) >= {before + 2}", timeout=60000
+    )
+    in_promo = page.evaluate(
+        """() => ['gloss-entity', 'gloss-term'].flatMap(k => [...(CSS.highlights.get(k) || [])])
+             .filter(r => document.getElementById('late-promo').contains(r.startContainer))
+             .map(r => r.toString())"""
+    )
+    assert in_promo == []

@@ -60,7 +60,7 @@ export class PageSession {
   private saved: Saved = { highlights: [], ex: null, spans: [], orphans: [], methods: {} };
   private running: Promise<void> | null = null;
   private rerun = false;
-  /** Text nodes already sent, so late content is sent on its own. */
+  /** Text nodes already judged (sent, or left out of the article), so late content is sent on its own. */
   private readonly seen = new WeakSet<Text>();
   private unsubscribe: (() => void) | null = null;
   /** The article found at the last full annotation (late content inside it joins it). */
@@ -187,7 +187,10 @@ export class PageSession {
     await idle(doc);
     this.scope = findArticle(doc);
     const ex = extractScope(this.scope);
-    for (const s of ex.segments) this.seen.add(s.node);
+    // Everything under the article's element has been judged now, kept or left out: late content
+    // is only what comes after.
+    const walker = doc.createTreeWalker(this.scope.root, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) this.seen.add(t as Text);
     const [answer, saved] = await Promise.all([
       send({ type: "content/annotate", text: ex.text, url: doc.location.href, title: doc.title }),
       send({ type: "content/annotations-for-url", url: doc.location.href }),
@@ -223,10 +226,10 @@ export class PageSession {
       await this.annotate();
       return;
     }
-    const root = scope.root;
+    // New text inside the article's own element joins the article, minus the page's chrome.
+    const root = scope.container;
     const fresh = added.filter((n) => n.isConnected && root.contains(n));
     if (fresh.length === 0 || this.running) return;
-    // New text inside the article's root joins the article, minus the page's chrome.
     const ex = extractText(root, { skipNodes: this.seen, skipChrome: true });
     if (!/\S/.test(ex.text)) return;
     for (const s of ex.segments) {
@@ -282,7 +285,6 @@ export class PageSession {
     });
     this.drawn = n;
     if (this.highlighter.mode === "elements") {
-      // Wrapping split text nodes: extract again so offsets map to the nodes now in the page.
       // Wrapping split text nodes: find the article again so its nodes are the page's now.
       this.scope = findArticle(this.doc);
       this.chunks = this.chunks.map((c) => {

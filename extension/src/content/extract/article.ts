@@ -6,6 +6,11 @@ import { type Extraction, type ExtractOptions, extractText } from "./extract";
 export interface ArticleScope {
   /** The smallest element holding the whole article (title included), or the page's main part. */
   root: Element;
+  /**
+   * Where late content may join the article: the smallest element holding Readability's article
+   * (without the title heading, which may sit far away in the page's header); `root` otherwise.
+   */
+  container: Element;
   /** The article's text nodes in the live page; null when no article was found (read the page). */
   nodes: Set<Text> | null;
   /** The title Readability found, for the record. */
@@ -177,7 +182,8 @@ export function pageRoot(doc: Document): Element {
  * text nodes, plus the title heading. The live page is not touched.
  */
 export function findArticle(doc: Document): ArticleScope {
-  const fallback: ArticleScope = { root: pageRoot(doc), nodes: null, title: null };
+  const page = pageRoot(doc);
+  const fallback: ArticleScope = { root: page, container: page, nodes: null, title: null };
   if (!doc.documentElement || !doc.body) return fallback;
   let map: CloneMap;
   let article: ReturnType<Readability<Element>["parse"]>;
@@ -212,7 +218,7 @@ export function findArticle(doc: Document): ArticleScope {
   if (heading) for (const t of textNodesOf(heading)) nodes.add(t);
   const start = heading && heading.compareDocumentPosition(first) & 4 ? heading : first;
   const end = heading && last.compareDocumentPosition(heading) & 4 && !heading.contains(last) ? heading : last;
-  return { root: commonRoot(doc, start, end), nodes, title: article.title ?? null };
+  return { root: commonRoot(doc, start, end), container: commonRoot(doc, first, last), nodes, title: article.title ?? null };
 }
 
 /**

@@ -6,9 +6,9 @@ import { JSDOM } from "jsdom";
 import { extractArticle, extractScope, findArticle } from "../src/content/extract/article";
 import { BLOCK_BREAK, type Extraction } from "../src/content/extract/extract";
 import { toDomPoint, withinOneBlock } from "../src/content/extract/offsets";
-import { dom, inlineHidden } from "./dom";
+import { dom, inlineBlock, inlineHidden } from "./dom";
 
-const opts = { isHidden: inlineHidden };
+const opts = { isHidden: inlineHidden, isBlockStyled: inlineBlock };
 
 const lorem = (n: number, word = "story") =>
   Array.from({ length: n }, (_, i) => `The council said the ${word} number ${i} of the plan would be debated again, and residents were asked for comments on the whole proposal.`).join(" ");
@@ -110,6 +110,12 @@ test("blocks never run together: heading, paragraphs, caption, credit, list item
   assert.equal(withinOneBlock(ex, p, p + 5), true);
   const h = ex.text.indexOf("Harbour plan");
   assert.equal(withinOneBlock(ex, h, h + "Harbour plan".length), true);
+});
+
+test("a credit styled as a block is its own block, whatever its tag", () => {
+  const d = dom(`<figure><figcaption>Boats at rest<span style="display:block">Photo: Lee Park</span></figcaption></figure>`);
+  const ex = extractScope({ root: d.body, container: d.body, nodes: null, title: null }, opts);
+  assert.equal(ex.text, `Boats at rest${BLOCK_BREAK}Photo: Lee Park`);
 });
 
 test("the credit inside a caption is its own block when it is a block", () => {

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { extractText } from "../src/content/extract/extract";
 import { fromDomPoint, nodeIndex, toDomPoint, toRange } from "../src/content/extract/offsets";
-import { dom, inlineHidden } from "./dom";
+import { dom, inlineBlock, inlineHidden } from "./dom";
 
-const opts = { isHidden: inlineHidden };
+const opts = { isHidden: inlineHidden, isBlockStyled: inlineBlock };
 
 test("extraction skips navigation, scripts, styles, hidden, aria-hidden and our own UI", () => {
   const d = dom(`<nav>Home About</nav><script>var x = "code";</script><style>p{}</style>

@@ -327,6 +327,7 @@ def _report(
     n = len(rows)
     found = sum(1 for r in rows if r["found"])
     ms = [r["ms"] for r in rows]
+    slowest = max(rows, key=lambda r: r["ms"])
     command = "python -m tests.benchmarks readability" + (" --quick" if quick else "")
 
     def line(label: str, t: dict[str, Any]) -> str:
@@ -370,7 +371,8 @@ def _report(
             "",
             "Cost of finding the article (clone, Readability, mapping, extraction), script time "
             f"in the page: median {statistics.median(ms):.1f} ms, max {max(ms):.1f} ms over "
-            f"these pages; on a {cost['words']:,}-word page of {cost['elements']:,} elements "
+            f"these pages ({slowest['name']}); on a {cost['words']:,}-word page of "
+            f"{cost['elements']:,} elements "
             f'(a long article in a news site\'s wrappers, menu and "most read" list) median '
             f"{cost['median']:.0f} ms, max {cost['max']:.0f} ms. The page runs it once, in an "
             f"idle callback after load. The run took {elapsed:.0f} s.",

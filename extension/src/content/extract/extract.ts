@@ -41,6 +41,11 @@ export function isOwnUi(el: Element): boolean {
 export interface ExtractOptions {
   /** Whether an element is hidden; defaults to the computed style (display, visibility). */
   isHidden?: (el: Element) => boolean;
+  /**
+   * Whether an element the tags call inline is laid out as a block (a credit `<span>` styled
+   * `display: block`); defaults to the computed style.
+   */
+  isBlockStyled?: (el: Element) => boolean;
   /** Text nodes already sent; they are skipped (for incremental re-annotation). */
   skipNodes?: WeakSet<Text> | Set<Text>;
   /** Read only these text nodes (the article); any other text breaks the text as a block would. */
@@ -73,6 +78,13 @@ export function defaultIsHidden(el: Element): boolean {
   return style.display === "none" || style.visibility === "hidden" || style.visibility === "collapse";
 }
 
+export function defaultIsBlockStyled(el: Element): boolean {
+  const view = el.ownerDocument.defaultView;
+  if (!view) return false;
+  const display = view.getComputedStyle(el).display;
+  return display !== "" && !display.startsWith("inline") && display !== "contents" && display !== "none";
+}
+
 function skipElement(el: Element, isHidden: (el: Element) => boolean): boolean {
   if (SKIP_TAGS.has(el.tagName.toUpperCase())) return true;
   if (isOwnUi(el)) return true;
@@ -93,6 +105,7 @@ function skipElement(el: Element, isHidden: (el: Element) => boolean): boolean {
  */
 export function extractText(root: Element, options: ExtractOptions = {}): Extraction {
   const isHidden = options.isHidden ?? defaultIsHidden;
+  const isBlockStyled = options.isBlockStyled ?? defaultIsBlockStyled;
   const skip = options.skipNodes;
   const only = options.only;
   const chrome = options.skipChrome === true;
@@ -145,7 +158,7 @@ export function extractText(root: Element, options: ExtractOptions = {}): Extrac
       if (BLOCK_TAGS.has(el.tagName.toUpperCase())) breakHere();
       return;
     }
-    const block = BLOCK_TAGS.has(el.tagName.toUpperCase());
+    const block = BLOCK_TAGS.has(el.tagName.toUpperCase()) || isBlockStyled(el);
     if (block) breakHere();
     for (let child = el.firstChild; child; child = child.nextSibling) visit(child);
     if (block) breakHere();

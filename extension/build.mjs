@@ -5,6 +5,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } f
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
+import { readabilityPatch } from "./scripts/readability-patch.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIREFOX_ID = "gloss@gloss.invalid";
@@ -29,6 +30,7 @@ async function bundle(outdir) {
     minify: false,
     legalComments: "none",
     logLevel: "warning",
+    plugins: [readabilityPatch],
   });
   cpSync(join(here, "static"), outdir, { recursive: true });
   for (const size of [16, 32, 48, 128]) writeFileSync(join(outdir, "icons", `${size}.png`), icon(size));
@@ -119,6 +121,7 @@ async function buildTests() {
     outExtension: { ".js": ".mjs" },
     external: ["jsdom", "node:*"],
     logLevel: "warning",
+    plugins: [readabilityPatch],
   });
 }
 

@@ -11,3 +11,9 @@ export function inlineHidden(el: Element): boolean {
   const style = (el as HTMLElement).style;
   return style?.display === "none" || style?.visibility === "hidden";
 }
+
+/** jsdom has no layout: an element is laid out as a block only by its inline style. */
+export function inlineBlock(el: Element): boolean {
+  const display = (el as HTMLElement).style?.display ?? "";
+  return display !== "" && !display.startsWith("inline") && display !== "contents" && display !== "none";
+}

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { extractText, mainRoot } from "../src/content/extract/extract";
+import { extractText } from "../src/content/extract/extract";
 import { fromDomPoint, nodeIndex, toDomPoint, toRange } from "../src/content/extract/offsets";
-import { dom, inlineHidden } from "./dom";
+import { dom, inlineBlock, inlineHidden } from "./dom";
 
-const opts = { isHidden: inlineHidden };
+const opts = { isHidden: inlineHidden, isBlockStyled: inlineBlock };
 
 test("extraction skips navigation, scripts, styles, hidden, aria-hidden and our own UI", () => {
   const d = dom(`<nav>Home About</nav><script>var x = "code";</script><style>p{}</style>
@@ -22,7 +22,7 @@ test("extraction skips navigation, scripts, styles, hidden, aria-hidden and our 
 test("block boundaries separate words; inline elements do not", () => {
   const d = dom(`<h1>Title</h1><p>One<i>Two</i></p><p>Three</p>`);
   const ex = extractText(d.body, opts);
-  assert.equal(ex.text, "Title\nOneTwo\nThree");
+  assert.equal(ex.text, "Title\n\nOneTwo\n\nThree");
 });
 
 test("every segment maps its offsets to its node's data", () => {
@@ -41,10 +41,10 @@ test("every segment maps its offsets to its node's data", () => {
 test("a range over a block break maps to the nodes on each side", () => {
   const d = dom(`<p>first</p><p>second</p>`);
   const ex = extractText(d.body, opts);
-  assert.equal(ex.text, "first\nsecond");
+  assert.equal(ex.text, "first\n\nsecond");
   assert.equal(toRange(ex, 0, ex.text.length, d)!.toString(), "firstsecond");
   // A span starting on the separator snaps to the next node.
-  assert.equal(toRange(ex, 5, 12, d)!.toString(), "second");
+  assert.equal(toRange(ex, 5, 13, d)!.toString(), "second");
 });
 
 test("skipNodes extracts only new text (incremental re-annotation)", () => {
@@ -56,11 +56,4 @@ test("skipNodes extracts only new text (incremental re-annotation)", () => {
   d.body.appendChild(p);
   const second = extractText(d.body, { ...opts, skipNodes: seen });
   assert.equal(second.text, "new paragraph");
-});
-
-test("mainRoot prefers an article holding most of the text", () => {
-  const d = dom(`<nav>menu</nav><article>${"word ".repeat(50)}</article><footer>f</footer>`);
-  assert.equal(mainRoot(d).tagName, "ARTICLE");
-  const d2 = dom(`<article>tiny</article><div>${"word ".repeat(50)}</div>`);
-  assert.equal(mainRoot(d2).tagName, "BODY");
 });

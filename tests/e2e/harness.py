@@ -129,6 +129,12 @@ def start_server(workdir: Path) -> Server:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
+    # Saved pages are UTF-8 and not all of them say so; a browser would guess windows-1252.
+    extensions_map = {  # noqa: RUF012 - the base class's own class attribute, overridden
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".html": "text/html; charset=utf-8",
+    }
+
     def log_message(self, *args: Any) -> None:
         pass
 

@@ -3,8 +3,9 @@ import type { AnnotateResponse } from "../shared/api.gen";
 import type { GlossState, Orphan, PageStatus } from "../shared/types";
 import { anchor, selectorsOf } from "./anchoring/anchor";
 import { readAnnotation, type SavedHighlight } from "./anchoring/annotation";
-import { type Extraction, extractText, mainRoot } from "./extract/extract";
-import { nodeIndex } from "./extract/offsets";
+import { type ArticleScope, extractScope, findArticle } from "./extract/article";
+import { type Extraction, extractText } from "./extract/extract";
+import { nodeIndex, withinOneBlock } from "./extract/offsets";
 import { extensionAlive, send } from "./messaging";
 import { SharedObserver } from "./observe";
 import { createHighlighter, type Highlighter } from "./render/highlighter";
@@ -59,9 +60,11 @@ export class PageSession {
   private saved: Saved = { highlights: [], ex: null, spans: [], orphans: [], methods: {} };
   private running: Promise<void> | null = null;
   private rerun = false;
-  /** Text nodes already sent, so late content is sent on its own. */
+  /** Text nodes already judged (sent, or left out of the article), so late content is sent on its own. */
   private readonly seen = new WeakSet<Text>();
   private unsubscribe: (() => void) | null = null;
+  /** The article found at the last full annotation (late content inside it joins it). */
+  private scope: ArticleScope | null = null;
 
   constructor(
     private readonly doc: Document,
@@ -126,6 +129,15 @@ export class PageSession {
     return this.running;
   }
 
+  /**
+   * The page's text as annotated: the article found last (with the late content that joined it),
+   * or a fresh search when none ran yet or it left the page.
+   */
+  readText(): Extraction {
+    if (!this.scope || !this.scope.root.isConnected) this.scope = findArticle(this.doc);
+    return extractScope(this.scope);
+  }
+
   /** A highlight the reader just saved, anchored against the text it was selected in. */
   addSaved(highlight: SavedHighlight, selectedIn: Extraction): void {
     this.saved.highlights.push(highlight);
@@ -171,8 +183,14 @@ export class PageSession {
     this.url = doc.location.href;
     this.lastError = undefined;
     this.publish("annotating");
-    const ex = extractText(mainRoot(doc));
-    for (const s of ex.segments) this.seen.add(s.node);
+    // Readability on a clone is one synchronous pass: wait for the page to be idle first.
+    await idle(doc);
+    this.scope = findArticle(doc);
+    const ex = extractScope(this.scope);
+    // Everything under the article's element has been judged now, kept or left out: late content
+    // is only what comes after.
+    const walker = doc.createTreeWalker(this.scope.root, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) this.seen.add(t as Text);
     const [answer, saved] = await Promise.all([
       send({ type: "content/annotate", text: ex.text, url: doc.location.href, title: doc.title }),
       send({ type: "content/annotations-for-url", url: doc.location.href }),
@@ -203,12 +221,21 @@ export class PageSession {
       await this.annotate();
       return;
     }
-    const root = mainRoot(doc);
+    const scope = this.scope;
+    if (!scope || !scope.root.isConnected) {
+      await this.annotate();
+      return;
+    }
+    // New text inside the article's own element joins the article, minus the page's chrome.
+    const root = scope.container;
     const fresh = added.filter((n) => n.isConnected && root.contains(n));
     if (fresh.length === 0 || this.running) return;
-    const ex = extractText(root, { skipNodes: this.seen });
+    const ex = extractText(root, { skipNodes: this.seen, skipChrome: true });
     if (!/\S/.test(ex.text)) return;
-    for (const s of ex.segments) this.seen.add(s.node);
+    for (const s of ex.segments) {
+      this.seen.add(s.node);
+      scope.nodes?.add(s.node);
+    }
     this.publish("annotating");
     const answer = await send({ type: "content/annotate", text: ex.text, url: doc.location.href, title: doc.title });
     if (!this.active) return;
@@ -218,13 +245,15 @@ export class PageSession {
       return;
     }
     this.chunks.push(this.makeChunk(ex, answer.value));
-    if (this.saved.orphans.length > 0) this.anchorSaved(extractText(root));
+    if (this.saved.orphans.length > 0) this.anchorSaved(this.readText());
     this.redraw();
     this.publish("annotated");
   }
 
   private makeChunk(ex: Extraction, answer: AnnotateResponse): Chunk {
-    return { id: this.nextChunkId++, ex, index: nodeIndex(ex), spans: spansFromAnswer(answer.terms, answer.entities, ex.text.length), answer };
+    // A span across a block boundary joins two paragraphs (or a caption and its credit): drop it.
+    const spans = spansFromAnswer(answer.terms, answer.entities, ex.text.length).filter((s) => withinOneBlock(ex, s.start, s.end));
+    return { id: this.nextChunkId++, ex, index: nodeIndex(ex), spans, answer };
   }
 
   private anchorSaved(ex: Extraction): void {
@@ -256,13 +285,23 @@ export class PageSession {
     });
     this.drawn = n;
     if (this.highlighter.mode === "elements") {
-      // Wrapping split text nodes: extract again so offsets map to the nodes now in the page.
+      // Wrapping split text nodes: find the article again so its nodes are the page's now.
+      this.scope = findArticle(this.doc);
       this.chunks = this.chunks.map((c) => {
-        const ex = extractText(mainRoot(this.doc));
+        const ex = this.readText();
         return { ...c, ex, index: nodeIndex(ex) };
       });
       if (saved.ex) saved.ex = this.chunks[0]?.ex ?? saved.ex;
     }
     this.drawMs = performance.now() - t0;
   }
+}
+
+/** Resolve when the page is idle (or after a short wait at most), off its critical path. */
+function idle(doc: Document): Promise<void> {
+  const view = doc.defaultView;
+  return new Promise((resolve) => {
+    if (view && typeof view.requestIdleCallback === "function") view.requestIdleCallback(() => resolve(), { timeout: 500 });
+    else setTimeout(resolve, 0);
+  });
 }

@@ -76,3 +76,16 @@ export function nodeIndex(ex: Extraction): Map<Text, number> {
   ex.segments.forEach((s, i) => m.set(s.node, i));
   return m;
 }
+
+/**
+ * Whether [start, end) lies in one block: its segments follow each other with no block break
+ * between them (a span in a break itself is in no block).
+ */
+export function withinOneBlock(ex: Extraction, start: number, end: number): boolean {
+  const segs = ex.segments;
+  const i = segmentIndexAt(segs, start, false);
+  const j = segmentIndexAt(segs, end, true);
+  if (i < 0 || j < 0 || j < i) return false;
+  for (let k = i; k < j; k++) if (segs[k]!.end !== segs[k + 1]!.start) return false;
+  return true;
+}

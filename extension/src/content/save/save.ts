@@ -1,7 +1,7 @@
 // Saving a highlight: the reader's selection as offsets in the page text, the form, the request.
 import { describe } from "../anchoring/anchor";
 import { buildAnnotation, readAnnotation } from "../anchoring/annotation";
-import { type Extraction, extractText, mainRoot } from "../extract/extract";
+import type { Extraction } from "../extract/extract";
 import { fromDomPoint, nodeIndex } from "../extract/offsets";
 import { extensionAlive, send } from "../messaging";
 import type { PageSession } from "../page";
@@ -106,7 +106,7 @@ export class SaveFlow {
     const target = range.commonAncestorContainer;
     const el = target.nodeType === 1 ? (target as Element) : target.parentElement;
     if (el?.closest("input, textarea, select, [contenteditable], gloss-card, gloss-save")) return null;
-    const ex = extractText(mainRoot(doc));
+    const ex = this.page.readText();
     const index = nodeIndex(ex);
     const start = this.boundaryOffset(index, ex, range.startContainer, range.startOffset, false);
     const end = this.boundaryOffset(index, ex, range.endContainer, range.endOffset, true);

@@ -1,0 +1,134 @@
+"""Real pages in real Chromium: only the article is highlighted, and no highlight joins two blocks.
+
+The pages are Mozilla Readability's test pages, beside the repository
+(`<repo>/../shared/readability-test-pages`); each is served from 127.0.0.1 as saved, every other
+request blocked, and annotated by the extension against the real server.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e import harness
+
+pytestmark = pytest.mark.e2e
+
+PAGES = harness.ROOT.parent / "shared" / "readability-test-pages"
+# A handful of news sites with heavy chrome: menus, share bars, "most read", comments, footers.
+NAMES = ["bbc-1", "guardian-1", "ars-1", "aclu", "breitbart", "nytimes-2"]
+
+# Each drawn entity or term with 20 characters of its own text nodes on each side, and whether
+# its two ends are in the same block (the nearest ancestor not laid out inline).
+HIGHLIGHTS = """() => {
+  const block = (node) => {
+    let el = node.nodeType === 1 ? node : node.parentElement;
+    while (el && getComputedStyle(el).display.startsWith('inline')) el = el.parentElement;
+    return el;
+  };
+  const out = [];
+  for (const name of ['gloss-entity', 'gloss-term']) {
+    for (const r of CSS.highlights.get(name) || []) {
+      const before = r.startContainer.data.slice(Math.max(0, r.startOffset - 20), r.startOffset);
+      const after = r.endContainer.data.slice(r.endOffset, r.endOffset + 20);
+      out.push({text: r.toString(), quote: before + r.toString() + after,
+                sameBlock: block(r.startContainer) === block(r.endContainer)});
+    }
+  }
+  return out;
+}"""
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def squash(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def expected_text(name: str) -> str:
+    """The article Readability expects, and its title, without whitespace."""
+    parser = _Text()
+    parser.feed((PAGES / name / "expected.html").read_text(encoding="utf-8"))
+    meta = json.loads((PAGES / name / "expected-metadata.json").read_text(encoding="utf-8"))
+    return squash((meta.get("title") or "") + "".join(parser.parts))
+
+
+@pytest.fixture(scope="module")
+def real_site(e2e_dir: Path) -> Iterator[str]:
+    assert PAGES.is_dir(), f"the test pages are missing: expected {PAGES} (shared/ beside the repo)"
+    root = e2e_dir / "real"
+    root.mkdir(exist_ok=True)
+    for name in NAMES:
+        (root / name).mkdir(exist_ok=True)
+        (root / name / "index.html").write_bytes((PAGES / name / "source.html").read_bytes())
+    with harness.page_server(root) as port:
+        yield f"http://127.0.0.1:{port}"  # an automatic site in the `configured` fixture
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_only_the_article_is_highlighted_and_no_highlight_joins_blocks(
+    page: Any, real_site: str, name: str
+) -> None:
+    local = real_site + "/"
+    # The saved page's scripts, fonts and ads point at the web: block them all.
+    page.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith(local) else route.abort(),
+    )
+    page.goto(f"{real_site}/{name}/index.html", wait_until="domcontentloaded")
+    harness.wait_state(page, timeout=90000)
+    drawn = page.evaluate(HIGHLIGHTS)
+    assert len(drawn) >= 5, drawn
+    expected = expected_text(name)
+    outside = [d["text"] for d in drawn if squash(d["quote"]) not in expected]
+    assert not outside, f"{len(outside)} of {len(drawn)} highlights outside the article: {outside}"
+    across = [d["text"] for d in drawn if not d["sameBlock"]]
+    assert not across, f"highlights across blocks: {across}"
+
+
+def test_late_content_joins_the_article_only_inside_it(page: Any, real_site: str) -> None:
+    local = real_site + "/"
+    page.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith(local) else route.abort(),
+    )
+    page.goto(f"{real_site}/bbc-1/index.html", wait_until="domcontentloaded")
+    harness.wait_state(page, timeout=90000)
+    before = int(page.locator("html").get_attribute("data-gloss-count"))
+    # A paragraph appended beside the story's longest paragraph, and a promo appended to the body
+    # (as a late "most read" widget is), in the same batch.
+    page.evaluate(
+        """() => {
+          const longest = [...document.querySelectorAll('p')]
+            .sort((a, b) => b.textContent.length - a.textContent.length)[0];
+          const p = document.createElement('p');
+          p.textContent = 'Later, officials from Microsoft met engineers in Hangzhou.';
+          longest.parentElement.appendChild(p);
+          const promo = document.createElement('div');
+          promo.id = 'late-promo';
+          promo.innerHTML = '<p>Most watched: Nvidia opens an office in Paris with DeepSeek.</p>';
+          document.body.appendChild(promo);
+        }"""
+    )
+    page.wait_for_function(
+        f"Number(document.documentElement.dataset.glossCount) >= {before + 2}", timeout=60000
+    )
+    in_promo = page.evaluate(
+        """() => ['gloss-entity', 'gloss-term'].flatMap(k => [...(CSS.highlights.get(k) || [])])
+             .filter(r => document.getElementById('late-promo').contains(r.startContainer))
+             .map(r => r.toString())"""
+    )
+    assert in_promo == []

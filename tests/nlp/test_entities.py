@@ -417,10 +417,12 @@ def test_a_list_of_names_is_not_an_apposition() -> None:
 def test_an_acronym_the_text_defines_by_lower_case_words_is_not_a_name() -> None:
     text = (
         "We measured the ground reaction force (GRF) of runners at the Velder Sports "
-        "Institute (VSI). The GRF rose; VSI staff agreed."
+        "Institute (VSI). The GRF rose; VSI staff agreed. Each Test Rig Unit (TRU) is a "
+        "test rig unit like any other, and TRU readings vary."
     )
     raw = [
         _mention(text, "GRF", "ORG", 1),
+        _mention(text, "TRU", "ORG", 1),
         _mention(text, "Velder Sports Institute", "ORG"),
         _mention(text, "VSI", "ORG", 1),
     ]

@@ -374,7 +374,7 @@ def refine_mentions(
     label, then find the other mentions of each name the model missed.
     """
     lower_words = frozenset(_LOWER_WORD.findall(text))
-    common_acronyms = _defined_common_acronyms(text)
+    common_acronyms = _defined_common_acronyms(text, lower_words)
     headlines, bylines = _headline_and_byline_lines(text)
     cleaned: list[Mention] = []
     for raw in model_mentions:
@@ -479,14 +479,16 @@ def _inside(position: int, ranges: Sequence[tuple[int, int]]) -> bool:
     return i >= 0 and ranges[i][0] <= position < ranges[i][1]
 
 
-_ACRONYM_IN_BRACKETS = re.compile(r"\(([A-Z][A-Za-z]{1,7})s?\)")
+_ACRONYM_IN_BRACKETS = re.compile(r"\(([A-Z][A-Z0-9]{1,7})s?\)")
 _WORDS_BEFORE = re.compile(r"((?:[\w-]+\s+){1,8})$")
 
 
-def _defined_common_acronyms(text: str) -> frozenset[str]:
-    """Acronyms the text defines as short for lower-case words: "compact fluorescent lamps
-    (CFLs)" makes "CFL" a common noun, like "GPU", not a name. "Orbix Data Systems (ODS)"
-    keeps "ODS" a name: its words are capitalised."""
+def _defined_common_acronyms(text: str, lower_words: frozenset[str]) -> frozenset[str]:
+    """Acronyms the text defines as short for common words: "compact fluorescent lamps
+    (CFLs)" makes "CFL" a common noun, like "GPU", not a name; so does "System Under Test
+    (SUT)" when the text also writes "system", "under" and "test" in lower case. "Orbix Data
+    Systems (ODS)" keeps "ODS" a name ("Orbix" is never lower case), and so does any
+    definition ending like an organisation ("Space Administration")."""
     found = set()
     for m in _ACRONYM_IN_BRACKETS.finditer(text):
         acronym = m.group(1)
@@ -501,7 +503,9 @@ def _defined_common_acronyms(text: str) -> frozenset[str]:
         if (
             len(content) == len(letters)
             and "".join(w[0] for w in content).upper() == letters
-            and all(w.islower() for w in content)
+            and all(w.islower() or w.lower() in lower_words for w in content)
+            and content[-1] not in gazetteer.ORG_SUFFIXES
+            and content[0] not in gazetteer.ORG_HEADS
         ):
             found.add(acronym)
     return frozenset(found)

@@ -445,3 +445,17 @@ def test_eras_currencies_and_demonyms_are_not_organisations() -> None:
         ("Soviet", "NORP"),
         ("Soviet Union", "GPE"),
     ]
+
+
+def test_titles_occupations_and_letters_after_a_name_are_outside_it() -> None:
+    text = "Miss Ottilie Brann met Physicist Kaspar Velt FRS and Tsar Ivo Rask Jr. at noon."
+    raw = [
+        _mention(text, "Miss Ottilie Brann", "PERSON"),
+        _mention(text, "Physicist Kaspar Velt FRS", "PERSON"),
+        _mention(text, "Tsar Ivo Rask Jr.", "PERSON"),
+    ]
+    assert _labels(text, refine_mentions(text, raw, propagate=False)) == [
+        ("Ottilie Brann", "PERSON"),
+        ("Kaspar Velt", "PERSON"),
+        ("Ivo Rask", "PERSON"),
+    ]

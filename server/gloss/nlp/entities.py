@@ -92,6 +92,7 @@ def _trim(text: str, m: Mention) -> Mention | None:
             start = the.end()
     if m.label == "PERSON":
         start = _skip_titles(text, start, end)
+        end = _drop_postnominals(text, start, end)
     if m.label not in NUMERIC_LABELS:
         # A score or figure glued to a name: "Borussia Dortmund 2-0".
         trailing = _TRAILING_FIGURE.search(text, start, end)
@@ -122,8 +123,18 @@ def _longest_piece(
     return max(pieces, key=lambda p: p[1] - p[0])
 
 
+def _drop_postnominals(text: str, start: int, end: int) -> int:
+    """Move `end` before letters after a name ("Ana Ruiz FRS", "Tom Hale Jr.")."""
+    while True:
+        head, _, last = text[start:end].rpartition(" ")
+        if not head or last.rstrip(",") not in gazetteer.POSTNOMINALS:
+            return end
+        end = start + len(head.rstrip(" ,"))
+
+
 def _skip_titles(text: str, start: int, end: int) -> int:
-    """Move `start` past honorifics and offices ("President", "Dr.") at the span's start."""
+    """Move `start` past honorifics, offices ("President", "Dr.") and occupations used as
+    titles ("Physicist Ana Ruiz") at the span's start."""
     while True:
         words = text[start:end].split(" ", 2)
         if len(words) < 2:
@@ -131,7 +142,9 @@ def _skip_titles(text: str, start: int, end: int) -> int:
         two = " ".join(words[:2])
         if len(words) == 3 and two in gazetteer.PERSON_TITLES:
             start += len(two) + 1
-        elif words[0] in gazetteer.PERSON_TITLES:
+        elif words[0] in gazetteer.PERSON_TITLES or (
+            len(words) == 3 and words[0].lower() in gazetteer.PERSON_ROLES
+        ):
             start += len(words[0]) + 1
         else:
             return start

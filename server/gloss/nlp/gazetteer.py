@@ -107,7 +107,15 @@ General Gen. Colonel Col. Captain Capt. Admiral Lieutenant Sergeant Commissioner
 Ambassador Chairman Chairwoman Chair Director Coach Inspector Detective Officer Professor
 Bishop Archbishop Cardinal Rabbi Imam Father Sister Brother Saint St. CEO Chief|Executive
 Speaker Leader Premier Emperor Empress Crown|Prince Archduke Baroness Baron Count Countess
+Miss Mlle Mlle. Mme Mme. Madame Monsieur Mademoiselle Tsar Tsarina Tsarevna Tsarevich Czar
+Marquis Marquess Duke Duchess Earl Viscount Major Major-General Lieutenant-General Brigadier
+Corporal Private Rev. Reverend Fr. Sheikha Emir Sultan Shah Khan|Bahadur
 """
+)
+
+# Letters after a person's name that are not part of it ("Ana Ruiz FRS", "Tom Hale Jr.").
+POSTNOMINALS = _names(
+    "FRS FRSE FBA DBE CBE OBE MBE KBE RA QC KC MD PhD Ph.D. Jr Jr. Sr Sr. Esq Esq."
 )
 
 # Last words that make a span an organisation ("Acme Holdings", "Ministry of Health" is by the
@@ -171,7 +179,8 @@ writer lawyer attorney official governor senator leader chief head astrophysicis
 biologist chemist doctor surgeon nurse teacher student journalist reporter editor actor actress
 singer artist designer investor entrepreneur banker trader candidate mayor ambassador general
 officer spokesperson adviser advisor consultant pilot astronaut captain champion daughter son
-wife husband mother father brother sister widow
+wife husband mother father brother sister widow mathematician historian philosopher poet
+novelist composer painter architect linguist magician comedian musician sculptor theologian
 """.split()
 )
 ORG_NOUNS = frozenset(

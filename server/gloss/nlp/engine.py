@@ -170,10 +170,14 @@ class Engine:
 
     @classmethod
     def load(cls, model: str = DEFAULT_MODEL, **options: object) -> Engine:
-        """Load `model` from the installed package with only the components the engine uses."""
+        """Load `model` (an installed package, or a model directory to compare one) with only
+        the components the engine uses."""
+        from pathlib import Path
+
         import spacy
 
-        meta = spacy.util.get_model_meta(spacy.util.get_package_path(model))
+        path = Path(model) if Path(model).is_dir() else spacy.util.get_package_path(model)
+        meta = spacy.util.get_model_meta(path)
         unused = [c for c in meta.get("components", meta["pipeline"]) if c not in ENGINE_COMPONENTS]
         nlp = spacy.load(model, exclude=unused)
         return cls(nlp, **options)  # type: ignore[arg-type]  # options are the keyword args above

@@ -459,7 +459,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="development set folder")
     parser.add_argument("--gum", type=Path, default=GUM_DATA, help="GUM development folder")
     parser.add_argument("--no-gum", action="store_true", help="skip the GUM documents")
-    parser.add_argument("--model", default=None, help="spaCy model package")
+    parser.add_argument(
+        "--model", default=None, help="spaCy model package, or a model directory to compare"
+    )
     parser.add_argument(
         "--build", action="store_true", help="regenerate devset.jsonl from devset.marked.txt"
     )

@@ -459,3 +459,17 @@ def test_titles_occupations_and_letters_after_a_name_are_outside_it() -> None:
         ("Kaspar Velt", "PERSON"),
         ("Ivo Rask", "PERSON"),
     ]
+
+
+def test_place_words_before_a_name_and_area_suffixes_make_a_place() -> None:
+    text = (
+        "Ferries leave the town of Tarrow daily. The island lies 40 km east of Tarrow, north "
+        "of Vellmoor, in Brin County."
+    )
+    raw = [
+        _mention(text, "Tarrow", "ORG"),
+        _mention(text, "Tarrow", "PERSON", 1),
+        _mention(text, "Vellmoor", "ORG"),
+        _mention(text, "Brin County", "ORG", prev_word="in"),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["GPE"] * 4

@@ -245,6 +245,8 @@ def _relabel(surface: str, m: Mention) -> str:
         return "GPE"
     if surface in gazetteer.LOCATIONS:
         return "LOC"
+    if len(words) >= 2 and words[-1] in gazetteer.GPE_SUFFIXES and label != "PERSON":
+        return "GPE"
     if len(words) >= 2 and (
         words[-1] in gazetteer.LOC_SUFFIXES
         or words[0] in gazetteer.LOC_HEADS
@@ -294,12 +296,21 @@ _BORN = re.compile(r"\s*(?:\((?:born|b\.|née)\s|,?\s+(?:was|is)\s+born\b)")
 # "Brenn made his debut", "Brenn hit his first home run": a person's own pronoun right after
 # a verb or two ("her" could be an object: "Orbix hired her").
 _OWN_PRONOUN = re.compile(r"(?:\s+[a-z][\w-]*){1,3}\s+(?:his|himself|herself)\b")
+# "the town of Tarrow", "north of Tarrow", "5 km from Tarrow". Travel verbs ("flights to")
+# were tried too: they lowered the held-out F1 of the development set (0.875 to 0.870).
+_PLACE_BEFORE = re.compile(
+    r"(?:\b(?:town|city|village|island|province|municipality|county|capital|port|"
+    r"region|district|suburb|outskirts) of"
+    r"|\b(?:north|south|east|west|northeast|northwest|southeast|southwest) of"
+    r"|\b(?:km|kilometres|kilometers|miles) (?:north |south |east |west )?(?:from|of)"
+    r") $"
+)
 _COPULA = re.compile(r"\s+(?:is|was)\s+(?:a|an|the|one\s+of\s+the)\s+")
 _BASED = re.compile(r",\s+(?:based|headquartered)\s+in\b|['’]s\s+(?:chief|shares|board)\b")
 
 
 def _context_label(text: str, m: Mention) -> str | None:
-    """The label a phrase right after the name gives it, if any.
+    """The label a phrase right after (or, for places, right before) the name gives it.
 
     ", its chief executive," or ", who" follows a person; ", a logistics company", ", based
     in" or "'s shares" an organisation; "said it" an organisation and "said he" a person.
@@ -335,6 +346,8 @@ def _context_label(text: str, m: Mention) -> str | None:
                 return "ORG"
             if lower in gazetteer.PLACE_NOUNS:
                 return "GPE"
+    if _PLACE_BEFORE.search(text, max(0, m.start - 40), m.start):
+        return "GPE"
     if after.startswith(",") and not _REPORTING_CLAUSE.match(after):
         # The head noun of an apposition is among its first words: ", a logistics company".
         # A conjunction or preposition ends the noun phrase (", as the group grew" is no

@@ -229,6 +229,8 @@ LOC_SUFFIXES = _names(
     "Ocean Sea River Mountains Strait Straits Gulf Desert Peninsula Channel Valley Basin Glacier"
 )
 LOC_HEADS = _names("Lake Mount Mt.")
+# Last words of an administrative area or an island: "Bergen County", "Palawan Province".
+GPE_SUFFIXES = _names("County Province Prefecture Oblast Governorate Municipality Island Islands")
 LOC_HEADS_BEFORE_OF = _names("Gulf Bay Sea Strait Straits Isle Cape Horn")
 
 # Lower-case particles inside a person's name: "Ursula von der Leyen", "Lula da Silva".

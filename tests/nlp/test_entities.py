@@ -332,10 +332,10 @@ def test_a_persons_name_stops_at_a_spaced_dash() -> None:
 
 
 def test_a_surname_must_be_a_capitalised_word_to_stand_alone() -> None:
-    # "Teodor the" is a model's mistake; "the" must not become a person everywhere.
-    text = "Teodor the Elder ruled. He left the city to the monks."
-    raw = [_mention(text, "Teodor the", "PERSON")]
-    assert _labels(text, refine_mentions(text, raw)) == [("Teodor the", "PERSON")]
+    # "Down" is a stop word: a sentence opening with it is not about Mara Down.
+    text = "Mara Down spoke first. Down the road, the monks waited for Mara."
+    raw = [_mention(text, "Mara Down", "PERSON")]
+    assert _labels(text, refine_mentions(text, raw)) == [("Mara Down", "PERSON")]
 
 
 def test_two_full_names_sharing_a_surname_still_make_the_surname_a_person() -> None:
@@ -473,3 +473,19 @@ def test_place_words_before_a_name_and_area_suffixes_make_a_place() -> None:
         _mention(text, "Brin County", "ORG", prev_word="in"),
     ]
     assert [m.label for m in refine_mentions(text, raw)] == ["GPE"] * 4
+
+
+def test_function_words_at_a_names_edges_are_dropped() -> None:
+    text = "As Velder et al. showed, these Orbix Labs and a Tarrow Prize of the Brin Institute of"
+    raw = [
+        _mention(text, "Velder et al.", "PERSON"),
+        _mention(text, "these Orbix Labs", "ORG"),
+        _mention(text, "a Tarrow Prize", "WORK_OF_ART"),
+        _mention(text, "Brin Institute of", "ORG"),
+    ]
+    assert _labels(text, refine_mentions(text, raw, propagate=False)) == [
+        ("Velder", "PERSON"),
+        ("Orbix Labs", "ORG"),
+        ("a Tarrow Prize", "WORK_OF_ART"),
+        ("Brin Institute", "ORG"),
+    ]

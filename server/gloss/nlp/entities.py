@@ -93,6 +93,8 @@ def _trim(text: str, m: Mention) -> Mention | None:
     if m.label == "PERSON":
         start = _skip_titles(text, start, end)
         end = _drop_postnominals(text, start, end)
+    if m.label != "WORK_OF_ART":  # a title may end in "of" or "and"
+        start, end = _drop_lower_case_edges(text, start, end)
     if m.label not in NUMERIC_LABELS:
         # A score or figure glued to a name: "Borussia Dortmund 2-0".
         trailing = _TRAILING_FIGURE.search(text, start, end)
@@ -121,6 +123,32 @@ def _longest_piece(
     if first:
         return pieces[0]
     return max(pieces, key=lambda p: p[1] - p[0])
+
+
+_ET_AL = re.compile(r"\s+et\s+al\.?$")
+_EDGE_WORDS = frozenset(
+    "a an the this that these those his her its their our my your of for and or to in on at "
+    "by with from as".split()
+)
+
+
+def _drop_lower_case_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop function words at a name's edges: a name neither starts with "a", "these" or
+    "of" nor ends with "of", "for", "and" or "et al." ("Velder et al." cites a person)."""
+    et_al = _ET_AL.search(text, start, end)
+    if et_al and et_al.start() > start:
+        end = et_al.start()
+    while True:
+        head, _, last = text[start:end].rpartition(" ")
+        if not head or last not in _EDGE_WORDS:
+            break
+        end = start + len(head.rstrip())
+    while True:
+        first, _, rest = text[start:end].partition(" ")
+        if not rest or first not in _EDGE_WORDS:
+            break
+        start = end - len(rest.lstrip())
+    return start, end
 
 
 def _drop_postnominals(text: str, start: int, end: int) -> int:

@@ -489,3 +489,12 @@ def test_function_words_at_a_names_edges_are_dropped() -> None:
         ("a Tarrow Prize", "WORK_OF_ART"),
         ("Brin Institute", "ORG"),
     ]
+
+
+def test_a_surname_with_an_apostrophe_stands_alone() -> None:
+    text = "Pierre Anselme L'Orveau drew the plan. Later L'Orveau left."
+    raw = [
+        _mention(text, "Pierre Anselme L'Orveau", "PERSON"),
+        _mention(text, "L'Orveau", "ORG", 1, prev_word="Later"),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["PERSON", "PERSON"]

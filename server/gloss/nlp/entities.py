@@ -571,7 +571,7 @@ def _can_stand_alone(word: str) -> bool:
     return (
         len(word) >= 3
         and word[:1].isupper()
-        and word[1:2].isalpha()
+        and (word[1:2].isalpha() or word[1:2] in "'’")  # "O'Hara", "L'Enfant"
         and word.lower() not in STOP_WORDS
         and word not in gazetteer.PERSON_TITLES
         and not _known_place(word)

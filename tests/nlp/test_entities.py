@@ -498,3 +498,13 @@ def test_a_surname_with_an_apostrophe_stands_alone() -> None:
         _mention(text, "L'Orveau", "ORG", 1, prev_word="Later"),
     ]
     assert [m.label for m in refine_mentions(text, raw)] == ["PERSON", "PERSON"]
+
+
+def test_a_brand_the_page_says_is_based_somewhere_is_an_organisation() -> None:
+    # The model calls the brand a product; the page's own sentence says what it is.
+    text = "KestrelMind released a new model. KestrelMind is based in Halden."
+    raw = [
+        _mention(text, "KestrelMind", "PRODUCT"),
+        _mention(text, "KestrelMind", "PRODUCT", 1, sentence_initial=True),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)][:2] == ["ORG", "ORG"]

@@ -334,7 +334,9 @@ _PLACE_BEFORE = re.compile(
     r") $"
 )
 _COPULA = re.compile(r"\s+(?:is|was)\s+(?:a|an|the|one\s+of\s+the)\s+")
-_BASED = re.compile(r",\s+(?:based|headquartered)\s+in\b|['’]s\s+(?:chief|shares|board)\b")
+_BASED = re.compile(
+    r"(?:,|\s+(?:is|was|are))\s+(?:based|headquartered)\s+in\b|['’]s\s+(?:chief|shares|board)\b"
+)
 
 
 def _context_label(text: str, m: Mention) -> str | None:

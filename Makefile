@@ -15,7 +15,7 @@ help:
 	@echo "make test   - set up and run the whole test suite (SQLite; PostgreSQL too when GLOSS_TEST_DATABASE_URL is set)"
 	@echo "make bench  - benchmarks, written to docs/benchmarks.md"
 	@echo "make soak   - 50 clients for 60 s on SQLite and two PostgreSQL replicas, into docs/benchmarks.md"
-	@echo "make eval   - entity, term and related-article quality on the development sets"
+	@echo "make eval   - entity (development set and GUM), term and related-article quality, into docs/quality.md"
 	@echo "make lint   - ruff and mypy"
 	@echo "make extension - build the browser extension into extension/dist/ (load it unpacked)"
 
@@ -62,7 +62,7 @@ soak: $(DEV_STAMP)
 	$(PY) -m tests.benchmarks load
 
 eval: $(DEV_STAMP)
-	$(PY) -m gloss.nlp.evaluation
+	$(PY) -m gloss.nlp.evaluation --write docs/quality.md
 	$(PY) -m gloss.articles.evaluation --write docs/quality.md
 
 lint: $(DEV_STAMP)

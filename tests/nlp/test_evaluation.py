@@ -36,3 +36,29 @@ def test_development_set_is_consistent() -> None:
         for s, e, _label in d.entities:
             assert d.text[s:e] == d.text[s:e].strip()
             assert e > s
+
+
+def test_score_gum_follows_the_gum_scorers_rules() -> None:
+    from gloss.nlp.evaluation import GumDocument, score_gum
+
+    text = "The Orbix plant in Halden's valley, near Vell Lake. Kestrel sank."
+    span = lambda s: (text.index(s), text.index(s) + len(s))  # noqa: E731
+    doc = GumDocument(
+        "GUM_voyage_x",
+        "voyage",
+        text,
+        [(*span("Orbix"), "ORG"), (*span("Halden"), "GPE"), (*span("Vell Lake"), "LOC")],
+        [span("Kestrel")],  # a ship's name: neither right nor wrong
+    )
+    predicted = [
+        (*span("The Orbix"), "ORG"),  # a leading "the" is dropped before matching
+        (*span("Halden's"), "GPE"),  # and so is a possessive
+        (*span("Vell Lake"), "GPE"),  # a place, but not the gold label
+        (*span("Kestrel"), "PRODUCT"),  # on an ignored name: not counted
+        (*span("Halden"), "NORP"),  # NORP is not scored
+    ]
+    strict = score_gum([doc], [predicted], lenient=False)
+    assert (strict["ALL"].tp, strict["ALL"].fp, strict["ALL"].fn) == (2, 1, 1)
+    lenient = score_gum([doc], [predicted], lenient=True)
+    assert (lenient["ALL"].tp, lenient["ALL"].fp, lenient["ALL"].fn) == (3, 0, 0)
+    assert lenient["PLACE"].tp == 2

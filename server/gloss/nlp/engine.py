@@ -24,6 +24,8 @@ ENGINE_COMPONENTS = ("ner",)
 # Paragraphs are packed into chunks of about this many characters: small enough that one long
 # article becomes a batch spaCy pads efficiently, large enough to keep a paragraph whole.
 DEFAULT_CHUNK_CHARS = 4000
+# The component that tells the NER where blocks end (see `_mark_line_breaks`).
+LINE_BREAKS_COMPONENT = "gloss_line_breaks"
 _SENTENCE_END = frozenset({".", "!", "?", ":", ";", '"', "“", "”", "•", "—", "–", "-", "|"})
 
 
@@ -155,6 +157,7 @@ class Engine:
         batch_size: int = 64,
     ) -> None:
         self.nlp = nlp
+        _add_line_breaks(nlp)
         # Language.meta rebuilds a dict (with every label) on each access: read it once.
         meta = nlp.meta
         self.name = f"{meta.get('lang', 'en')}_{meta.get('name', 'unknown')}"
@@ -167,10 +170,14 @@ class Engine:
 
     @classmethod
     def load(cls, model: str = DEFAULT_MODEL, **options: object) -> Engine:
-        """Load `model` from the installed package with only the components the engine uses."""
+        """Load `model` (an installed package, or a model directory to compare one) with only
+        the components the engine uses."""
+        from pathlib import Path
+
         import spacy
 
-        meta = spacy.util.get_model_meta(spacy.util.get_package_path(model))
+        path = Path(model) if Path(model).is_dir() else spacy.util.get_package_path(model)
+        meta = spacy.util.get_model_meta(path)
         unused = [c for c in meta.get("components", meta["pipeline"]) if c not in ENGINE_COMPONENTS]
         nlp = spacy.load(model, exclude=unused)
         return cls(nlp, **options)  # type: ignore[arg-type]  # options are the keyword args above
@@ -296,6 +303,39 @@ def _doc_mentions(doc: Doc, offset: int) -> list[Mention]:
             )
         )
     return mentions
+
+
+def _mark_line_breaks(doc: Doc) -> Doc:
+    """Start a sentence at every line break, so no entity crosses one.
+
+    spaCy's NER never extends an entity across a sentence start, and without the parser no
+    sentence start is set: the model glued a heading to the next line ("Ana Ruiz" + "Ruiz
+    with the Orbix team"), or a caption to a byline. Lines are the page's blocks (the
+    extension separates them with a blank line), and a name never runs from one to the next.
+    """
+    after_break = False
+    for token in doc:
+        if after_break:
+            token.is_sent_start = True
+        after_break = False
+        if token.is_space and "\n" in token.text:
+            if token.i > 0:
+                token.is_sent_start = True
+            after_break = True
+        elif "\n" in token.whitespace_:
+            after_break = True
+    return doc
+
+
+def _add_line_breaks(nlp: Language) -> None:
+    """Put `_mark_line_breaks` before the NER of `nlp` (once)."""
+    if "ner" not in nlp.pipe_names or LINE_BREAKS_COMPONENT in nlp.pipe_names:
+        return
+    from spacy.language import Language
+
+    if not Language.has_factory(LINE_BREAKS_COMPONENT):
+        Language.component(LINE_BREAKS_COMPONENT, func=_mark_line_breaks)
+    nlp.add_pipe(LINE_BREAKS_COMPONENT, before="ner")
 
 
 def load_bare_model(model: str = DEFAULT_MODEL) -> Language:

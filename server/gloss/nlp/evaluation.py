@@ -1,10 +1,17 @@
-"""Quality evaluation: entity P/R/F1 of the engine against the bare model, and term P/R."""
+"""Quality evaluation: entity P/R/F1 of the engine against the bare model, and term P/R.
+
+Two sets: the project's development set (`tests/data/nlp`, news-style texts written here) and
+GUM's six non-news genres (`<repo root>/../shared/eval/gum-dev`, real text annotated by people,
+scored by the rules of its `score_gum.py`: strict, and lenient with GPE, LOC and FAC as one).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +21,15 @@ from gloss.nlp.entities import NAME_LABELS
 from gloss.nlp.terms import TermSpec
 
 DEFAULT_DATA = Path("tests/data/nlp")
+REPO_ROOT = Path(__file__).resolve().parents[3]
+# CI puts shared/ beside the clone; so does every worktree on the development machine.
+GUM_DATA = REPO_ROOT.parent / "shared" / "eval" / "gum-dev"
+GUM_FILE = "gum_dev.json"
+GUM_GENRES = ("bio", "interview", "voyage", "speech", "academic", "textbook")
+# GUM scores these labels (it has no NORP class); lenient scoring merges the places.
+GUM_COUNTED = frozenset(NAME_LABELS | {"LANGUAGE"}) - {"NORP"}
+GUM_PLACES = frozenset({"GPE", "LOC", "FAC"})
+QUALITY_SECTION = "## Entity results"
 MARKED_FILE = "devset.marked.txt"
 JSONL_FILE = "devset.jsonl"
 GLOSSARY_FILE = "glossary.json"
@@ -253,33 +269,240 @@ def format_report(report: Report) -> str:
     return "\n".join(lines)
 
 
+# --- GUM: real text annotated by people ---------------------------------------------------------
+
+
+@dataclass(slots=True)
+class GumDocument:
+    """One GUM document: text, gold names and the regions where no prediction counts."""
+
+    doc_id: str
+    genre: str
+    text: str
+    entities: list[Span]
+    ignore: list[tuple[int, int]]
+
+
+def load_gum(data_dir: Path = GUM_DATA) -> list[GumDocument] | None:
+    """The GUM development documents, or None when the shared folder is not there."""
+    path = data_dir / GUM_FILE
+    if not path.exists():
+        return None
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    documents = []
+    for doc in raw["documents"]:
+        text = doc["text"]
+        gold = [(e["start"], e["end"], e["label"]) for e in doc["entities"]]
+        ignore = [(i["start"], i["end"]) for i in doc.get("ignore_spans", [])]
+        # Every whole-word occurrence of an ignored surface (a book, a ship...) that is not a
+        # gold name is a region where a prediction is neither right nor wrong.
+        for surface in doc.get("ignore", []):
+            for m in re.finditer(r"(?<!\w)" + re.escape(surface) + r"(?!\w)", text):
+                if not any(m.start() < ge and gs < m.end() for gs, ge, _ in gold):
+                    ignore.append((m.start(), m.end()))
+        documents.append(GumDocument(doc["id"], doc["id"].split("_")[1], text, gold, ignore))
+    return documents
+
+
+def _gum_norm(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without surrounding spaces, a leading "the " or a trailing possessive."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if text[start:end].lower().startswith("the "):
+        start += 4
+    for suffix in ("'s", "’s"):
+        if text[start:end].endswith(suffix) and end - len(suffix) > start:
+            end -= len(suffix)
+            break
+    return start, end
+
+
+def score_gum(
+    documents: Sequence[GumDocument], predicted: Sequence[Sequence[Span]], *, lenient: bool
+) -> dict[str, Score]:
+    """Scores by the rules of GUM's `score_gum.py`, per gold label and "ALL".
+
+    A prediction matches a gold name with the same span (after `_gum_norm`) and label (places
+    as one class if `lenient`); an unmatched prediction overlapping an ignore region and
+    predictions with labels GUM does not score are not counted.
+    """
+
+    def cls(label: str) -> str:
+        return "PLACE" if lenient and label in GUM_PLACES else label
+
+    scores: dict[str, Score] = {"ALL": Score()}
+    for doc, preds in zip(documents, predicted, strict=True):
+        text = doc.text
+        gold = {_gum_norm(text, s, e): cls(label) for s, e, label in doc.entities}
+        matched: set[tuple[int, int]] = set()
+        for s, e, label in sorted(preds):
+            if label not in GUM_COUNTED:
+                continue
+            key = _gum_norm(text, s, e)
+            if key in gold and gold[key] == cls(label) and key not in matched:
+                matched.add(key)
+                for name in (gold[key], "ALL"):
+                    scores.setdefault(name, Score()).tp += 1
+            elif key not in gold and any(s < ie and i_s < e for i_s, ie in doc.ignore):
+                continue
+            else:
+                for name in (cls(label), "ALL"):
+                    scores.setdefault(name, Score()).fp += 1
+        for s, e, label in doc.entities:
+            key = _gum_norm(text, s, e)
+            if key not in matched:
+                matched.add(key)  # a gold name written twice at one place counts once
+                for name in (cls(label), "ALL"):
+                    scores.setdefault(name, Score()).fn += 1
+    return scores
+
+
+@dataclass(slots=True)
+class GumReport:
+    """Strict and lenient scores of the bare model and the engine on GUM, and their cost."""
+
+    documents: list[GumDocument]
+    bare: list[list[Span]]
+    engine: list[list[Span]]
+    words: int
+    bare_seconds: float
+    engine_seconds: float
+
+    def scores(self, system: str, *, lenient: bool, genre: str | None = None) -> dict[str, Score]:
+        idx = [i for i, d in enumerate(self.documents) if genre in (None, d.genre)]
+        spans = self.bare if system == "bare" else self.engine
+        return score_gum([self.documents[i] for i in idx], [spans[i] for i in idx], lenient=lenient)
+
+
+def evaluate_gum(data_dir: Path = GUM_DATA, model: str | None = None) -> GumReport | None:
+    """Run the full bare pipeline and the engine (no glossary) over GUM's documents."""
+    from gloss.nlp.engine import DEFAULT_MODEL, Engine, load_bare_model
+
+    documents = load_gum(data_dir)
+    if documents is None:
+        return None
+    model = model or DEFAULT_MODEL
+    engine = Engine.load(model)
+    bare = load_bare_model(model)
+    texts = [d.text for d in documents]
+    started = time.perf_counter()
+    bare_spans = [
+        [(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in bare.pipe(texts)
+    ]
+    bare_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    results = engine.annotate_many(texts, [], frozenset({"entities"}))
+    engine_seconds = time.perf_counter() - started
+    return GumReport(
+        documents,
+        bare_spans,
+        [[(e.start, e.end, e.label) for e in r.entities] for r in results],
+        sum(len(t.split()) for t in texts),
+        bare_seconds,
+        engine_seconds,
+    )
+
+
+def format_gum_report(report: GumReport) -> str:
+    """Strict and lenient tables per label, and lenient F1 per genre."""
+    lines = [
+        f"== GUM, six non-news genres: {len(report.documents)} documents, {report.words:,} words"
+    ]
+    for lenient in (False, True):
+        bare = report.scores("bare", lenient=lenient)
+        engine = report.scores("engine", lenient=lenient)
+        lines.append(
+            f"{'lenient' if lenient else 'strict':<12} {'gold':>5} | {'bare P':>6} {'R':>5} "
+            f"{'F1':>5} | {'engine P':>8} {'R':>5} {'F1':>5}"
+        )
+        labels = sorted((set(bare) | set(engine)) - {"ALL"})
+        for label in [*labels, "ALL"]:
+            b, e = bare.get(label, Score()), engine.get(label, Score())
+            lines.append(
+                f"{label:<12} {e.tp + e.fn:>5} | {b.precision:6.3f} {b.recall:5.3f} {b.f1:5.3f} | "
+                f"{e.precision:8.3f} {e.recall:5.3f} {e.f1:5.3f}"
+            )
+    lines.append(f"{'genre':<12} {'docs':>5} | {'bare lenient F1':>15} | {'engine lenient F1':>17}")
+    for genre in GUM_GENRES:
+        docs = sum(d.genre == genre for d in report.documents)
+        b = report.scores("bare", lenient=True, genre=genre)["ALL"]
+        e = report.scores("engine", lenient=True, genre=genre)["ALL"]
+        lines.append(f"{genre:<12} {docs:>5} | {b.f1:15.3f} | {e.f1:17.3f}")
+    lines.append(
+        f"time: bare nlp(text) {report.bare_seconds:.1f} s, engine {report.engine_seconds:.1f} s "
+        "(one run on a shared machine; see docs/benchmarks.md for the measured ratio)"
+    )
+    return "\n".join(lines)
+
+
+def write_section(path: Path, section: str, heading: str = QUALITY_SECTION) -> None:
+    """Replace (or add) the `heading` section of docs/quality.md, leaving the others alone."""
+    existing = path.read_text(encoding="utf-8") if path.exists() else "# Quality\n"
+    lines = existing.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == heading), None)
+    if start is None:
+        updated = existing.rstrip() + "\n\n" + section + "\n"
+    else:
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        updated = "\n".join([*lines[:start], *section.splitlines(), "", *lines[end:]]).rstrip()
+        updated += "\n"
+    path.write_text(updated, encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m gloss.nlp.evaluation`: print the quality report (`make eval`)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="development set folder")
-    parser.add_argument("--model", default=None, help="spaCy model package")
+    parser.add_argument("--gum", type=Path, default=GUM_DATA, help="GUM development folder")
+    parser.add_argument("--no-gum", action="store_true", help="skip the GUM documents")
+    parser.add_argument(
+        "--model", default=None, help="spaCy model package, or a model directory to compare"
+    )
     parser.add_argument(
         "--build", action="store_true", help="regenerate devset.jsonl from devset.marked.txt"
     )
     parser.add_argument(
         "--errors", action="store_true", help="list the engine's mistakes on the dev split"
     )
+    parser.add_argument("--write", type=Path, default=None, help="update this quality.md")
     args = parser.parse_args(argv)
     if args.build:
         documents = build_jsonl(args.data)
         print(f"wrote {args.data / JSONL_FILE}: {len(documents)} documents", file=sys.stderr)
     reports = evaluate(args.data, args.model)
-    print(
+    parts = [
         "Entity mentions: exact span and label, labels "
         + ", ".join(sorted(NAME_LABELS))
-        + ".\nbare = the full en_core_web_sm pipeline, nlp(text).ents; engine = Gloss without "
+        + ".\nbare = the full pipeline, nlp(text).ents; engine = Gloss without "
         "a glossary; +gloss = Gloss with the evaluation glossary (typed terms).\n"
-    )
-    for report in reports:
-        print(format_report(report))
-        print()
+    ]
+    parts += [format_report(report) + "\n" for report in reports]
+    gum = None if args.no_gum else evaluate_gum(args.gum, args.model)
+    if gum is not None:
+        parts.append(format_gum_report(gum) + "\n")
+    elif not args.no_gum:
+        parts.append(f"== GUM: not found at {args.gum} (shared/ goes beside the clone)\n")
+    text = "\n".join(parts)
+    print(text)
     if args.errors:
         print_errors(args.data, args.model)
+    if args.write:
+        command = "python -m gloss.nlp.evaluation --write " + str(args.write)
+        if args.model:
+            command += f" --model {args.model}"
+        section = (
+            f"{QUALITY_SECTION}\n\n"
+            f"Written by `{command}` (`make eval`); never edit it by hand. GUM scoring follows "
+            "`shared/eval/gum-dev/score_gum.py` (strict: same span and label; lenient: GPE, "
+            "LOC and FAC as one class; NORP and numeric labels not scored).\n\n"
+            f"```text\n{text.rstrip()}\n```"
+        )
+        write_section(args.write, section)
+        print(f"wrote {args.write}", file=sys.stderr)
     return 0
 
 

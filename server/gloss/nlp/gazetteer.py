@@ -32,6 +32,8 @@ Tunisia Turkmenistan Tuvalu Uganda Ukraine United|Arab|Emirates UAE United|Kingd
 Great|Britain England Scotland Wales Northern|Ireland United|States US U.S. USA U.S.A. America
 Uruguay Uzbekistan Vanuatu Vatican Venezuela Vietnam Yemen Zambia Zimbabwe Hong|Kong Macau
 Greenland Puerto|Rico Gaza West|Bank Crimea Chad Jordan Georgia Turkey Türkiye
+Soviet|Union USSR U.S.S.R. Yugoslavia Czechoslovakia Prussia East|Germany West|Germany
+Ottoman|Empire Roman|Empire Holy|Roman|Empire Byzantine|Empire Russian|Empire British|Empire
 """
 )
 
@@ -90,7 +92,8 @@ Kurdish Kurds Persian Pashtun Tamil Uyghur Uighur Palestinians Israelis American
 Christian Christians Catholic Catholics Protestant Muslim Muslims Islamic Jewish Jews Hindu
 Hindus Buddhist Buddhists Sikh Sunni Shia Shiite Orthodox Democrat Democrats Republican
 Republicans Democratic Conservative Conservatives Socialist Socialists Communist
-Communists Liberal Liberals Tory Tories Brexiteers Europhile
+Communists Liberal Liberals Tory Tories Brexiteers Europhile Soviet Soviets Confederate
+Confederates Roman Romans Byzantine Ottoman Jesuit Jesuits Protestants Anglican Lutheran
 """
 )
 
@@ -104,7 +107,15 @@ General Gen. Colonel Col. Captain Capt. Admiral Lieutenant Sergeant Commissioner
 Ambassador Chairman Chairwoman Chair Director Coach Inspector Detective Officer Professor
 Bishop Archbishop Cardinal Rabbi Imam Father Sister Brother Saint St. CEO Chief|Executive
 Speaker Leader Premier Emperor Empress Crown|Prince Archduke Baroness Baron Count Countess
+Miss Mlle Mlle. Mme Mme. Madame Monsieur Mademoiselle Tsar Tsarina Tsarevna Tsarevich Czar
+Marquis Marquess Duke Duchess Earl Viscount Major Major-General Lieutenant-General Brigadier
+Corporal Private Rev. Reverend Fr. Sheikha Emir Sultan Shah Khan|Bahadur
 """
+)
+
+# Letters after a person's name that are not part of it ("Ana Ruiz FRS", "Tom Hale Jr.").
+POSTNOMINALS = _names(
+    "FRS FRSE FBA DBE CBE OBE MBE KBE RA QC KC MD PhD Ph.D. Jr Jr. Sr Sr. Esq Esq."
 )
 
 # Last words that make a span an organisation ("Acme Holdings", "Ministry of Health" is by the
@@ -130,18 +141,32 @@ NOT_NAMES = _names(
     """
 AI A.I. AGI ML LLM LLMs GPU GPUs CPU CPUs API APIs CEO CEOs CFO CTO COO IPO IPOs GDP CPI VAT
 PR HR IT IoT VR AR XR VAR NFT NFTs SaaS ESG R&D Q1 Q2 Q3 Q4 FY TV PC PCs SUV SUVs EV EVs DNA RNA
-PhD MP MPs OK AM PM A.M. P.M. FAQ PDF URL USB HTML CSS SQL
+PhD MP MPs OK AM PM A.M. P.M. FAQ PDF URL USB HTML CSS SQL BC BCE AD CE B.C. A.D. ATM ATMs
+MVP RBI USD EUR GBP JPY CNY RMB CHF CAD AUD NZD INR RUB DKK SEK NOK MXN BRL CUC ZAR KRW HKD
 Chief Executive Officer Officials Sources Analysts Critics Residents Experts Investors
 Meanwhile However Moreover Still Yet Also Although Despite Instead Overall Today Yesterday
 Tomorrow Earlier Later Asked Speaking Writing According Reporting Additional Editing Updated
 Breaking Exclusive Analysis Opinion Read More Watch Photo Video Getty Images Reporting
+Share Shares Subscribe Subscribed Unsubscribe Email E-mail Print Next Previous Prev View Views
+Popular Trending Comment Comments Reply Login Log|in Sign|in Sign|up Register Menu Search Home
+Follow Like Likes Tweet Advertisement Sponsored Newsletter Related Loading Close Skip Continue
+Credit Credits Caption Image Images Photograph Copyright Contact About Privacy Cookies Terms
+Subscribers Most|Read Read|more Sign|Up Log|In Show|more Load|more
 """
 )
+
+# Words that begin a byline line ("By Ana Ruiz - May 3"): the author of the page, not a name
+# the article is about.
+BYLINE_OPENERS = ("By ", "BY ", "Words by ", "Written by ", "Reporting by ", "Story by ")
 
 # Prepositions after which an unknown capitalised name is most likely a place ("in Icheon").
 LOCATIVE_PREPOSITIONS = frozenset(
     "in In at At from From near Near outside Outside across Across around inside".split()
 )
+
+# Prepositions after which a capitalised name the model calls a person is a place: one is
+# "in" or "near" a town, hardly a person ("in Smith's view" is a possessive, cut before).
+PLACE_PREPOSITIONS = frozenset("in near In Near".split())
 
 # Nouns that, in an apposition right after a name, say what it is: ", its chief executive,"
 # follows a person, ", a logistics company" an organisation.
@@ -154,7 +179,8 @@ writer lawyer attorney official governor senator leader chief head astrophysicis
 biologist chemist doctor surgeon nurse teacher student journalist reporter editor actor actress
 singer artist designer investor entrepreneur banker trader candidate mayor ambassador general
 officer spokesperson adviser advisor consultant pilot astronaut captain champion daughter son
-wife husband mother father brother sister widow
+wife husband mother father brother sister widow mathematician historian philosopher poet
+novelist composer painter architect linguist magician comedian musician sculptor theologian
 """.split()
 )
 ORG_NOUNS = frozenset(
@@ -164,6 +190,14 @@ insurer agency regulator lab laboratory organisation organization charity union 
 broadcaster airline conglomerate giant developer provider operator supplier publisher newspaper
 university institute foundation fund exchange platform network subsidiary unit division
 consultancy studio brand
+""".split()
+)
+
+# Nouns that, after "X is a", say a name is a place: "Halden is a small town in ...".
+PLACE_NOUNS = frozenset(
+    """
+city town village hamlet island islands country state province region municipality county
+district capital neighborhood neighbourhood suburb borough archipelago resort peninsula
 """.split()
 )
 
@@ -177,6 +211,16 @@ Expo Festival Sessions Conference Congress|Party Tournament Series Derby Rally R
 FAC_SUFFIXES = _names(
     "Airport Stadium Arena Bridge Tunnel Station Highway Dam Tower Towers Canal Cathedral Museum"
 )
+# Last words of a building, street or park that are also surnames ("Alonzo Church", "Grace
+# Park"): they make a facility of a span the model called anything but a person.
+FAC_SUFFIXES_NOT_PERSON = _names(
+    """
+Park Square Street Avenue Boulevard Road Palace Castle Church Temple Mosque Cemetery Hall
+Theatre Theater Harbour Harbor Pier Monument Memorial Abbey Chapel Basilica Fortress
+"""
+)
+# First words of a facility or settlement name ("Fort Halden", "Port Ellis").
+FAC_HEADS = _names("Fort Port")
 
 # Natural features (OntoNotes LOC, which the model often calls an organisation or a place):
 # by their last word ("Yangtze River", "Silicon Valley"), by their first ("Lake Tahoe",
@@ -185,6 +229,8 @@ LOC_SUFFIXES = _names(
     "Ocean Sea River Mountains Strait Straits Gulf Desert Peninsula Channel Valley Basin Glacier"
 )
 LOC_HEADS = _names("Lake Mount Mt.")
+# Last words of an administrative area or an island: "Bergen County", "Palawan Province".
+GPE_SUFFIXES = _names("County Province Prefecture Oblast Governorate Municipality Island Islands")
 LOC_HEADS_BEFORE_OF = _names("Gulf Bay Sea Strait Straits Isle Cape Horn")
 
 # Lower-case particles inside a person's name: "Ursula von der Leyen", "Lula da Silva".

@@ -12,8 +12,14 @@ import re
 _ESCAPED = re.compile(r"'*[=+\-@\t\r]")
 
 
+_FIRST = frozenset("'=+-@\t\r")
+
+
 def safe_cell(value: object) -> str:
     text = "" if value is None else str(value)
+    # Most cells start with a letter: one set lookup, no regular expression.
+    if not text or text[0] not in _FIRST:
+        return text
     return "'" + text if _ESCAPED.match(text) else text
 
 

@@ -7,7 +7,7 @@ export const MENTION_KINDS: ReadonlyArray<{ kind: MentionKind; label: string; hi
   { kind: "person", label: "People", hint: "PERSON" },
   { kind: "org", label: "Organisations", hint: "ORG" },
   { kind: "place", label: "Places", hint: "GPE, LOC, FAC" },
-  { kind: "other", label: "Other names", hint: "products, events, works, laws…" },
+  { kind: "other", label: "Other names", hint: "products, events, laws…" },
   { kind: "norp", label: "Nationalities and groups", hint: "NORP" },
   { kind: "term", label: "Glossary terms", hint: "the team's glossaries" },
 ];

@@ -87,6 +87,14 @@ export function describeState(s: TabState): { state: string; text: string } {
   return { state: "annotated", text: `${st.count} annotation${st.count === 1 ? "" : "s"} on this page${saved}.` };
 }
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "";
+  }
+}
+
 async function refresh(tabId: number): Promise<void> {
   const reply = await send({ type: "ui/tab-state", tabId });
   if (!reply.ok) {
@@ -95,8 +103,8 @@ async function refresh(tabId: number): Promise<void> {
     return;
   }
   const s = reply.value;
-  // The pattern the reader allowed, as stored; else the page's origin, said to be off.
-  $("site").textContent = s.sitePattern ? `allowed: ${s.sitePattern}` : (s.origin ?? "");
+  // The pattern the reader allowed, as stored (it may be broader than this site); else the host.
+  $("site").textContent = s.sitePattern ? `allowed: ${s.sitePattern}` : s.origin ? hostOf(s.url) : "";
   $("site").dataset.pattern = s.sitePattern ?? "";
   // Once: later refreshes (the page's status changing) must not undo a click still being saved.
   if (!displayShown) showDisplay(s.display);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { request } from "../src/background/api";
-import { annotate, annotationsOn, card, me } from "../src/background/server";
+import { annotate, annotationsOn, card } from "../src/background/server";
 import { DEFAULT_SETTINGS, type Settings } from "../src/shared/types";
 
 const settings: Settings = { ...DEFAULT_SETTINGS, serverUrl: "http://127.0.0.1:9/", token: "tok" };
@@ -116,15 +116,3 @@ test("paged lists are read page by page through next_cursor", () => {
     },
   );
 });
-
-test("the options page's check reads /v1/me", () =>
-  withFetch(
-    async (url) => {
-      assert.ok(url.endsWith("/v1/me"));
-      return new Response(JSON.stringify({ id: "u", name: "admin", display_name: null, teams: [{ id: "t", name: "default", role: "owner" }] }));
-    },
-    async () => {
-      const r = await me(settings);
-      assert.ok(r.ok && r.value.name === "admin" && r.value.teams[0]!.name === "default");
-    },
-  ));

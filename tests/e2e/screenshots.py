@@ -50,7 +50,7 @@ def main() -> None:
                 page.goto(f"http://127.0.0.1:{port}/article.html")
                 harness.wait_state(page)
                 page.screenshot(path=str(OUT / "extension-page.png"))
-                box = harness.word_rect(page, "inference", 1)
+                box = harness.word_rect(page, "inference")  # its first mention: the headline
                 page.mouse.move(box["x"], box["y"], steps=3)
                 page.locator("gloss-card .card").wait_for()
                 page.wait_for_timeout(200)
@@ -76,7 +76,7 @@ def main() -> None:
 
                 # 5. The popup for that tab.
                 popup = ctx.new_page()
-                popup.set_viewport_size({"width": 330, "height": 230})
+                popup.set_viewport_size({"width": 330, "height": 600})
                 popup.goto(f"chrome-extension://{ext_id}/popup.html?tab=0")
                 tab_id = popup.evaluate(
                     "async () => (await chrome.tabs.query({}))"

@@ -2,8 +2,10 @@
 import type { NewAnnotation } from "../shared/api";
 import type { Annotation } from "../shared/api.gen";
 import { type AnyMessage, type BackgroundToContent, type CollectionsReply, isMessage, type Reply, type TabState } from "../shared/messages";
-import { isForbiddenUrl, originPattern, siteEnabled } from "../shared/match-patterns";
+import { normaliseDisplay, type Display } from "../shared/display";
+import { allowingPattern, isForbiddenUrl, originPattern, siteEnabled } from "../shared/match-patterns";
 import type { PageStatus } from "../shared/types";
+import { checkServer } from "./check";
 import * as server from "./server";
 import { loadSettings, loadTabStatus, saveSettings, saveTabStatus } from "./settings";
 
@@ -121,6 +123,8 @@ async function tabState(tabId: number): Promise<TabState> {
     siteEnabled: allowedScheme && siteEnabled(url, settings.sites, settings.disabledOrigins),
     status: await loadTabStatus(tabId),
     configured: !!settings.serverUrl && !!settings.token,
+    sitePattern: allowedScheme ? allowingPattern(url, settings.sites, settings.disabledOrigins) : null,
+    display: settings.display,
   };
 }
 
@@ -140,6 +144,16 @@ async function setSite(tabId: number, enabled: boolean): Promise<Reply<null>> {
   await registerAutoScripts();
   await sendToTab(tabId, { type: "background/stop" });
   return { ok: true, value: null };
+}
+
+/** Remember the reader's display choice and re-draw every open page from the answer it holds. */
+async function setDisplay(value: unknown): Promise<Reply<Display>> {
+  const display = normaliseDisplay(value);
+  await saveSettings({ display });
+  const tabs = await chrome.tabs.query({});
+  // A tab without our content script does not answer; it reads the choice when it starts.
+  await Promise.all(tabs.map((t) => (t.id === undefined ? false : sendToTab(t.id, { type: "background/display", display }))));
+  return { ok: true, value: display };
 }
 
 // ---- Server calls that keep state -------------------------------------------------------------
@@ -167,7 +181,7 @@ async function handle(message: AnyMessage, sender: chrome.runtime.MessageSender)
     case "content/hello": {
       const settings = await loadSettings();
       const auto = !isForbiddenUrl(message.url, extensionOrigin) && siteEnabled(message.url, settings.sites, settings.disabledOrigins);
-      return { ok: true, value: { auto } };
+      return { ok: true, value: { auto, display: settings.display } };
     }
     case "content/annotate":
       return server.annotate(await loadSettings(), message.text, message.url, message.title);
@@ -191,8 +205,10 @@ async function handle(message: AnyMessage, sender: chrome.runtime.MessageSender)
       return annotateTab(message.tabId);
     case "ui/set-site":
       return setSite(message.tabId, message.enabled);
+    case "ui/set-display":
+      return setDisplay(message.display);
     case "ui/check-server":
-      return server.me(await loadSettings());
+      return checkServer(await loadSettings());
     case "ui/settings-changed":
       await registerAutoScripts();
       return { ok: true, value: null };

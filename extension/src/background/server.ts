@@ -1,6 +1,6 @@
 // The server routes the extension uses, typed by the shapes generated from shared/schemas/.
 import type { CardQuery, NewAnnotation } from "../shared/api";
-import type { AnnotateRequest, AnnotateResponse, Annotation, AnnotationPage, Card, Collection, CollectionPage, Me } from "../shared/api.gen";
+import type { AnnotateRequest, AnnotateResponse, Annotation, AnnotationPage, Card, Collection, CollectionPage } from "../shared/api.gen";
 import type { Reply } from "../shared/messages";
 import type { Settings } from "../shared/types";
 import { allPages, request, TIMEOUT_MS } from "./api";
@@ -26,8 +26,4 @@ export function createAnnotation(settings: Settings, collectionId: string, annot
 /** The caller's visible highlights on a page, across their collections. */
 export function annotationsOn(settings: Settings, url: string): Promise<Reply<Annotation[]>> {
   return allPages<AnnotationPage>(settings, `/v1/annotations?url=${encodeURIComponent(url)}`);
-}
-
-export function me(settings: Settings): Promise<Reply<Me>> {
-  return request<Me>(settings, "GET", "/v1/me");
 }

@@ -1,9 +1,12 @@
 // Settings and per-tab status live in chrome.storage: an MV3 worker may die between two events.
+import { normaliseDisplay } from "../shared/display";
 import { DEFAULT_SETTINGS, type PageStatus, type Settings } from "../shared/types";
 
 export async function loadSettings(): Promise<Settings> {
   const stored = (await chrome.storage.local.get("settings")) as { settings?: Partial<Settings> };
-  return { ...DEFAULT_SETTINGS, ...(stored.settings ?? {}) };
+  const settings = { ...DEFAULT_SETTINGS, ...(stored.settings ?? {}) };
+  // Stored by an older version, or only in part: made whole field by field.
+  return { ...settings, display: normaliseDisplay(settings.display) };
 }
 
 export async function saveSettings(patch: Partial<Settings>): Promise<Settings> {

@@ -1,4 +1,5 @@
 // The content script's entry: build the page session, cards, keys and save flow once, and wire messages.
+import { normaliseDisplay } from "../shared/display";
 import { type BackgroundToContent, isMessage } from "../shared/messages";
 import { Cards } from "./card/cards";
 import { installKeyboard } from "./keyboard";
@@ -40,6 +41,10 @@ async function boot(doc: Document): Promise<void> {
         page.stop();
         reply({ ok: true, value: null });
         return undefined;
+      case "background/display":
+        page.setDisplay(normaliseDisplay(m.display));
+        reply({ ok: true, value: null });
+        return undefined;
       case "background/open-save-form":
         void save.openForm();
         reply({ ok: true, value: null });
@@ -60,6 +65,7 @@ async function boot(doc: Document): Promise<void> {
     if (page.navigatedAway()) void page.annotate();
   });
   const hello = await send({ type: "content/hello", url: location.href });
+  if (hello.ok) page.setDisplay(normaliseDisplay(hello.value.display));
   if (hello.ok && hello.value.auto) page.start();
 }
 

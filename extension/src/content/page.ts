@@ -1,5 +1,6 @@
 // The page's lifecycle: extract its text, annotate it, anchor saved highlights, draw, observe, report.
 import type { AnnotateResponse } from "../shared/api.gen";
+import { DEFAULT_DISPLAY, type Display } from "../shared/display";
 import type { GlossState, Orphan, PageStatus } from "../shared/types";
 import { anchor, selectorsOf } from "./anchoring/anchor";
 import { readAnnotation, type SavedHighlight } from "./anchoring/annotation";
@@ -8,6 +9,7 @@ import { type Extraction, extractText } from "./extract/extract";
 import { nodeIndex, withinOneBlock } from "./extract/offsets";
 import { extensionAlive, send } from "./messaging";
 import { SharedObserver } from "./observe";
+import { visibleSpans } from "./render/calm";
 import { createHighlighter, type Highlighter } from "./render/highlighter";
 import { type DrawSpan, spansFromAnswer } from "./render/spans";
 
@@ -16,6 +18,9 @@ export interface Chunk {
   id: number;
   ex: Extraction;
   index: Map<Text, number>;
+  /** Every entity and term span of the answer that can be drawn here. */
+  all: DrawSpan[];
+  /** The ones drawn, as the reader's display asks (cards and the keyboard follow these). */
   spans: DrawSpan[];
   answer: AnnotateResponse;
 }
@@ -65,6 +70,7 @@ export class PageSession {
   private unsubscribe: (() => void) | null = null;
   /** The article found at the last full annotation (late content inside it joins it). */
   private scope: ArticleScope | null = null;
+  private display: Display = DEFAULT_DISPLAY;
 
   constructor(
     private readonly doc: Document,
@@ -87,6 +93,15 @@ export class PageSession {
   /** The drawn entities and terms in page order (saved highlights have no card). */
   orderedSpans(): SpanRef[] {
     return this.chunks.flatMap((chunk) => chunk.spans.filter((s) => s.kind !== "saved").map((span) => ({ chunk, span })));
+  }
+
+  /** The reader changed what to highlight: re-draw from the answers held, nothing is sent. */
+  setDisplay(display: Display): void {
+    this.display = display;
+    if (this.chunks.length === 0) return;
+    this.hooks.annotated();
+    this.redraw();
+    this.publish();
   }
 
   /** An active page whose URL changed without a load (history navigation, bfcache). */
@@ -253,7 +268,7 @@ export class PageSession {
   private makeChunk(ex: Extraction, answer: AnnotateResponse): Chunk {
     // A span across a block boundary joins two paragraphs (or a caption and its credit): drop it.
     const spans = spansFromAnswer(answer.terms, answer.entities, ex.text.length).filter((s) => withinOneBlock(ex, s.start, s.end));
-    return { id: this.nextChunkId++, ex, index: nodeIndex(ex), spans, answer };
+    return { id: this.nextChunkId++, ex, index: nodeIndex(ex), all: spans, spans, answer };
   }
 
   private anchorSaved(ex: Extraction): void {
@@ -278,6 +293,8 @@ export class PageSession {
     const t0 = performance.now();
     const saved = this.saved;
     this.highlighter.clear();
+    const shown = visibleSpans(this.chunks.map((c) => ({ spans: c.all, answer: c.answer })), this.display);
+    this.chunks = this.chunks.map((c, i) => ({ ...c, spans: shown[i] ?? [] }));
     let n = 0;
     this.observer.pause(() => {
       for (const c of this.chunks) n += this.highlighter.draw(c.ex, c.spans);

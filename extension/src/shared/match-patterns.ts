@@ -88,3 +88,9 @@ export function siteEnabled(url: string, sites: string[], disabledOrigins: strin
   if (!origin || disabledOrigins.includes(origin)) return false;
   return sites.some((s) => matchesPattern(s, url));
 }
+
+/** The stored pattern that turns automatic annotation on for this URL (the first that matches). */
+export function allowingPattern(url: string, sites: string[], disabledOrigins: string[]): string | null {
+  if (!siteEnabled(url, sites, disabledOrigins)) return null;
+  return sites.find((s) => matchesPattern(s, url)) ?? null;
+}

@@ -1,6 +1,7 @@
 // Messages between the parts of the extension, named by direction (content -> background and back).
 import type { CardQuery, NewAnnotation } from "./api";
 import type { AnnotateResponse, Annotation, Card, Collection, Me } from "./api.gen";
+import type { Display } from "./display";
 import type { PageStatus } from "./types";
 
 /** The content script asks the service worker, the only part that talks to the server. */
@@ -18,13 +19,15 @@ export type BackgroundToContent =
   | { type: "background/annotate-now" }
   | { type: "background/open-save-form" }
   | { type: "background/stop" }
-  | { type: "background/ping" };
+  | { type: "background/ping" }
+  | { type: "background/display"; display: Display };
 
 /** The popup and the options page ask the service worker. */
 export type UiToBackground =
   | { type: "ui/tab-state"; tabId: number }
   | { type: "ui/annotate-tab"; tabId: number }
   | { type: "ui/set-site"; tabId: number; enabled: boolean }
+  | { type: "ui/set-display"; display: Display }
   | { type: "ui/check-server" }
   | { type: "ui/settings-changed" };
 
@@ -33,7 +36,7 @@ export type AnyMessage = ContentToBackground | BackgroundToContent | UiToBackgro
 /** Every answer is either a value or an error the caller can show. */
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
 
-export type ErrorKind = "offline" | "timeout" | "unauthorized" | "too-large" | "not-configured" | "not-found" | "server" | "forbidden";
+export type ErrorKind = "offline" | "timeout" | "unauthorized" | "too-large" | "not-configured" | "not-found" | "server" | "forbidden" | "not-gloss";
 
 export interface ErrorInfo {
   kind: ErrorKind;
@@ -43,6 +46,7 @@ export interface ErrorInfo {
 
 export interface HelloReply {
   auto: boolean;
+  display: Display;
 }
 
 export interface TabState {
@@ -52,6 +56,9 @@ export interface TabState {
   siteEnabled: boolean;
   status: PageStatus | null;
   configured: boolean;
+  /** The stored pattern that turns this site on (from the options or the popup), if any. */
+  sitePattern: string | null;
+  display: Display;
 }
 
 export interface CollectionsReply {
@@ -75,7 +82,9 @@ export type ReplyFor<M extends AnyMessage> = M extends { type: "content/hello" }
               ? Reply<TabState>
               : M extends { type: "ui/check-server" }
                 ? Reply<Me>
-                : Reply<null>;
+                : M extends { type: "ui/set-display" }
+                  ? Reply<Display>
+                  : Reply<null>;
 
 /** Narrow an unknown runtime message to one of ours (messages from pages are never trusted). */
 export function isMessage(value: unknown): value is AnyMessage {

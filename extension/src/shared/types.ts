@@ -1,4 +1,5 @@
 // The extension's own state: settings, a page's status. What the server sends is in api.gen.ts.
+import { DEFAULT_DISPLAY, type Display } from "./display";
 
 export type GlossState = "idle" | "annotating" | "annotated" | "error";
 
@@ -26,6 +27,8 @@ export interface Settings {
   disabledOrigins: string[];
   /** The `Collection.id` the reader saved into last. */
   lastCollection: string | null;
+  /** What the page highlights: kinds on and off, first mentions or all. */
+  display: Display;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -34,4 +37,5 @@ export const DEFAULT_SETTINGS: Settings = {
   sites: [],
   disabledOrigins: [],
   lastCollection: null,
+  display: DEFAULT_DISPLAY,
 };

@@ -2,6 +2,7 @@
 import { isLoopback, splitSites } from "../shared/match-patterns";
 import { loadSettings, saveSettings } from "../background/settings";
 import { send } from "./send";
+import { normaliseServerUrl } from "./server-url";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const serverInput = $<HTMLInputElement>("server-url");
@@ -27,19 +28,19 @@ function serverPattern(url: string): string | null {
 let checks = 0;
 
 /** Check the saved server and token; only the latest check may write the status line. */
-async function check(source: "load" | "save"): Promise<void> {
+async function check(source: "load" | "save", note = ""): Promise<void> {
   const mine = ++checks;
   status.dataset.source = source;
-  show("checking", "Checking the server…");
+  show("checking", `${note}Checking the server…`);
   const reply = await send({ type: "ui/check-server" });
   if (mine !== checks) return;
   if (reply.ok) {
     const me = reply.value;
     const names = me.teams.map((t) => t.name);
     const teams = names.length ? ` (team${names.length > 1 ? "s" : ""}: ${names.join(", ")})` : "";
-    show("ok", `Connected: the server and token work. Signed in as ${me.name}${teams}.`);
+    show("ok", `${note}Connected: the server and token work. Signed in as ${me.name}${teams}.`);
   } else {
-    show("error", reply.error.message);
+    show("error", `${note}${reply.error.message}`);
   }
 }
 
@@ -48,12 +49,21 @@ async function save(e: Event): Promise<void> {
   checks++; // a check still running from the page load must not overwrite what follows
   status.dataset.source = "save";
   show("checking", "Saving…");
-  const serverUrl = serverInput.value.trim().replace(/\/+$/, "");
-  const server = serverPattern(serverUrl);
-  if (!server) {
-    show("error", "The server URL must start with http:// or https://");
+  const raw = serverInput.value.trim();
+  const typed = normaliseServerUrl(raw);
+  if (!typed.ok) {
+    show("error", `${typed.message} Nothing was saved.`);
     return;
   }
+  const serverUrl = typed.url;
+  const server = serverPattern(serverUrl);
+  if (!server) {
+    show("error", "The server URL must start with http:// or https://. Nothing was saved.");
+    return;
+  }
+  // What is saved is what the field shows, so no old value sits next to the new status.
+  serverInput.value = serverUrl;
+  const note = typed.fixed ? `Using ${serverUrl} (“${raw}” had no http:// or https://). ` : "";
   const { valid, invalid } = splitSites(sitesInput.value);
   if (invalid.length) {
     show("error", `Not a match pattern: ${invalid.join(", ")}`);
@@ -71,7 +81,7 @@ async function save(e: Event): Promise<void> {
   }
   await saveSettings({ serverUrl, token: tokenInput.value.trim(), sites: valid });
   await send({ type: "ui/settings-changed" });
-  await check("save");
+  await check("save", note);
 }
 
 async function init(): Promise<void> {

@@ -1,4 +1,6 @@
 // The toolbar popup: annotate this page, turn this site on or off, see state and orphans.
+import { type Display, MENTION_KINDS, type MentionKind } from "../shared/display";
+import { ENTITY_STYLE, FOCUS_STYLE, SAVED_STYLE, TERM_STYLE } from "../shared/highlight-style";
 import { isLoopback } from "../shared/match-patterns";
 import type { TabState } from "../shared/messages";
 import { send } from "./send";
@@ -9,6 +11,62 @@ const annotateButton = $<HTMLButtonElement>("annotate");
 const toggle = $<HTMLInputElement>("site-toggle");
 const orphansSection = $<HTMLElement>("orphans-section");
 const orphanList = $<HTMLUListElement>("orphans");
+const everyMention = $<HTMLInputElement>("every-mention");
+
+/** A word drawn as the page draws that kind, so the toggles and the legend match the page. */
+function sample(text: string, style: string): HTMLSpanElement {
+  const span = document.createElement("span");
+  span.className = "sample";
+  span.style.cssText = style;
+  span.textContent = text;
+  return span;
+}
+
+let displayShown = false;
+const kindBoxes = new Map<MentionKind, HTMLInputElement>();
+
+function buildDisplayControls(onChange: () => void): void {
+  $("kinds").replaceChildren(
+    ...MENTION_KINDS.map(({ kind, label, hint }) => {
+      const row = document.createElement("label");
+      row.className = "toggle kind";
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.id = `kind-${kind}`;
+      box.dataset.kind = kind;
+      box.addEventListener("change", onChange);
+      kindBoxes.set(kind, box);
+      const note = document.createElement("span");
+      note.className = "hint";
+      note.textContent = hint;
+      row.append(box, " ", sample(label, kind === "term" ? TERM_STYLE : ENTITY_STYLE), note);
+      return row;
+    }),
+  );
+  everyMention.addEventListener("change", onChange);
+  const item = (node: HTMLElement, text: string) => {
+    const li = document.createElement("li");
+    li.append(node, ` ${text}`);
+    return li;
+  };
+  $("legend").replaceChildren(
+    item(sample("Name", ENTITY_STYLE), "dotted blue underline: people, organisations, places, other names, nationalities and groups"),
+    item(sample("term", TERM_STYLE), "solid amber underline: the team’s glossary terms"),
+    item(sample("saved", SAVED_STYLE.yellow), "fill, in the colour chosen: saved highlights (yellow, green, blue or pink)"),
+    item(sample("focus", FOCUS_STYLE), "violet fill: the highlight the keyboard is on (Alt+Shift+N / P)"),
+  );
+}
+
+function readDisplay(): Display {
+  const kinds = {} as Display["kinds"];
+  for (const { kind } of MENTION_KINDS) kinds[kind] = kindBoxes.get(kind)?.checked ?? false;
+  return { firstOnly: !everyMention.checked, kinds };
+}
+
+function showDisplay(d: Display): void {
+  for (const [kind, box] of kindBoxes) box.checked = d.kinds[kind];
+  everyMention.checked = !d.firstOnly;
+}
 
 async function currentTabId(): Promise<number | null> {
   // Tests open the popup as a page and name the tab they mean.
@@ -29,6 +87,14 @@ export function describeState(s: TabState): { state: string; text: string } {
   return { state: "annotated", text: `${st.count} annotation${st.count === 1 ? "" : "s"} on this page${saved}.` };
 }
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "";
+  }
+}
+
 async function refresh(tabId: number): Promise<void> {
   const reply = await send({ type: "ui/tab-state", tabId });
   if (!reply.ok) {
@@ -37,7 +103,12 @@ async function refresh(tabId: number): Promise<void> {
     return;
   }
   const s = reply.value;
-  $("site").textContent = s.origin ?? "";
+  // The pattern the reader allowed, as stored (it may be broader than this site); else the host.
+  $("site").textContent = s.sitePattern ? `allowed: ${s.sitePattern}` : s.origin ? hostOf(s.url) : "";
+  $("site").dataset.pattern = s.sitePattern ?? "";
+  // Once: later refreshes (the page's status changing) must not undo a click still being saved.
+  if (!displayShown) showDisplay(s.display);
+  displayShown = true;
   const d = describeState(s);
   status.dataset.state = d.state;
   status.textContent = d.text;
@@ -57,6 +128,7 @@ async function refresh(tabId: number): Promise<void> {
 
 async function init(): Promise<void> {
   const tabId = await currentTabId();
+  buildDisplayControls(() => void send({ type: "ui/set-display", display: readDisplay() }));
   if (tabId === null) return;
   annotateButton.addEventListener("click", async () => {
     const reply = await send({ type: "ui/annotate-tab", tabId });

@@ -1,4 +1,5 @@
 // Draw spans without touching layout or text: CSS Custom Highlights, or `gloss-mark` elements.
+import { ENTITY_STYLE, FOCUS_STYLE, SAVED_STYLE, TERM_STYLE } from "../../shared/highlight-style";
 import type { Extraction } from "../extract/extract";
 import { toRange } from "../extract/offsets";
 import type { DrawSpan } from "./spans";
@@ -8,23 +9,18 @@ export type Color = (typeof COLORS)[number];
 
 const NAMES = ["gloss-entity", "gloss-term", "gloss-focus", ...COLORS.map((c) => `gloss-saved-${c}`)];
 
-// Underlines and translucent fills keep the page's own text color, so they read on light and
-// dark pages alike; each kind has its own shape, not only its own color.
 const HIGHLIGHT_CSS = `
-::highlight(gloss-entity) { text-decoration: underline dotted 2px rgb(0 150 190 / 0.95); text-underline-offset: 3px; background-color: rgb(0 170 210 / 0.10); }
-::highlight(gloss-term) { text-decoration: underline solid 2px rgb(200 110 0 / 0.95); text-underline-offset: 3px; background-color: rgb(255 170 0 / 0.16); }
-::highlight(gloss-focus) { background-color: rgb(120 90 255 / 0.35); }
-::highlight(gloss-saved-yellow) { background-color: rgb(255 225 0 / 0.45); }
-::highlight(gloss-saved-green) { background-color: rgb(60 220 90 / 0.40); }
-::highlight(gloss-saved-blue) { background-color: rgb(80 160 255 / 0.40); }
-::highlight(gloss-saved-pink) { background-color: rgb(255 100 180 / 0.40); }
+::highlight(gloss-entity) { ${ENTITY_STYLE} }
+::highlight(gloss-term) { ${TERM_STYLE} }
+::highlight(gloss-focus) { ${FOCUS_STYLE} }
+${COLORS.map((c) => `::highlight(gloss-saved-${c}) { ${SAVED_STYLE[c]} }`).join("\n")}
 gloss-mark { all: unset; display: inline; }
-gloss-mark[data-kind=entity] { text-decoration: underline dotted 2px rgb(0 150 190 / 0.95); background-color: rgb(0 170 210 / 0.10); }
-gloss-mark[data-kind=term] { text-decoration: underline solid 2px rgb(200 110 0 / 0.95); background-color: rgb(255 170 0 / 0.16); }
-gloss-mark[data-kind=saved] { background-color: rgb(255 225 0 / 0.45); }
-gloss-mark[data-color=green] { background-color: rgb(60 220 90 / 0.40); }
-gloss-mark[data-color=blue] { background-color: rgb(80 160 255 / 0.40); }
-gloss-mark[data-color=pink] { background-color: rgb(255 100 180 / 0.40); }
+gloss-mark[data-kind=entity] { ${ENTITY_STYLE} }
+gloss-mark[data-kind=term] { ${TERM_STYLE} }
+gloss-mark[data-kind=saved] { ${SAVED_STYLE.yellow} }
+gloss-mark[data-color=green] { ${SAVED_STYLE.green} }
+gloss-mark[data-color=blue] { ${SAVED_STYLE.blue} }
+gloss-mark[data-color=pink] { ${SAVED_STYLE.pink} }
 `;
 
 interface HighlightRegistry {

@@ -191,6 +191,9 @@ class IngestPlan:
     team_id: uuid.UUID
     prepared: list[_Prepared]
     analyses: dict[int, Analysis]
+    # What the plan found stored, by URL: reused when the batch is stored in the same
+    # transaction, looked up again in another one.
+    existing: dict[str, Article] = field(default_factory=dict)
 
     @property
     def lookup(self) -> list[str]:
@@ -209,7 +212,7 @@ async def plan_ingest(
     that are new or changed. Only reads: a route runs it in its read-only transaction, so
     SQLite's write lock is not held through the spaCy pass."""
     plan = IngestPlan(team_id, [_prepare(item) for item in items], {})
-    existing = await ArticleRepository(session).by_urls(team_id, plan.lookup)
+    existing = plan.existing = await ArticleRepository(session).by_urls(team_id, plan.lookup)
     needs_nlp: list[int] = []
     in_batch: set[tuple[str, str, str]] = set()
     for index, p in enumerate(plan.prepared):
@@ -227,12 +230,14 @@ async def plan_ingest(
     return plan
 
 
-async def apply_ingest(session: AsyncSession, plan: IngestPlan) -> list[IngestOutcome]:
+async def apply_ingest(
+    session: AsyncSession, plan: IngestPlan, *, same_transaction: bool = False
+) -> list[IngestOutcome]:
     """Store a planned batch: the same URL updates, the same text elsewhere is marked a
-    duplicate. The URLs are looked up again: another writer may have stored one since the
-    plan was read (it is then updated, or found unchanged)."""
+    duplicate. Planned in another transaction, the URLs are looked up again: another writer
+    may have stored one since (it is then updated, or found unchanged)."""
     repo = ArticleRepository(session)
-    existing = await repo.by_urls(plan.team_id, plan.lookup)
+    existing = plan.existing if same_transaction else await repo.by_urls(plan.team_id, plan.lookup)
     outcomes: list[IngestOutcome] = []
     for index, p in enumerate(plan.prepared):
         found = _stored(existing, p)
@@ -255,7 +260,8 @@ async def ingest_batch(
     nlp: AnnotatingRuntime | None = None,
 ) -> list[IngestOutcome]:
     """Plan and store `items` in one transaction (the CLI, bulk batches, the demo)."""
-    return await apply_ingest(session, await plan_ingest(session, team_id, items, nlp))
+    plan = await plan_ingest(session, team_id, items, nlp)
+    return await apply_ingest(session, plan, same_transaction=True)
 
 
 def _stored(existing: dict[str, Article], p: _Prepared) -> Article | None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from gloss.annotate import cards, service
 from gloss.annotate.schemas import AnnotateRequest, AnnotateResponse, Card
 from gloss.auth.dependencies import CurrentPrincipal
 from gloss.db import READ_ONLY_ROUTE, SessionDep
-from gloss.runtime import NlpDep
-from gloss.settings import SettingsDep
+from gloss.runtime import get_nlp
+from gloss.settings import get_settings
 
 router = APIRouter(prefix="/v1/annotate", tags=["annotate"])
 
@@ -27,9 +27,12 @@ async def annotate(
     body: AnnotateRequest,
     principal: CurrentPrincipal,
     session: SessionDep,
-    nlp: NlpDep,
-    settings: SettingsDep,
+    request: Request,
 ) -> Response:
+    # The hot path reads the runtime and settings through the dependencies' own functions,
+    # called directly: two more resolved dependencies cost about 0.2 ms of a 2 ms cached
+    # repeat (`python -m tests.benchmarks annotate --quick`, three runs each way).
+    nlp, settings = get_nlp(request), get_settings(request)
     outcome = await service.annotate(session, principal, nlp, body, settings.max_annotate_chars)
     # Rendered by the service (the response_model documents it): no second validation pass.
     return Response(outcome.render(), media_type="application/json")

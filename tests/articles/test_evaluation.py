@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gloss.articles.evaluation import SECTION, evaluate, load_set, write_section
+from gloss.articles.evaluation import SECTION, evaluate, load_set
+from gloss.nlp.evaluation import write_section
 
 
 async def test_related_articles_beat_chance_on_the_labelled_set() -> None:
@@ -20,8 +21,8 @@ async def test_related_articles_beat_chance_on_the_labelled_set() -> None:
 def test_write_section_keeps_the_other_sections(tmp_path: Path) -> None:
     path = tmp_path / "quality.md"
     path.write_text("# Quality\n\n## Entities\n\nF1 0.8\n", encoding="utf-8")
-    write_section(path, f"{SECTION}\n\nP@3 0.7")
-    write_section(path, f"{SECTION}\n\nP@3 0.9")
+    write_section(path, f"{SECTION}\n\nP@3 0.7", SECTION)
+    write_section(path, f"{SECTION}\n\nP@3 0.9", SECTION)
     text = path.read_text(encoding="utf-8")
     assert "## Entities\n\nF1 0.8" in text
     assert text.count(SECTION) == 1

@@ -12,12 +12,10 @@ span is checked against the expected article (`expected.html` and the title of
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import subprocess
 import tempfile
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -97,10 +95,6 @@ def _bundle(work: Path) -> str:
     return out.read_text(encoding="utf-8")
 
 
-def _squash(s: str) -> str:
-    return re.sub(r"\s+", "", s)
-
-
 def _blocks(segs: list[list[int]]) -> list[tuple[int, int]]:
     """Blocks as (start, end): runs of segments with no break between them."""
     out: list[tuple[int, int]] = []
@@ -134,7 +128,7 @@ def score(ex: dict[str, Any], spans: list[dict[str, Any]], expected: str) -> dic
             b0, b1 = start, end
         else:
             b0, b1 = block
-        quote = _squash(text[max(b0, start - 20) : min(b1, end + 20)])
+        quote = pages.squash(text[max(b0, start - 20) : min(b1, end + 20)])
         if quote and quote in expected:
             inside += 1
         if text[start:end].strip().lower() in INTERFACE_WORDS:
@@ -148,24 +142,6 @@ def score(ex: dict[str, Any], spans: list[dict[str, Any]], expected: str) -> dic
         "interface": interface,
         "examples": examples,
     }
-
-
-class _Text(HTMLParser):
-    """The text content of an HTML fragment (character references decoded)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def _expected(folder: Path) -> str:
-    parser = _Text()
-    parser.feed(folder.joinpath("expected.html").read_text(encoding="utf-8"))
-    meta = json.loads(folder.joinpath("expected-metadata.json").read_text(encoding="utf-8"))
-    return _squash((meta.get("title") or "") + " " + "".join(parser.parts))
 
 
 def _annotate(server: harness.Server, text: str, url: str) -> list[dict[str, Any]] | None:
@@ -281,7 +257,7 @@ def _measure(
     rows = []
     for name in names:
         folder = PAGES / name
-        expected = _expected(folder)
+        expected = pages.readability_expected(folder)
         page = _load(context, port, f"site/{name}", script)
         try:
             new = page.evaluate("__glossBench.article()")

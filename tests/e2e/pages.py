@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import html
+import json
 import random
+import re
+from html.parser import HTMLParser
+from pathlib import Path
 
 GLOSSARY = [
     {
@@ -93,3 +97,27 @@ def long_article(words: int, seed: int = 7) -> str:
         paragraphs.append(text)
         count += len(text.split())
     return article(paragraphs, f"A {words}-word article")
+
+
+class _Text(HTMLParser):
+    """The text content of an HTML fragment (character references decoded)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def squash(text: str) -> str:
+    """Text without any white space, so extraction's spacing never decides a comparison."""
+    return re.sub(r"\s+", "", text)
+
+
+def readability_expected(folder: Path) -> str:
+    """The article a Readability test page should yield, with its title, squashed."""
+    parser = _Text()
+    parser.feed(folder.joinpath("expected.html").read_text(encoding="utf-8"))
+    meta = json.loads(folder.joinpath("expected-metadata.json").read_text(encoding="utf-8"))
+    return squash((meta.get("title") or "") + "".join(parser.parts))

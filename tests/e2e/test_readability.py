@@ -7,16 +7,13 @@ request blocked, and annotated by the extension against the real server.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e import harness
+from tests.e2e import harness, pages
 
 pytestmark = pytest.mark.e2e
 
@@ -45,27 +42,6 @@ HIGHLIGHTS = """() => {
 }"""
 
 
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def squash(s: str) -> str:
-    return re.sub(r"\s+", "", s)
-
-
-def expected_text(name: str) -> str:
-    """The article Readability expects, and its title, without whitespace."""
-    parser = _Text()
-    parser.feed((PAGES / name / "expected.html").read_text(encoding="utf-8"))
-    meta = json.loads((PAGES / name / "expected-metadata.json").read_text(encoding="utf-8"))
-    return squash((meta.get("title") or "") + "".join(parser.parts))
-
-
 @pytest.fixture(scope="module")
 def real_site(e2e_dir: Path) -> Iterator[str]:
     assert PAGES.is_dir(), f"the test pages are missing: expected {PAGES} (shared/ beside the repo)"
@@ -92,8 +68,8 @@ def test_only_the_article_is_highlighted_and_no_highlight_joins_blocks(
     harness.wait_state(page, timeout=90000)
     drawn = page.evaluate(HIGHLIGHTS)
     assert len(drawn) >= 5, drawn
-    expected = expected_text(name)
-    outside = [d["text"] for d in drawn if squash(d["quote"]) not in expected]
+    expected = pages.readability_expected(PAGES / name)
+    outside = [d["text"] for d in drawn if pages.squash(d["quote"]) not in expected]
     assert not outside, f"{len(outside)} of {len(drawn)} highlights outside the article: {outside}"
     across = [d["text"] for d in drawn if not d["sameBlock"]]
     assert not across, f"highlights across blocks: {across}"

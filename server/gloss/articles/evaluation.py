@@ -22,6 +22,7 @@ from gloss.articles.related import related_for_text
 from gloss.articles.repository import ArticleRepository
 from gloss.db import create_engine, create_sessionmaker, migrate
 from gloss.models import Team
+from gloss.nlp.evaluation import write_section
 from gloss.nlp.ranking import DEFAULT_WEIGHTS, Weights
 from gloss.search.sqlite_index import attach, detach
 from gloss.settings import Settings
@@ -264,23 +265,6 @@ def render(scores: Sequence[Score], articles: Sequence[LabelledArticle], entitie
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace (or add) this section of docs/quality.md, leaving the others as they are."""
-    existing = path.read_text(encoding="utf-8") if path.exists() else "# Quality\n"
-    lines = existing.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    if start is None:
-        updated = existing.rstrip() + "\n\n" + section + "\n"
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        updated = "\n".join([*lines[:start], *section.splitlines(), "", *lines[end:]]).rstrip()
-        updated += "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(updated, encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=None, help="a labelled JSONL set")
@@ -292,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     section = render(scores, articles, entities=not args.no_entities)
     print(section)
     if args.write:
-        write_section(args.write, section)
+        write_section(args.write, section, SECTION)
         print(f"wrote {args.write}", file=sys.stderr)
     return 0
 

@@ -450,6 +450,7 @@ def write_section(path: Path, section: str, heading: str = QUALITY_SECTION) -> N
         )
         updated = "\n".join([*lines[:start], *section.splitlines(), "", *lines[end:]]).rstrip()
         updated += "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(updated, encoding="utf-8")
 
 

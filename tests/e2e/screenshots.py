@@ -11,6 +11,31 @@ from pathlib import Path
 from tests.e2e import harness, pages
 
 OUT = harness.ROOT / "docs" / "img"
+REAL_PAGE = harness.ROOT.parent / "shared" / "readability-test-pages" / "bbc-1"
+# Stored articles naming DeepSeek, so its card says what the team knows.
+STORED = [
+    {
+        "url": f"https://wire.example/deepseek-{n}",
+        "title": title,
+        "text": text,
+        "source": "Example Wire",
+        "published_at": f"2026-11-{10 + n}T09:00:00Z",
+    }
+    for n, (title, text) in enumerate(
+        [
+            (
+                "DeepSeek's model rattles chip stocks",
+                "DeepSeek, the Hangzhou start-up, said its reasoning model was trained for a "
+                "fraction of the usual cost. Shares of Nvidia fell on the news.",
+            ),
+            (
+                "Regulators look at DeepSeek",
+                "Regulators in Europe asked DeepSeek how it stores users' data. Microsoft and "
+                "Nvidia declined to comment.",
+            ),
+        ]
+    )
+]
 
 
 def main() -> None:
@@ -21,9 +46,14 @@ def main() -> None:
         try:
             server.create_glossary("AI desk", pages.GLOSSARY)
             server.create_collection("Reading list")
+            for article in STORED:  # what the team has read: the entity card shows it
+                server.call("POST", "/v1/articles", json=article)
             site = work / "site"
             site.mkdir()
             (site / "article.html").write_text(pages.main_article(), encoding="utf-8")
+            # A saved real news page (Readability's test pages, beside the repository).
+            (site / "real").mkdir()
+            (site / "real" / "index.html").write_bytes((REAL_PAGE / "source.html").read_bytes())
             with harness.page_server(site) as port, harness.browser(work / "p") as (ctx, ext_id):
                 # 1. Installing: chrome://extensions with developer mode on, Gloss loaded.
                 page = ctx.new_page()
@@ -45,7 +75,29 @@ def main() -> None:
                 page.screenshot(path=str(OUT / "extension-options.png"))
                 page.close()
 
-                # 3. The highlighted page, and a term's card.
+                # 3. A real news page as a reader first sees it: the article only, the first
+                # mention of each name and term (its scripts and images are blocked).
+                page = ctx.new_page()
+                page.set_viewport_size({"width": 1100, "height": 800})
+                local = f"http://127.0.0.1:{port}/"
+                page.route(
+                    "**/*",
+                    lambda route: (
+                        route.continue_() if route.request.url.startswith(local) else route.abort()
+                    ),
+                )
+                page.goto(f"{local}real/index.html", wait_until="domcontentloaded")
+                harness.wait_state(page, timeout=90000)
+                # The story starts below the menus (no style sheet loads): scroll to its body.
+                page.evaluate(
+                    """() => { const r = [...CSS.highlights.values()].flatMap(h => [...h])
+                      .find(r => r.startContainer.parentElement.closest('p'));
+                    if (r) window.scrollTo(0, r.getBoundingClientRect().top + scrollY - 200); }"""
+                )
+                page.screenshot(path=str(OUT / "extension-real-page.png"))
+                page.close()
+
+                # 4. The highlighted test page, and a term's card.
                 page = ctx.new_page()
                 page.goto(f"http://127.0.0.1:{port}/article.html")
                 harness.wait_state(page)
@@ -63,7 +115,7 @@ def main() -> None:
                 page.wait_for_timeout(200)
                 page.screenshot(path=str(OUT / "extension-entity-card.png"))
 
-                # 4. Saving a highlight: the compact form by the selection.
+                # 5. Saving a highlight: the compact form by the selection.
                 page.mouse.move(5, 700)
                 page.locator("gloss-card").wait_for(state="detached")
                 harness.select_text(page, pages.HIGHLIGHT)
@@ -74,7 +126,7 @@ def main() -> None:
                 page.click("gloss-save button.save")
                 page.wait_for_function("document.documentElement.dataset.glossSaved === '1'")
 
-                # 5. The popup for that tab.
+                # 6. The popup for that tab.
                 popup = ctx.new_page()
                 popup.set_viewport_size({"width": 330, "height": 600})
                 popup.goto(f"chrome-extension://{ext_id}/popup.html?tab=0")

@@ -8,6 +8,7 @@ import { createHighlighter } from "../src/content/render/highlighter";
 import { spansAt, spansFromAnswer } from "../src/content/render/spans";
 import { extractText } from "../src/content/extract/extract";
 import { parseTags } from "../src/content/save/save-form";
+import { renderInvitations } from "../src/ui/invitations";
 import { isMessage } from "../src/shared/messages";
 import { isForbiddenUrl, matchesPattern, siteEnabled, splitSites } from "../src/shared/match-patterns";
 import { dom, inlineHidden } from "./dom";
@@ -221,4 +222,21 @@ test("a card shows the server's Card field for field, or the annotate hit when t
   // The page's related articles are not about this term: a fallback card lists none.
   assert.deepEqual(hit.related, []);
   assert.equal(viewOfEntity({ start: 0, end: 8, text: "DeepSeek", label: "ORG", key: "deepseek" }).label, "ORG");
+});
+
+test("invitations: each says the team, role and inviter as text; a script's click answers nothing", () => {
+  const d = dom(`<ul id="list"></ul>`);
+  const list = d.getElementById("list") as HTMLElement;
+  const answered: Array<[string, boolean]> = [];
+  const evil = `<img src=x onerror=alert(1)>`;
+  const invitation = { id: "i1", team_id: "t1", team_name: evil, user: "ann", role: "viewer" as const, invited_by: "olga", created_at: "2026-12-04T00:00:00Z" };
+  renderInvitations(d, list, [invitation], (i, accept) => answered.push([i.id, accept]));
+  assert.equal(list.querySelectorAll("img").length, 0);
+  assert.equal(list.querySelector("li span")!.textContent, `${evil} (as viewer, invited by olga)`);
+  assert.deepEqual([...list.querySelectorAll("button")].map((b) => b.textContent), ["Join", "Decline"]);
+  // A page or script dispatching a click (isTrusted false) joins no team.
+  (list.querySelector("button") as HTMLButtonElement).click();
+  assert.deepEqual(answered, []);
+  renderInvitations(d, list, [], () => undefined);
+  assert.equal(list.children.length, 0);
 });

@@ -24,6 +24,7 @@ SHARED_MODELS: list[tuple[str, str]] = [
     ("me", "gloss.auth.schemas:Me"),
     ("token", "gloss.auth.schemas:Token"),
     ("team", "gloss.teams.schemas:Team"),
+    ("invitation", "gloss.teams.schemas:Invitation"),
     ("annotate-request", "gloss.annotate.schemas:AnnotateRequest"),
     ("annotate-response", "gloss.annotate.schemas:AnnotateResponse"),
     ("card", "gloss.annotate.schemas:Card"),

@@ -89,16 +89,35 @@ class Server:
             self.process.kill()
 
 
+def _server_env(workdir: Path) -> dict[str, str]:
+    data = workdir / "gloss-data"
+    return {
+        **os.environ,
+        "GLOSS_DATA_DIR": str(data),
+        "GLOSS_DATABASE_URL": f"sqlite+aiosqlite:///{data / 'gloss.sqlite3'}",
+    }
+
+
+def user_token(workdir: Path, user: str) -> str:
+    """A token for `user` (made if missing, in the default team) on the server of `workdir`,
+    as an operator makes one: `gloss token create`."""
+    made = subprocess.run(
+        [sys.executable, "-m", "gloss", "token", "create", user, "--role", "viewer"],
+        env=_server_env(workdir),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=ROOT,
+    )
+    return made.stdout.strip().splitlines()[-1]
+
+
 def start_server(workdir: Path) -> Server:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ}
-    data = workdir / "gloss-data"
-    data.mkdir(parents=True, exist_ok=True)
-    env.update(
-        GLOSS_DATA_DIR=str(data),
-        GLOSS_DATABASE_URL=f"sqlite+aiosqlite:///{data / 'gloss.sqlite3'}",
-    )
+    env = _server_env(workdir)
+    (workdir / "gloss-data").mkdir(parents=True, exist_ok=True)
     init = subprocess.run(
         [sys.executable, "-m", "gloss", "init", "--ensure-token"],
         env=env,

@@ -490,3 +490,33 @@ def test_the_popup_shows_the_pattern_the_reader_allowed(
     popup = open_popup(context, extension_id, url)
     assert popup.inner_text("#site") == "allowed: http://127.0.0.1/*"
     popup.close()
+
+
+def test_the_reader_joins_a_team_only_by_clicking_join(
+    chromium: tuple[Any, str], gloss_server: harness.Server, e2e_dir: Path
+) -> None:
+    """Issue 16: nobody joins a team unasked. An owner invites; the invitation waits on the
+    options page; a script's click does nothing; the reader's own click joins."""
+    context, extension_id = chromium
+    team = gloss_server.call("POST", "/v1/teams", json={"name": "Invite desk"})
+    gloss_server.call("POST", f"/v1/teams/{team['id']}/members", json={"user": "carol"})
+    carol = harness.Server.__new__(harness.Server)
+    carol.base_url, carol.token = gloss_server.base_url, harness.user_token(e2e_dir, "carol")
+    try:
+        status = harness.configure(context, extension_id, carol, "http://127.0.0.1/*")
+        assert "Invite desk" not in status, status  # not a member yet
+        page = context.new_page()
+        page.goto(f"chrome-extension://{extension_id}/options.html")
+        item = page.locator("#invitation-list li")
+        item.wait_for(timeout=30000)
+        assert "Invite desk (as viewer, invited by admin)" in item.inner_text()
+        # A script's click is not the reader's: nothing happens.
+        page.evaluate("document.querySelector('#invitation-list button').click()")
+        page.wait_for_timeout(500)
+        assert "Invite desk" not in page.inner_text("#status")
+        page.get_by_role("button", name="Join Invite desk").click()
+        page.locator("#status", has_text="Invite desk").wait_for(timeout=30000)
+        assert page.locator("#invitations").is_hidden()
+        page.close()
+    finally:
+        harness.configure(context, extension_id, gloss_server, "http://127.0.0.1/*")

@@ -209,6 +209,13 @@ async function handle(message: AnyMessage, sender: chrome.runtime.MessageSender)
       return setDisplay(message.display);
     case "ui/check-server":
       return checkServer(await loadSettings());
+    case "ui/invitations":
+      return server.invitations(await loadSettings());
+    case "ui/answer-invitation": {
+      const settings = await loadSettings();
+      const reply = message.accept ? await server.acceptInvitation(settings, message.id) : await server.declineInvitation(settings, message.id);
+      return reply.ok ? { ok: true, value: null } : reply;
+    }
     case "ui/settings-changed":
       await registerAutoScripts();
       return { ok: true, value: null };

@@ -1,6 +1,6 @@
 // The server routes the extension uses, typed by the shapes generated from shared/schemas/.
 import type { CardQuery, NewAnnotation } from "../shared/api";
-import type { AnnotateRequest, AnnotateResponse, Annotation, AnnotationPage, Card, Collection, CollectionPage } from "../shared/api.gen";
+import type { AnnotateRequest, AnnotateResponse, Annotation, AnnotationPage, Card, Collection, CollectionPage, Invitation, Team } from "../shared/api.gen";
 import type { Reply } from "../shared/messages";
 import type { Settings } from "../shared/types";
 import { allPages, request, TIMEOUT_MS } from "./api";
@@ -26,4 +26,17 @@ export function createAnnotation(settings: Settings, collectionId: string, annot
 /** The caller's visible highlights on a page, across their collections. */
 export function annotationsOn(settings: Settings, url: string): Promise<Reply<Annotation[]>> {
   return allPages<AnnotationPage>(settings, `/v1/annotations?url=${encodeURIComponent(url)}`);
+}
+
+/** Invitations waiting for the reader: nothing of those teams reaches them until they accept. */
+export function invitations(settings: Settings): Promise<Reply<Invitation[]>> {
+  return request<Invitation[]>(settings, "GET", "/v1/invitations");
+}
+
+export function acceptInvitation(settings: Settings, id: string): Promise<Reply<Team>> {
+  return request<Team>(settings, "POST", `/v1/invitations/${encodeURIComponent(id)}/accept`);
+}
+
+export function declineInvitation(settings: Settings, id: string): Promise<Reply<null>> {
+  return request<null>(settings, "POST", `/v1/invitations/${encodeURIComponent(id)}/decline`);
 }

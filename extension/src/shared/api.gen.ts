@@ -14,6 +14,7 @@ export type ServerShape =
   | CollectionPage
   | Collection
   | Glossary
+  | Invitation
   | Me
   | Problem
   | Team
@@ -306,6 +307,25 @@ export interface Glossary {
    * Changes with every edit of the glossary or its terms.
    */
   version: number;
+}
+/**
+ * An invitation to join a team: nothing of the team reaches the invited user until they
+ * accept it.
+ */
+export interface Invitation {
+  created_at: string;
+  id: string;
+  /**
+   * The name of the owner who invited them.
+   */
+  invited_by: string | null;
+  role: Role;
+  team_id: string;
+  team_name: string;
+  /**
+   * The invited user's name.
+   */
+  user: string;
 }
 export interface Me {
   display_name: string | null;

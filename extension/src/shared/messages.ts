@@ -1,6 +1,6 @@
 // Messages between the parts of the extension, named by direction (content -> background and back).
 import type { CardQuery, NewAnnotation } from "./api";
-import type { AnnotateResponse, Annotation, Card, Collection, Me } from "./api.gen";
+import type { AnnotateResponse, Annotation, Card, Collection, Invitation, Me } from "./api.gen";
 import type { Display } from "./display";
 import type { PageStatus } from "./types";
 
@@ -29,6 +29,8 @@ export type UiToBackground =
   | { type: "ui/set-site"; tabId: number; enabled: boolean }
   | { type: "ui/set-display"; display: Display }
   | { type: "ui/check-server" }
+  | { type: "ui/invitations" }
+  | { type: "ui/answer-invitation"; id: string; accept: boolean }
   | { type: "ui/settings-changed" };
 
 export type AnyMessage = ContentToBackground | BackgroundToContent | UiToBackground;
@@ -82,6 +84,8 @@ export type ReplyFor<M extends AnyMessage> = M extends { type: "content/hello" }
               ? Reply<TabState>
               : M extends { type: "ui/check-server" }
                 ? Reply<Me>
+                : M extends { type: "ui/invitations" }
+                  ? Reply<Invitation[]>
                 : M extends { type: "ui/set-display" }
                   ? Reply<Display>
                   : Reply<null>;

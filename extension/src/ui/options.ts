@@ -2,6 +2,7 @@
 import { isLoopback, splitSites } from "../shared/match-patterns";
 import { loadSettings, saveSettings } from "../background/settings";
 import { send } from "./send";
+import { renderInvitations } from "./invitations";
 import { normaliseServerUrl } from "./server-url";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -39,9 +40,28 @@ async function check(source: "load" | "save", note = ""): Promise<void> {
     const names = me.teams.map((t) => t.name);
     const teams = names.length ? ` (team${names.length > 1 ? "s" : ""}: ${names.join(", ")})` : "";
     show("ok", `${note}Connected: the server and token work. Signed in as ${me.name}${teams}.`);
+    await loadInvitations();
   } else {
     show("error", `${note}${reply.error.message}`);
   }
+}
+
+/** The reader's pending invitations, shown under the status line when there are any. */
+async function loadInvitations(): Promise<void> {
+  const reply = await send({ type: "ui/invitations" });
+  const invitations = reply.ok ? reply.value : [];
+  const section = $<HTMLElement>("invitations");
+  section.hidden = invitations.length === 0;
+  renderInvitations(document, $<HTMLUListElement>("invitation-list"), invitations, (invitation, accept) => void answer(invitation.id, accept));
+}
+
+async function answer(id: string, accept: boolean): Promise<void> {
+  const reply = await send({ type: "ui/answer-invitation", id, accept });
+  if (!reply.ok) {
+    show("error", reply.error.message);
+    return;
+  }
+  await check("save"); // the status line lists the teams, the joined one included
 }
 
 async function save(e: Event): Promise<void> {

@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 import logging
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -50,6 +50,64 @@ class _Job:
     glossaries: tuple[CompiledGlossary, ...]
     include: frozenset[str]
     future: asyncio.Future[EngineResult]
+    owner: Hashable  # whose work it is (a team): the queue takes owners in turn
+
+
+# A text longer than this runs in a batch of its own: batched with short pages it would make
+# every one of them wait for it.
+LONG_TEXT_CHARS = 20_000
+
+
+class FairQueue:
+    """Jobs by owner, taken in turn: one team's hundred queued texts (a bulk ingest, a long
+    page) do not stand in front of another team's one page. Within an owner, first in, first
+    out."""
+
+    def __init__(self) -> None:
+        self._queues: OrderedDict[Hashable, deque[_Job]] = OrderedDict()
+        self._ready = asyncio.Event()
+
+    def put(self, job: _Job) -> None:
+        self._queues.setdefault(job.owner, deque()).append(job)
+        self._ready.set()
+
+    def empty(self) -> bool:
+        return not self._queues
+
+    def take(self) -> _Job:
+        """The next job: the oldest of the owner whose turn it is; that owner goes last."""
+        owner, jobs = next(iter(self._queues.items()))
+        job = jobs.popleft()
+        self._queues.pop(owner)
+        if jobs:
+            self._queues[owner] = jobs
+        if not self._queues:
+            self._ready.clear()
+        return job
+
+    async def get(self) -> _Job:
+        while self.empty():
+            await self._ready.wait()
+        return self.take()
+
+    def batch(self, first: _Job, limit: int) -> list[_Job]:
+        """`first` and what is already waiting, owners in turn, up to `limit` texts; a long
+        text runs alone."""
+        batch = [first]
+        if len(first.text) > LONG_TEXT_CHARS:
+            return batch
+        skipped: list[_Job] = []
+        while len(batch) < limit and not self.empty():
+            job = self.take()
+            if len(job.text) > LONG_TEXT_CHARS:
+                skipped.append(job)  # its own batch, next
+                break
+            batch.append(job)
+        for job in reversed(skipped):  # back at the front of its owner's line
+            self._queues.setdefault(job.owner, deque()).appendleft(job)
+            self._queues.move_to_end(job.owner, last=False)
+            self._ready.set()
+        return batch
 
 
 class LRUCache:
@@ -193,7 +251,7 @@ class NlpRuntime:
     results: LRUCache = field(init=False)
     page_vectors: LRUCache = field(init=False)
     pages: LRUCache = field(init=False)
-    _queue: asyncio.Queue[_Job] | None = field(init=False, default=None)
+    _queue: FairQueue | None = field(init=False, default=None)
     _worker: asyncio.Task[None] | None = field(init=False, default=None)
     _executor: ThreadPoolExecutor = field(init=False)
 
@@ -219,7 +277,7 @@ class NlpRuntime:
         return self.engine.version
 
     async def start(self) -> None:
-        self._queue = asyncio.Queue()
+        self._queue = FairQueue()
         self._worker = asyncio.create_task(self._run(), name="gloss-nlp-batcher")
 
     async def stop(self) -> None:
@@ -283,23 +341,26 @@ class NlpRuntime:
     # --- annotation --------------------------------------------------------------------------
 
     async def annotate(
-        self, text: str, glossaries: Sequence[CompiledGlossary], include: frozenset[str]
+        self,
+        text: str,
+        glossaries: Sequence[CompiledGlossary],
+        include: frozenset[str],
+        owner: Hashable = None,
     ) -> EngineResult:
-        """Queue one text; the worker batches it with whatever else is waiting."""
+        """Queue one text; the worker batches it with whatever else is waiting, taking the
+        owners (teams) of queued texts in turn."""
         if self._queue is None:
             raise RuntimeError("NlpRuntime.start() was not awaited")
         future: asyncio.Future[EngineResult] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Job(text, tuple(glossaries), include, future))
+        self._queue.put(_Job(text, tuple(glossaries), include, future, owner))
         return await future
 
     async def _run(self) -> None:
         assert self._queue is not None
         loop = asyncio.get_running_loop()
         while True:
-            batch = [await self._queue.get()]
             # Take what is already waiting, never wait for more: batching adds no latency.
-            while len(batch) < self.max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            batch = self._queue.batch(await self._queue.get(), self.max_batch)
             groups: dict[tuple[object, ...], list[_Job]] = {}
             for job in batch:
                 if job.future.cancelled():

@@ -57,8 +57,13 @@ class FakeEngine:
         del documents  # nothing to embed with
 
     async def annotate(
-        self, text: str, glossaries: Sequence[Any], include: frozenset[str]
+        self,
+        text: str,
+        glossaries: Sequence[Any],
+        include: frozenset[str],
+        owner: Any = None,
     ) -> Result:
+        del owner  # one engine call at a time here: no queue to be fair in
         self.texts.append(text)
         self.calls.append((len(glossaries), include))
         return Result(

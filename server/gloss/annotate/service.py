@@ -125,7 +125,10 @@ async def _spans(
     cached: tuple[list[Entity], bytes] | None = runtime.results.get(cache_key)
     if cached is not None:
         return cached
-    result = (await runtime.annotate(text, compiled, engine_include)).in_unit(text, body.offsets)
+    # The caller's first team is whose turn it takes in the engine's queue.
+    owner = principal.team_ids[0] if principal.team_ids else principal.user.id
+    result = await runtime.annotate(text, compiled, engine_include, owner)
+    result = result.in_unit(text, body.offsets)
     entities = [
         Entity(start=e.start, end=e.end, text=e.text, label=e.label, key=e.key)
         for e in result.entities

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -41,7 +41,11 @@ class AnnotatingRuntime(Protocol):
     def related_weights(self) -> ranking.Weights: ...
 
     async def annotate(
-        self, text: str, glossaries: Sequence[CompiledGlossary], include: frozenset[str]
+        self,
+        text: str,
+        glossaries: Sequence[CompiledGlossary],
+        include: frozenset[str],
+        owner: Hashable = None,
     ) -> Any: ...
 
     async def embed(self, documents: Sequence[str]) -> list[np.ndarray] | None: ...
@@ -51,6 +55,7 @@ async def extract_mentions(
     nlp: AnnotatingRuntime | None,
     documents: Sequence[tuple[str, str]],
     glossaries: Sequence[CompiledGlossary] = (),
+    owner: Hashable = None,
 ) -> list[list[ranking.MentionSummary]]:
     """Entities and glossary terms of each (title, text), summarised with their salience.
 
@@ -62,7 +67,7 @@ async def extract_mentions(
     texts = [f"{title}\n\n{text}" for title, text in documents]
     include = frozenset({"entities", "terms"})
     # Queued together, the runtime's worker takes them as one batch through nlp.pipe.
-    results = await asyncio.gather(*(nlp.annotate(t, glossaries, include) for t in texts))
+    results = await asyncio.gather(*(nlp.annotate(t, glossaries, include, owner) for t in texts))
     summaries = []
     for (title, text), result in zip(documents, results, strict=True):
         spans = [
@@ -88,13 +93,14 @@ async def analyse(
     nlp: AnnotatingRuntime | None,
     documents: Sequence[tuple[str, str]],
     glossaries: Sequence[CompiledGlossary] = (),
+    owner: Hashable = None,
 ) -> list[Analysis]:
     """Mentions and vectors of each (title, text): the spaCy pass and the encoder run at the
     same time, each on its own thread."""
     if nlp is None or nlp.dense_model is None or not documents:
-        return [Analysis(m) for m in await extract_mentions(nlp, documents, glossaries)]
+        return [Analysis(m) for m in await extract_mentions(nlp, documents, glossaries, owner)]
     mentions, vectors = await asyncio.gather(
-        extract_mentions(nlp, documents, glossaries), embed_documents(nlp, documents)
+        extract_mentions(nlp, documents, glossaries, owner), embed_documents(nlp, documents)
     )
     if vectors is None:
         return [Analysis(m) for m in mentions]
@@ -225,7 +231,7 @@ async def plan_ingest(
     if nlp is not None and needs_nlp:
         documents = [(plan.prepared[i].item.title, plan.prepared[i].item.text) for i in needs_nlp]
         glossaries = await compiled_glossaries.for_team(session, nlp.glossaries, team_id)
-        analyses = await analyse(nlp, documents, glossaries)
+        analyses = await analyse(nlp, documents, glossaries, team_id)
         plan.analyses = dict(zip(needs_nlp, analyses, strict=True))
     return plan
 
@@ -365,7 +371,8 @@ async def refresh_mentions(
         by_team.setdefault(article.team_id, []).append(article)
     for team_id, team_articles in by_team.items():
         glossaries = await compiled_glossaries.for_team(session, nlp.glossaries, team_id)
-        analyses = await analyse(nlp, [(a.title, a.text) for a in team_articles], glossaries)
+        documents = [(a.title, a.text) for a in team_articles]
+        analyses = await analyse(nlp, documents, glossaries, team_id)
         for article, analysis in zip(team_articles, analyses, strict=True):
             await repo.replace_mentions(article, analysis.mentions)
             if analysis.vector is not None:

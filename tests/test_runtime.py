@@ -1,0 +1,55 @@
+"""The runtime's queue to the engine: teams take turns, a long text runs alone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Hashable
+
+from gloss.runtime import LONG_TEXT_CHARS, FairQueue, _Job
+
+
+def _job(owner: Hashable, text: str = "A short page.") -> _Job:
+    future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    return _Job(text, (), frozenset({"entities"}), future, owner)  # type: ignore[arg-type]  # a bare future stands for the engine result
+
+
+async def test_teams_take_turns() -> None:
+    """One team's hundred queued texts (a bulk ingest) do not stand before another's page."""
+    queue = FairQueue()
+    bulk = [_job("team-a", f"article {i}") for i in range(100)]
+    for job in bulk:
+        queue.put(job)
+    reader = _job("team-b", "the page a reader opened")
+    queue.put(reader)
+    first = await queue.get()
+    batch = queue.batch(first, limit=4)
+    assert [j.owner for j in batch] == ["team-a", "team-b", "team-a", "team-a"]
+    assert reader in batch
+    # Within a team, first in, first out.
+    assert [j.text for j in batch if j.owner == "team-a"] == ["article 0", "article 1", "article 2"]
+
+
+async def test_a_long_text_runs_alone_and_loses_no_place() -> None:
+    queue = FairQueue()
+    long_page = _job("team-a", "x" * (LONG_TEXT_CHARS + 1))
+    short = [_job("team-b", "one"), _job("team-c", "two")]
+    queue.put(short[0])
+    queue.put(long_page)
+    queue.put(short[1])
+    first = await queue.get()
+    # The short pages go together; the long one waits for the next batch, first in line.
+    assert queue.batch(first, limit=8) == [short[0]]
+    long_batch = queue.batch(await queue.get(), limit=8)
+    assert long_batch == [long_page]
+    assert queue.batch(await queue.get(), limit=8) == [short[1]]
+    assert queue.empty()
+
+
+async def test_get_waits_for_work() -> None:
+    queue = FairQueue()
+    waiting = asyncio.create_task(queue.get())
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    job = _job("team-a")
+    queue.put(job)
+    assert await asyncio.wait_for(waiting, timeout=5) is job

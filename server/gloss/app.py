@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 cache_entries=settings.annotate_cache_entries,
                 dense_model=settings.related_dense,
                 dense_weight=settings.related_dense_weight,
+                glossary_memory_mb=settings.compiled_glossaries_mb,
             )
             app.state.nlp = runtime
         try:

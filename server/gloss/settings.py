@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         1200, description="Requests a token may make per minute (per process); 0 turns it off."
     )
     rate_limit_burst: int = Field(200, description="Requests a token may make at once.")
+    compiled_glossaries_mb: int = Field(
+        2048,
+        description="Memory the compiled glossaries may hold in each server process; past it "
+        "the least recently compiled are dropped (and compiled again when next used).",
+    )
     max_terms_per_team: int = Field(
         300_000,
         description="Glossary terms a team may hold across its glossaries (each holds at most "

@@ -362,3 +362,21 @@ def test_longest_match_wins_as_a_brute_force_does(spans: list[tuple[int, int, in
     # One matcher's own (key, start, end) tuples resolve the same way.
     keyed = [(source, start, end) for start, end, source in spans]
     assert _resolve(keyed, 1) == [(s, a, b) for a, b, s in _resolve_reference(spans)]
+
+
+def test_glossary_cache_is_bounded_by_its_patterns(engine: Engine) -> None:
+    """Past `max_patterns` (a memory bound), the least recently compiled glossaries go; the
+    newest stays even alone over the bound."""
+    cache = GlossaryCache(engine.nlp, max_patterns=5)
+    three = [_term("a", "alpha"), _term("b", "beta"), _term("c", "gamma")]
+    first = cache.get("g1", 1, lambda: three)
+    assert first.pattern_count >= 3
+    cache.get("g2", 1, lambda: [_term("d", "delta"), _term("e", "epsilon")])
+    # Together over five patterns: the older one is dropped.
+    assert cache.peek("g1") is None
+    assert cache.peek("g2") is not None
+    big = [_term(str(i), f"word{i}") for i in range(10)]
+    cache.get("g3", 1, lambda: big)
+    assert cache.peek("g2") is None
+    assert cache.peek("g3") is not None  # the newest is kept, even over the bound alone
+    assert len(cache) == 1

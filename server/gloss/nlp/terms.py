@@ -558,6 +558,11 @@ def _resolve_cluster(cluster: list[_Span], at: int, reach: int) -> list[_Span]:
 # --- caching -----------------------------------------------------------------------------------
 
 
+# What one compiled pattern holds in memory, about: a 100,000-term glossary (some 200,000
+# patterns with variants) takes some 250 MB in a server process.
+BYTES_PER_PATTERN = 1_300
+
+
 class GlossaryCache:
     """Compiled glossaries keyed by (glossary_id, version); a new version replaces the old one.
 
@@ -567,9 +572,14 @@ class GlossaryCache:
     glossary is only mutated by `update`, which must run on the thread that matches.
     """
 
-    def __init__(self, nlp: Language, max_glossaries: int = 256) -> None:
+    def __init__(
+        self, nlp: Language, max_glossaries: int = 256, max_patterns: int | None = None
+    ) -> None:
         self._nlp = nlp
         self._max = max_glossaries
+        # A bound on memory: the patterns (surfaces and their variants) of every glossary held,
+        # about 1.3 KB each compiled (BYTES_PER_PATTERN). The newest glossary is always kept.
+        self._max_patterns = max_patterns
         self._compiled: dict[str, CompiledGlossary] = {}
         self._lock = threading.Lock()
         self._glossary_locks: dict[str, threading.Lock] = {}
@@ -595,7 +605,7 @@ class GlossaryCache:
             with self._lock:
                 self._compiled.pop(glossary_id, None)
                 self._compiled[glossary_id] = compiled  # most recent last, for eviction
-                while len(self._compiled) > self._max:
+                while len(self._compiled) > self._max or self._over_budget():
                     oldest = next(iter(self._compiled))
                     del self._compiled[oldest]
             return compiled
@@ -630,6 +640,11 @@ class GlossaryCache:
                 self._tokenizer = pattern_tokenizer(self._nlp)
             current.apply(version, upserts, removed_ids, self._nlp, self._tokenizer)
             return current
+
+    def _over_budget(self) -> bool:
+        if self._max_patterns is None or len(self._compiled) <= 1:
+            return False
+        return sum(c.pattern_count for c in self._compiled.values()) > self._max_patterns
 
     def peek(self, glossary_id: str) -> CompiledGlossary | None:
         """The compiled glossary held for `glossary_id`, whatever its version."""

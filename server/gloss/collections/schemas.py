@@ -476,7 +476,9 @@ def parse_w3c_annotation(doc: Any, *, strict: bool = True) -> AnnotationData:
         if kinds and "TextualBody" not in kinds:
             errors.add((*loc, "type"), "only TextualBody bodies are supported")
             continue
-        purposes = [p.removeprefix("oa:") for p in as_list(body.get("purpose"))]
+        purposes = [
+            p.removeprefix("oa:") for p in as_list(body.get("purpose")) if isinstance(p, str)
+        ]
         if "tagging" in purposes:
             tags_raw.append(body["value"])
         elif note is not None:

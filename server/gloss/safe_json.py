@@ -1,8 +1,8 @@
 """JSON from outside, parsed with bounds: nesting depth, integers that fit 64 bits, finite
-numbers, and no lone UTF-16 surrogates. Python's parser would otherwise recurse until it
-fails, build 5,000-digit integers the database refuses, or hand back strings that cannot be
-encoded to store; each of those was a 500. A refusal is a `JsonRefused` (a ValueError) that
-says what was wrong."""
+numbers, and no lone UTF-16 surrogates, checked in one walk of the parsed value. Python's
+parser would otherwise recurse until it fails, build 5,000-digit integers the database
+refuses, or hand back strings that cannot be encoded to store; each of those was a 500. A
+refusal is a `JsonRefused` (a ValueError) that says what was wrong."""
 
 from __future__ import annotations
 
@@ -25,37 +25,16 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
             data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise JsonRefused("The JSON is not valid UTF-8.") from exc
-    _check_depth(data, max_depth)
     try:
         value = json.loads(data, parse_int=_int, parse_float=_float, parse_constant=_no_constant)
     except JsonRefused:
         raise
-    except (ValueError, RecursionError) as exc:
+    except RecursionError as exc:  # the C parser recurses once per level of nesting
+        raise JsonRefused(f"The JSON is nested deeper than {max_depth} levels.") from exc
+    except ValueError as exc:
         raise JsonRefused(f"The body is not valid JSON: {exc}.") from exc
-    _check_strings(value)
+    _check(value, max_depth)
     return value
-
-
-def _check_depth(text: str, max_depth: int) -> None:
-    """Refuse before parsing: one pass that counts open brackets outside strings."""
-    depth = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > max_depth:
-                raise JsonRefused(f"The JSON is nested deeper than {max_depth} levels.")
-        elif char in "]}":
-            depth -= 1
 
 
 def _int(text: str) -> int:
@@ -76,18 +55,23 @@ def _no_constant(name: str) -> Any:
     raise JsonRefused(f"{name} is not a JSON number.")
 
 
-def _check_strings(value: Any) -> None:
-    stack = [value]
+def _check(value: Any, max_depth: int) -> None:
+    """One walk of the parsed document: its depth, and every string (keys too) encodable."""
+    stack = [(value, 0)]
     while stack:
-        node = stack.pop()
+        node, depth = stack.pop()
         if isinstance(node, str):
             _encodable(node)
-        elif isinstance(node, dict):
-            for key, item in node.items():
-                _encodable(key)
-                stack.append(item)
-        elif isinstance(node, list):
-            stack.extend(node)
+            continue
+        if isinstance(node, dict | list):
+            if depth >= max_depth:
+                raise JsonRefused(f"The JSON is nested deeper than {max_depth} levels.")
+            if isinstance(node, dict):
+                for key in node:
+                    _encodable(key)
+                stack.extend((item, depth + 1) for item in node.values())
+            else:
+                stack.extend((item, depth + 1) for item in node)
 
 
 def _encodable(text: str) -> None:

@@ -218,7 +218,7 @@ async def _related_for_page(
     entities: Sequence[Entity],
     vector: Vector | None,
 ) -> list[RelatedArticle]:
-    found = await articles.related_for_page(
+    return await articles.related_for_page(
         session,
         principal.team_ids,
         page,
@@ -228,4 +228,3 @@ async def _related_for_page(
         weights=runtime.related_weights,
         vector=vector,
     )
-    return found

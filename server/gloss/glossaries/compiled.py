@@ -84,11 +84,15 @@ async def current(
         # version read above: that snapshot is what this request uses.
         versions[glossary_id] = version
         specs = [_spec(gid, r) for r in records]
-        infos = [TermInfo(str(r.term_id), gid, r.term, r.definition, r.url) for r in records]
+        infos = [_info(gid, r) for r in records]
         await glossaries.compile(gid, version, specs, infos)
     ordered = sorted(versions.items())
     compiled = [glossaries.at(str(g), v) for g, v in ordered]
     return ordered, [c for c in compiled if c is not None]
+
+
+def _info(gid: str, r: TermRecord) -> TermInfo:
+    return TermInfo(str(r.term_id), gid, r.term, r.definition, r.url)
 
 
 def _spec(gid: str, r: TermRecord) -> TermSpec:
@@ -116,7 +120,7 @@ async def _patch(
         held,
         changes.version,
         [_spec(gid, r) for r in changes.upserts],
-        [TermInfo(str(r.term_id), gid, r.term, r.definition, r.url) for r in changes.upserts],
+        [_info(gid, r) for r in changes.upserts],
         [str(t) for t in changes.removed_ids],
     )
     if compiled is None or not isinstance(compiled.version, int):

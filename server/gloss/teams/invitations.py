@@ -48,8 +48,8 @@ async def withdraw(
 ) -> None:
     require_role(principal, team_id, Role.owner)
     repo = TeamRepository(session)
-    found = next(
-        (r for r in await repo.team_invitations(team_id) if r[0].id == invitation_id), None
+    found = await repo.invitation_row(
+        (Invitation.id == invitation_id) & (Invitation.team_id == team_id)
     )
     if found is None:
         raise NotFound("No such invitation.")
@@ -64,10 +64,12 @@ async def _mine(
     session: AsyncSession, principal: Principal, invitation_id: uuid.UUID
 ) -> InvitationRow:
     """One of the caller's invitations; another user's is 404, like a missing one."""
-    for row in await TeamRepository(session).invitations_for(principal.user.name):
-        if row[0].id == invitation_id:
-            return row
-    raise NotFound("No such invitation.")
+    found = await TeamRepository(session).invitation_row(
+        (Invitation.id == invitation_id) & (Invitation.user_name == principal.user.name)
+    )
+    if found is None:
+        raise NotFound("No such invitation.")
+    return found
 
 
 async def accept(

@@ -29,7 +29,7 @@ class TeamRepository:
     async def create(self, name: str) -> Team:
         """The new team; 409 when the name was taken meanwhile (another request's create
         committed between the caller's check and this insert: the unique index decides)."""
-        team = Team(name=name, name_key=name_key(name))
+        team = Team(name=name)  # name_key is filled from the name (models/team.py)
         try:
             async with self.session.begin_nested():
                 self.session.add(team)
@@ -102,6 +102,10 @@ class TeamRepository:
         except IntegrityError as exc:
             raise Conflict(f"{invitation.user_name!r} is already invited.") from exc
         return invitation
+
+    async def invitation_row(self, condition: Any) -> tuple[Invitation, Team, str | None] | None:
+        rows = await self._invitations(condition)
+        return rows[0] if rows else None
 
     async def team_invitations(
         self, team_id: uuid.UUID

@@ -15,6 +15,7 @@ const entries = {
   content: "src/content/main.ts",
   options: "src/ui/options.ts",
   popup: "src/ui/popup.ts",
+  frame: "src/frame/main.ts",
 };
 
 async function bundle(outdir) {

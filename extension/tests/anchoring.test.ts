@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { anchor, describe, selectorsOf } from "../src/content/anchoring/anchor";
-import { buildAnnotation, readAnnotation } from "../src/content/anchoring/annotation";
+import { buildAnnotation, readAnnotation } from "../src/shared/annotation";
 import { contextScore, matchQuote } from "../src/content/anchoring/match-quote";
 
 const TEXT =

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { errorFor } from "../src/background/api";
-import { placeCard, renderCard } from "../src/content/card/card";
-import { viewOfCard, viewOfEntity, viewOfTermHit } from "../src/content/card/view";
+import { renderCard } from "../src/frame/card";
+import { placeBeside, placeCard } from "../src/content/card/place";
+import { viewOfCard, viewOfEntity, viewOfTermHit } from "../src/shared/card-view";
 import { FETCH_AFTER_MS, HIDE_AFTER_MS, HoverController, SHOW_AFTER_MS, type Timers } from "../src/content/card/hover";
 import { createHighlighter } from "../src/content/render/highlighter";
 import { spansAt, spansFromAnswer } from "../src/content/render/spans";
 import { extractText } from "../src/content/extract/extract";
-import { parseTags } from "../src/content/save/save-form";
+import { collectionLabel, parseTags, renderSaveForm, renderSavedCard } from "../src/frame/save-form";
 import { renderInvitations } from "../src/ui/invitations";
 import { isMessage } from "../src/shared/messages";
 import { isForbiddenUrl, matchesPattern, siteEnabled, splitSites } from "../src/shared/match-patterns";
@@ -239,4 +240,72 @@ test("invitations: each says the team, role and inviter as text; a script's clic
   assert.deepEqual(answered, []);
   renderInvitations(d, list, [], () => undefined);
   assert.equal(list.children.length, 0);
+});
+
+test("the save button goes in the margin beside the selection, never over the text", () => {
+  const view = { width: 1200, height: 800 };
+  const line = { left: 300, top: 200, right: 500, bottom: 220 };
+  const column = { left: 250, top: 100, right: 850, bottom: 700 };
+  // Room on the right of the column: there, level with the selection's last line.
+  assert.deepEqual(placeBeside([line], column, { width: 110, height: 26 }, view, false), { left: 858, top: 197 });
+  // No room on the right, room on the left.
+  const wide = { left: 250, top: 100, right: 1150, bottom: 700 };
+  assert.deepEqual(placeBeside([line], wide, { width: 110, height: 26 }, view, false), { left: 132, top: 197 });
+  // The text fills the width: the button goes above the first line, clear of the selection.
+  const full = { left: 0, top: 100, right: 1200, bottom: 700 };
+  const above = placeBeside([line], full, { width: 110, height: 26 }, view, false);
+  assert.ok(above.top + 26 <= line.top, JSON.stringify(above));
+  // A form asked for on a full-width page goes below the selection, inside the viewport.
+  const form = placeBeside([line], full, { width: 280, height: 300 }, view, true);
+  assert.ok(form.top >= line.bottom && form.top + 300 <= view.height, JSON.stringify(form));
+});
+
+test("the save form offers the remembered collection, its team, and a new one", () => {
+  const d = dom("");
+  const choices = {
+    collections: [
+      { id: "a", name: "Alpha", team: "Default", private: false },
+      { id: "b", name: "Mine", team: null, private: true },
+    ],
+    teams: [{ id: "t1", name: "Default" }],
+    lastUsed: null,
+  };
+  let submitted = 0;
+  const form = renderSaveForm(d, choices, { onSubmit: () => submitted++, onCancel: () => undefined });
+  const select = form.form.querySelector("select[name=collection]") as HTMLSelectElement;
+  // Nothing remembered: no collection is chosen for the reader.
+  assert.equal(select.value, "");
+  assert.deepEqual(
+    Array.from(select.options).map((o) => o.textContent),
+    ["Choose a collection…", "Alpha · Default", "Mine (private)", "New collection…"],
+  );
+  assert.equal((form.form.querySelector(".new-collection") as HTMLElement).hidden, true);
+  // A script's submit (not the reader's) is ignored.
+  form.form.dispatchEvent(new d.defaultView!.Event("submit", { cancelable: true }));
+  assert.equal(submitted, 0);
+  // With no collection at all, the form starts on "New collection…" with the team to share it with.
+  const empty = renderSaveForm(d, { collections: [], teams: [{ id: "t1", name: "Default" }], lastUsed: null }, { onSubmit: () => undefined, onCancel: () => undefined });
+  assert.equal((empty.form.querySelector("select[name=collection]") as HTMLSelectElement).value, "__new__");
+  assert.equal((empty.form.querySelector(".new-collection") as HTMLElement).hidden, false);
+  assert.deepEqual(Array.from((empty.form.querySelector("select[name=team]") as HTMLSelectElement).options).map((o) => o.textContent), ["Shared with Default", "Private (only me)"]);
+  // Remembered: preselected.
+  const remembered = renderSaveForm(d, { ...choices, lastUsed: "b" }, { onSubmit: () => undefined, onCancel: () => undefined });
+  assert.equal((remembered.form.querySelector("select[name=collection]") as HTMLSelectElement).value, "b");
+  assert.equal(collectionLabel({ id: "x", name: "N", team: "T", private: false }), "N · T");
+});
+
+test("a saved highlight's card shows its note and tags as text, with edit and delete", () => {
+  const d = dom("");
+  const evil = "<img src=x onerror=alert(1)>";
+  let deleted = 0;
+  const card = renderSavedCard(d, { exact: evil, note: evil, tags: ["cost", evil], creator: "ada", collection: null }, { onEdit: () => undefined, onDelete: () => deleted++, onClose: () => undefined });
+  assert.equal(card.querySelectorAll("img").length, 0);
+  assert.ok(card.textContent!.includes(evil));
+  assert.deepEqual(Array.from(card.querySelectorAll(".tags li")).map((li) => li.textContent), ["cost", evil]);
+  assert.equal(card.getAttribute("role"), "dialog");
+  assert.ok(card.querySelector("button.edit") && card.querySelector("button.delete"));
+  // Untrusted clicks (a script's) do nothing.
+  (card.querySelector("button.delete") as HTMLButtonElement).click();
+  (card.querySelector("button.delete") as HTMLButtonElement).click();
+  assert.equal(deleted, 0);
 });

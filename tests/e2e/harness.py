@@ -285,7 +285,11 @@ def word_rect(page: Any, word: str, nth: int = 0) -> dict[str, float]:
 
 
 def select_text(page: Any, text: str) -> None:
-    """Select the first occurrence of `text` (within one text node) and release the mouse."""
+    """Select the first occurrence of `text` (within one text node) as the reader would finish it.
+
+    The selection is set in place, then the reader's own key presses (Shift+Right, Shift+Left: the
+    same selection again) end it: Gloss answers only trusted events, never a script's mouseup.
+    """
     page.evaluate(
         """(text) => {
           const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -294,7 +298,6 @@ def select_text(page: Any, text: str) -> None:
             if (i !== -1) {
               t.parentElement.scrollIntoView({block: 'center'});
               getSelection().setBaseAndExtent(t, i, t, i + text.length);
-              document.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
               return;
             }
           }
@@ -302,3 +305,23 @@ def select_text(page: Any, text: str) -> None:
         }""",
         text,
     )
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Shift+ArrowLeft")
+
+
+# Gloss's own frames: cards, the save button and form live in chrome-extension:// iframes, which
+# the page cannot read but the test driver can (Playwright reaches out-of-process frames).
+CARD_FRAME = "iframe[title='Gloss card']"
+SAVE_FRAME = "iframe[title='Save to Gloss']"
+
+
+def card_frame(page: Any) -> Any:
+    return page.frame_locator(CARD_FRAME)
+
+
+def save_frame(page: Any) -> Any:
+    return page.frame_locator(SAVE_FRAME)
+
+
+def wait_card_closed(page: Any, timeout: float = 5000) -> None:
+    page.locator(CARD_FRAME).wait_for(state="hidden", timeout=timeout)

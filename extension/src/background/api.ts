@@ -16,12 +16,26 @@ export function errorFor(status: number | null, problem: Partial<Problem> | null
   if (status === null) return { kind: "offline", message: "The Gloss server cannot be reached" };
   if (status === 401) return { kind: "unauthorized", status, message: "The token was rejected (401): check the options" };
   if (status === 403) return { kind: "forbidden", status, message: "This token may not do that (403)" };
+  if (status === 412) return { kind: "server", status, message: "Someone changed it meanwhile (412): open it again" };
   if (status === 404) return { kind: "not-found", status, message: problem?.detail ?? "Not found (404)" };
   if (status === 413) return { kind: "too-large", status, message: "This page is too large for the server (413)" };
   return { kind: "server", status, message: `Server error ${status}${problem?.title ? `: ${problem.title}` : ""}` };
 }
 
 export async function request<T>(settings: Settings, method: string, path: string, body?: unknown, timeoutMs = TIMEOUT_MS.default): Promise<Reply<T>> {
+  const reply = await requestWithHeaders<T>(settings, method, path, body, { timeoutMs });
+  return reply.ok ? { ok: true, value: reply.value.body } : reply;
+}
+
+/** A request that sends extra headers (If-Match) and reads the answer's ETag. */
+export async function requestWithHeaders<T>(
+  settings: Settings,
+  method: string,
+  path: string,
+  body?: unknown,
+  options: { timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<Reply<{ body: T; etag: string | null }>> {
+  const timeoutMs = options.timeoutMs ?? TIMEOUT_MS.default;
   if (!settings.serverUrl || !settings.token) {
     return { ok: false, error: { kind: "not-configured", message: "Set the server and token in the Gloss options" } };
   }
@@ -35,6 +49,7 @@ export async function request<T>(settings: Settings, method: string, path: strin
         Authorization: `Bearer ${settings.token}`,
         Accept: "application/json, application/ld+json, application/problem+json",
         ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+        ...(options.headers ?? {}),
       },
       body: body !== undefined ? JSON.stringify(body) : undefined,
       signal: controller.signal,
@@ -54,7 +69,7 @@ export async function request<T>(settings: Settings, method: string, path: strin
     data = null;
   }
   if (!response.ok) return { ok: false, error: errorFor(response.status, data as Partial<Problem> | null) };
-  return { ok: true, value: data as T };
+  return { ok: true, value: { body: data as T, etag: response.headers.get("ETag") } };
 }
 
 /** A cursor-paged list as the server sends it (`gloss.pagination.Page`). */

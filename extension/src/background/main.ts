@@ -1,11 +1,12 @@
 // The service worker: the only part that talks to the server; badge, menus, shortcut, site access.
 import type { NewAnnotation } from "../shared/api";
 import type { Annotation } from "../shared/api.gen";
-import { type AnyMessage, type BackgroundToContent, type CollectionsReply, isMessage, type Reply, type TabState } from "../shared/messages";
+import { type AnyMessage, type BackgroundToContent, type CollectionsReply, type FrameToBackground, isMessage, type Reply, type TabState } from "../shared/messages";
 import { normaliseDisplay, type Display } from "../shared/display";
 import { allowingPattern, isForbiddenUrl, originPattern, siteEnabled } from "../shared/match-patterns";
 import type { PageStatus } from "../shared/types";
 import { checkServer } from "./check";
+import { claimFrame, forgetFrames, frameClaimed, issueNonce } from "./frames";
 import * as server from "./server";
 import { loadSettings, loadTabStatus, saveSettings, saveTabStatus } from "./settings";
 
@@ -158,25 +159,78 @@ async function setDisplay(value: unknown): Promise<Reply<Display>> {
 
 // ---- Server calls that keep state -------------------------------------------------------------
 
-async function collectionsWithLastUsed(): Promise<Reply<CollectionsReply>> {
+/** The collections the reader may save into, with their teams, and the one used last on this site. */
+async function collectionsFor(url: string): Promise<Reply<CollectionsReply>> {
   const settings = await loadSettings();
-  const reply = await server.collections(settings);
+  const [reply, me] = await Promise.all([server.collections(settings), server.me(settings)]);
   if (!reply.ok) return reply;
-  const list = reply.value;
-  const lastUsed = list.some((c) => c.id === settings.lastCollection) ? settings.lastCollection : (list[0]?.id ?? null);
-  return { ok: true, value: { collections: list, lastUsed } };
+  const memberships = me.ok ? me.value.teams : [];
+  const teamName = new Map(memberships.map((t) => [t.id, t.name]));
+  const teams = memberships.filter((t) => t.role !== "viewer").map((t) => ({ id: t.id, name: t.name }));
+  // Only collections the reader may write to are offered.
+  const writable = reply.value.filter((c) => c.role !== "viewer");
+  const collections = writable.map((c) => ({ id: c.id, name: c.name, team: c.team_id ? (teamName.get(c.team_id) ?? null) : null, private: c.private }));
+  const site = originPattern(url);
+  const remembered = [site ? settings.lastCollectionBySite[site] : undefined, settings.lastCollection];
+  const lastUsed = remembered.find((id) => id && collections.some((c) => c.id === id)) ?? (collections.length === 1 ? collections[0]!.id : null);
+  return { ok: true, value: { collections, teams, lastUsed } };
 }
 
-async function saveAnnotation(collectionId: string, annotation: NewAnnotation): Promise<Reply<Annotation>> {
-  const reply = await server.createAnnotation(await loadSettings(), collectionId, annotation);
-  if (reply.ok) await saveSettings({ lastCollection: collectionId });
+async function saveAnnotation(collectionId: string, annotation: NewAnnotation, url: string): Promise<Reply<Annotation>> {
+  const settings = await loadSettings();
+  const reply = await server.createAnnotation(settings, collectionId, annotation);
+  if (reply.ok) {
+    const site = originPattern(url);
+    const bySite = site ? { ...settings.lastCollectionBySite, [site]: collectionId } : settings.lastCollectionBySite;
+    await saveSettings({ lastCollection: collectionId, lastCollectionBySite: bySite });
+  }
   return reply;
+}
+
+/** What the extension's own frame asks: only a frame that claimed its tab's nonce is answered. */
+async function handleFrame(message: FrameToBackground, sender: chrome.runtime.MessageSender): Promise<unknown> {
+  const tabId = sender.tab?.id;
+  const frameId = sender.frameId;
+  if (tabId === undefined || frameId === undefined) return { ok: false, error: { kind: "forbidden", message: "Not a Gloss frame" } };
+  if (message.type === "frame/claim") {
+    const ok = await claimFrame(tabId, frameId, message.role, message.nonce);
+    return ok ? { ok: true, value: null } : { ok: false, error: { kind: "forbidden", message: "Not a Gloss frame" } };
+  }
+  if (!(await frameClaimed(tabId, frameId))) return { ok: false, error: { kind: "forbidden", message: "Not a Gloss frame" } };
+  const settings = await loadSettings();
+  switch (message.type) {
+    case "frame/card":
+      return server.card(settings, message.query);
+    case "frame/collections":
+      return collectionsFor(message.url);
+    case "frame/create-collection":
+      return server.createCollection(settings, message.name, message.teamId);
+    case "frame/save-annotation":
+      return saveAnnotation(message.collectionId, message.annotation, message.url);
+    case "frame/annotation": {
+      const reply = await server.getAnnotation(settings, message.id);
+      return reply.ok ? { ok: true, value: reply.value.body } : reply;
+    }
+    case "frame/update-annotation":
+      return server.updateAnnotation(settings, message.id, { note: message.note, tags: message.tags, color: message.color });
+    case "frame/delete-annotation":
+      return server.deleteAnnotation(settings, message.id);
+  }
 }
 
 // ---- Message routing ---------------------------------------------------------------------------
 
 async function handle(message: AnyMessage, sender: chrome.runtime.MessageSender): Promise<unknown> {
   const tabId = sender.tab?.id;
+  if (message.type.startsWith("frame/")) {
+    // Only frame.html may speak as a frame; content scripts and other pages may not.
+    if (!sender.url?.startsWith(`${extensionOrigin}frame.html`)) return { ok: false, error: { kind: "forbidden", message: "Not a Gloss frame" } };
+    return handleFrame(message as FrameToBackground, sender);
+  }
+  if (message.type.startsWith("content/") && sender.url?.startsWith(extensionOrigin)) {
+    // The content script runs in pages, never in the extension's own.
+    return { ok: false, error: { kind: "forbidden", message: "Not a content script" } };
+  }
   switch (message.type) {
     case "content/hello": {
       const settings = await loadSettings();
@@ -185,12 +239,9 @@ async function handle(message: AnyMessage, sender: chrome.runtime.MessageSender)
     }
     case "content/annotate":
       return server.annotate(await loadSettings(), message.text, message.url, message.title);
-    case "content/card":
-      return server.card(await loadSettings(), message.query);
-    case "content/collections":
-      return collectionsWithLastUsed();
-    case "content/save-annotation":
-      return saveAnnotation(message.collectionId, message.annotation);
+    case "content/frame-nonce":
+      if (tabId === undefined || sender.frameId === undefined) return { ok: false, error: { kind: "forbidden", message: "Not a tab" } };
+      return { ok: true, value: { nonce: await issueNonce(tabId, sender.frameId, message.role) } };
     case "content/annotations-for-url":
       return server.annotationsOn(await loadSettings(), message.url);
     case "content/status":
@@ -245,7 +296,10 @@ chrome.contextMenus.onClicked.addListener((info, tab) => {
   void ensureContent(tabId).then((ok) => ok && sendToTab(tabId, { type: "background/open-save-form" }));
 });
 
-chrome.tabs.onRemoved.addListener((tabId) => void saveTabStatus(tabId, null));
+chrome.tabs.onRemoved.addListener((tabId) => {
+  void saveTabStatus(tabId, null);
+  void forgetFrames(tabId);
+});
 chrome.tabs.onUpdated.addListener((tabId, change) => {
   if (change.status === "loading" && change.url) void saveTabStatus(tabId, null).then(() => setBadge(tabId, null));
 });

@@ -53,6 +53,14 @@ async function boot(doc: Document): Promise<void> {
         return undefined;
     }
   });
+  // The frames leave with the page and are made again when next needed. (Chromium keeps no page
+  // that ever embedded an extension frame in its back/forward cache, which is why they are made
+  // only when a card or the save button is first needed: see docs/extension.md.)
+  window.addEventListener("pagehide", (e) => {
+    if (!e.isTrusted) return;
+    cards.detach();
+    save.detach();
+  });
   // Back/forward cache: the page comes back as it was; the badge and status must follow it.
   window.addEventListener("pageshow", (e) => {
     if (e.persisted) {

@@ -7,7 +7,7 @@ export type ChangeListener = (added: Node[], textChanged: boolean) => void;
 function ownMutation(m: MutationRecord): boolean {
   const t = m.target;
   const el = t.nodeType === 1 ? (t as Element) : t.parentElement;
-  if (el && el.closest("gloss-card, gloss-save, [data-gloss-ui]")) return true;
+  if (el && el.closest("[data-gloss-ui]")) return true;
   if (m.type === "attributes") return true;
   const nodes = [...Array.from(m.addedNodes), ...Array.from(m.removedNodes)];
   return nodes.length > 0 && nodes.every((n) => n.nodeType === 1 && isOwnUi(n as Element));

@@ -3,7 +3,7 @@ import type { AnnotateResponse } from "../shared/api.gen";
 import { DEFAULT_DISPLAY, type Display } from "../shared/display";
 import type { GlossState, Orphan, PageStatus } from "../shared/types";
 import { anchor, selectorsOf } from "./anchoring/anchor";
-import { readAnnotation, type SavedHighlight } from "./anchoring/annotation";
+import { readAnnotation, type SavedHighlight } from "../shared/annotation";
 import { type ArticleScope, extractScope, findArticle } from "./extract/article";
 import { type Extraction, extractText } from "./extract/extract";
 import { nodeIndex, withinOneBlock } from "./extract/offsets";
@@ -25,10 +25,20 @@ export interface Chunk {
   answer: AnnotateResponse;
 }
 
-/** One drawn entity or term, in the chunk it came from. */
+/** One drawn entity, term or saved highlight, in the text it was drawn against. */
 export interface SpanRef {
-  chunk: Chunk;
+  /** The annotated chunk it came from; null for a saved highlight. */
+  chunk: Chunk | null;
+  ex: Extraction;
   span: DrawSpan;
+}
+
+/** Spans drawn against one extraction, with what maps page positions to it (for hit tests). */
+export interface HitGroup {
+  chunk: Chunk | null;
+  ex: Extraction;
+  index: Map<Text, number>;
+  spans: DrawSpan[];
 }
 
 /** What the rest of the content script hears about: a fresh annotation, and the reader's stop. */
@@ -90,9 +100,44 @@ export class PageSession {
     return this.state;
   }
 
-  /** The drawn entities and terms in page order (saved highlights have no card). */
+  /** The drawn entities, terms and saved highlights, in reading order (the keyboard's path). */
   orderedSpans(): SpanRef[] {
-    return this.chunks.flatMap((chunk) => chunk.spans.filter((s) => s.kind !== "saved").map((span) => ({ chunk, span })));
+    const saved = this.saved;
+    const out: SpanRef[] = [];
+    let savedPlaced = saved.ex === null;
+    for (const chunk of this.chunks) {
+      const refs: SpanRef[] = chunk.spans.map((span) => ({ chunk, ex: chunk.ex, span }));
+      if (!savedPlaced && saved.ex === chunk.ex) {
+        refs.push(...saved.spans.map((span) => ({ chunk: null, ex: chunk.ex, span })));
+        refs.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+        savedPlaced = true;
+      }
+      out.push(...refs);
+    }
+    if (!savedPlaced && saved.ex) out.push(...saved.spans.map((span) => ({ chunk: null, ex: saved.ex!, span })));
+    return out;
+  }
+
+  hasHighlights(): boolean {
+    return this.chunks.length > 0 || this.saved.spans.length > 0;
+  }
+
+  /** What a pointer may be over: saved highlights first (drawn on top), then each chunk's spans. */
+  hitGroups(): HitGroup[] {
+    const groups: HitGroup[] = [];
+    const saved = this.saved;
+    if (saved.ex && saved.spans.length) groups.push({ chunk: null, ex: saved.ex, index: this.savedIndex(saved.ex), spans: saved.spans });
+    for (const c of this.chunks) groups.push({ chunk: c, ex: c.ex, index: c.index, spans: c.spans });
+    return groups;
+  }
+
+  private savedIndexCache: { ex: Extraction; index: Map<Text, number> } | null = null;
+
+  private savedIndex(ex: Extraction): Map<Text, number> {
+    const chunk = this.chunks.find((c) => c.ex === ex);
+    if (chunk) return chunk.index;
+    if (this.savedIndexCache?.ex !== ex) this.savedIndexCache = { ex, index: nodeIndex(ex) };
+    return this.savedIndexCache.index;
   }
 
   /** The reader changed what to highlight: re-draw from the answers held, nothing is sent. */
@@ -151,6 +196,24 @@ export class PageSession {
   readText(): Extraction {
     if (!this.scope || !this.scope.root.isConnected) this.scope = findArticle(this.doc);
     return extractScope(this.scope);
+  }
+
+  /** A saved highlight's colour changed (edited in its card). */
+  recolourSaved(id: string, color: string): void {
+    const h = this.saved.highlights.find((x) => x.id === id);
+    if (!h) return;
+    h.color = color;
+    if (this.saved.ex) this.anchorSaved(this.saved.ex);
+    this.redraw();
+    this.publish();
+  }
+
+  /** A saved highlight was deleted: it leaves the page (and the popup's list of those not found). */
+  removeSaved(id: string): void {
+    this.saved.highlights = this.saved.highlights.filter((x) => x.id !== id);
+    if (this.saved.ex) this.anchorSaved(this.saved.ex);
+    this.redraw();
+    this.publish();
   }
 
   /** A highlight the reader just saved, anchored against the text it was selected in. */

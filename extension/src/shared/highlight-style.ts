@@ -11,3 +11,7 @@ export const SAVED_STYLE = {
   blue: "background-color: rgb(80 160 255 / 0.40);",
   pink: "background-color: rgb(255 100 180 / 0.40);",
 } as const;
+
+/** The colours a saved highlight may have (Gloss's `color` on an annotation). */
+export const COLORS = ["yellow", "green", "blue", "pink"] as const;
+export type Color = (typeof COLORS)[number];

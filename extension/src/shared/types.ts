@@ -25,8 +25,10 @@ export interface Settings {
   sites: string[];
   /** Origins the reader turned off from the popup; they win over `sites`. */
   disabledOrigins: string[];
-  /** The `Collection.id` the reader saved into last. */
+  /** The `Collection.id` the reader saved into last, anywhere. */
   lastCollection: string | null;
+  /** The collection last saved into on each site (by origin): a reader keeps one per project. */
+  lastCollectionBySite: Record<string, string>;
   /** What the page highlights: kinds on and off, first mentions or all. */
   display: Display;
 }
@@ -37,5 +39,6 @@ export const DEFAULT_SETTINGS: Settings = {
   sites: [],
   disabledOrigins: [],
   lastCollection: null,
+  lastCollectionBySite: {},
   display: DEFAULT_DISPLAY,
 };

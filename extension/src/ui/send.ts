@@ -1,7 +1,7 @@
-// Typed messages from the extension's own pages to the service worker.
-import type { ReplyFor, UiToBackground } from "../shared/messages";
+// Typed messages from the extension's own pages (popup, options, the in-page frame) to the worker.
+import type { FrameToBackground, ReplyFor, UiToBackground } from "../shared/messages";
 
-export async function send<M extends UiToBackground>(message: M): Promise<ReplyFor<M>> {
+export async function send<M extends UiToBackground | FrameToBackground>(message: M): Promise<ReplyFor<M>> {
   try {
     const reply = (await chrome.runtime.sendMessage(message)) as ReplyFor<M> | undefined;
     if (reply) return reply;

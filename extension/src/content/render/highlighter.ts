@@ -1,11 +1,8 @@
 // Draw spans without touching layout or text: CSS Custom Highlights, or `gloss-mark` elements.
-import { ENTITY_STYLE, FOCUS_STYLE, SAVED_STYLE, TERM_STYLE } from "../../shared/highlight-style";
+import { COLORS, ENTITY_STYLE, FOCUS_STYLE, SAVED_STYLE, TERM_STYLE } from "../../shared/highlight-style";
 import type { Extraction } from "../extract/extract";
 import { toRange } from "../extract/offsets";
 import type { DrawSpan } from "./spans";
-
-export const COLORS = ["yellow", "green", "blue", "pink"] as const;
-export type Color = (typeof COLORS)[number];
 
 const NAMES = ["gloss-entity", "gloss-term", "gloss-focus", ...COLORS.map((c) => `gloss-saved-${c}`)];
 

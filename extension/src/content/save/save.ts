@@ -1,36 +1,41 @@
-// Saving a highlight: the reader's selection as offsets in the page text, the form, the request.
+// Saving a highlight: the reader's selection as offsets in the page text, and the save button and
+// form, drawn in the extension's own frame (frame.html?role=save). Only the reader's own (trusted)
+// mouse and keyboard events show the button; the button and form live where no page script can
+// press them.
 import { describe } from "../anchoring/anchor";
-import { buildAnnotation, readAnnotation } from "../anchoring/annotation";
+import type { FrameEvent } from "../../shared/frame-protocol";
+import { placeBeside } from "../card/place";
 import type { Extraction } from "../extract/extract";
 import { fromDomPoint, nodeIndex } from "../extract/offsets";
-import { extensionAlive, send } from "../messaging";
+import { FrameHost, type Size } from "../frame-host";
+import { extensionAlive } from "../messaging";
 import type { PageSession } from "../page";
-import { createSaveUi, type SaveRequest, type SaveUi } from "./save-form";
 
 /** A selection in text we read: [start, end) of the extraction it was made in. */
 interface Selection {
   start: number;
   end: number;
   ex: Extraction;
-  rect: DOMRect;
+  /** The selection's line boxes, and the box of the block it ends in. */
+  lines: DOMRect[];
+  block: DOMRect;
 }
 
+const BLOCKS = "p, li, blockquote, figcaption, td, th, dd, dt, h1, h2, h3, h4, h5, h6, pre, article, section, main, div, body";
+
 export class SaveFlow {
-  private readonly ui: SaveUi;
+  private readonly frame: FrameHost;
   /** Whether the form (not just the button) is open. */
   private formOpen = false;
   /** The selection the button or the form is for. */
   private selection: Selection | null = null;
+  private returnFocus: Element | null = null;
 
   constructor(
     private readonly doc: Document,
     private readonly page: PageSession,
   ) {
-    this.ui = createSaveUi(doc, {
-      onOpen: () => void this.openForm(),
-      onCancel: () => this.close(),
-      onSubmit: (req) => void this.submit(req),
-    });
+    this.frame = new FrameHost(doc, "save", "Save to Gloss", (e) => this.onFrameEvent(e));
   }
 
   get open(): boolean {
@@ -38,34 +43,75 @@ export class SaveFlow {
   }
 
   install(): void {
+    // Only the reader's own events count: a page script's synthetic mouseup or keyup does nothing.
     this.doc.addEventListener("mouseup", (e) => {
-      if (this.ui.contains(e.target as Node)) return;
+      if (!e.isTrusted || e.target === this.frame.frame) return;
       this.onSelectionDone();
     });
     this.doc.addEventListener("keyup", (e) => {
-      if (e.shiftKey || e.key === "Shift") this.onSelectionDone();
+      if (e.isTrusted && (e.shiftKey || e.key === "Shift")) this.onSelectionDone();
     });
   }
 
   close(): void {
+    const hadFocus = this.doc.activeElement === this.frame.frame;
     this.formOpen = false;
     this.selection = null;
-    this.ui.hide();
+    this.frame.hide();
+    const back = this.returnFocus as HTMLElement | null;
+    this.returnFocus = null;
+    if (hadFocus && back && back.isConnected && back !== this.doc.body && typeof back.focus === "function") back.focus({ preventScroll: true });
   }
 
-  /** The form for the current selection (the button, the context menu). */
-  async openForm(): Promise<void> {
+  /** The page is going away (perhaps into the back/forward cache): the frame goes with it. */
+  detach(): void {
+    this.close();
+    this.frame.remove();
+  }
+
+  /**
+   * The form for the current selection: from the save button (pressed in the frame) or the context
+   * menu (the worker's message). `focus`: the keyboard opened it, so focus goes into the form.
+   */
+  async openForm(focus = true): Promise<void> {
     if (!this.selection) this.selection = this.selectionOffsets();
     const sel = this.selection;
     if (!sel) return;
     this.formOpen = true;
-    const reply = await send({ type: "content/collections" });
-    if (!reply.ok) {
-      this.ui.showForm(sel.rect, [], null);
-      this.ui.showError(reply.error.message);
-      return;
+    const active = this.doc.activeElement;
+    if (active !== this.frame.frame) this.returnFocus = active;
+    const doc = this.doc;
+    const size = await this.frame.ask({ type: "save-form", url: doc.location.href, title: doc.title, selectors: describe(sel.ex.text, sel.start, sel.end), focus });
+    if (!size || this.selection !== sel) return;
+    this.placeFor(sel, size, true);
+    this.frame.focus();
+  }
+
+  private onFrameEvent(e: FrameEvent): void {
+    switch (e.type) {
+      case "open-form":
+        void this.openForm(true);
+        return;
+      case "close":
+        this.close();
+        return;
+      case "saved": {
+        const sel = this.selection;
+        this.close();
+        if (!sel) return;
+        this.doc.getSelection()?.removeAllRanges();
+        this.page.addSaved({ id: e.annotation.id, selectors: e.annotation.selectors, color: e.annotation.color, note: "", tags: [] }, sel.ex);
+        return;
+      }
+      default:
+        return;
     }
-    this.ui.showForm(sel.rect, reply.value.collections, reply.value.lastUsed);
+  }
+
+  private placeFor(sel: Selection, size: Size, form: boolean): void {
+    const view = this.doc.defaultView!;
+    const pos = placeBeside(sel.lines, sel.block, size, { width: view.innerWidth, height: view.innerHeight }, form);
+    this.frame.place(pos, size, form ? "panel" : "pill");
   }
 
   private onSelectionDone(): void {
@@ -73,28 +119,14 @@ export class SaveFlow {
     setTimeout(() => {
       const s = this.selectionOffsets();
       if (!s) {
-        if (!this.formOpen) this.ui.hide();
+        if (!this.formOpen) this.frame.hide();
         return;
       }
       this.selection = s;
-      this.ui.showButton(s.rect);
+      void this.frame.ask({ type: "save-button" }).then((size) => {
+        if (size && this.selection === s && !this.formOpen) this.placeFor(s, size, false);
+      });
     }, 0);
-  }
-
-  private async submit(req: SaveRequest): Promise<void> {
-    const sel = this.selection;
-    if (!sel) return;
-    const doc = this.doc;
-    const annotation = buildAnnotation({ url: doc.location.href, title: doc.title, selectors: describe(sel.ex.text, sel.start, sel.end), note: req.note, tags: req.tags, color: req.color });
-    const reply = await send({ type: "content/save-annotation", collectionId: req.collectionId, annotation });
-    if (!reply.ok) {
-      this.ui.showError(`Not saved: ${reply.error.message}`);
-      return;
-    }
-    const saved = readAnnotation(reply.value);
-    this.close();
-    doc.getSelection()?.removeAllRanges();
-    this.page.addSaved({ ...saved, color: req.color }, sel.ex);
   }
 
   /** The current selection as offsets in the page text, when it lies in text we read. */
@@ -105,13 +137,16 @@ export class SaveFlow {
     const range = sel.getRangeAt(0);
     const target = range.commonAncestorContainer;
     const el = target.nodeType === 1 ? (target as Element) : target.parentElement;
-    if (el?.closest("input, textarea, select, [contenteditable], gloss-card, gloss-save")) return null;
+    if (el?.closest("input, textarea, select, [contenteditable], [data-gloss-ui]")) return null;
     const ex = this.page.readText();
     const index = nodeIndex(ex);
     const start = this.boundaryOffset(index, ex, range.startContainer, range.startOffset, false);
     const end = this.boundaryOffset(index, ex, range.endContainer, range.endOffset, true);
     if (start === null || end === null || end <= start || !/\S/.test(ex.text.slice(start, end))) return null;
-    return { start, end, ex, rect: range.getBoundingClientRect() };
+    const endEl = range.endContainer.nodeType === 1 ? (range.endContainer as Element) : range.endContainer.parentElement;
+    const block = (endEl?.closest(BLOCKS) ?? doc.body ?? doc.documentElement).getBoundingClientRect();
+    const lines = Array.from(range.getClientRects()).filter((r) => r.width > 0 && r.height > 0);
+    return { start, end, ex, lines, block };
   }
 
   private boundaryOffset(index: Map<Text, number>, ex: Extraction, node: Node, offset: number, isEnd: boolean): number | null {

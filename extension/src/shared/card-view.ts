@@ -1,5 +1,5 @@
 // What a hover card shows: from the server's Card, or from the annotate answer when that fails.
-import type { Card, Entity, SubjectKnowledge, TermHit } from "../../shared/api.gen";
+import type { Card, Entity, SubjectKnowledge, TermHit } from "./api.gen";
 
 export interface CardView {
   kind: "term" | "entity";

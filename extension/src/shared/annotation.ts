@@ -1,6 +1,7 @@
 // W3C Web Annotation JSON-LD for a saved highlight, and reading a stored one back.
-import type { NewAnnotation } from "../../shared/api";
-import type { Annotation, TextPositionSelector, TextQuoteSelector } from "../../shared/api.gen";
+import type { NewAnnotation } from "./api";
+import type { Annotation, TextPositionSelector, TextQuoteSelector } from "./api.gen";
+import { COLORS } from "./highlight-style";
 
 export interface HighlightInput {
   url: string;
@@ -12,15 +13,19 @@ export interface HighlightInput {
   color: string;
 }
 
+/** A highlight's bodies and motivation: one commenting note (when written) and one tag each. */
+export function annotationBody(note: string, tags: string[]): Pick<Annotation, "body" | "motivation"> {
+  const body: NonNullable<Annotation["body"]> = [];
+  if (note) body.push({ type: "TextualBody", value: note, format: "text/plain", purpose: "commenting" });
+  for (const tag of tags) body.push({ type: "TextualBody", value: tag, purpose: "tagging" });
+  return { body, motivation: note ? "commenting" : "highlighting" };
+}
+
 export function buildAnnotation(h: HighlightInput): NewAnnotation {
-  const body: NonNullable<NewAnnotation["body"]> = [];
-  if (h.note) body.push({ type: "TextualBody", value: h.note, format: "text/plain", purpose: "commenting" });
-  for (const tag of h.tags) body.push({ type: "TextualBody", value: tag, purpose: "tagging" });
   return {
     "@context": "http://www.w3.org/ns/anno.jsonld",
     type: "Annotation",
-    motivation: h.note ? "commenting" : "highlighting",
-    body,
+    ...annotationBody(h.note, h.tags),
     // The server keeps one note body; the color travels as Gloss's top-level `color`.
     color: h.color,
     target: { type: "SpecificResource", source: h.url, ...(h.title.trim() ? { title: h.title.trim().slice(0, 1000) } : {}), selector: h.selectors },
@@ -37,7 +42,7 @@ export interface SavedHighlight {
   tags: string[];
 }
 
-const KNOWN_COLORS = new Set(["yellow", "green", "blue", "pink"]);
+const KNOWN_COLORS = new Set<string>(COLORS);
 
 export function readAnnotation(a: Annotation): SavedHighlight {
   let note = "";

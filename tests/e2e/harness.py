@@ -61,7 +61,8 @@ class Server:
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         r = self.client.request(method, path, **kwargs)
-        r.raise_for_status()
+        if r.is_error:
+            raise AssertionError(f"{method} {path} answered {r.status_code}: {r.text}")
         return r.json() if r.content else None
 
     def team_id(self) -> str:

@@ -121,3 +121,12 @@ def readability_expected(folder: Path) -> str:
     parser.feed(folder.joinpath("expected.html").read_text(encoding="utf-8"))
     meta = json.loads(folder.joinpath("expected-metadata.json").read_text(encoding="utf-8"))
     return squash((meta.get("title") or "") + "".join(parser.parts))
+
+
+# The attacking script of tests/e2e/test_hostile_page.py (see hostile.js).
+HOSTILE_SCRIPT = (Path(__file__).parent / "hostile.js").read_text(encoding="utf-8")
+
+
+def hostile_article() -> str:
+    """The main test article with the attacking script (`?secrets=[...]&ext=<id>` in its URL)."""
+    return main_article().replace("</body>", f"<script>{HOSTILE_SCRIPT}</script>\n</body>", 1)

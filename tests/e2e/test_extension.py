@@ -218,15 +218,13 @@ def test_save_a_highlight_and_reanchor_it(
     gloss_server: harness.Server,
     configured: tuple[Any, str],
 ) -> None:
-    gloss_server.create_collection("Reading list")
+    reading_list = gloss_server.create_collection("Reading list")
     url = site["auto"] + "/edit.html"
     page.goto(url)
     harness.wait_state(page)
     harness.select_text(page, pages.HIGHLIGHT)
     harness.save_frame(page).locator("button.pill").click()
-    harness.save_frame(page).locator("select[name=collection]").wait_for()
-    # One collection: it is the choice (several and none remembered: the reader picks one).
-    assert harness.save_frame(page).locator("select[name=collection]").input_value() != ""
+    harness.save_frame(page).locator("select[name=collection]").select_option(reading_list)
     harness.save_frame(page).locator("textarea[name=note]").fill("Costs drive adoption")
     harness.save_frame(page).locator("input[name=tags]").fill("cost, adoption")
     harness.save_frame(page).locator("input[value=green]").check()
@@ -522,7 +520,7 @@ def test_the_reader_joins_a_team_only_by_clicking_join(
         assert "Invite desk" not in page.inner_text("#status")
         page.get_by_role("button", name="Join Invite desk").click()
         page.locator("#status", has_text="Invite desk").wait_for(timeout=30000)
-        assert page.locator("#invitations").is_hidden()
+        page.locator("#invitations").wait_for(state="hidden", timeout=10000)
         page.close()
     finally:
         harness.configure(context, extension_id, gloss_server, "http://127.0.0.1/*")

@@ -123,9 +123,11 @@ export class FrameHost {
     if (this.port) void this.ask({ type: "clear" });
   }
 
-  /** Give the frame keyboard focus (its content focuses its own first element). */
+  /** Give the frame keyboard focus: the iframe, then, inside it, what the frame chose (once visible). */
   focus(): void {
-    this.element?.focus({ preventScroll: true });
+    if (!this.element) return;
+    this.element.focus({ preventScroll: true });
+    if (this.port) void this.ask({ type: "focus" });
   }
 
   private apply(visible: boolean): void {

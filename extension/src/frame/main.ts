@@ -18,6 +18,8 @@ const root = document.getElementById("root")!;
 let port: MessagePort | null = null;
 /** The request being answered; a newer one makes an older answer moot. */
 let latest = 0;
+/** What takes focus when the content script gives the frame focus (the keyboard opened it). */
+let focusTarget: HTMLElement | null = null;
 
 function post(event: FrameEvent): void {
   port?.postMessage(event);
@@ -37,7 +39,10 @@ function show(content: HTMLElement, rid: number, focus: HTMLElement | null): voi
   root.replaceChildren(content);
   document.body.classList.toggle("pill-body", content.classList.contains("pill"));
   document.title = content.getAttribute("aria-label") ?? "Gloss";
-  focus?.focus({ preventScroll: true });
+  // Focus only works once the frame is visible: the content script asks for it after placing it
+  // (or now, when the frame already has it: a card redrawn after an edit).
+  focusTarget = focus;
+  if (focus && document.hasFocus()) focus.focus({ preventScroll: true });
   post({ rid, type: "reply", ok: true, ...size() });
 }
 
@@ -178,7 +183,7 @@ function handle(m: ContentToFrame): void {
       void saveForm(m.rid, m);
       return;
     case "focus": {
-      const target = root.firstElementChild as HTMLElement | null;
+      const target = focusTarget?.isConnected ? focusTarget : (root.firstElementChild as HTMLElement | null);
       target?.focus({ preventScroll: true });
       post({ rid: m.rid, type: "reply", ok: true, ...size() });
       return;

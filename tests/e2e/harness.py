@@ -296,7 +296,8 @@ def select_text(page: Any, text: str) -> None:
           const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
           for (let t = walker.nextNode(); t; t = walker.nextNode()) {
             const i = t.data.indexOf(text);
-            if (i !== -1) {
+            // Text the reader can see (not a script's JSON, not a hidden summary).
+            if (i !== -1 && t.parentElement.checkVisibility({visibilityProperty: true})) {
               t.parentElement.scrollIntoView({block: 'center'});
               getSelection().setBaseAndExtent(t, i, t, i + text.length);
               return;
@@ -326,3 +327,19 @@ def save_frame(page: Any) -> Any:
 
 def wait_card_closed(page: Any, timeout: float = 5000) -> None:
     page.locator(CARD_FRAME).wait_for(state="hidden", timeout=timeout)
+
+
+def highlight_point(page: Any, name: str, text: str | None = None) -> dict[str, float] | None:
+    """The middle of the first drawn range of highlight `name` (with this text, if given),
+    scrolled into view; None when there is none."""
+    return page.evaluate(
+        """([name, text]) => {
+          const r = [...(CSS.highlights.get(name) || [])]
+            .find(r => text === null || r.toString().toLowerCase() === text.toLowerCase());
+          if (!r) return null;
+          r.startContainer.parentElement.scrollIntoView({block: 'center'});
+          const b = r.getClientRects()[0];
+          return {x: b.left + Math.min(b.width / 2, 20), y: b.top + b.height / 2};
+        }""",
+        [name, text],
+    )

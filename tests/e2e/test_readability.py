@@ -42,6 +42,16 @@ HIGHLIGHTS = """() => {
 }"""
 
 
+def block_the_web(page: Any, real_site: str) -> None:
+    """The saved page's scripts, fonts and ads point at the web: block all but the page itself and
+    Gloss's own frame."""
+    allowed = (real_site + "/", "chrome-extension://")
+    page.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith(allowed) else route.abort(),
+    )
+
+
 @pytest.fixture(scope="module")
 def real_site(e2e_dir: Path) -> Iterator[str]:
     assert PAGES.is_dir(), f"the test pages are missing: expected {PAGES} (shared/ beside the repo)"
@@ -58,12 +68,7 @@ def real_site(e2e_dir: Path) -> Iterator[str]:
 def test_only_the_article_is_highlighted_and_no_highlight_joins_blocks(
     page: Any, real_site: str, name: str
 ) -> None:
-    local = real_site + "/"
-    # The saved page's scripts, fonts and ads point at the web: block them all.
-    page.route(
-        "**/*",
-        lambda route: route.continue_() if route.request.url.startswith(local) else route.abort(),
-    )
+    block_the_web(page, real_site)
     page.goto(f"{real_site}/{name}/index.html", wait_until="domcontentloaded")
     harness.wait_state(page, timeout=90000)
     drawn = page.evaluate(HIGHLIGHTS)
@@ -76,11 +81,7 @@ def test_only_the_article_is_highlighted_and_no_highlight_joins_blocks(
 
 
 def test_late_content_joins_the_article_only_inside_it(page: Any, real_site: str) -> None:
-    local = real_site + "/"
-    page.route(
-        "**/*",
-        lambda route: route.continue_() if route.request.url.startswith(local) else route.abort(),
-    )
+    block_the_web(page, real_site)
     page.goto(f"{real_site}/bbc-1/index.html", wait_until="domcontentloaded")
     harness.wait_state(page, timeout=90000)
     before = int(page.locator("html").get_attribute("data-gloss-count"))
@@ -108,3 +109,83 @@ def test_late_content_joins_the_article_only_inside_it(page: Any, real_site: str
              .map(r => r.toString())"""
     )
     assert in_promo == []
+
+
+def test_cards_keyboard_saving_and_axe_on_a_real_page(
+    page: Any, real_site: str, gloss_server: harness.Server
+) -> None:
+    """On a real BBC page: a term card and an entity card with their content, the keyboard's path
+    through a card, axe-core clean on what Gloss adds, and saving into a new collection, then
+    editing the saved highlight."""
+    gloss_server.create_glossary(
+        "Politics desk",
+        [{"term": "gun control", "definition": "Laws that limit who may own a gun.", "url": None}],
+    )
+    block_the_web(page, real_site)
+    url = f"{real_site}/bbc-1/index.html"
+    page.goto(url, wait_until="domcontentloaded")
+    harness.wait_state(page, timeout=90000)
+
+    # A term card: its definition and glossary (hovering the mention that is drawn).
+    box = harness.highlight_point(page, "gloss-term", "gun control")
+    assert box, "the glossary term is not drawn"
+    page.mouse.move(box["x"] - 40, box["y"] - 40)
+    page.mouse.move(box["x"], box["y"], steps=3)
+    page.locator(harness.CARD_FRAME).wait_for(state="visible", timeout=10000)
+    card = harness.card_frame(page).locator(".card")
+    assert "Laws that limit who may own a gun." in card.inner_text()
+    assert "Politics desk" in card.inner_text()
+    page.mouse.move(5, 5)
+    harness.wait_card_closed(page)
+
+    # The keyboard: the first highlight (an entity), its card focused, Tab stays in it, Escape.
+    page.keyboard.press("Alt+Shift+N")
+    page.locator(harness.CARD_FRAME).wait_for(state="visible", timeout=10000)
+    dialog = harness.card_frame(page).locator("[role=dialog]")
+    text = dialog.inner_text()
+    assert "entity" in text.lower() or "glossary term" in text.lower(), text
+    assert "Obama" in text, text  # the story's first name is the president's
+    frame = next(f for f in page.frames if "frame.html?role=card" in f.url)
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement?.title") == "Gloss card"
+    assert frame.evaluate("document.activeElement.closest('[role=dialog]') !== null")
+    # axe-core: nothing serious in the card, nor in what Gloss adds to the page.
+    source = (harness.ROOT / "extension/node_modules/axe-core/axe.min.js").read_text("utf-8")
+    frame.evaluate(source)
+    in_card = frame.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    page.evaluate(source)
+    ours = page.evaluate(
+        """axe.run({include: [["iframe[data-gloss-ui]"], ["gloss-live"]]},
+                   {iframes: false, resultTypes: ['violations']})"""
+    )
+    serious = [
+        v["id"]
+        for v in in_card["violations"] + ours["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+    page.keyboard.press("Escape")
+    harness.wait_card_closed(page)
+
+    # Save into a new collection, then edit the highlight from its card.
+    passage = "the greatest frustration of his presidency"
+    harness.select_text(page, passage)
+    form = harness.save_frame(page)
+    form.locator("button.pill").click()
+    form.locator("select[name=collection]").select_option("__new__")
+    form.locator("input[name=new-collection]").fill("Obama interview")
+    form.locator("button.save").click()
+    page.wait_for_function("document.documentElement.dataset.glossSaved === '1'")
+    stored = gloss_server.call("GET", "/v1/annotations", params={"url": url})["items"]
+    assert len(stored) == 1
+    box = harness.highlight_point(page, "gloss-saved-yellow")
+    assert box, "the saved highlight is not drawn"
+    page.mouse.move(box["x"], box["y"], steps=3)
+    page.locator(harness.CARD_FRAME).wait_for(state="visible", timeout=10000)
+    harness.card_frame(page).locator("button.edit").click()
+    harness.card_frame(page).locator("textarea[name=note]").fill("His own words")
+    harness.card_frame(page).locator("form button.save").click()
+    harness.card_frame(page).locator(".saved", has_text="His own words").wait_for(timeout=10000)
+    stored = gloss_server.call("GET", "/v1/annotations", params={"url": url})["items"]
+    assert [b["value"] for b in stored[0]["body"]] == ["His own words"]

@@ -45,7 +45,10 @@ def test_the_save_form_creates_a_collection_and_remembers_it(
     # Each collection says which team shares it.
     labels = form.locator("select[name=collection] option").all_inner_texts()
     assert f"Another list · {team['name']}" in labels, labels
+    form.locator("select[name=collection]").select_option(label=f"Another list · {team['name']}")
+    assert not form.locator(".new-collection").is_visible()
     form.locator("select[name=collection]").select_option("__new__")
+    assert form.locator(".new-collection").is_visible()
     form.locator("input[name=new-collection]").fill("Field notes")
     assert form.locator("select[name=team]").input_value() == team["id"]
     form.locator("textarea[name=note]").fill("Worth a follow-up")

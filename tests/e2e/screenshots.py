@@ -12,7 +12,22 @@ from tests.e2e import harness, pages
 
 OUT = harness.ROOT / "docs" / "img"
 REAL_PAGE = harness.ROOT.parent / "shared" / "readability-test-pages" / "bbc-1"
-# Stored articles naming DeepSeek, so its card says what the team knows.
+# A glossary for the real page's subject.
+POLITICS = [
+    {
+        "term": "gun control",
+        "definition": "Laws and policies that limit who may own, carry or sell a firearm.",
+        "aliases": ["gun safety laws"],
+        "url": None,
+    },
+    {
+        "term": "Congress",
+        "definition": "The US legislature: the Senate and the House of Representatives.",
+        "aliases": [],
+        "url": None,
+    },
+]
+# Stored articles naming DeepSeek and Obama, so their cards say what the team knows.
 STORED = [
     {
         "url": f"https://wire.example/deepseek-{n}",
@@ -33,6 +48,16 @@ STORED = [
                 "Regulators in Europe asked DeepSeek how it stores users' data. Microsoft and "
                 "Nvidia declined to comment.",
             ),
+            (
+                "Obama to visit Kenya and Ethiopia",
+                "President Obama will travel to Kenya, his father's homeland, and then to "
+                "Ethiopia, the White House said. It is his first visit to Kenya as president.",
+            ),
+            (
+                "Congress weighs the Iran nuclear deal",
+                "Congress has 60 days to review the Iran nuclear deal. Barack Obama said he would "
+                "veto any bill that blocked it; Republicans in the Senate oppose it.",
+            ),
         ]
     )
 ]
@@ -45,6 +70,7 @@ def main() -> None:
         server = harness.start_server(work)
         try:
             server.create_glossary("AI desk", pages.GLOSSARY)
+            server.create_glossary("Politics desk", POLITICS)
             server.create_collection("Reading list")
             for article in STORED:  # what the team has read: the entity card shows it
                 server.call("POST", "/v1/articles", json=article)
@@ -80,10 +106,13 @@ def main() -> None:
                 page = ctx.new_page()
                 page.set_viewport_size({"width": 1100, "height": 800})
                 local = f"http://127.0.0.1:{port}/"
+                allowed = (local, "chrome-extension://")  # the page, and Gloss's own frame
                 page.route(
                     "**/*",
                     lambda route: (
-                        route.continue_() if route.request.url.startswith(local) else route.abort()
+                        route.continue_()
+                        if route.request.url.startswith(allowed)
+                        else route.abort()
                     ),
                 )
                 page.goto(f"{local}real/index.html", wait_until="domcontentloaded")
@@ -95,6 +124,20 @@ def main() -> None:
                     if (r) window.scrollTo(0, r.getBoundingClientRect().top + scrollY - 200); }"""
                 )
                 page.screenshot(path=str(OUT / "extension-real-page.png"))
+                # An entity's card and a term's card on it.
+                for name, text, shot in (
+                    ("gloss-entity", "Obama", "extension-real-entity-card.png"),
+                    ("gloss-term", "gun safety laws", "extension-real-term-card.png"),
+                ):
+                    point = harness.highlight_point(page, name, text)
+                    assert point, f"{text} is not drawn"
+                    page.mouse.move(point["x"] - 30, point["y"] - 30)
+                    page.mouse.move(point["x"], point["y"], steps=3)
+                    page.locator(harness.CARD_FRAME).wait_for(state="visible")
+                    page.wait_for_timeout(200)
+                    page.screenshot(path=str(OUT / shot))
+                    page.mouse.move(5, 5)
+                    harness.wait_card_closed(page)
                 page.close()
 
                 # 4. The highlighted test page, and a term's card.

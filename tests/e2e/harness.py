@@ -343,3 +343,26 @@ def highlight_point(page: Any, name: str, text: str | None = None) -> dict[str, 
         }""",
         [name, text],
     )
+
+
+def set_display(context: Any, extension_id: str, **change: Any) -> None:
+    """Send what the popup sends when a box is clicked: the whole display, changed as asked."""
+    display = {
+        "firstOnly": change.pop("first_only", True),
+        "kinds": {
+            "person": True,
+            "org": True,
+            "place": True,
+            "other": True,
+            "norp": False,
+            "term": True,
+            **change,
+        },
+    }
+    ui = context.new_page()
+    ui.goto(f"chrome-extension://{extension_id}/options.html")
+    reply = ui.evaluate(
+        "d => chrome.runtime.sendMessage({type: 'ui/set-display', display: d})", display
+    )
+    assert reply["ok"], reply
+    ui.close()

@@ -31,29 +31,6 @@ def open_popup(context: Any, extension_id: str, url_prefix: str) -> Any:
     return popup
 
 
-def set_display(context: Any, extension_id: str, **change: Any) -> None:
-    """Send what the popup sends when a box is clicked: the whole display, changed as asked."""
-    display = {
-        "firstOnly": change.pop("first_only", True),
-        "kinds": {
-            "person": True,
-            "org": True,
-            "place": True,
-            "other": True,
-            "norp": False,
-            "term": True,
-            **change,
-        },
-    }
-    ui = context.new_page()
-    ui.goto(f"chrome-extension://{extension_id}/options.html")
-    reply = ui.evaluate(
-        "d => chrome.runtime.sendMessage({type: 'ui/set-display', display: d})", display
-    )
-    assert reply["ok"], reply
-    ui.close()
-
-
 def drawn_texts(page: Any, name: str | None = None) -> list[str]:
     """The text of every drawn entity and term range (of one highlight name, if given)."""
     return page.evaluate(
@@ -303,11 +280,11 @@ def test_late_content_and_spa_navigation_are_annotated(
     page: Any, site: dict[str, Any], glossary: str, configured: tuple[Any, str]
 ) -> None:
     # Every mention: the late paragraph names terms the article has already named.
-    set_display(*configured, first_only=False)
+    harness.set_display(*configured, first_only=False)
     try:
         late_content_and_spa_navigation(page, site)
     finally:
-        set_display(*configured)
+        harness.set_display(*configured)
 
 
 def late_content_and_spa_navigation(page: Any, site: dict[str, Any]) -> None:
@@ -475,7 +452,7 @@ def test_a_calm_page_names_each_once_and_the_popup_switches_kinds(
         page.wait_for_function("!CSS.highlights.get('gloss-term')")
     finally:
         popup.close()
-        set_display(context, extension_id)
+        harness.set_display(context, extension_id)
     # Remembered, and back to the calm default on the next load.
     page.reload()
     harness.wait_state(page)

@@ -189,3 +189,40 @@ def test_cards_keyboard_saving_and_axe_on_a_real_page(
     harness.card_frame(page).locator(".saved", has_text="His own words").wait_for(timeout=10000)
     stored = gloss_server.call("GET", "/v1/annotations", params={"url": url})["items"]
     assert [b["value"] for b in stored[0]["body"]] == ["His own words"]
+
+
+def _drawn(page: Any, name: str) -> list[str]:
+    return list(
+        page.evaluate(
+            "n => [...(CSS.highlights.get(n) || [])].map(r => r.toString())",
+            name,
+        )
+    )
+
+
+def test_a_calm_real_page_first_mentions_and_kinds(
+    page: Any, real_site: str, configured: tuple[Any, str]
+) -> None:
+    """The BBC story: each name drawn once by default; switching people off leaves organisations
+    and places; every mention draws a name again where it recurs."""
+    context, extension_id = configured
+    block_the_web(page, real_site)
+    page.goto(f"{real_site}/bbc-1/index.html", wait_until="domcontentloaded")
+    harness.wait_state(page, timeout=90000)
+    entities = _drawn(page, "gloss-entity")
+    assert len(entities) == len(set(entities)), sorted(entities)
+    assert entities.count("Obama") <= 1
+    assert {"Obama", "BBC", "Kenya"} <= set(entities), entities
+    try:
+        harness.set_display(context, extension_id, person=False)
+        page.wait_for_function(
+            "!([...(CSS.highlights.get('gloss-entity') || [])].some(r => r.toString() === 'Obama'))"
+        )
+        assert {"BBC", "Kenya"} <= set(_drawn(page, "gloss-entity"))
+        harness.set_display(context, extension_id, first_only=False)
+        page.wait_for_function(
+            "[...(CSS.highlights.get('gloss-entity') || [])]"
+            ".filter(r => r.toString().endsWith('Obama')).length >= 5"
+        )
+    finally:
+        harness.set_display(context, extension_id)

@@ -508,3 +508,43 @@ def test_a_brand_the_page_says_is_based_somewhere_is_an_organisation() -> None:
         _mention(text, "KestrelMind", "PRODUCT", 1, sentence_initial=True),
     ]
     assert [m.label for m in refine_mentions(text, raw)][:2] == ["ORG", "ORG"]
+
+
+def test_an_author_cited_by_year_is_a_person() -> None:
+    text = (
+        "Gait varies (Velder, 2004; see Tarrow 2010: 12). Orbix et al. (2011) agree, "
+        "as does the OECD (OECD, 2020). The film Match Point (2005) is not cited."
+    )
+    raw = [
+        _mention(text, "Velder", "ORG"),
+        _mention(text, "Tarrow", "GPE"),
+        _mention(text, "Orbix", "ORG"),
+        _mention(text, "OECD", "ORG", 1),
+        _mention(text, "Match Point", "WORK_OF_ART"),
+    ]
+    assert _labels(text, refine_mentions(text, raw, propagate=False)) == [
+        ("Velder", "PERSON"),
+        ("Tarrow", "PERSON"),
+        ("Orbix", "PERSON"),
+        ("OECD", "ORG"),  # an acronym: organisations are cited too
+        ("Match Point", "WORK_OF_ART"),  # a title with its year is no citation
+    ]
+
+
+def test_the_authors_of_a_citation_are_names_of_their_own() -> None:
+    text = "Both rose (Velder & Ruiz, 2004; Hale, Brin, & Osk, 2009). Smith & Wesson (2001) sells."
+    raw = [
+        _mention(text, "Velder & Ruiz", "ORG"),
+        _mention(text, "Hale, Brin, & Osk", "ORG"),
+    ]
+    assert _labels(text, refine_mentions(text, raw, propagate=False)) == [
+        ("Velder", "PERSON"),
+        ("Ruiz", "PERSON"),
+        ("Hale", "PERSON"),
+        ("Brin", "PERSON"),
+        ("Osk", "PERSON"),
+    ]
+    # Without a citation's year, "A & B" stays one name (a firm, a duo).
+    text = "Orbix & Talvex makes tools."
+    raw = [_mention(text, "Orbix & Talvex", "ORG")]
+    assert _labels(text, refine_mentions(text, raw)) == [("Orbix & Talvex", "ORG")]

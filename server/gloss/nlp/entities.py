@@ -339,6 +339,67 @@ _BASED = re.compile(
 )
 
 
+# An author cited in brackets: "(Velder, 2004)", "(Velder & Ruiz, 2004a; ...", "(see Velder
+# 2004: 12)"; or by name and year, "Velder et al. (2004)". A title with a year in brackets is
+# no citation ("Match Point (2005)").
+_CITATION_AFTER = re.compile(
+    r"(?:\s+et\s+al\.?)?(?:,\s*|\s+)(?:1[5-9]|20)\d\d[a-z]?\b(?!\s*[-–]\s*\d)"
+    r"|\s+et\s+al\.?,?\s+\(?(?:1[5-9]|20)\d\d"
+)
+_CITATION_BEFORE = re.compile(r"(?:\(|;|&|\band|,)\s*(?:see\s+|e\.g\.,?\s+|cf\.\s+)?$")
+
+
+_AUTHOR_SEPARATOR = re.compile(r"\s*(?:,\s*&|&|,|\band\b)\s*")
+
+
+def _cited_authors(text: str, m: Mention) -> list[Mention]:
+    """The authors of a citation the model took for one name: "Feng, Spence, & Pratt, 2004"
+    or "(Velder & Ruiz 2004" cite two or three people, each a name of their own."""
+    if m.label not in ("PERSON", "ORG", "GPE", "NORP", "FAC", "PRODUCT", "WORK_OF_ART"):
+        return []
+    surface = text[m.start : m.end]
+    if "&" not in surface and ", " not in surface:
+        return []
+    if not _CITATION_AFTER.match(text, m.end):
+        return []
+    authors = []
+    start = m.start
+    for separator in [*_AUTHOR_SEPARATOR.finditer(text, m.start, m.end), None]:
+        end = m.end if separator is None else separator.start()
+        name = text[start:end]
+        if name and not (name[:1].isupper() and all(w[:1].isupper() for w in name.split())):
+            return []
+        if name:
+            key = normalise_key(name)
+            authors.append(replace(m, start=start, end=end, label="PERSON", key=key, weight=2.0))
+        start = m.end if separator is None else separator.end()
+    return authors if len(authors) >= 2 else []
+
+
+def _cited_by_year(text: str, m: Mention) -> bool:
+    """Whether the name is an author cited by year: in a bracketed citation, or "et al."."""
+    after = _CITATION_AFTER.match(text, m.end)
+    if after is None:
+        return False
+    if "et al" not in after.group():
+        # In brackets: an opening bracket (or another author) right before the name, and
+        # the bracket still open.
+        if not _CITATION_BEFORE.search(text, max(0, m.start - 12), m.start):
+            return False
+        opened = text.rfind("(", max(0, m.start - 120), m.start)
+        if opened == -1 or ")" in text[opened : m.start]:
+            return False
+    surface = text[m.start : m.end]
+    words = surface.split()
+    # Organisations are cited too ("OECD, 2020", "World Bank, 2019").
+    return (
+        not surface.isupper()
+        and len(words) <= 3
+        and not any(w in gazetteer.ORG_SUFFIXES or w in gazetteer.ORG_HEADS for w in words)
+        and not _known_place(surface)
+    )
+
+
 def _context_label(text: str, m: Mention) -> str | None:
     """The label a phrase right after (or, for places, right before) the name gives it.
 
@@ -347,6 +408,8 @@ def _context_label(text: str, m: Mention) -> str | None:
     """
     after = text[m.end : m.end + 80]
     if _WHO.match(after):
+        return "PERSON"
+    if _cited_by_year(text, m):
         return "PERSON"
     place = _PLACE_AFTER.match(after)
     if place:
@@ -448,6 +511,10 @@ def refine_mentions(
                     cleaned.append(m)
                 continue
             m = converted
+        authors = _cited_authors(text, m)
+        if authors:
+            cleaned.extend(authors)
+            continue
         trimmed = _trim(text, m)
         if trimmed is None:
             continue

@@ -548,3 +548,13 @@ def test_the_authors_of_a_citation_are_names_of_their_own() -> None:
     text = "Orbix & Talvex makes tools."
     raw = [_mention(text, "Orbix & Talvex", "ORG")]
     assert _labels(text, refine_mentions(text, raw)) == [("Orbix & Talvex", "ORG")]
+
+
+def test_wars_awards_and_the_paralympics_are_events() -> None:
+    text = "After the Velder War she won at the Paralympics and the Orbix Awards."
+    raw = [
+        _mention(text, "Velder War", "ORG"),
+        _mention(text, "Paralympics", "ORG"),
+        _mention(text, "Orbix Awards", "ORG"),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["EVENT"] * 3

@@ -257,6 +257,8 @@ def _relabel(surface: str, m: Mention) -> str:
     """The label general knowledge gives the span, or the model's label."""
     label = m.label
     words = surface.split()
+    if surface in gazetteer.EVENT_NAMES:
+        return "EVENT"
     if len(words) >= 2 and words[-1] in gazetteer.EVENT_SUFFIXES and label != "EVENT":
         return "EVENT"
     if len(words) >= 2 and words[-1] in gazetteer.FAC_SUFFIXES and label != "FAC":

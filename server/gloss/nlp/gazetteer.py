@@ -206,8 +206,11 @@ EVENT_SUFFIXES = _names(
     """
 Cup Open Olympics Games Finals Final Championship Championships Grand|Prix Marathon Summit
 Expo Festival Sessions Conference Congress|Party Tournament Series Derby Rally Regatta
+Paralympics War Wars Revolution Uprising Rebellion Awards Convention Carnival
 """
 ) - frozenset({"Congress Party"})
+# Events named by one word: a span that is exactly one of them is an event.
+EVENT_NAMES = _names("Olympics Paralympics Olympiad")
 FAC_SUFFIXES = _names(
     "Airport Stadium Arena Bridge Tunnel Station Highway Dam Tower Towers Canal Cathedral Museum"
 )

@@ -558,3 +558,39 @@ def test_wars_awards_and_the_paralympics_are_events() -> None:
         _mention(text, "Orbix Awards", "ORG"),
     ]
     assert [m.label for m in refine_mentions(text, raw)] == ["EVENT"] * 3
+
+
+def test_a_known_town_the_page_writes_like_a_place_is_a_place() -> None:
+    text = (
+        "Lleida has a harbour. In Lleida you will find old warehouses. "
+        "Lleida Transit runs the buses."
+    )
+    raw = [
+        _mention(text, "Lleida", "ORG", 0, sentence_initial=True),
+        _mention(text, "Lleida Transit", "ORG", 0, sentence_initial=True),
+    ]
+    refined = refine_mentions(text, raw, propagate=False)
+    # The first word of an organisation's name ("Lleida Transit") no longer makes it one.
+    assert _labels(text, refined) == [("Lleida", "GPE"), ("Lleida Transit", "ORG")]
+
+
+def test_a_town_name_is_not_a_place_without_the_pages_word_for_it() -> None:
+    # Toyota is a town too; the page speaks of the carmaker, and "in Toyota's plans" is a
+    # possessive, no place.
+    text = "Toyota raised prices. Toyota said sales rose, in Toyota's plans for Kolding Group."
+    raw = [
+        _mention(text, "Toyota", "ORG", 0, sentence_initial=True),
+        _mention(text, "Toyota", "ORG", 1, sentence_initial=True),
+        _mention(text, "Toyota", "ORG", 2, prev_word="in"),
+    ]
+    assert [m.label for m in refine_mentions(text, raw, propagate=False)] == ["ORG"] * 3
+
+
+def test_world_places_are_towns_and_countries_not_common_words() -> None:
+    from gloss.nlp.places import usable, world_places
+
+    places = world_places()
+    assert {"Kolding", "Tulsa", "Guadeloupe", "Toyota"} <= places
+    assert len(places) > 30_000
+    assert usable("Lleida")
+    assert not any(usable(name) for name in ("Of", "split", "AI"))

@@ -12,6 +12,7 @@ from itertools import accumulate
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from gloss.nlp import gazetteer
+from gloss.nlp.places import world_places
 
 # The labels a reader sees: people, organisations, places, products and other proper names.
 # Numeric and temporal labels (DATE, CARDINAL, MONEY...) are left out: product.md shows names,
@@ -547,10 +548,12 @@ def refine_mentions(
     typed = [replace(t, key=normalise_key(text[t.start : t.end])) for t in typed_mentions]
     mentions = _overlay(typed, _overlay(_born_names(text), cleaned))
     mentions = _coordinate_lists(text, mentions)
-    mentions = _one_label_per_name(
-        mentions, {t.key: t.label for t in typed}, _unmarked_cues(text, mentions)
-    )
-    mentions = _link_partial_names(text, mentions)
+    votes = _unmarked_cues(text, mentions)
+    places = _attested_places(text, mentions)
+    for key, weight in places.items():
+        votes.setdefault(key, {})["GPE"] = weight
+    mentions = _one_label_per_name(mentions, {t.key: t.label for t in typed}, votes)
+    mentions = _link_partial_names(text, mentions, frozenset(places))
     if propagate:
         mentions = _propagate(text, mentions, bylines)
     return [m for m in mentions if m.label in labels]
@@ -737,6 +740,42 @@ def _unmarked_cues(text: str, mentions: Sequence[Mention]) -> dict[str, dict[str
     return votes
 
 
+# "In Tulsa", "near Tulsa", "around Tulsa", "downtown Tulsa": written like a place.
+_LOCATIVE_BEFORE = re.compile(r"(?i:\b(?:in|near|around|outside|downtown))\s+$")
+
+
+def _attested_places(text: str, mentions: Sequence[Mention]) -> dict[str, float]:
+    """Names of towns and countries (`places.world_places`) that the page writes like a
+    place, with the weight of their place vote.
+
+    The model calls an unknown town an organisation or a person ("Tulsa has over 225 days of
+    sunshine"), and the document's vote follows it. Knowing that a town of that name exists
+    is not enough ("Toyota" is a town and a carmaker, "Dallas" a city and a team): the page
+    must also write it after "in", "near", "around", "outside" or "downtown" at least once,
+    not as a possessive ("in Toyota's plans"). Then the place outvotes every other mention.
+    """
+    world = world_places()
+    counts: dict[str, int] = {}
+    for m in mentions:
+        counts[m.key] = counts.get(m.key, 0) + 1
+    found: dict[str, float] = {}
+    for m in mentions:
+        surface = text[m.start : m.end]
+        if (
+            m.label not in ("ORG", "PERSON")
+            or m.source == "glossary"
+            or m.key in found
+            or surface not in world
+        ):
+            continue
+        pattern = re.compile(rf"(?<![\w-]){re.escape(surface)}(?![\w-])(?!['’]s\b)")
+        for occurrence in pattern.finditer(text):
+            if _LOCATIVE_BEFORE.search(text, max(0, occurrence.start() - 12), occurrence.start()):
+                found[m.key] = 2.0 * counts[m.key] + 1.0
+                break
+    return found
+
+
 def _one_label_per_name(
     mentions: list[Mention],
     forced: dict[str, str],
@@ -762,7 +801,9 @@ def _one_label_per_name(
     return [m if chosen[m.key] == m.label else replace(m, label=chosen[m.key]) for m in mentions]
 
 
-def _link_partial_names(text: str, mentions: list[Mention]) -> list[Mention]:
+def _link_partial_names(
+    text: str, mentions: list[Mention], places: set[str] | frozenset[str] = frozenset()
+) -> list[Mention]:
     """A surname alone is the person named in full elsewhere; a brand's first word, the brand.
 
     "Jensen Huang ... Huang said": the second mention takes PERSON and the full name's key, so
@@ -809,6 +850,7 @@ def _link_partial_names(text: str, mentions: list[Mention]) -> list[Mention]:
                 and surface in orgs
                 and surface not in persons
                 and not _known_place(surface)
+                and m.key not in places
             ):
                 m = replace(m, label="ORG", key=orgs[surface])
             elif (

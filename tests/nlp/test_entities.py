@@ -594,3 +594,16 @@ def test_world_places_are_towns_and_countries_not_common_words() -> None:
     assert len(places) > 30_000
     assert usable("Lleida")
     assert not any(usable(name) for name in ("Of", "split", "AI"))
+
+
+def test_a_one_word_person_the_page_writes_like_a_place_is_a_place() -> None:
+    text = "Tarrow is the main town. Hotels in Tarrow are few. Tarrow has a port."
+    raw = [
+        _mention(text, "Tarrow", "PERSON", 0, sentence_initial=True),
+        _mention(text, "Tarrow", "PERSON", 2, sentence_initial=True),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["GPE"] * 3
+    # Not a full name, nor a possessive: "in Ana Velder's view".
+    text = "Ana Velder spoke. In Ana Velder's view, Velder said, prices rise."
+    raw = [_mention(text, "Ana Velder", "PERSON", 0), _mention(text, "Ana Velder", "PERSON", 1)]
+    assert {m.label for m in refine_mentions(text, raw)} == {"PERSON"}

@@ -753,6 +753,8 @@ def _attested_places(text: str, mentions: Sequence[Mention]) -> dict[str, float]
     is not enough ("Toyota" is a town and a carmaker, "Dallas" a city and a team): the page
     must also write it after "in", "near", "around", "outside" or "downtown" at least once,
     not as a possessive ("in Toyota's plans"). Then the place outvotes every other mention.
+    The same holds for a one-word name the model calls a person, town or not ("Hadibo"):
+    people are not "in" anything.
     """
     world = world_places()
     counts: dict[str, int] = {}
@@ -765,7 +767,7 @@ def _attested_places(text: str, mentions: Sequence[Mention]) -> dict[str, float]
             m.label not in ("ORG", "PERSON")
             or m.source == "glossary"
             or m.key in found
-            or surface not in world
+            or (surface not in world and (m.label != "PERSON" or " " in surface))
         ):
             continue
         pattern = re.compile(rf"(?<![\w-]){re.escape(surface)}(?![\w-])(?!['’]s\b)")

@@ -607,3 +607,14 @@ def test_a_one_word_person_the_page_writes_like_a_place_is_a_place() -> None:
     text = "Ana Velder spoke. In Ana Velder's view, Velder said, prices rise."
     raw = [_mention(text, "Ana Velder", "PERSON", 0), _mention(text, "Ana Velder", "PERSON", 1)]
     assert {m.label for m in refine_mentions(text, raw)} == {"PERSON"}
+
+
+def test_a_place_by_its_words_does_not_follow_a_list() -> None:
+    # A list makes weak members (an unknown name the model calls a place) follow the rest;
+    # a name whose words make it a place is not weak.
+    text = "You see the Orbix Lighthouse, Velder River and the skyline."
+    raw = [_mention(text, "Orbix Lighthouse", "ORG"), _mention(text, "Velder River", "LOC")]
+    assert _labels(text, refine_mentions(text, raw)) == [
+        ("Orbix Lighthouse", "ORG"),
+        ("Velder River", "LOC"),
+    ]

@@ -540,7 +540,9 @@ def refine_mentions(
         ):
             # "born in Halden", "near Halden": people are rarely "in" or "near" anything.
             label, weight = "GPE", 1.0
-        elif label in ("GPE", "LOC"):
+        elif label in ("GPE", "LOC") and not _place_by_its_words(surface):
+            # An unknown name the model calls a place is a weak guess; one whose words say
+            # so ("Hudson River", "Orange County") is not.
             if trimmed.prev_word not in gazetteer.LOCATIVE_PREPOSITIONS:
                 weight *= 0.5
         cleaned.append(replace(trimmed, label=label, key=normalise_key(surface), weight=weight))
@@ -677,6 +679,17 @@ def _born_names(text: str) -> list[Mention]:
             )
         )
     return found
+
+
+def _place_by_its_words(surface: str) -> bool:
+    """Whether the last or first word makes a name a place: "... River", "Lake ..."."""
+    words = surface.split()
+    return len(words) >= 2 and (
+        words[-1] in gazetteer.LOC_SUFFIXES
+        or words[-1] in gazetteer.GPE_SUFFIXES
+        or words[0] in gazetteer.LOC_HEADS
+        or (words[0] in gazetteer.LOC_HEADS_BEFORE_OF and words[1] == "of")
+    )
 
 
 def _known_place(surface: str) -> bool:

@@ -618,3 +618,13 @@ def test_a_place_by_its_words_does_not_follow_a_list() -> None:
         ("Orbix Lighthouse", "ORG"),
         ("Velder River", "LOC"),
     ]
+
+
+def test_territories_and_small_states_are_places() -> None:
+    text = "Guadeloupe and Saint Lucia draw divers; Guadeloupe has two islands."
+    raw = [
+        _mention(text, "Guadeloupe", "ORG", 0, sentence_initial=True),
+        _mention(text, "Saint Lucia", "PERSON"),
+        _mention(text, "Guadeloupe", "ORG", 1),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["GPE"] * 3

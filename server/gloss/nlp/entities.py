@@ -91,7 +91,7 @@ def _trim(text: str, m: Mention) -> Mention | None:
         the = _LEADING_THE.match(text, start, end)
         if the:
             start = the.end()
-    if m.label == "PERSON":
+    if m.label == "PERSON" and not _known_place(text[start:end]):  # "Saint Lucia"
         start = _skip_titles(text, start, end)
         end = _drop_postnominals(text, start, end)
     if m.label != "WORK_OF_ART":  # a title may end in "of" or "and"

@@ -34,6 +34,16 @@ Uruguay Uzbekistan Vanuatu Vatican Venezuela Vietnam Yemen Zambia Zimbabwe Hong|
 Greenland Puerto|Rico Gaza West|Bank Crimea Chad Jordan Georgia Turkey Türkiye
 Soviet|Union USSR U.S.S.R. Yugoslavia Czechoslovakia Prussia East|Germany West|Germany
 Ottoman|Empire Roman|Empire Holy|Roman|Empire Byzantine|Empire Russian|Empire British|Empire
+Antigua|and|Barbuda Antigua Barbuda Bosnia|and|Herzegovina Herzegovina Cabo|Verde Guinea-Bissau
+Democratic|Republic|of|the|Congo Republic|of|the|Congo Marshall|Islands Saint|Kitts|and|Nevis
+Saint|Lucia Saint|Vincent|and|the|Grenadines Sao|Tome|and|Principe Solomon|Islands
+Timor-Leste East|Timor Western|Sahara Palestinian|Territories
+American|Samoa Anguilla Aruba Bermuda Bonaire British|Virgin|Islands Cayman|Islands
+Cook|Islands Curaçao Curacao Falkland|Islands Faroe|Islands French|Guiana French|Polynesia
+Gibraltar Guadeloupe Guam Guernsey Isle|of|Man Macao Martinique Mayotte Montserrat
+New|Caledonia Niue Northern|Mariana|Islands Réunion Saint|Barthélemy Saint|Helena
+Saint|Martin Saint|Pierre|and|Miquelon Sint|Maarten Tokelau Turks|and|Caicos|Islands
+U.S.|Virgin|Islands Wallis|and|Futuna Åland|Islands Svalbard
 """
 )
 

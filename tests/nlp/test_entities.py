@@ -628,3 +628,10 @@ def test_territories_and_small_states_are_places() -> None:
         _mention(text, "Guadeloupe", "ORG", 1),
     ]
     assert [m.label for m in refine_mentions(text, raw)] == ["GPE"] * 3
+
+
+def test_an_acronym_defined_by_title_case_common_words_and_function_words_is_not_a_name() -> None:
+    # "Under" is capitalised only by the definition's title case.
+    text = "Errors go into a System Under Test (SUT). Each test of the system runs the SUT."
+    raw = [_mention(text, "SUT", "ORG", 0), _mention(text, "SUT", "ORG", 1)]
+    assert refine_mentions(text, raw) == []

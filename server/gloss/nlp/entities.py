@@ -633,7 +633,9 @@ def _defined_common_acronyms(text: str, lower_words: frozenset[str]) -> frozense
         if (
             len(content) == len(letters)
             and "".join(w[0] for w in content).upper() == letters
-            and all(w.islower() or w.lower() in lower_words for w in content)
+            and all(
+                w.islower() or w.lower() in lower_words or w.lower() in STOP_WORDS for w in content
+            )
             and content[-1] not in gazetteer.ORG_SUFFIXES
             and content[0] not in gazetteer.ORG_HEADS
         ):

@@ -635,3 +635,18 @@ def test_an_acronym_defined_by_title_case_common_words_and_function_words_is_not
     text = "Errors go into a System Under Test (SUT). Each test of the system runs the SUT."
     raw = [_mention(text, "SUT", "ORG", 0), _mention(text, "SUT", "ORG", 1)]
     assert refine_mentions(text, raw) == []
+
+
+def test_roads_hotels_and_buildings_are_facilities() -> None:
+    text = (
+        "Take the Velder Expressway to Orbix Blvd, past the Tarrow Hotel and the "
+        "Cathedral of Saint Ana."
+    )
+    raw = [
+        _mention(text, "Velder Expressway", "ORG"),
+        _mention(text, "Orbix Blvd", "PERSON"),
+        _mention(text, "Tarrow Hotel", "ORG"),
+        _mention(text, "Cathedral of Saint Ana", "ORG"),
+    ]
+    # "Blvd" and the like are also surnames' last words: not a person's ("Grace Park").
+    assert [m.label for m in refine_mentions(text, raw)] == ["FAC", "PERSON", "FAC", "FAC"]

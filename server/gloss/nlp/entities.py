@@ -270,6 +270,13 @@ def _relabel(surface: str, m: Mention) -> str:
         and label not in ("FAC", "PERSON")
     ):
         return "FAC"
+    if (
+        len(words) >= 3
+        and words[0] in gazetteer.FAC_HEADS_BEFORE_OF
+        and words[1] == "of"
+        and label != "FAC"
+    ):
+        return "FAC"
     if len(words) >= 2 and words[0] in gazetteer.FAC_HEADS and label in ("PERSON", "ORG"):
         return "GPE"  # "Fort Halden", "Port Ellis": a town named after its fort or port
     if surface in gazetteer.COUNTRIES or surface in gazetteer.REGIONS_AND_CITIES:

@@ -222,7 +222,8 @@ Paralympics War Wars Revolution Uprising Rebellion Awards Convention Carnival
 # Events named by one word: a span that is exactly one of them is an event.
 EVENT_NAMES = _names("Olympics Paralympics Olympiad")
 FAC_SUFFIXES = _names(
-    "Airport Stadium Arena Bridge Tunnel Station Highway Dam Tower Towers Canal Cathedral Museum"
+    "Airport Stadium Arena Bridge Tunnel Station Highway Dam Tower Towers Canal Cathedral Museum "
+    "Expressway Turnpike Freeway Motorway Building Hotel Mall"
 )
 # Last words of a building, street or park that are also surnames ("Alonzo Church", "Grace
 # Park"): they make a facility of a span the model called anything but a person.
@@ -230,10 +231,13 @@ FAC_SUFFIXES_NOT_PERSON = _names(
     """
 Park Square Street Avenue Boulevard Road Palace Castle Church Temple Mosque Cemetery Hall
 Theatre Theater Harbour Harbor Pier Monument Memorial Abbey Chapel Basilica Fortress
+Theatres Theaters Blvd Ave Ave. St. Rd Rd. Lane Terrace
 """
 )
 # First words of a facility or settlement name ("Fort Halden", "Port Ellis").
 FAC_HEADS = _names("Fort Port")
+# First words of a building's name before "of" ("Cathedral of Christ the Light").
+FAC_HEADS_BEFORE_OF = _names("Cathedral Church Palace Castle Temple Basilica Abbey Mosque")
 
 # Natural features (OntoNotes LOC, which the model often calls an organisation or a place):
 # by their last word ("Yangtze River", "Silicon Valley"), by their first ("Lake Tahoe",

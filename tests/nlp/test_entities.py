@@ -650,3 +650,13 @@ def test_roads_hotels_and_buildings_are_facilities() -> None:
     ]
     # "Blvd" and the like are also surnames' last words: not a person's ("Grace Park").
     assert [m.label for m in refine_mentions(text, raw)] == ["FAC", "PERSON", "FAC", "FAC"]
+
+
+def test_words_no_surname_ends_with_make_a_place_even_of_a_person() -> None:
+    text = "We met at Velder Square, walked to Orbix Mosque and on to Tarrow Falls."
+    raw = [
+        _mention(text, "Velder Square", "PERSON"),
+        _mention(text, "Orbix Mosque", "PERSON"),
+        _mention(text, "Tarrow Falls", "PERSON"),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["FAC", "FAC", "LOC"]

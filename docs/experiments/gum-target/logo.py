@@ -23,8 +23,20 @@ from gloss.nlp.evaluation import GUM_GENRES, GumDocument, gum_labels, load_gum, 
 from gloss.nlp.places import world_places
 
 RULES = ("people", "citations", "events", "towns", "person_in", "facilities")
-NEW_FAC_SUFFIXES = frozenset("Expressway Turnpike Freeway Motorway Building Hotel Mall".split())
-NEW_FAC_NOT_PERSON = frozenset("Theatres Theaters Blvd Ave Ave. St. Rd Rd. Lane Terrace".split())
+# The facility and natural-feature words as they were before this round.
+OLD_FAC_SUFFIXES = frozenset(
+    "Airport Stadium Arena Bridge Tunnel Station Highway Dam Tower Towers Canal Cathedral "
+    "Museum".split()
+)
+OLD_FAC_NOT_PERSON = frozenset(
+    "Park Square Street Avenue Boulevard Road Palace Castle Church Temple Mosque Cemetery Hall "
+    "Theatre Theater Harbour Harbor Pier Monument Memorial Abbey Chapel Basilica "
+    "Fortress".split()
+)
+OLD_LOC_SUFFIXES = frozenset(
+    "Ocean Sea River Mountains Strait Straits Gulf Desert Peninsula Channel Valley Basin "
+    "Glacier".split()
+)
 NEW_EVENT_SUFFIXES = frozenset(
     "Paralympics War Wars Revolution Uprising Rebellion Awards Convention Carnival".split()
 )
@@ -42,6 +54,7 @@ def switched_off(rules: frozenset[str]) -> Iterator[None]:
         gazetteer.FAC_SUFFIXES,
         gazetteer.FAC_SUFFIXES_NOT_PERSON,
         gazetteer.FAC_HEADS_BEFORE_OF,
+        gazetteer.LOC_SUFFIXES,
     )
     original_attested = entities._attested_places
     world = world_places()
@@ -62,9 +75,10 @@ def switched_off(rules: frozenset[str]) -> Iterator[None]:
         gazetteer.EVENT_NAMES = frozenset()
         gazetteer.EVENT_SUFFIXES = saved[3] - NEW_EVENT_SUFFIXES
     if "facilities" in rules:
-        gazetteer.FAC_SUFFIXES = saved[5] - NEW_FAC_SUFFIXES
-        gazetteer.FAC_SUFFIXES_NOT_PERSON = saved[6] - NEW_FAC_NOT_PERSON
+        gazetteer.FAC_SUFFIXES = OLD_FAC_SUFFIXES
+        gazetteer.FAC_SUFFIXES_NOT_PERSON = OLD_FAC_NOT_PERSON
         gazetteer.FAC_HEADS_BEFORE_OF = frozenset()
+        gazetteer.LOC_SUFFIXES = OLD_LOC_SUFFIXES
     entities._attested_places = attested  # type: ignore[assignment]
     try:
         yield
@@ -78,6 +92,7 @@ def switched_off(rules: frozenset[str]) -> Iterator[None]:
             gazetteer.FAC_SUFFIXES,
             gazetteer.FAC_SUFFIXES_NOT_PERSON,
             gazetteer.FAC_HEADS_BEFORE_OF,
+            gazetteer.LOC_SUFFIXES,
         ) = saved
 
 

@@ -223,14 +223,14 @@ Paralympics War Wars Revolution Uprising Rebellion Awards Convention Carnival
 EVENT_NAMES = _names("Olympics Paralympics Olympiad")
 FAC_SUFFIXES = _names(
     "Airport Stadium Arena Bridge Tunnel Station Highway Dam Tower Towers Canal Cathedral Museum "
-    "Expressway Turnpike Freeway Motorway Building Hotel Mall"
+    "Expressway Turnpike Freeway Motorway Building Hotel Mall Square Mosque Cemetery Harbour "
+    "Harbor Monument Memorial Basilica Fortress Theatre Theater Boulevard Avenue Pier Minster"
 )
 # Last words of a building, street or park that are also surnames ("Alonzo Church", "Grace
 # Park"): they make a facility of a span the model called anything but a person.
 FAC_SUFFIXES_NOT_PERSON = _names(
     """
-Park Square Street Avenue Boulevard Road Palace Castle Church Temple Mosque Cemetery Hall
-Theatre Theater Harbour Harbor Pier Monument Memorial Abbey Chapel Basilica Fortress
+Park Street Road Palace Castle Church Temple Hall Abbey Chapel Lodge
 Theatres Theaters Blvd Ave Ave. St. Rd Rd. Lane Terrace
 """
 )
@@ -243,7 +243,8 @@ FAC_HEADS_BEFORE_OF = _names("Cathedral Church Palace Castle Temple Basilica Abb
 # by their last word ("Yangtze River", "Silicon Valley"), by their first ("Lake Tahoe",
 # "Mount Everest"), or by a head before "of" ("Gulf of Mexico", "Strait of Hormuz").
 LOC_SUFFIXES = _names(
-    "Ocean Sea River Mountains Strait Straits Gulf Desert Peninsula Channel Valley Basin Glacier"
+    "Ocean Sea River Mountains Strait Straits Gulf Desert Peninsula Channel Valley Basin Glacier "
+    "Creek Falls Canyon Swamp Plateau Archipelago Reef Lagoon Cliffs Coast"
 )
 LOC_HEADS = _names("Lake Mount Mt.")
 # Last words of an administrative area or an island: "Bergen County", "Palawan Province".

@@ -660,3 +660,27 @@ def test_words_no_surname_ends_with_make_a_place_even_of_a_person() -> None:
         _mention(text, "Tarrow Falls", "PERSON"),
     ]
     assert [m.label for m in refine_mentions(text, raw)] == ["FAC", "FAC", "LOC"]
+
+
+def test_qualified_places_county_heads_and_museums_of_something_are_places() -> None:
+    text = "From Upper Tulsa we drove to County Velder and the Orbix Museum of Art."
+    raw = [
+        _mention(text, "Upper Tulsa", "ORG"),
+        _mention(text, "County Velder", "PERSON"),
+        _mention(text, "Orbix Museum of Art", "ORG"),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["GPE", "GPE", "FAC"]
+
+
+def test_a_name_the_page_votes_a_place_is_not_an_organisations_first_word() -> None:
+    text = "Velder is a port. Velder grew. The Velder Rowing Club trains there."
+    raw = [
+        _mention(text, "Velder", "GPE", 0, sentence_initial=True),
+        _mention(text, "Velder", "GPE", 1, sentence_initial=True),
+        _mention(text, "Velder Rowing Club", "ORG"),
+    ]
+    assert _labels(text, refine_mentions(text, raw)) == [
+        ("Velder", "GPE"),
+        ("Velder", "GPE"),
+        ("Velder Rowing Club", "ORG"),
+    ]

@@ -55,6 +55,8 @@ def switched_off(rules: frozenset[str]) -> Iterator[None]:
         gazetteer.FAC_SUFFIXES_NOT_PERSON,
         gazetteer.FAC_HEADS_BEFORE_OF,
         gazetteer.LOC_SUFFIXES,
+        gazetteer.PLACE_QUALIFIERS,
+        gazetteer.GPE_HEADS,
     )
     original_attested = entities._attested_places
     world = world_places()
@@ -79,6 +81,8 @@ def switched_off(rules: frozenset[str]) -> Iterator[None]:
         gazetteer.FAC_SUFFIXES_NOT_PERSON = OLD_FAC_NOT_PERSON
         gazetteer.FAC_HEADS_BEFORE_OF = frozenset()
         gazetteer.LOC_SUFFIXES = OLD_LOC_SUFFIXES
+        gazetteer.PLACE_QUALIFIERS = frozenset()
+        gazetteer.GPE_HEADS = frozenset()
     entities._attested_places = attested  # type: ignore[assignment]
     try:
         yield
@@ -93,6 +97,8 @@ def switched_off(rules: frozenset[str]) -> Iterator[None]:
             gazetteer.FAC_SUFFIXES_NOT_PERSON,
             gazetteer.FAC_HEADS_BEFORE_OF,
             gazetteer.LOC_SUFFIXES,
+            gazetteer.PLACE_QUALIFIERS,
+            gazetteer.GPE_HEADS,
         ) = saved
 
 

@@ -272,11 +272,22 @@ def _relabel(surface: str, m: Mention) -> str:
         return "FAC"
     if (
         len(words) >= 3
-        and words[0] in gazetteer.FAC_HEADS_BEFORE_OF
-        and words[1] == "of"
+        and any(
+            (w in gazetteer.FAC_HEADS_BEFORE_OF or w in gazetteer.FAC_SUFFIXES) and after == "of"
+            for w, after in zip(words, words[1:], strict=False)
+        )
         and label != "FAC"
     ):
-        return "FAC"
+        return "FAC"  # "Cathedral of Christ the Light", "Metropolitan Museum of Art"
+    if len(words) >= 2 and words[0] in gazetteer.GPE_HEADS and label != "GPE":
+        return "GPE"
+    if (
+        len(words) >= 2
+        and words[0] in gazetteer.PLACE_QUALIFIERS
+        and label not in ("GPE", "LOC", "FAC")
+        and (_known_place(" ".join(words[1:])) or " ".join(words[1:]) in world_places())
+    ):
+        return "GPE"  # "Upper Manhattan", "Old Oakland"
     if len(words) >= 2 and words[0] in gazetteer.FAC_HEADS and label in ("PERSON", "ORG"):
         return "GPE"  # "Fort Halden", "Port Ellis": a town named after its fort or port
     if surface in gazetteer.COUNTRIES or surface in gazetteer.REGIONS_AND_CITIES:
@@ -875,6 +886,7 @@ def _link_partial_names(
                 and surface not in persons
                 and not _known_place(surface)
                 and m.key not in places
+                and m.label not in ("GPE", "LOC", "FAC")  # the page's vote made it a place
             ):
                 m = replace(m, label="ORG", key=orgs[surface])
             elif (

@@ -237,7 +237,13 @@ Theatres Theaters Blvd Ave Ave. St. Rd Rd. Lane Terrace
 # First words of a facility or settlement name ("Fort Halden", "Port Ellis").
 FAC_HEADS = _names("Fort Port")
 # First words of a building's name before "of" ("Cathedral of Christ the Light").
-FAC_HEADS_BEFORE_OF = _names("Cathedral Church Palace Castle Temple Basilica Abbey Mosque")
+FAC_HEADS_BEFORE_OF = _names("Cathedral Palace Castle Temple Basilica Abbey Mosque Museum")
+# Words before a place's name that leave it a place: "Upper Manhattan", "Greater Halden".
+PLACE_QUALIFIERS = _names(
+    "Upper Lower Greater Old Inner Outer Central Northern Southern Eastern Western Downtown "
+    "North South East West Northeast Northwest Southeast Southwest"
+)
+GPE_HEADS = _names("County Province Canton")  # "County Durham"
 
 # Natural features (OntoNotes LOC, which the model often calls an organisation or a place):
 # by their last word ("Yangtze River", "Silicon Valley"), by their first ("Lake Tahoe",

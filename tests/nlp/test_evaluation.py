@@ -62,3 +62,24 @@ def test_score_gum_follows_the_gum_scorers_rules() -> None:
     lenient = score_gum([doc], [predicted], lenient=True)
     assert (lenient["ALL"].tp, lenient["ALL"].fp, lenient["ALL"].fn) == (3, 0, 0)
     assert lenient["PLACE"].tp == 2
+
+
+def test_gum_labels_read_a_people_named_by_a_plural_noun_as_persons() -> None:
+    from gloss.nlp.evaluation import gum_labels
+
+    text = "American troops met the Americans, Black Americans and the Swiss."
+    span = lambda s, label: (text.index(s), text.index(s) + len(s), label)  # noqa: E731
+    predicted = [
+        span("American", "NORP"),  # an adjective: GUM marks no name here
+        span("Americans", "NORP"),
+        span("Black Americans", "NORP"),
+        span("Swiss", "NORP"),  # not a plural
+        span("troops", "ORG"),  # other labels stay as they are
+    ]
+    assert [label for _s, _e, label in gum_labels(text, predicted)] == [
+        "NORP",
+        "PERSON",
+        "PERSON",
+        "NORP",
+        "ORG",
+    ]

@@ -12,6 +12,7 @@ from itertools import accumulate
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from gloss.nlp import gazetteer
+from gloss.nlp.places import world_places
 
 # The labels a reader sees: people, organisations, places, products and other proper names.
 # Numeric and temporal labels (DATE, CARDINAL, MONEY...) are left out: product.md shows names,
@@ -90,7 +91,7 @@ def _trim(text: str, m: Mention) -> Mention | None:
         the = _LEADING_THE.match(text, start, end)
         if the:
             start = the.end()
-    if m.label == "PERSON":
+    if m.label == "PERSON" and not _known_place(text[start:end]):  # "Saint Lucia"
         start = _skip_titles(text, start, end)
         end = _drop_postnominals(text, start, end)
     if m.label != "WORK_OF_ART":  # a title may end in "of" or "and"
@@ -257,6 +258,8 @@ def _relabel(surface: str, m: Mention) -> str:
     """The label general knowledge gives the span, or the model's label."""
     label = m.label
     words = surface.split()
+    if surface in gazetteer.EVENT_NAMES:
+        return "EVENT"
     if len(words) >= 2 and words[-1] in gazetteer.EVENT_SUFFIXES and label != "EVENT":
         return "EVENT"
     if len(words) >= 2 and words[-1] in gazetteer.FAC_SUFFIXES and label != "FAC":
@@ -267,6 +270,24 @@ def _relabel(surface: str, m: Mention) -> str:
         and label not in ("FAC", "PERSON")
     ):
         return "FAC"
+    if (
+        len(words) >= 3
+        and any(
+            (w in gazetteer.FAC_HEADS_BEFORE_OF or w in gazetteer.FAC_SUFFIXES) and after == "of"
+            for w, after in zip(words, words[1:], strict=False)
+        )
+        and label != "FAC"
+    ):
+        return "FAC"  # "Cathedral of Christ the Light", "Metropolitan Museum of Art"
+    if len(words) >= 2 and words[0] in gazetteer.GPE_HEADS and label != "GPE":
+        return "GPE"
+    if (
+        len(words) >= 2
+        and words[0] in gazetteer.PLACE_QUALIFIERS
+        and label not in ("GPE", "LOC", "FAC")
+        and (_known_place(" ".join(words[1:])) or " ".join(words[1:]) in world_places())
+    ):
+        return "GPE"  # "Upper Manhattan", "Old Oakland"
     if len(words) >= 2 and words[0] in gazetteer.FAC_HEADS and label in ("PERSON", "ORG"):
         return "GPE"  # "Fort Halden", "Port Ellis": a town named after its fort or port
     if surface in gazetteer.COUNTRIES or surface in gazetteer.REGIONS_AND_CITIES:
@@ -339,6 +360,67 @@ _BASED = re.compile(
 )
 
 
+# An author cited in brackets: "(Velder, 2004)", "(Velder & Ruiz, 2004a; ...", "(see Velder
+# 2004: 12)"; or by name and year, "Velder et al. (2004)". A title with a year in brackets is
+# no citation ("Match Point (2005)").
+_CITATION_AFTER = re.compile(
+    r"(?:\s+et\s+al\.?)?(?:,\s*|\s+)(?:1[5-9]|20)\d\d[a-z]?\b(?!\s*[-–]\s*\d)"
+    r"|\s+et\s+al\.?,?\s+\(?(?:1[5-9]|20)\d\d"
+)
+_CITATION_BEFORE = re.compile(r"(?:\(|;|&|\band|,)\s*(?:see\s+|e\.g\.,?\s+|cf\.\s+)?$")
+
+
+_AUTHOR_SEPARATOR = re.compile(r"\s*(?:,\s*&|&|,|\band\b)\s*")
+
+
+def _cited_authors(text: str, m: Mention) -> list[Mention]:
+    """The authors of a citation the model took for one name: "Feng, Spence, & Pratt, 2004"
+    or "(Velder & Ruiz 2004" cite two or three people, each a name of their own."""
+    if m.label not in ("PERSON", "ORG", "GPE", "NORP", "FAC", "PRODUCT", "WORK_OF_ART"):
+        return []
+    surface = text[m.start : m.end]
+    if "&" not in surface and ", " not in surface:
+        return []
+    if not _CITATION_AFTER.match(text, m.end):
+        return []
+    authors = []
+    start = m.start
+    for separator in [*_AUTHOR_SEPARATOR.finditer(text, m.start, m.end), None]:
+        end = m.end if separator is None else separator.start()
+        name = text[start:end]
+        if name and not (name[:1].isupper() and all(w[:1].isupper() for w in name.split())):
+            return []
+        if name:
+            key = normalise_key(name)
+            authors.append(replace(m, start=start, end=end, label="PERSON", key=key, weight=2.0))
+        start = m.end if separator is None else separator.end()
+    return authors if len(authors) >= 2 else []
+
+
+def _cited_by_year(text: str, m: Mention) -> bool:
+    """Whether the name is an author cited by year: in a bracketed citation, or "et al."."""
+    after = _CITATION_AFTER.match(text, m.end)
+    if after is None:
+        return False
+    if "et al" not in after.group():
+        # In brackets: an opening bracket (or another author) right before the name, and
+        # the bracket still open.
+        if not _CITATION_BEFORE.search(text, max(0, m.start - 12), m.start):
+            return False
+        opened = text.rfind("(", max(0, m.start - 120), m.start)
+        if opened == -1 or ")" in text[opened : m.start]:
+            return False
+    surface = text[m.start : m.end]
+    words = surface.split()
+    # Organisations are cited too ("OECD, 2020", "World Bank, 2019").
+    return (
+        not surface.isupper()
+        and len(words) <= 3
+        and not any(w in gazetteer.ORG_SUFFIXES or w in gazetteer.ORG_HEADS for w in words)
+        and not _known_place(surface)
+    )
+
+
 def _context_label(text: str, m: Mention) -> str | None:
     """The label a phrase right after (or, for places, right before) the name gives it.
 
@@ -347,6 +429,8 @@ def _context_label(text: str, m: Mention) -> str | None:
     """
     after = text[m.end : m.end + 80]
     if _WHO.match(after):
+        return "PERSON"
+    if _cited_by_year(text, m):
         return "PERSON"
     place = _PLACE_AFTER.match(after)
     if place:
@@ -448,6 +532,10 @@ def refine_mentions(
                     cleaned.append(m)
                 continue
             m = converted
+        authors = _cited_authors(text, m)
+        if authors:
+            cleaned.extend(authors)
+            continue
         trimmed = _trim(text, m)
         if trimmed is None:
             continue
@@ -470,7 +558,9 @@ def refine_mentions(
         ):
             # "born in Halden", "near Halden": people are rarely "in" or "near" anything.
             label, weight = "GPE", 1.0
-        elif label in ("GPE", "LOC"):
+        elif label in ("GPE", "LOC") and not _place_by_its_words(surface):
+            # An unknown name the model calls a place is a weak guess; one whose words say
+            # so ("Hudson River", "Orange County") is not.
             if trimmed.prev_word not in gazetteer.LOCATIVE_PREPOSITIONS:
                 weight *= 0.5
         cleaned.append(replace(trimmed, label=label, key=normalise_key(surface), weight=weight))
@@ -478,10 +568,12 @@ def refine_mentions(
     typed = [replace(t, key=normalise_key(text[t.start : t.end])) for t in typed_mentions]
     mentions = _overlay(typed, _overlay(_born_names(text), cleaned))
     mentions = _coordinate_lists(text, mentions)
-    mentions = _one_label_per_name(
-        mentions, {t.key: t.label for t in typed}, _unmarked_cues(text, mentions)
-    )
-    mentions = _link_partial_names(text, mentions)
+    votes = _unmarked_cues(text, mentions)
+    places = _attested_places(text, mentions)
+    for key, weight in places.items():
+        votes.setdefault(key, {})["GPE"] = weight
+    mentions = _one_label_per_name(mentions, {t.key: t.label for t in typed}, votes)
+    mentions = _link_partial_names(text, mentions, frozenset(places))
     if propagate:
         mentions = _propagate(text, mentions, bylines)
     return [m for m in mentions if m.label in labels]
@@ -559,7 +651,9 @@ def _defined_common_acronyms(text: str, lower_words: frozenset[str]) -> frozense
         if (
             len(content) == len(letters)
             and "".join(w[0] for w in content).upper() == letters
-            and all(w.islower() or w.lower() in lower_words for w in content)
+            and all(
+                w.islower() or w.lower() in lower_words or w.lower() in STOP_WORDS for w in content
+            )
             and content[-1] not in gazetteer.ORG_SUFFIXES
             and content[0] not in gazetteer.ORG_HEADS
         ):
@@ -605,6 +699,17 @@ def _born_names(text: str) -> list[Mention]:
             )
         )
     return found
+
+
+def _place_by_its_words(surface: str) -> bool:
+    """Whether the last or first word makes a name a place: "... River", "Lake ..."."""
+    words = surface.split()
+    return len(words) >= 2 and (
+        words[-1] in gazetteer.LOC_SUFFIXES
+        or words[-1] in gazetteer.GPE_SUFFIXES
+        or words[0] in gazetteer.LOC_HEADS
+        or (words[0] in gazetteer.LOC_HEADS_BEFORE_OF and words[1] == "of")
+    )
 
 
 def _known_place(surface: str) -> bool:
@@ -668,6 +773,44 @@ def _unmarked_cues(text: str, mentions: Sequence[Mention]) -> dict[str, dict[str
     return votes
 
 
+# "In Tulsa", "near Tulsa", "around Tulsa", "downtown Tulsa": written like a place.
+_LOCATIVE_BEFORE = re.compile(r"(?i:\b(?:in|near|around|outside|downtown))\s+$")
+
+
+def _attested_places(text: str, mentions: Sequence[Mention]) -> dict[str, float]:
+    """Names of towns and countries (`places.world_places`) that the page writes like a
+    place, with the weight of their place vote.
+
+    The model calls an unknown town an organisation or a person ("Tulsa has over 225 days of
+    sunshine"), and the document's vote follows it. Knowing that a town of that name exists
+    is not enough ("Toyota" is a town and a carmaker, "Dallas" a city and a team): the page
+    must also write it after "in", "near", "around", "outside" or "downtown" at least once,
+    not as a possessive ("in Toyota's plans"). Then the place outvotes every other mention.
+    The same holds for a one-word name the model calls a person, town or not ("Hadibo"):
+    people are not "in" anything.
+    """
+    world = world_places()
+    counts: dict[str, int] = {}
+    for m in mentions:
+        counts[m.key] = counts.get(m.key, 0) + 1
+    found: dict[str, float] = {}
+    for m in mentions:
+        surface = text[m.start : m.end]
+        if (
+            m.label not in ("ORG", "PERSON")
+            or m.source == "glossary"
+            or m.key in found
+            or (surface not in world and (m.label != "PERSON" or " " in surface))
+        ):
+            continue
+        pattern = re.compile(rf"(?<![\w-]){re.escape(surface)}(?![\w-])(?!['’]s\b)")
+        for occurrence in pattern.finditer(text):
+            if _LOCATIVE_BEFORE.search(text, max(0, occurrence.start() - 12), occurrence.start()):
+                found[m.key] = 2.0 * counts[m.key] + 1.0
+                break
+    return found
+
+
 def _one_label_per_name(
     mentions: list[Mention],
     forced: dict[str, str],
@@ -693,7 +836,9 @@ def _one_label_per_name(
     return [m if chosen[m.key] == m.label else replace(m, label=chosen[m.key]) for m in mentions]
 
 
-def _link_partial_names(text: str, mentions: list[Mention]) -> list[Mention]:
+def _link_partial_names(
+    text: str, mentions: list[Mention], places: set[str] | frozenset[str] = frozenset()
+) -> list[Mention]:
     """A surname alone is the person named in full elsewhere; a brand's first word, the brand.
 
     "Jensen Huang ... Huang said": the second mention takes PERSON and the full name's key, so
@@ -740,6 +885,8 @@ def _link_partial_names(text: str, mentions: list[Mention]) -> list[Mention]:
                 and surface in orgs
                 and surface not in persons
                 and not _known_place(surface)
+                and m.key not in places
+                and m.label not in ("GPE", "LOC", "FAC")  # the page's vote made it a place
             ):
                 m = replace(m, label="ORG", key=orgs[surface])
             elif (

@@ -34,6 +34,16 @@ Uruguay Uzbekistan Vanuatu Vatican Venezuela Vietnam Yemen Zambia Zimbabwe Hong|
 Greenland Puerto|Rico Gaza West|Bank Crimea Chad Jordan Georgia Turkey Türkiye
 Soviet|Union USSR U.S.S.R. Yugoslavia Czechoslovakia Prussia East|Germany West|Germany
 Ottoman|Empire Roman|Empire Holy|Roman|Empire Byzantine|Empire Russian|Empire British|Empire
+Antigua|and|Barbuda Antigua Barbuda Bosnia|and|Herzegovina Herzegovina Cabo|Verde Guinea-Bissau
+Democratic|Republic|of|the|Congo Republic|of|the|Congo Marshall|Islands Saint|Kitts|and|Nevis
+Saint|Lucia Saint|Vincent|and|the|Grenadines Sao|Tome|and|Principe Solomon|Islands
+Timor-Leste East|Timor Western|Sahara Palestinian|Territories
+American|Samoa Anguilla Aruba Bermuda Bonaire British|Virgin|Islands Cayman|Islands
+Cook|Islands Curaçao Curacao Falkland|Islands Faroe|Islands French|Guiana French|Polynesia
+Gibraltar Guadeloupe Guam Guernsey Isle|of|Man Macao Martinique Mayotte Montserrat
+New|Caledonia Niue Northern|Mariana|Islands Réunion Saint|Barthélemy Saint|Helena
+Saint|Martin Saint|Pierre|and|Miquelon Sint|Maarten Tokelau Turks|and|Caicos|Islands
+U.S.|Virgin|Islands Wallis|and|Futuna Åland|Islands Svalbard
 """
 )
 
@@ -206,27 +216,41 @@ EVENT_SUFFIXES = _names(
     """
 Cup Open Olympics Games Finals Final Championship Championships Grand|Prix Marathon Summit
 Expo Festival Sessions Conference Congress|Party Tournament Series Derby Rally Regatta
+Paralympics War Wars Revolution Uprising Rebellion Awards Convention Carnival
 """
 ) - frozenset({"Congress Party"})
+# Events named by one word: a span that is exactly one of them is an event.
+EVENT_NAMES = _names("Olympics Paralympics Olympiad")
 FAC_SUFFIXES = _names(
-    "Airport Stadium Arena Bridge Tunnel Station Highway Dam Tower Towers Canal Cathedral Museum"
+    "Airport Stadium Arena Bridge Tunnel Station Highway Dam Tower Towers Canal Cathedral Museum "
+    "Expressway Turnpike Freeway Motorway Building Hotel Mall Square Mosque Cemetery Harbour "
+    "Harbor Monument Memorial Basilica Fortress Theatre Theater Boulevard Avenue Pier Minster"
 )
 # Last words of a building, street or park that are also surnames ("Alonzo Church", "Grace
 # Park"): they make a facility of a span the model called anything but a person.
 FAC_SUFFIXES_NOT_PERSON = _names(
     """
-Park Square Street Avenue Boulevard Road Palace Castle Church Temple Mosque Cemetery Hall
-Theatre Theater Harbour Harbor Pier Monument Memorial Abbey Chapel Basilica Fortress
+Park Street Road Palace Castle Church Temple Hall Abbey Chapel Lodge
+Theatres Theaters Blvd Ave Ave. St. Rd Rd. Lane Terrace
 """
 )
 # First words of a facility or settlement name ("Fort Halden", "Port Ellis").
 FAC_HEADS = _names("Fort Port")
+# First words of a building's name before "of" ("Cathedral of Christ the Light").
+FAC_HEADS_BEFORE_OF = _names("Cathedral Palace Castle Temple Basilica Abbey Mosque Museum")
+# Words before a place's name that leave it a place: "Upper Manhattan", "Greater Halden".
+PLACE_QUALIFIERS = _names(
+    "Upper Lower Greater Old Inner Outer Central Northern Southern Eastern Western Downtown "
+    "North South East West Northeast Northwest Southeast Southwest"
+)
+GPE_HEADS = _names("County Province Canton")  # "County Durham"
 
 # Natural features (OntoNotes LOC, which the model often calls an organisation or a place):
 # by their last word ("Yangtze River", "Silicon Valley"), by their first ("Lake Tahoe",
 # "Mount Everest"), or by a head before "of" ("Gulf of Mexico", "Strait of Hormuz").
 LOC_SUFFIXES = _names(
-    "Ocean Sea River Mountains Strait Straits Gulf Desert Peninsula Channel Valley Basin Glacier"
+    "Ocean Sea River Mountains Strait Straits Gulf Desert Peninsula Channel Valley Basin Glacier "
+    "Creek Falls Canyon Swamp Plateau Archipelago Reef Lagoon Cliffs Coast"
 )
 LOC_HEADS = _names("Lake Mount Mt.")
 # Last words of an administrative area or an island: "Bergen County", "Palawan Province".

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Entity, TermHit } from "../src/shared/api.gen";
 import { DEFAULT_DISPLAY, type Display, kindOfLabel, normaliseDisplay } from "../src/shared/display";
-import { visibleSpans } from "../src/content/render/calm";
+import { pageNames, visibleSpans } from "../src/content/render/calm";
+import { priorityOrder, splitIntoPieces } from "../src/content/pieces";
 import { type DrawSpan, spansFromAnswer } from "../src/content/render/spans";
 
 const ent = (start: number, text: string, label: string, key = text.toLowerCase()): Entity => ({ start, end: start + text.length, text, label, key });
@@ -67,4 +68,51 @@ test("a stored display is made whole: missing kinds from the defaults, junk igno
   });
   assert.equal(DEFAULT_DISPLAY.kinds.norp, false);
   assert.equal(DEFAULT_DISPLAY.firstOnly, true);
+});
+
+test("the page's text goes in pieces of whole blocks, what is on screen first", () => {
+  const text = ["a".repeat(500), "b".repeat(500), "c".repeat(1500), "d".repeat(3000), "e".repeat(10)].join("\n\n");
+  const pieces = splitIntoPieces(text, 2000);
+  // Whole blocks only: every piece starts a block and ends one.
+  for (const p of pieces) {
+    assert.ok(p.start === 0 || text.slice(p.start - 2, p.start) === "\n\n");
+    assert.ok(p.end === text.length || text.slice(p.end, p.end + 2) === "\n\n");
+  }
+  assert.deepEqual(pieces.map((p) => text.slice(p.start, p.end).replace(/\n\n/g, "|").replace(/(.)\1+/g, "$1")), ["a|b", "c", "d", "e"]);
+  assert.equal(splitIntoPieces("\n\n  \n\nx", 10).length, 1);
+  // On screen (or within a screen below) first, top down; then reading order.
+  assert.deepEqual(priorityOrder([-900, 100, 700, 1500, 3000, Number.NaN], [-800, 600, 1200, 1700, 3200, Number.NaN], 800), [1, 2, 3, 0, 4, 5]);
+});
+
+test("a name has one label across the pieces of a page: most of its mentions', the first's on a tie", () => {
+  const e = (start: number, key: string, label: string): Entity => ({ start, end: start + 3, text: key, label, key });
+  const pieces = [
+    { spans: [], answer: { entities: [e(0, "apple", "ORG"), e(10, "paris", "GPE")], terms: [] } },
+    { spans: [], answer: { entities: [e(0, "apple", "PRODUCT"), e(10, "apple", "ORG"), e(20, "paris", "PERSON")], terms: [] } },
+  ];
+  const { labels } = pageNames(pieces);
+  assert.equal(labels.get("apple"), "ORG");
+  assert.equal(labels.get("paris"), "GPE");
+  // The kind filter follows the page's label: with places off, "paris" goes in both pieces.
+  const spans = pieces.map((p) => ({ spans: spansFromAnswer([], p.answer.entities, 100), answer: p.answer }));
+  const placesOff = { ...DEFAULT_DISPLAY, firstOnly: false, kinds: { ...DEFAULT_DISPLAY.kinds, place: false, person: true } };
+  const shown = visibleSpans(spans, placesOff);
+  const keys = shown.map((list, i) => list.map((s) => pieces[i]!.answer.entities[Number(s.ref.split(":")[1])]!.key));
+  assert.deepEqual(keys, [["apple"], ["apple", "apple"]]);
+});
+
+test("across pieces, a surname alone is the person named in full, drawn once in first-mention mode", () => {
+  const e = (start: number, text: string, label: string): Entity => ({ start, end: start + text.length, text, label, key: text.toLowerCase() });
+  const first = { entities: [e(0, "Barack Obama", "PERSON"), e(20, "Apple Inc", "ORG")], terms: [] };
+  const second = { entities: [e(0, "Obama", "PERSON"), e(10, "Apple", "ORG"), e(20, "Michelle", "PERSON")], terms: [] };
+  const names = pageNames([{ spans: [], answer: first }, { spans: [], answer: second }]);
+  assert.equal(names.keys.get("obama"), "barack obama");
+  assert.equal(names.keys.get("apple"), "apple inc");
+  assert.equal(names.keys.get("michelle"), undefined);
+  const pieces = [first, second].map((answer) => ({ spans: spansFromAnswer([], answer.entities, 100), answer }));
+  const shown = visibleSpans(pieces, { ...DEFAULT_DISPLAY, firstOnly: true });
+  assert.deepEqual(shown.map((list, i) => list.map((s) => [first, second][i]!.entities[Number(s.ref.split(":")[1])]!.text)), [["Barack Obama", "Apple Inc"], ["Michelle"]]);
+  // Two people with one surname: a surname alone stays its own name.
+  const two = pageNames([{ spans: [], answer: { entities: [e(0, "Ann Lee", "PERSON"), e(10, "Bo Lee", "PERSON"), e(20, "Lee", "PERSON")], terms: [] } }]);
+  assert.equal(two.keys.get("lee"), undefined);
 });

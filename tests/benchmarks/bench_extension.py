@@ -10,17 +10,29 @@ from typing import Any
 
 from tests.e2e import harness, pages
 
-# Recorded in the page's own world: when the content script marks the page annotated.
+# Recorded in the page's own world: the first highlight (the count leaves 0), the last (the page
+# is marked annotated), long tasks on the main thread, and layout shifts.
 TIMING_SCRIPT = """
 (() => {
+  window.__longTasks = [];
+  window.__shift = 0;
+  try {
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => __longTasks.push(e.duration)))
+      .observe({ type: 'longtask', buffered: true });
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => { window.__shift += e.value; }))
+      .observe({ type: 'layout-shift', buffered: true });
+  } catch (e) {}
   const mark = () => {
     const d = document.documentElement.dataset;
+    if (Number(d.glossCount) > 0 && !window.__glossFirstAt) {
+      window.__glossFirstAt = performance.now();
+    }
     if (d.glossState === 'annotated' && !window.__glossDrawnAt) {
       window.__glossDrawnAt = performance.now();
     }
   };
   new MutationObserver(mark).observe(document, {
-    attributes: true, subtree: true, attributeFilter: ['data-gloss-state'] });
+    attributes: true, subtree: true, attributeFilter: ['data-gloss-state', 'data-gloss-count'] });
 })();
 """
 
@@ -60,7 +72,7 @@ def run(quick: bool) -> str:
             site = work / "site"
             site.mkdir()
             # A different text for every run (seeded), so the server's result cache never answers.
-            sizes = {1000: "words-1000", 10000: "words-10000"}
+            sizes = {1000: "words-1000", 5000: "words-5000", 20000: "words-20000"}
             for words, name in sizes.items():
                 for i in range(repeats + 1):
                     text = pages.long_article(words, seed=i)
@@ -88,8 +100,11 @@ def _measure(
 ) -> str:
     rows = []
     draw: dict[str, float] = {}
+    pieces: dict[int, dict[str, Any]] = {}
+    texts: dict[int, str] = {}
     for words, name in sizes.items():
         loads, drawn, spans, draw_ms, server_ms = [], [], 0, [], []
+        first, last, long_tasks, shifts, n_pieces = [], [], [], [], ""
         for i in range(repeats + 1):  # the first run warms the server up and is dropped
             page = context.new_page()
             page.add_init_script(TIMING_SCRIPT)
@@ -98,20 +113,38 @@ def _measure(
             page.wait_for_function("window.__glossDrawnAt !== undefined")
             t = page.evaluate(
                 """[performance.getEntriesByType('navigation')[0].loadEventEnd,
-                    window.__glossDrawnAt]"""
+                    window.__glossDrawnAt,
+                    performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+                    window.__glossFirstAt, window.__longTasks, window.__shift]"""
             )
             loads.append(t[0])
             drawn.append(t[1])
+            first.append(t[3] - t[2])
+            last.append(t[1] - t[2])
+            long_tasks.append(t[4])
+            shifts.append(t[5])
+            n_pieces = page.locator("html").get_attribute("data-gloss-pieces") or ""
+            if i == 1:
+                texts[words] = page.inner_text("article")
             spans = int(page.locator("html").get_attribute("data-gloss-count"))
             draw_ms.append(float(page.locator("html").get_attribute("data-gloss-draw-ms")))
             server_ms.append(float(page.locator("html").get_attribute("data-gloss-server-ms")))
-            if words == 10000 and "baseline" not in draw:
+            if words == 5000 and "baseline" not in draw:
                 n, ms = page.evaluate(WRAP_BASELINE)
                 draw["baseline"], draw["baseline_n"] = ms, n
             page.close()
         loads, drawn, draw_ms, server_ms = loads[1:], drawn[1:], draw_ms[1:], server_ms[1:]
         rows.append((words, spans, _median(loads), _median(drawn), _median(server_ms)))
-        if words == 10000:
+        tasks = [d for run in long_tasks[1:] for d in run]
+        pieces[words] = {
+            "first": _median(first[1:]),
+            "last": _median(last[1:]),
+            "long": len(tasks) / max(1, len(long_tasks) - 1),
+            "longest": max(tasks, default=0.0),
+            "shift": max(shifts[1:], default=0.0),
+            "pieces": n_pieces,
+        }
+        if words == 5000:
             draw["ms"], draw["spans"] = _median(draw_ms), spans
 
     # Layout: snapshot every element, annotate on demand (localhost is not an automatic site),
@@ -179,4 +212,50 @@ def _measure(
         f"{layout_spans} highlights were drawn: {moved} moved or resized "
         f"(largest change {worst:.1f} px).",
     ]
+    lines += _pieces_table(pieces, texts, repeats)
     return "\n".join(lines)
+
+
+def _bare_nlp_ms(text: str) -> float:
+    """The baseline for the last highlight: a bare `nlp(text)` of the same article text, in this
+    process (the model loaded and warmed first)."""
+    import time
+
+    import spacy
+
+    nlp = spacy.load("en_core_web_sm")
+    nlp("Warm up the pipeline with a first sentence about Nvidia in Paris.")
+    runs = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        nlp(text)
+        runs.append((time.perf_counter() - t0) * 1000)
+    return _median(runs)
+
+
+def _pieces_table(
+    pieces: dict[int, dict[str, Any]], texts: dict[int, str], repeats: int
+) -> list[str]:
+    lines = [
+        "",
+        "### First highlight at once (issue 15)",
+        "",
+        "The article is sent in pieces of whole blocks (about 300 words), what is on screen first, "
+        "two requests in flight; each answer is drawn as it comes. Times from the page's "
+        "`DOMContentLoaded` to the first highlight and to the last; long tasks (over 50 ms) and "
+        f"layout shift seen by the page's own `PerformanceObserver`; median of {repeats} runs. "
+        "The baseline is a bare `nlp(text)` of the same article text with the same model, in the "
+        "benchmark's process.",
+        "",
+        "| page | pieces | first highlight | last highlight | bare `nlp(text)` | last / bare "
+        "| long tasks a load (longest) | layout shift |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for words, p in pieces.items():
+        bare = _bare_nlp_ms(texts[words]) if words in texts else float("nan")
+        lines.append(
+            f"| {words:,} words | {p['pieces'].split('/')[-1]} | {p['first']:.0f} ms | "
+            f"{p['last']:.0f} ms | {bare:.0f} ms | {p['last'] / bare:.2f} | "
+            f"{p['long']:.1f} ({p['longest']:.0f} ms) | {p['shift']:.3f} |"
+        )
+    return lines

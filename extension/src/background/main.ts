@@ -43,7 +43,7 @@ async function registerAutoScripts(): Promise<void> {
       matches,
       excludeMatches: settings.disabledOrigins,
       js: ["content.js"],
-      runAt: "document_idle",
+      runAt: "document_end",
       allFrames: false,
       persistAcrossSessions: true,
     },

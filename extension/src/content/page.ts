@@ -9,14 +9,17 @@ import { type Extraction, extractText } from "./extract/extract";
 import { nodeIndex, withinOneBlock } from "./extract/offsets";
 import { extensionAlive, send } from "./messaging";
 import { SharedObserver } from "./observe";
-import { visibleSpans } from "./render/calm";
+import { type Piece, pieceBox, priorityOrder, splitIntoPieces } from "./pieces";
+import { type PageNames, pageNames, visibleSpans } from "./render/calm";
 import { createHighlighter, type Highlighter } from "./render/highlighter";
 import { type DrawSpan, spansFromAnswer } from "./render/spans";
 
-/** One annotated piece of the page: the whole page, or late content sent on its own. */
+/** One annotated piece of the page: a piece of the article, or late content sent on its own. */
 export interface Chunk {
   id: number;
   ex: Extraction;
+  /** Where the answer's offsets start in `ex.text` (a piece of the article starts at its block). */
+  base: number;
   index: Map<Text, number>;
   /** Every entity and term span of the answer that can be drawn here. */
   all: DrawSpan[];
@@ -78,9 +81,19 @@ export class PageSession {
   /** Text nodes already judged (sent, or left out of the article), so late content is sent on its own. */
   private readonly seen = new WeakSet<Text>();
   private unsubscribe: (() => void) | null = null;
+  private scrollWatch: (() => void) | null = null;
   /** The article found at the last full annotation (late content inside it joins it). */
   private scope: ArticleScope | null = null;
   private display: Display = DEFAULT_DISPLAY;
+  /** The article's extraction that pieces are cut from (chunks of it sort by their place in it). */
+  private articleEx: Extraction | null = null;
+  /** Which full annotation the answers in flight belong to (a newer one makes them moot). */
+  private generation = 0;
+  /** Pieces of the article not sent yet, in the order they will be sent (the screen moves it). */
+  private queue: Piece[] = [];
+  private pieces = { total: 0, answered: 0 };
+  /** One key and one label per name across the pieces (see render/calm.ts pageNames). */
+  private names: PageNames = { keys: new Map(), labels: new Map() };
 
   constructor(
     private readonly doc: Document,
@@ -116,6 +129,12 @@ export class PageSession {
     }
     if (!savedPlaced && saved.ex) out.push(...saved.spans.map((span) => ({ chunk: null, ex: saved.ex!, span })));
     return out;
+  }
+
+  /** The page's key and label for a name, whatever piece named it. */
+  nameOf(key: string, label: string): { key: string; label: string } {
+    const k = this.names.keys.get(key) ?? key;
+    return { key: k, label: this.names.labels.get(k) ?? label };
   }
 
   hasHighlights(): boolean {
@@ -156,6 +175,19 @@ export class PageSession {
 
   start(): void {
     if (!this.unsubscribe) this.unsubscribe = this.observer.subscribe((added, changed) => void this.onPageChanged(added, changed));
+    if (!this.scrollWatch) {
+      // The reader scrolled to a part not annotated yet: it goes to the front of the queue.
+      let pending = false;
+      this.scrollWatch = () => {
+        if (pending || this.queue.length < 2) return;
+        pending = true;
+        requestAnimationFrame(() => {
+          pending = false;
+          this.reprioritise();
+        });
+      };
+      this.doc.defaultView?.addEventListener("scroll", this.scrollWatch, { passive: true });
+    }
     void this.annotate();
   }
 
@@ -235,6 +267,7 @@ export class PageSession {
     html.setAttribute("data-gloss-orphans", String(this.saved.orphans.length));
     html.setAttribute("data-gloss-anchors", Object.entries(this.saved.methods).map(([k, v]) => `${k}:${v}`).join(" "));
     html.setAttribute("data-gloss-draw-ms", this.drawMs.toFixed(2));
+    html.setAttribute("data-gloss-pieces", `${this.pieces.answered}/${this.pieces.total}`);
     const serverMs = this.chunks[this.chunks.length - 1]?.answer.elapsed_ms;
     if (serverMs !== undefined) html.setAttribute("data-gloss-server-ms", serverMs.toFixed(1));
     if (this.lastError && next === "error") html.setAttribute("data-gloss-error", this.lastError.kind);
@@ -261,21 +294,35 @@ export class PageSession {
     this.url = doc.location.href;
     this.lastError = undefined;
     this.publish("annotating");
-    // Readability on a clone is one synchronous pass: wait for the page to be idle first.
-    await idle(doc);
+    // Readability on a clone is one synchronous pass; the content script starts at document_end,
+    // so yield once to let the page's own DOMContentLoaded handlers run first.
+    await nextTask();
     this.scope = findArticle(doc);
     const ex = extractScope(this.scope);
     // Everything under the article's element has been judged now, kept or left out: late content
     // is only what comes after.
     const walker = doc.createTreeWalker(this.scope.root, NodeFilter.SHOW_TEXT);
     for (let t = walker.nextNode(); t; t = walker.nextNode()) this.seen.add(t as Text);
-    const [answer, saved] = await Promise.all([
-      send({ type: "content/annotate", text: ex.text, url: doc.location.href, title: doc.title }),
-      send({ type: "content/annotations-for-url", url: doc.location.href }),
-    ]);
-    if (!this.active) return;
-    if (!answer.ok) {
-      this.lastError = { kind: answer.error.kind, message: answer.error.message };
+    this.articleEx = ex;
+    const gen = ++this.generation;
+    this.chunks = [];
+    this.highlighter.clear();
+    this.drawn = 0;
+    const pieces = splitIntoPieces(ex.text, PIECE_CHARS);
+    this.pieces = { total: pieces.length, answered: 0 };
+    this.queue = this.onScreenFirst(ex, pieces);
+    const saved = send({ type: "content/annotations-for-url", url: doc.location.href }).then((reply) => {
+      if (!this.active || this.generation !== gen) return;
+      this.saved.highlights = reply.ok ? reply.value.map(readAnnotation) : [];
+      this.anchorSaved(this.articleEx ?? ex);
+      this.redraw();
+      this.publish();
+    });
+    // Two pieces in flight: the first screen's answers come back while the rest wait their turn.
+    const workers = Array.from({ length: Math.min(IN_FLIGHT, this.queue.length) }, () => this.sendPieces(ex.text, gen));
+    const results = await Promise.all([...workers, saved]);
+    if (!this.active || this.generation !== gen) return;
+    if (results.some((ok) => ok === false)) {
       this.chunks = [];
       this.saved.spans = [];
       this.highlighter.clear();
@@ -283,12 +330,53 @@ export class PageSession {
       this.publish("error");
       return;
     }
-    this.chunks = [this.makeChunk(ex, answer.value)];
-    this.saved.highlights = saved.ok ? saved.value.map(readAnnotation) : [];
-    this.anchorSaved(ex);
-    this.redraw();
     this.hooks.annotated();
     this.publish("annotated");
+  }
+
+  /** Send pieces off the queue until it is empty; false when one fails (the page shows the error). */
+  private async sendPieces(text: string, gen: number): Promise<boolean> {
+    const doc = this.doc;
+    for (let piece = this.queue.shift(); piece; piece = this.queue.shift()) {
+      const answer = await send({ type: "content/annotate", text: text.slice(piece.start, piece.end), url: doc.location.href, title: doc.title });
+      const ex = this.articleEx;
+      if (!this.active || this.generation !== gen || !ex) return true;
+      if (!answer.ok) {
+        this.lastError = { kind: answer.error.kind, message: answer.error.message };
+        this.queue = [];
+        return false;
+      }
+      this.addChunk(this.makeChunk(ex, answer.value, piece.start, piece.end - piece.start));
+      this.pieces.answered++;
+      this.redraw();
+      this.publish();
+    }
+    return true;
+  }
+
+  /** The article's pieces on screen (and one screen below) first, then in reading order. */
+  private onScreenFirst(ex: Extraction, pieces: Piece[]): Piece[] {
+    const view = this.doc.defaultView;
+    if (!view || pieces.length < 2) return pieces;
+    const boxes = pieces.map((p) => pieceBox(ex, p));
+    return priorityOrder(
+      boxes.map((b) => b.top),
+      boxes.map((b) => b.bottom),
+      view.innerHeight,
+    ).map((i) => pieces[i]!);
+  }
+
+  /** The reader scrolled: what is now on screen goes to the front of the queue. */
+  reprioritise(): void {
+    if (this.queue.length < 2 || !this.articleEx) return;
+    this.queue = this.onScreenFirst(this.articleEx, this.queue);
+  }
+
+  /** Chunks in reading order: the article's pieces by place, late content after, as it came. */
+  private addChunk(chunk: Chunk): void {
+    this.chunks.push(chunk);
+    const rank = (c: Chunk) => (c.ex === this.articleEx ? c.base : Number.MAX_SAFE_INTEGER / 2 + c.id);
+    this.chunks.sort((a, b) => rank(a) - rank(b));
   }
 
   /** Late content: send only the new text when nothing already sent has changed. */
@@ -322,16 +410,17 @@ export class PageSession {
       this.publish("error");
       return;
     }
-    this.chunks.push(this.makeChunk(ex, answer.value));
+    this.addChunk(this.makeChunk(ex, answer.value, 0, ex.text.length));
     if (this.saved.orphans.length > 0) this.anchorSaved(this.readText());
     this.redraw();
     this.publish("annotated");
   }
 
-  private makeChunk(ex: Extraction, answer: AnnotateResponse): Chunk {
+  private makeChunk(ex: Extraction, answer: AnnotateResponse, base: number, length: number): Chunk {
     // A span across a block boundary joins two paragraphs (or a caption and its credit): drop it.
-    const spans = spansFromAnswer(answer.terms, answer.entities, ex.text.length).filter((s) => withinOneBlock(ex, s.start, s.end));
-    return { id: this.nextChunkId++, ex, index: nodeIndex(ex), all: spans, spans, answer };
+    const spans = spansFromAnswer(answer.terms, answer.entities, length, base).filter((s) => withinOneBlock(ex, s.start, s.end));
+    const index = this.chunks.find((c) => c.ex === ex)?.index ?? nodeIndex(ex);
+    return { id: this.nextChunkId++, ex, base, index, all: spans, spans, answer };
   }
 
   private anchorSaved(ex: Extraction): void {
@@ -356,7 +445,9 @@ export class PageSession {
     const t0 = performance.now();
     const saved = this.saved;
     this.highlighter.clear();
-    const shown = visibleSpans(this.chunks.map((c) => ({ spans: c.all, answer: c.answer })), this.display);
+    const pieces = this.chunks.map((c) => ({ spans: c.all, answer: c.answer }));
+    this.names = pageNames(pieces);
+    const shown = visibleSpans(pieces, this.display, this.names);
     this.chunks = this.chunks.map((c, i) => ({ ...c, spans: shown[i] ?? [] }));
     let n = 0;
     this.observer.pause(() => {
@@ -365,23 +456,23 @@ export class PageSession {
     });
     this.drawn = n;
     if (this.highlighter.mode === "elements") {
-      // Wrapping split text nodes: find the article again so its nodes are the page's now.
+      // Wrapping split text nodes: find the article again so its nodes are the page's now (the
+      // text is the same, so every offset still holds).
       this.scope = findArticle(this.doc);
-      this.chunks = this.chunks.map((c) => {
-        const ex = this.readText();
-        return { ...c, ex, index: nodeIndex(ex) };
-      });
-      if (saved.ex) saved.ex = this.chunks[0]?.ex ?? saved.ex;
+      const ex = this.readText();
+      const index = nodeIndex(ex);
+      this.articleEx = ex;
+      this.chunks = this.chunks.map((c) => ({ ...c, ex, index }));
+      if (saved.ex) saved.ex = ex;
     }
     this.drawMs = performance.now() - t0;
   }
 }
 
-/** Resolve when the page is idle (or after a short wait at most), off its critical path. */
-function idle(doc: Document): Promise<void> {
-  const view = doc.defaultView;
-  return new Promise((resolve) => {
-    if (view && typeof view.requestIdleCallback === "function") view.requestIdleCallback(() => resolve(), { timeout: 500 });
-    else setTimeout(resolve, 0);
-  });
+/** About 300 words: the first answer comes back in tens of milliseconds. */
+const PIECE_CHARS = 2000;
+const IN_FLIGHT = 2;
+
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

@@ -131,7 +131,8 @@ export class Cards {
 
   private entityLabel(r: SpanRef): string {
     if (!r.chunk || r.span.kind !== "entity") return "";
-    return r.chunk.answer.entities[Number(r.span.ref.split(":")[1])]?.label ?? "";
+    const e = r.chunk.answer.entities[Number(r.span.ref.split(":")[1])];
+    return e ? this.page.nameOf(e.key, e.label).label : "";
   }
 
   private onFrameEvent(e: FrameEvent): void {
@@ -229,7 +230,9 @@ export class Cards {
       return this.frame.ask({ type: "card", query: { kind, term_id: t.term_id, url }, fallback: viewOfTermHit(t), focus });
     }
     const e = answer.entities[Number(i)]!;
-    return this.frame.ask({ type: "card", query: { kind, key: e.key, label: e.label, text: e.text, url }, fallback: viewOfEntity(e), focus });
+    // The page's one key and label for the name (a surname alone is its person's card).
+    const name = this.page.nameOf(e.key, e.label);
+    return this.frame.ask({ type: "card", query: { kind, key: name.key, label: name.label, text: e.text, url }, fallback: viewOfEntity({ ...e, ...name }), focus });
   }
 
   private show(r: SpanRef, size: Size | null): void {

@@ -319,9 +319,13 @@ export class PageSession {
       this.publish();
     });
     // Two pieces in flight: the first screen's answers come back while the rest wait their turn.
-    const workers = Array.from({ length: Math.min(IN_FLIGHT, this.queue.length) }, () => this.sendPieces(ex.text, gen));
+    const whole = pieces.length <= 1;
+    const workers = Array.from({ length: Math.min(IN_FLIGHT, this.queue.length) }, () => this.sendPieces(ex.text, gen, whole));
     const results = await Promise.all([...workers, saved]);
     if (!this.active || this.generation !== gen) return;
+    // The page's related articles (and the page the server remembers for cards' "closest to
+    // this page"), for the whole text once the reader has every highlight; nothing waits on it.
+    if (!whole) void send({ type: "content/annotate", text: ex.text, url: doc.location.href, title: doc.title, include: ["related"] });
     if (results.some((ok) => ok === false)) {
       this.chunks = [];
       this.saved.spans = [];
@@ -335,10 +339,13 @@ export class PageSession {
   }
 
   /** Send pieces off the queue until it is empty; false when one fails (the page shows the error). */
-  private async sendPieces(text: string, gen: number): Promise<boolean> {
+  private async sendPieces(text: string, gen: number, whole: boolean): Promise<boolean> {
     const doc = this.doc;
+    // A page in one piece asks for everything at once; pieces ask for names and terms only, and
+    // the page's related articles are asked for once, for the whole text, at the end.
+    const include = whole ? undefined : (["entities", "terms"] as const);
     for (let piece = this.queue.shift(); piece; piece = this.queue.shift()) {
-      const answer = await send({ type: "content/annotate", text: text.slice(piece.start, piece.end), url: doc.location.href, title: doc.title });
+      const answer = await send({ type: "content/annotate", text: text.slice(piece.start, piece.end), url: doc.location.href, title: doc.title, ...(include ? { include: [...include] } : {}) });
       const ex = this.articleEx;
       if (!this.active || this.generation !== gen || !ex) return true;
       if (!answer.ok) {

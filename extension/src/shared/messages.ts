@@ -1,6 +1,6 @@
 // Messages between the parts of the extension, named by direction (content -> background and back).
 import type { CardQuery, NewAnnotation } from "./api";
-import type { AnnotateResponse, Annotation, Card, Collection, Invitation, Me } from "./api.gen";
+import type { AnnotateRequest, AnnotateResponse, Annotation, Card, Collection, Invitation, Me } from "./api.gen";
 import type { FrameRole } from "./frame-protocol";
 import type { Display } from "./display";
 import type { PageStatus } from "./types";
@@ -8,7 +8,7 @@ import type { PageStatus } from "./types";
 /** The content script asks the service worker, the only part that talks to the server. */
 export type ContentToBackground =
   | { type: "content/hello"; url: string }
-  | { type: "content/annotate"; text: string; url: string; title: string }
+  | { type: "content/annotate"; text: string; url: string; title: string; include?: AnnotateRequest["include"] }
   | { type: "content/frame-nonce"; role: FrameRole }
   | { type: "content/annotations-for-url"; url: string }
   | { type: "content/status"; status: PageStatus };

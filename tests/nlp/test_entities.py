@@ -684,3 +684,27 @@ def test_a_name_the_page_votes_a_place_is_not_an_organisations_first_word() -> N
         ("Velder", "GPE"),
         ("Velder Rowing Club", "ORG"),
     ]
+
+
+def test_quotes_after_the_greetings_and_ampersands_are_outside_names() -> None:
+    text = 'Sailors fear the "Roaring Sixties". "Hey Maren," I said. Thanks to Venn, & Quist.'
+    raw = [
+        _mention(text, 'the "Roaring Sixties', "LOC"),
+        _mention(text, "Hey Maren", "PERSON"),
+        _mention(text, "& Quist", "PERSON"),
+    ]
+    assert _labels(text, refine_mentions(text, raw, propagate=False)) == [
+        ("Roaring Sixties", "LOC"),
+        ("Maren", "PERSON"),
+        ("Quist", "PERSON"),
+    ]
+
+
+def test_a_form_of_address_alone_is_no_name_but_a_lone_office_can_be() -> None:
+    text = "Thank you, Madam Chair. Mlle. Varn wrote that the Tsar had left."
+    raw = [
+        _mention(text, "Madam Chair", "WORK_OF_ART"),
+        _mention(text, "Mlle", "PERSON"),
+        _mention(text, "Tsar", "PERSON"),
+    ]
+    assert _labels(text, refine_mentions(text, raw, propagate=False)) == [("Tsar", "PERSON")]

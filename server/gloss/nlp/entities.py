@@ -43,7 +43,7 @@ class Mention:
 
 # --- surface helpers ---------------------------------------------------------------------------
 
-_TRIM_CHARS = " \t\r\n\"'“”‘’«»()[]{}<>,;:!?*•·|/\\-–—"
+_TRIM_CHARS = " \t\r\n\"'“”‘’«»()[]{}<>,;:!?*•·|/\\-–—&"
 _POSSESSIVE = re.compile(r"['’]s?$")
 _LEADING_THE = re.compile(r"(?:the|The|THE)\s+")  # used with .match(): anchored at pos
 _CAMEL = re.compile(r"[a-z][A-Z]")
@@ -90,7 +90,11 @@ def _trim(text: str, m: Mention) -> Mention | None:
     if m.label != "WORK_OF_ART":
         the = _LEADING_THE.match(text, start, end)
         if the:
-            start = the.end()
+            start = _after_the(text, the.end(), end)
+    if m.label == "PERSON":
+        greeting = _GREETING.match(text, start, end)
+        if greeting and greeting.end() < end:
+            start = greeting.end()  # "Hey John": the greeting is not part of his name
     if m.label == "PERSON" and not _known_place(text[start:end]):  # "Saint Lucia"
         start = _skip_titles(text, start, end)
         end = _drop_postnominals(text, start, end)
@@ -108,6 +112,15 @@ def _trim(text: str, m: Mention) -> Mention | None:
     return replace(m, start=start, end=end)
 
 
+def _after_the(text: str, start: int, end: int) -> int:
+    """Where a name starts after a dropped "the": past an opening quote or bracket too
+    (the "Roaring Forties")."""
+    while start < end and text[start] in _TRIM_CHARS:
+        start += 1
+    return start
+
+
+_GREETING = re.compile(r"(?:Hey|Hi|Hello|Dear),?\s+")
 _LINE_BREAK = re.compile(r"\s*\n\s*")
 _SPACED_DASH = re.compile(r"\s+[-–—|]\s+")
 
@@ -213,6 +226,7 @@ def _extend(text: str, m: Mention, lower_words: frozenset[str]) -> Mention:
             word = before.group(1)
             if (
                 word not in gazetteer.PERSON_TITLES
+                and not _GREETING.match(word + " ")  # "Hey Maren"
                 and word not in gazetteer.NOT_NAMES
                 and word.lower() not in STOP_WORDS
                 and word.lower() not in lower_words
@@ -221,6 +235,21 @@ def _extend(text: str, m: Mention, lower_words: frozenset[str]) -> Mention:
             ):
                 return replace(m, start=before.start(1))
     return m
+
+
+_ADDRESS_TITLES = frozenset(
+    "Mr Mrs Ms Miss Madam Madame Mme Mlle Monsieur Mademoiselle Sir Dame".split()
+)
+
+
+def _only_titles(surface: str) -> bool:
+    """Whether `surface` is an office or a form of address and no name: "Madam Chair",
+    "Mr. Speaker", "Mlle". A lone office can stand for its holder ("the Tsar" is a person
+    in GUM; "Duke" may be a university), so only a form of address or two titles count."""
+    words = [w.rstrip(".") for w in surface.split()]
+    if len(words) == 1:
+        return words[0] in _ADDRESS_TITLES
+    return all(w in gazetteer.PERSON_TITLES or w + "." in gazetteer.PERSON_TITLES for w in words)
 
 
 def _is_junk(surface: str, m: Mention, lower_words: frozenset[str]) -> bool:
@@ -238,6 +267,8 @@ def _is_junk(surface: str, m: Mention, lower_words: frozenset[str]) -> bool:
     if surface in gazetteer.NOT_NAMES:
         return True
     if "\n" in surface:
+        return True
+    if _only_titles(surface):  # "Mr. Chair", "Madam Speaker": an office, not a name
         return True
     if m.label == "PERSON" and _DIGIT.search(surface):  # "H5N1" is no one's name
         return True

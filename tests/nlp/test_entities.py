@@ -700,6 +700,32 @@ def test_quotes_after_the_greetings_and_ampersands_are_outside_names() -> None:
     ]
 
 
+def test_names_joined_by_a_slash_or_people_by_an_ampersand_are_separate() -> None:
+    text = (
+        "The latest Orbix / Talvex poll and the Velder/Office for Harbour Safety report, "
+        "as Marrow & Quist found. AC/DC played at Marks & Spencer on North / South Road."
+    )
+    raw = [
+        _mention(text, "Orbix / Talvex", "ORG"),
+        _mention(text, "Velder/Office for Harbour Safety", "ORG"),
+        _mention(text, "Marrow & Quist", "PERSON"),
+        _mention(text, "AC/DC", "ORG"),
+        _mention(text, "Marks & Spencer", "ORG"),
+        _mention(text, "North / South Road", "FAC"),
+    ]
+    assert _labels(text, refine_mentions(text, raw, propagate=False)) == [
+        ("Orbix", "ORG"),
+        ("Talvex", "ORG"),
+        ("Velder", "ORG"),
+        ("Office for Harbour Safety", "ORG"),
+        ("Marrow", "PERSON"),
+        ("Quist", "PERSON"),
+        ("AC/DC", "ORG"),
+        ("Marks & Spencer", "ORG"),
+        ("North / South Road", "FAC"),
+    ]
+
+
 def test_a_form_of_address_alone_is_no_name_but_a_lone_office_can_be() -> None:
     text = "Thank you, Madam Chair. Mlle. Varn wrote that the Tsar had left."
     raw = [

@@ -139,6 +139,44 @@ def _longest_piece(
     return max(pieces, key=lambda p: p[1] - p[0])
 
 
+_SLASH = re.compile(r"\s*/\s*")
+_COMPASS = frozenset("North South East West Northeast Northwest Southeast Southwest".split())
+_AMPERSAND = re.compile(r"\s+&\s+")
+
+
+def _separate_names(text: str, m: Mention) -> list[Mention]:
+    """Names the model ran together: "Newsmax / Zogby", "OSCE/Office for Democratic
+    Institutions" are two organisations, and two people joined by "&" ("Carrano & Biewener")
+    two people. A pair of capitals ("AC/DC", "TCP/IP") is one name, and so is a company
+    written with "&" ("Marks & Spencer" is no person)."""
+    if m.label in NUMERIC_LABELS:
+        return [m]
+    pieces = _pieces(text, m.start, m.end, _SLASH)
+    if not (
+        len(pieces) > 1
+        and not any(text[s:e].split()[0] in _COMPASS for s, e in pieces)  # "North / South"
+        and all(len(text[s:e]) > 1 and text[s].isupper() for s, e in pieces)
+        and any(c.islower() for s, e in pieces for c in text[s:e])
+    ):
+        pieces = []
+        if m.label == "PERSON":
+            pieces = _pieces(text, m.start, m.end, _AMPERSAND)
+            if len(pieces) < 2 or not all(text[s].isupper() for s, _ in pieces):
+                pieces = []
+    if not pieces:
+        return [m]
+    first = replace(m, start=pieces[0][0], end=pieces[0][1])
+    return [first] + [
+        replace(m, start=s, end=e, sentence_initial=False, prev_word="") for s, e in pieces[1:]
+    ]
+
+
+def _pieces(text: str, start: int, end: int, separator: re.Pattern[str]) -> list[tuple[int, int]]:
+    """The parts of text[start:end] between `separator`s, without empty ones."""
+    bounds = [start, *(x for c in separator.finditer(text, start, end) for x in c.span()), end]
+    return [(s, e) for s, e in zip(bounds[::2], bounds[1::2], strict=True) if e > s]
+
+
 _ET_AL = re.compile(r"\s+et\s+al\.?$")
 _EDGE_WORDS = frozenset(
     "a an the this that these those his her its their our my your of for and or to in on at "
@@ -548,7 +586,7 @@ def refine_mentions(
     common_acronyms = _defined_common_acronyms(text, lower_words)
     headlines, bylines = _headline_and_byline_lines(text)
     cleaned: list[Mention] = []
-    for raw in model_mentions:
+    for raw in (piece for m in model_mentions for piece in _separate_names(text, m)):
         m = raw
         if _inside(m.start, headlines) or _inside(m.start, bylines):
             # The model cuts title case badly ("Acquire Yahoo", "Verizon Announces"); the

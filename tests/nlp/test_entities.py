@@ -734,3 +734,29 @@ def test_a_form_of_address_alone_is_no_name_but_a_lone_office_can_be() -> None:
         _mention(text, "Tsar", "PERSON"),
     ]
     assert _labels(text, refine_mentions(text, raw, propagate=False)) == [("Tsar", "PERSON")]
+
+
+def test_a_name_whose_inhabitants_the_page_mentions_is_a_place() -> None:
+    text = "The first inhabitants of Varnok were fishers. Varnok grew. Varnok hired a mayor."
+    raw = [
+        _mention(text, "Varnok", "ORG", 0),
+        _mention(text, "Varnok", "ORG", 1, sentence_initial=True),
+        _mention(text, "Varnok", "ORG", 2, sentence_initial=True),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["GPE"] * 3
+
+
+def test_a_known_town_the_page_goes_through_is_a_place() -> None:
+    text = "Round Rock has a lake. The trail runs through Round Rock to the river."
+    raw = [
+        _mention(text, "Round Rock", "PERSON", 0, sentence_initial=True),
+        _mention(text, "Round Rock", "PERSON", 1, prev_word="through"),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["GPE", "GPE"]
+    # Knowing the town is not enough: the page must write it like a place.
+    text = "Round Rock has a lake. Round Rock smiled."
+    raw = [
+        _mention(text, "Round Rock", "PERSON", 0, sentence_initial=True),
+        _mention(text, "Round Rock", "PERSON", 1, sentence_initial=True),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["PERSON", "PERSON"]

@@ -843,7 +843,10 @@ def _unmarked_cues(text: str, mentions: Sequence[Mention]) -> dict[str, dict[str
 
 
 # "In Tulsa", "near Tulsa", "around Tulsa", "downtown Tulsa": written like a place.
-_LOCATIVE_BEFORE = re.compile(r"(?i:\b(?:in|near|around|outside|downtown))\s+$")
+_LOCATIVE_BEFORE = re.compile(r"(?i:\b(?:in|near|around|outside|downtown|through|via))\s+$")
+# People live in places: "the inhabitants of Coron" names a place whatever the model says.
+_DWELLERS_OF = re.compile(r"\b(?:population|inhabitants|residents|natives) of\s+$")
+_ANY_DWELLERS = re.compile(r"\b(?:population|inhabitants|residents|natives) of\b")
 
 
 def _attested_places(text: str, mentions: Sequence[Mention]) -> dict[str, float]:
@@ -856,25 +859,29 @@ def _attested_places(text: str, mentions: Sequence[Mention]) -> dict[str, float]
     must also write it after "in", "near", "around", "outside" or "downtown" at least once,
     not as a possessive ("in Toyota's plans"). Then the place outvotes every other mention.
     The same holds for a one-word name the model calls a person, town or not ("Hadibo"):
-    people are not "in" anything.
+    people are not "in" anything. "Through" and "via" count like "in" ("the trail runs
+    through Broken Arrow"); and any name whose population, inhabitants or residents the
+    page mentions is a place ("the first inhabitants of Coron").
     """
     world = world_places()
     counts: dict[str, int] = {}
     for m in mentions:
         counts[m.key] = counts.get(m.key, 0) + 1
     found: dict[str, float] = {}
+    dwellers = _ANY_DWELLERS.search(text) is not None  # else only known names need a look
     for m in mentions:
         surface = text[m.start : m.end]
-        if (
-            m.label not in ("ORG", "PERSON")
-            or m.source == "glossary"
-            or m.key in found
-            or (surface not in world and (m.label != "PERSON" or " " in surface))
-        ):
+        if m.label not in ("ORG", "PERSON") or m.source == "glossary" or m.key in found:
+            continue
+        known = surface in world or (m.label == "PERSON" and " " not in surface)
+        if not known and not dwellers:
             continue
         pattern = re.compile(rf"(?<![\w-]){re.escape(surface)}(?![\w-])(?!['’]s\b)")
         for occurrence in pattern.finditer(text):
-            if _LOCATIVE_BEFORE.search(text, max(0, occurrence.start() - 12), occurrence.start()):
+            at = occurrence.start()
+            if (known and _LOCATIVE_BEFORE.search(text, max(0, at - 12), at)) or (
+                _DWELLERS_OF.search(text, max(0, at - 20), at)
+            ):
                 found[m.key] = 2.0 * counts[m.key] + 1.0
                 break
     return found

@@ -684,3 +684,79 @@ def test_a_name_the_page_votes_a_place_is_not_an_organisations_first_word() -> N
         ("Velder", "GPE"),
         ("Velder Rowing Club", "ORG"),
     ]
+
+
+def test_quotes_after_the_greetings_and_ampersands_are_outside_names() -> None:
+    text = 'Sailors fear the "Roaring Sixties". "Hey Maren," I said. Thanks to Venn, & Quist.'
+    raw = [
+        _mention(text, 'the "Roaring Sixties', "LOC"),
+        _mention(text, "Hey Maren", "PERSON"),
+        _mention(text, "& Quist", "PERSON"),
+    ]
+    assert _labels(text, refine_mentions(text, raw, propagate=False)) == [
+        ("Roaring Sixties", "LOC"),
+        ("Maren", "PERSON"),
+        ("Quist", "PERSON"),
+    ]
+
+
+def test_names_joined_by_a_slash_or_people_by_an_ampersand_are_separate() -> None:
+    text = (
+        "The latest Orbix / Talvex poll and the Velder/Office for Harbour Safety report, "
+        "as Marrow & Quist found. AC/DC played at Marks & Spencer on North / South Road."
+    )
+    raw = [
+        _mention(text, "Orbix / Talvex", "ORG"),
+        _mention(text, "Velder/Office for Harbour Safety", "ORG"),
+        _mention(text, "Marrow & Quist", "PERSON"),
+        _mention(text, "AC/DC", "ORG"),
+        _mention(text, "Marks & Spencer", "ORG"),
+        _mention(text, "North / South Road", "FAC"),
+    ]
+    assert _labels(text, refine_mentions(text, raw, propagate=False)) == [
+        ("Orbix", "ORG"),
+        ("Talvex", "ORG"),
+        ("Velder", "ORG"),
+        ("Office for Harbour Safety", "ORG"),
+        ("Marrow", "PERSON"),
+        ("Quist", "PERSON"),
+        ("AC/DC", "ORG"),
+        ("Marks & Spencer", "ORG"),
+        ("North / South Road", "FAC"),
+    ]
+
+
+def test_a_form_of_address_alone_is_no_name_but_a_lone_office_can_be() -> None:
+    text = "Thank you, Madam Chair. Mlle. Varn wrote that the Tsar had left."
+    raw = [
+        _mention(text, "Madam Chair", "WORK_OF_ART"),
+        _mention(text, "Mlle", "PERSON"),
+        _mention(text, "Tsar", "PERSON"),
+    ]
+    assert _labels(text, refine_mentions(text, raw, propagate=False)) == [("Tsar", "PERSON")]
+
+
+def test_a_name_whose_inhabitants_the_page_mentions_is_a_place() -> None:
+    text = "The first inhabitants of Varnok were fishers. Varnok grew. Varnok hired a mayor."
+    raw = [
+        _mention(text, "Varnok", "ORG", 0),
+        _mention(text, "Varnok", "ORG", 1, sentence_initial=True),
+        _mention(text, "Varnok", "ORG", 2, sentence_initial=True),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["GPE"] * 3
+
+
+def test_a_known_town_the_page_goes_through_is_a_place() -> None:
+    text = "Round Rock has a lake. The trail runs through Round Rock to the river."
+    raw = [
+        _mention(text, "Round Rock", "PERSON", 0, sentence_initial=True),
+        _mention(text, "Round Rock", "PERSON", 1, prev_word="through"),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["GPE", "GPE"]
+    # Knowing the town is not enough: the page must write it like a place.
+    text = "Round Rock has a lake. Round Rock smiled."
+    raw = [
+        _mention(text, "Round Rock", "PERSON", 0, sentence_initial=True),
+        _mention(text, "Round Rock", "PERSON", 1, sentence_initial=True),
+    ]
+    assert [m.label for m in refine_mentions(text, raw)] == ["PERSON", "PERSON"]

@@ -43,7 +43,7 @@ class Mention:
 
 # --- surface helpers ---------------------------------------------------------------------------
 
-_TRIM_CHARS = " \t\r\n\"'“”‘’«»()[]{}<>,;:!?*•·|/\\-–—"
+_TRIM_CHARS = " \t\r\n\"'“”‘’«»()[]{}<>,;:!?*•·|/\\-–—&"
 _POSSESSIVE = re.compile(r"['’]s?$")
 _LEADING_THE = re.compile(r"(?:the|The|THE)\s+")  # used with .match(): anchored at pos
 _CAMEL = re.compile(r"[a-z][A-Z]")
@@ -90,7 +90,11 @@ def _trim(text: str, m: Mention) -> Mention | None:
     if m.label != "WORK_OF_ART":
         the = _LEADING_THE.match(text, start, end)
         if the:
-            start = the.end()
+            start = _after_the(text, the.end(), end)
+    if m.label == "PERSON":
+        greeting = _GREETING.match(text, start, end)
+        if greeting and greeting.end() < end:
+            start = greeting.end()  # "Hey John": the greeting is not part of his name
     if m.label == "PERSON" and not _known_place(text[start:end]):  # "Saint Lucia"
         start = _skip_titles(text, start, end)
         end = _drop_postnominals(text, start, end)
@@ -108,6 +112,15 @@ def _trim(text: str, m: Mention) -> Mention | None:
     return replace(m, start=start, end=end)
 
 
+def _after_the(text: str, start: int, end: int) -> int:
+    """Where a name starts after a dropped "the": past an opening quote or bracket too
+    (the "Roaring Forties")."""
+    while start < end and text[start] in _TRIM_CHARS:
+        start += 1
+    return start
+
+
+_GREETING = re.compile(r"(?:Hey|Hi|Hello|Dear),?\s+")
 _LINE_BREAK = re.compile(r"\s*\n\s*")
 _SPACED_DASH = re.compile(r"\s+[-–—|]\s+")
 
@@ -124,6 +137,44 @@ def _longest_piece(
     if first:
         return pieces[0]
     return max(pieces, key=lambda p: p[1] - p[0])
+
+
+_SLASH = re.compile(r"\s*/\s*")
+_COMPASS = frozenset("North South East West Northeast Northwest Southeast Southwest".split())
+_AMPERSAND = re.compile(r"\s+&\s+")
+
+
+def _separate_names(text: str, m: Mention) -> list[Mention]:
+    """Names the model ran together: "Newsmax / Zogby", "OSCE/Office for Democratic
+    Institutions" are two organisations, and two people joined by "&" ("Carrano & Biewener")
+    two people. A pair of capitals ("AC/DC", "TCP/IP") is one name, and so is a company
+    written with "&" ("Marks & Spencer" is no person)."""
+    if m.label in NUMERIC_LABELS:
+        return [m]
+    pieces = _pieces(text, m.start, m.end, _SLASH)
+    if not (
+        len(pieces) > 1
+        and not any(text[s:e].split()[0] in _COMPASS for s, e in pieces)  # "North / South"
+        and all(len(text[s:e]) > 1 and text[s].isupper() for s, e in pieces)
+        and any(c.islower() for s, e in pieces for c in text[s:e])
+    ):
+        pieces = []
+        if m.label == "PERSON":
+            pieces = _pieces(text, m.start, m.end, _AMPERSAND)
+            if len(pieces) < 2 or not all(text[s].isupper() for s, _ in pieces):
+                pieces = []
+    if not pieces:
+        return [m]
+    first = replace(m, start=pieces[0][0], end=pieces[0][1])
+    return [first] + [
+        replace(m, start=s, end=e, sentence_initial=False, prev_word="") for s, e in pieces[1:]
+    ]
+
+
+def _pieces(text: str, start: int, end: int, separator: re.Pattern[str]) -> list[tuple[int, int]]:
+    """The parts of text[start:end] between `separator`s, without empty ones."""
+    bounds = [start, *(x for c in separator.finditer(text, start, end) for x in c.span()), end]
+    return [(s, e) for s, e in zip(bounds[::2], bounds[1::2], strict=True) if e > s]
 
 
 _ET_AL = re.compile(r"\s+et\s+al\.?$")
@@ -213,6 +264,7 @@ def _extend(text: str, m: Mention, lower_words: frozenset[str]) -> Mention:
             word = before.group(1)
             if (
                 word not in gazetteer.PERSON_TITLES
+                and not _GREETING.match(word + " ")  # "Hey Maren"
                 and word not in gazetteer.NOT_NAMES
                 and word.lower() not in STOP_WORDS
                 and word.lower() not in lower_words
@@ -221,6 +273,21 @@ def _extend(text: str, m: Mention, lower_words: frozenset[str]) -> Mention:
             ):
                 return replace(m, start=before.start(1))
     return m
+
+
+_ADDRESS_TITLES = frozenset(
+    "Mr Mrs Ms Miss Madam Madame Mme Mlle Monsieur Mademoiselle Sir Dame".split()
+)
+
+
+def _only_titles(surface: str) -> bool:
+    """Whether `surface` is an office or a form of address and no name: "Madam Chair",
+    "Mr. Speaker", "Mlle". A lone office can stand for its holder ("the Tsar" is a person
+    in GUM; "Duke" may be a university), so only a form of address or two titles count."""
+    words = [w.rstrip(".") for w in surface.split()]
+    if len(words) == 1:
+        return words[0] in _ADDRESS_TITLES
+    return all(w in gazetteer.PERSON_TITLES or w + "." in gazetteer.PERSON_TITLES for w in words)
 
 
 def _is_junk(surface: str, m: Mention, lower_words: frozenset[str]) -> bool:
@@ -238,6 +305,8 @@ def _is_junk(surface: str, m: Mention, lower_words: frozenset[str]) -> bool:
     if surface in gazetteer.NOT_NAMES:
         return True
     if "\n" in surface:
+        return True
+    if _only_titles(surface):  # "Mr. Chair", "Madam Speaker": an office, not a name
         return True
     if m.label == "PERSON" and _DIGIT.search(surface):  # "H5N1" is no one's name
         return True
@@ -517,7 +586,7 @@ def refine_mentions(
     common_acronyms = _defined_common_acronyms(text, lower_words)
     headlines, bylines = _headline_and_byline_lines(text)
     cleaned: list[Mention] = []
-    for raw in model_mentions:
+    for raw in (piece for m in model_mentions for piece in _separate_names(text, m)):
         m = raw
         if _inside(m.start, headlines) or _inside(m.start, bylines):
             # The model cuts title case badly ("Acquire Yahoo", "Verizon Announces"); the
@@ -774,7 +843,10 @@ def _unmarked_cues(text: str, mentions: Sequence[Mention]) -> dict[str, dict[str
 
 
 # "In Tulsa", "near Tulsa", "around Tulsa", "downtown Tulsa": written like a place.
-_LOCATIVE_BEFORE = re.compile(r"(?i:\b(?:in|near|around|outside|downtown))\s+$")
+_LOCATIVE_BEFORE = re.compile(r"(?i:\b(?:in|near|around|outside|downtown|through|via))\s+$")
+# People live in places: "the inhabitants of Coron" names a place whatever the model says.
+_DWELLERS_OF = re.compile(r"\b(?:population|inhabitants|residents|natives) of\s+$")
+_ANY_DWELLERS = re.compile(r"\b(?:population|inhabitants|residents|natives) of\b")
 
 
 def _attested_places(text: str, mentions: Sequence[Mention]) -> dict[str, float]:
@@ -787,25 +859,29 @@ def _attested_places(text: str, mentions: Sequence[Mention]) -> dict[str, float]
     must also write it after "in", "near", "around", "outside" or "downtown" at least once,
     not as a possessive ("in Toyota's plans"). Then the place outvotes every other mention.
     The same holds for a one-word name the model calls a person, town or not ("Hadibo"):
-    people are not "in" anything.
+    people are not "in" anything. "Through" and "via" count like "in" ("the trail runs
+    through Broken Arrow"); and any name whose population, inhabitants or residents the
+    page mentions is a place ("the first inhabitants of Coron").
     """
     world = world_places()
     counts: dict[str, int] = {}
     for m in mentions:
         counts[m.key] = counts.get(m.key, 0) + 1
     found: dict[str, float] = {}
+    dwellers = _ANY_DWELLERS.search(text) is not None  # else only known names need a look
     for m in mentions:
         surface = text[m.start : m.end]
-        if (
-            m.label not in ("ORG", "PERSON")
-            or m.source == "glossary"
-            or m.key in found
-            or (surface not in world and (m.label != "PERSON" or " " in surface))
-        ):
+        if m.label not in ("ORG", "PERSON") or m.source == "glossary" or m.key in found:
+            continue
+        known = surface in world or (m.label == "PERSON" and " " not in surface)
+        if not known and not dwellers:
             continue
         pattern = re.compile(rf"(?<![\w-]){re.escape(surface)}(?![\w-])(?!['’]s\b)")
         for occurrence in pattern.finditer(text):
-            if _LOCATIVE_BEFORE.search(text, max(0, occurrence.start() - 12), occurrence.start()):
+            at = occurrence.start()
+            if (known and _LOCATIVE_BEFORE.search(text, max(0, at - 12), at)) or (
+                _DWELLERS_OF.search(text, max(0, at - 20), at)
+            ):
                 found[m.key] = 2.0 * counts[m.key] + 1.0
                 break
     return found

@@ -117,7 +117,7 @@ General Gen. Colonel Col. Captain Capt. Admiral Lieutenant Sergeant Commissioner
 Ambassador Chairman Chairwoman Chair Director Coach Inspector Detective Officer Professor
 Bishop Archbishop Cardinal Rabbi Imam Father Sister Brother Saint St. CEO Chief|Executive
 Speaker Leader Premier Emperor Empress Crown|Prince Archduke Baroness Baron Count Countess
-Miss Mlle Mlle. Mme Mme. Madame Monsieur Mademoiselle Tsar Tsarina Tsarevna Tsarevich Czar
+Miss Madam Mlle Mlle. Mme Mme. Madame Monsieur Mademoiselle Tsar Tsarina Tsarevna Tsarevich Czar
 Marquis Marquess Duke Duchess Earl Viscount Major Major-General Lieutenant-General Brigadier
 Corporal Private Rev. Reverend Fr. Sheikha Emir Sultan Shah Khan|Bahadur
 """

@@ -150,9 +150,10 @@ class LRUCache:
 
 
 # A full compile runs on the engine's thread this many terms (then pattern texts) at a time, so
-# every team's annotations go between its steps: a step takes some 30 ms, a 100k-term glossary
-# some 300 steps (`python -m tests.benchmarks compile`).
-COMPILE_STEP = 1_000
+# every team's annotations go between its steps: a step takes some 10 to 30 ms (a few take
+# hundreds, when spaCy's tables grow), a 100k-term glossary some 600 steps; smaller steps made
+# the whole compile slower (`python -m tests.benchmarks compile`).
+COMPILE_STEP = 500
 # Glossaries of up to this many terms are compiled on the request that first needs a version;
 # larger ones in the background, the version held before (if any) served meanwhile.
 INLINE_COMPILE_TERMS = 5_000

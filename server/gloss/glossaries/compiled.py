@@ -6,6 +6,7 @@ Annotate and article ingest both come here; the compiled copies live in the proc
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -167,18 +168,35 @@ def _version(compiled: CompiledGlossary) -> int:
     return int(compiled.version)
 
 
+# Rows of a background compile's terms turned into objects at a time, between which other
+# requests run.
+LOAD_PART_ROWS = 2_000
+
+
 def _loader(maker: async_sessionmaker[AsyncSession], glossary_id: uuid.UUID) -> TermLoader:
     """Reads a glossary's version and terms for a background compile, in a session of its own
-    (the request that started it is long answered)."""
+    (the request that started it is long answered), a part at a time."""
 
     async def load() -> tuple[int, list[TermSpec], list[TermInfo]] | None:
-        async with maker() as session:
-            loaded = await load_term_specs(session, [glossary_id])
-        if glossary_id not in loaded:
-            return None  # deleted meanwhile
-        version, records = loaded[glossary_id]
         gid = str(glossary_id)
-        return version, [_spec(gid, r) for r in records], [_info(gid, r) for r in records]
+        version: int | None = None
+        specs: list[TermSpec] = []
+        infos: list[TermInfo] = []
+        async with maker() as session:
+            parts = GlossaryRepository(session).terms_with_versions_in_parts(
+                glossary_id, LOAD_PART_ROWS
+            )
+            async for part in parts:
+                for _g, row_version, term_id, *fields in part:
+                    version = int(row_version)
+                    if term_id is not None:
+                        record = _term_record(glossary_id, term_id, *fields)
+                        specs.append(_spec(gid, record))
+                        infos.append(_info(gid, record))
+                await asyncio.sleep(0)  # let other requests run between the parts
+        if version is None:
+            return None  # deleted meanwhile
+        return version, specs, infos
 
     return load
 

@@ -446,6 +446,10 @@ class GlossaryBuilder:
         self._tokenizer: Tokenizer | None = None
         self._ci_matcher: PhraseMatcher | None = None
         self._cs_matcher: PhraseMatcher | None = None
+        self._ci_final: _Surfaces = {}
+        self._cs_final: _Surfaces = {}
+        self._pending: list[tuple[_Surfaces, tuple[int, ...], list[int]]] | None = None
+        self._next_final = 0
         self.steps = 0
 
     def step(self) -> bool:
@@ -461,7 +465,23 @@ class GlossaryBuilder:
             self._cs_matcher = PhraseMatcher(self._nlp.vocab, attr="ORTH")
         if self._next_text < len(self._texts):
             self._add_patterns()
-        return self._next_text >= len(self._texts)
+            return False
+        return self._finish_surfaces()
+
+    def _finish_surfaces(self) -> bool:
+        """Each pattern's terms as the tuples the matcher reads, a step's worth of patterns at
+        a time (200k of them at once took a while); True when every one is done."""
+        if self._pending is None:
+            self._pending = [
+                *((self._ci_final, k, v) for k, v in self._ci_surfaces.items()),
+                *((self._cs_final, k, v) for k, v in self._cs_surfaces.items()),
+            ]
+        specs = self._specs
+        stop = min(len(self._pending), self._next_final + self._texts_per_step * 4)
+        for final, key, indices in self._pending[self._next_final : stop]:
+            final[key] = tuple(specs[i] for i in indices)
+        self._next_final = stop
+        return stop >= len(self._pending)
 
     def _collect_surfaces(self) -> None:
         stop = min(len(self._specs), self._next_term + self._terms_per_step)
@@ -510,18 +530,18 @@ class GlossaryBuilder:
 
     def result(self) -> CompiledGlossary:
         """The compiled glossary (after the last step)."""
-        if self._texts is None or self._next_text < len(self._texts):
+        if self._pending is None or self._next_final < len(self._pending):
             raise RuntimeError("GlossaryBuilder.result() before its last step")
-        specs, ci_surfaces, cs_surfaces = self._specs, self._ci_surfaces, self._cs_surfaces
+        ci_surfaces, cs_surfaces = self._ci_final, self._cs_final
         return CompiledGlossary(
             glossary_id=self.glossary_id,
             version=self.version,
-            terms=specs,
+            terms=self._specs,
             pattern_count=len(ci_surfaces) + len(cs_surfaces),
             _ci_matcher=self._ci_matcher if ci_surfaces else None,
             _cs_matcher=self._cs_matcher if cs_surfaces else None,
-            _ci_surfaces={k: tuple(specs[i] for i in v) for k, v in ci_surfaces.items()},
-            _cs_surfaces={k: tuple(specs[i] for i in v) for k, v in cs_surfaces.items()},
+            _ci_surfaces=ci_surfaces,
+            _cs_surfaces=cs_surfaces,
         )
 
 

@@ -254,6 +254,11 @@ class CompiledGlossaries:
             self.background_compiles += 1
             self._start(glossary_id, version, load, background=True)
 
+    async def wait(self, glossary_id: str) -> None:
+        """Wait until no compile of this glossary is in flight (whatever its outcome)."""
+        while (build := self._building.get(glossary_id)) is not None:
+            await asyncio.wait([build.task])
+
     async def settled(self) -> None:
         """Wait until no compile is in flight (tests, and callers that must use the newest)."""
         while self._building:

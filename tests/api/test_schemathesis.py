@@ -28,12 +28,15 @@ CONFORMANCE = [
     "response_schema_conformance",
     "response_headers_conformance",
 ]
-# Stateful sequences also check what only a sequence shows: a resource just created can be
-# read, one just deleted cannot, and data outside the schema is refused.
+# Stateful sequences also check what only a sequence shows: a resource just deleted cannot be
+# used, and data outside the schema is refused. Not `ensure_resource_availability`: it takes any
+# 2xx POST to a collection for the creation of the item below it, and `POST
+# /v1/teams/{id}/members` answers 202 with an invitation (the member exists once the user
+# accepts), so `/members/{user_id}` right after is rightly 404. Per-operation check settings
+# in schemathesis.toml do not reach the stateful phase of this release's CLI.
 STATEFUL = [
     *CONFORMANCE,
     "negative_data_rejection",
-    "ensure_resource_availability",
     "use_after_free",
 ]
 # The stateful run's budget: scenarios repeat until it is spent (some 300 to 400 of them).

@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 dense_model=settings.related_dense,
                 dense_weight=settings.related_dense_weight,
                 glossary_memory_mb=settings.compiled_glossaries_mb,
+                inline_compile_terms=settings.inline_compile_terms,
             )
             app.state.nlp = runtime
         try:

@@ -155,6 +155,13 @@ def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
 SessionMakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 
 
+def get_read_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The app's read-only sessions, for work a request starts that outlives it (a large
+    glossary compiled in the background)."""
+    maker: async_sessionmaker[AsyncSession] = request.app.state.read_sessionmaker
+    return maker
+
+
 # scope="function": the commit runs when the route returns, before the response is sent. The
 # default ("request") would send a 201 first and commit afterwards, so a crash or a failing
 # commit in between would lose a write the client was told is stored.

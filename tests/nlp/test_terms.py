@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from gloss.nlp.engine import Engine
 from gloss.nlp.terms import (
     CompiledGlossary,
+    GlossaryBuilder,
     GlossaryCache,
     TermSpec,
     _resolve,
@@ -380,3 +381,44 @@ def test_glossary_cache_is_bounded_by_its_patterns(engine: Engine) -> None:
     assert cache.peek("g2") is None
     assert cache.peek("g3") is not None  # the newest is kept, even over the bound alone
     assert len(cache) == 1
+
+
+def test_a_glossary_compiled_in_steps_is_the_one_compiled_at_once(engine: Engine) -> None:
+    """GlossaryBuilder does `compile_glossary`'s work a few terms, then a few texts, a step
+    (the server runs the steps on the engine's thread between annotations)."""
+    terms = [
+        _term("a", "interest rate", aliases=("base rate",)),
+        _term("b", "Interest"),
+        _term("c", "QT", case_sensitive=True),
+        _term("d", "pre-training"),
+        _term("e", "rate"),
+        _term("f", "central bank", aliases=("Interest",)),
+        _term("g", "head of state"),
+    ]
+    whole = compile_glossary("g", 3, terms, engine.nlp)
+    builder = GlossaryBuilder("g", 3, terms, engine.nlp, terms_per_step=2, texts_per_step=3)
+    with pytest.raises(RuntimeError):
+        builder.result()
+    while not builder.step():
+        pass
+    stepped = builder.result()
+    assert builder.steps > 5
+    assert stepped.pattern_count == whole.pattern_count
+    assert stepped._ci_surfaces == whole._ci_surfaces
+    assert stepped._cs_surfaces == whole._cs_surfaces
+    text = "Interest rates and the base rate; QT and qt; pretraining by heads of state."
+    assert engine.annotate(text, [stepped], TERMS_ONLY) == engine.annotate(
+        text, [whole], TERMS_ONLY
+    )
+
+
+def test_glossary_cache_installs_a_compile_unless_a_newer_version_is_held(engine: Engine) -> None:
+    cache = GlossaryCache(engine.nlp, max_patterns=5)
+    two = compile_glossary("g", 2, [_term("a", "alpha")], engine.nlp)
+    assert cache.install(two) is two
+    older = compile_glossary("g", 1, [_term("a", "beta")], engine.nlp)
+    assert cache.install(older) is two  # a patch got further meanwhile: kept
+    assert cache.install(compile_glossary("g", 2, [], engine.nlp)) is two
+    big = compile_glossary("h", 1, [_term(str(i), f"word{i}") for i in range(10)], engine.nlp)
+    assert cache.install(big) is big
+    assert cache.peek("g") is None  # the memory bound applies to installs too

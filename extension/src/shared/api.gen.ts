@@ -51,6 +51,10 @@ export interface AnnotateResponse {
   entities: Entity[];
   model: ModelInfo;
   offsets: "utf16" | "codepoint";
+  /**
+   * Glossaries whose newest version is still being prepared: `terms` has their `served_version`. Ask again later for the newest. Empty as a rule.
+   */
+  pending_glossaries?: PendingGlossary[];
   related: RelatedArticle[];
   terms: TermHit[];
   text_sha256: string;
@@ -71,6 +75,21 @@ export interface Entity {
 export interface ModelInfo {
   name: string;
   version: string;
+}
+/**
+ * A glossary whose newest version the server is still preparing (a large glossary is
+ * compiled in the background).
+ */
+export interface PendingGlossary {
+  glossary_id: string;
+  /**
+   * The version whose terms this answer has; null: none of its terms yet.
+   */
+  served_version: number | null;
+  /**
+   * The glossary's newest version, not yet applied.
+   */
+  version: number;
 }
 /**
  * A stored article related to a page, an article, an entity or a term.

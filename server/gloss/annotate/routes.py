@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from gloss.annotate import cards, service
 from gloss.annotate.schemas import AnnotateRequest, AnnotateResponse, Card
 from gloss.auth.dependencies import CurrentPrincipal
-from gloss.db import READ_ONLY_ROUTE, SessionDep
+from gloss.db import READ_ONLY_ROUTE, SessionDep, get_read_sessionmaker
 from gloss.runtime import get_nlp
 from gloss.settings import get_settings
 
@@ -33,7 +33,14 @@ async def annotate(
     # called directly: two more resolved dependencies cost about 0.2 ms of a 2 ms cached
     # repeat (`python -m tests.benchmarks annotate --quick`, three runs each way).
     nlp, settings = get_nlp(request), get_settings(request)
-    outcome = await service.annotate(session, principal, nlp, body, settings.max_annotate_chars)
+    outcome = await service.annotate(
+        session,
+        principal,
+        nlp,
+        body,
+        settings.max_annotate_chars,
+        background=get_read_sessionmaker(request),
+    )
     # Rendered by the service (the response_model documents it): no second validation pass.
     return Response(outcome.render(), media_type="application/json")
 

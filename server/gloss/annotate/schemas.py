@@ -52,11 +52,27 @@ class ModelInfo(BaseModel):
     version: str
 
 
+class PendingGlossary(BaseModel):
+    """A glossary whose newest version the server is still preparing (a large glossary is
+    compiled in the background)."""
+
+    glossary_id: uuid.UUID
+    version: int = Field(description="The glossary's newest version, not yet applied.")
+    served_version: int | None = Field(
+        description="The version whose terms this answer has; null: none of its terms yet."
+    )
+
+
 class AnnotateResponse(BaseModel):
     offsets: OffsetUnit
     text_sha256: str
     entities: list[Entity]
     terms: list[TermHit]
+    pending_glossaries: list[PendingGlossary] = Field(
+        default_factory=list,
+        description="Glossaries whose newest version is still being prepared: `terms` has "
+        "their `served_version`. Ask again later for the newest. Empty as a rule.",
+    )
     related: list[RelatedArticle]
     model: ModelInfo
     elapsed_ms: float

@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import TypeAdapter
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gloss.annotate.schemas import (
     ALL_INCLUDES,
     AnnotateRequest,
     Entity,
     ModelInfo,
+    PendingGlossary,
     TermHit,
 )
 from gloss.articles import related as articles
@@ -47,7 +48,11 @@ async def annotate(
     runtime: NlpRuntime | None,
     body: AnnotateRequest,
     max_chars: int,
+    background: async_sessionmaker[AsyncSession] | None = None,
 ) -> AnnotateOutcome:
+    """Annotate a page. With `background` (read-only sessions), large glossaries whose new
+    version needs a full compile are compiled in the background, and the answer lists them
+    under `pending_glossaries` with the version it used."""
     started = time.perf_counter()
     runtime = _require_runtime(runtime)
     if len(body.text) > max_chars:
@@ -70,8 +75,8 @@ async def annotate(
         else None
     )
     try:
-        entities, spans_json = await _spans(
-            session, principal, runtime, body, text, digest, include
+        entities, spans_json, pending = await _spans(
+            session, principal, runtime, body, text, digest, include, background
         )
         related: list[RelatedArticle] = []
         if wants_related:
@@ -86,6 +91,7 @@ async def annotate(
         offsets=body.offsets,
         text_sha256=digest,
         spans_json=spans_json,
+        pending=pending,
         related=related,
         model=model,
         started=started,
@@ -111,20 +117,31 @@ async def _spans(
     text: str,
     digest: str,
     include: frozenset[str],
-) -> tuple[list[Entity], bytes]:
+    background: async_sessionmaker[AsyncSession] | None,
+) -> tuple[list[Entity], bytes, list[PendingGlossary]]:
     """The page's entities and terms, as entities and as the response's JSON, from the cache
-    when this page was read with these glossary versions, model and options."""
+    when this page was read with these glossary versions, model and options; and the
+    glossaries whose newest version was not used (still being compiled)."""
     engine_include = frozenset(include & {"entities", "terms"})
     if not text.strip() or not engine_include:
-        return [], _NO_SPANS
+        return [], _NO_SPANS, []
     requested = list(dict.fromkeys(body.glossary_ids)) if body.glossary_ids else None
-    versions, compiled = await compiled_glossaries.current(
-        session, runtime.glossaries, principal.team_ids, requested
+    glossaries = await compiled_glossaries.current(
+        session, runtime.glossaries, principal.team_ids, requested, background=background
     )
+    versions, compiled = glossaries.versions, glossaries.compiled
+    pending = [
+        PendingGlossary(
+            glossary_id=p.glossary_id, version=p.version, served_version=p.served_version
+        )
+        for p in glossaries.pending
+    ]
+    # The versions actually used (a pending glossary's older one, or none of it): an answer
+    # made with an older version is never served for the newer one.
     cache_key = (digest, tuple(versions), runtime.model_version, engine_include, body.offsets)
     cached: tuple[list[Entity], bytes] | None = runtime.results.get(cache_key)
     if cached is not None:
-        return cached
+        return cached[0], cached[1], pending
     # The caller's first team is whose turn it takes in the engine's queue.
     owner = principal.team_ids[0] if principal.team_ids else principal.user.id
     result = await runtime.annotate(text, compiled, engine_include, owner)
@@ -136,7 +153,7 @@ async def _spans(
     terms = _term_hits(runtime.glossaries, result.terms, {str(g): v for g, v in versions})
     spans = (entities, _spans_json(entities, terms))
     runtime.results.put(cache_key, spans)
-    return spans
+    return entities, spans[1], pending
 
 
 def _term_hits(
@@ -168,6 +185,7 @@ def _term_hits(
 _ENTITIES = TypeAdapter(list[Entity])
 _TERMS = TypeAdapter(list[TermHit])
 _RELATED = TypeAdapter(list[RelatedArticle])
+_PENDING = TypeAdapter(list[PendingGlossary])
 _NO_SPANS = b'"entities":[],"terms":[]'
 
 
@@ -183,6 +201,7 @@ class AnnotateOutcome:
     offsets: str
     text_sha256: str
     spans_json: bytes
+    pending: list[PendingGlossary]
     related: list[RelatedArticle]
     model: ModelInfo
     started: float
@@ -198,6 +217,8 @@ class AnnotateOutcome:
                 self.text_sha256.encode(),
                 b'",',
                 self.spans_json,
+                b',"pending_glossaries":',
+                _PENDING.dump_json(self.pending),
                 b',"related":',
                 _RELATED.dump_json(self.related),
                 b',"model":',

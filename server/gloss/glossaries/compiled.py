@@ -6,16 +6,17 @@ Annotate and article ingest both come here; the compiled copies live in the proc
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gloss.errors import NotFound
 from gloss.glossaries.repository import GlossaryRepository, TermRepository
 from gloss.nlp.terms import CompiledGlossary, TermSpec
-from gloss.runtime import CompiledGlossaries, TermInfo
+from gloss.runtime import CompiledGlossaries, TermInfo, TermLoader
 
 # Beyond this many changed terms (or this share of the glossary) a full compile is about as
 # fast as patching, and it also drops the patterns removed terms leave behind.
@@ -49,25 +50,80 @@ class TermChanges:
     removed_ids: list[uuid.UUID]
 
 
+@dataclass(frozen=True, slots=True)
+class PendingGlossary:
+    """A glossary whose newest version this process is still compiling (in the background,
+    or to be tried again after a failed compile): `served_version` is what the caller got
+    instead, None when the glossary is not applied at all yet."""
+
+    glossary_id: uuid.UUID
+    version: int
+    served_version: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentGlossaries:
+    """The glossaries a request uses: (id, version) pairs of what it was given (sorted by
+    id), the compiled glossaries in that order, and those whose newest version is pending."""
+
+    versions: list[tuple[uuid.UUID, int]]
+    compiled: list[CompiledGlossary]
+    pending: list[PendingGlossary]
+
+
 async def current(
     session: AsyncSession,
     glossaries: CompiledGlossaries,
     team_ids: Sequence[uuid.UUID],
     requested: Sequence[uuid.UUID] | None = None,
-) -> tuple[list[tuple[uuid.UUID, int]], list[CompiledGlossary]]:
+    *,
+    background: async_sessionmaker[AsyncSession] | None = None,
+) -> CurrentGlossaries:
     """These teams' glossaries (or the `requested` ones among them) at their current versions,
     compiling only those whose version moved since this process last compiled them (an edit
-    through any process counts). Returns the (id, version) pairs and the compiled glossaries."""
+    through any process counts).
+
+    With `background` (sessions to read terms in), a glossary of more than
+    `glossaries.inline_terms` terms that needs a full compile is compiled in the background
+    and the version held before (or nothing) is served meanwhile, listed in `pending`; so is
+    one whose compile failed (it is tried again on the next request). Without it, every
+    compile is waited for (ingest: its mentions are stored)."""
     versions = await glossary_versions(session, team_ids)
     if requested is not None:
         missing = [str(g) for g in requested if g not in versions]
         if missing:
             raise NotFound(f"No such glossary: {', '.join(missing)}.")
         versions = {g: versions[g] for g in requested}
-    stale = [g for g, v in versions.items() if glossaries.at(str(g), v) is None]
+    used: dict[uuid.UUID, CompiledGlossary] = {}
+    pending: list[PendingGlossary] = []
+
+    def serve_held(glossary_id: uuid.UUID) -> None:
+        held = glossaries.held(str(glossary_id))
+        if held is not None and isinstance(held.version, int):
+            used[glossary_id] = held
+            if held.version >= versions[glossary_id]:
+                return  # as new as this request's snapshot (compiled by another meanwhile)
+        served = held.version if held is not None and isinstance(held.version, int) else None
+        pending.append(PendingGlossary(glossary_id, versions[glossary_id], served))
+
+    stale: list[uuid.UUID] = []
+    for glossary_id, version in versions.items():
+        compiled = glossaries.at(str(glossary_id), version)
+        if compiled is not None:
+            used[glossary_id] = compiled
+        elif background is not None and glossaries.compiling_in_background(str(glossary_id)):
+            serve_held(glossary_id)
+        else:
+            if background is None and glossaries.building(str(glossary_id)) is not None:
+                await glossaries.wait(str(glossary_id))  # this caller uses the newest
+                compiled = glossaries.at(str(glossary_id), version)
+                if compiled is not None:
+                    used[glossary_id] = compiled
+                    continue
+            stale.append(glossary_id)
     # A glossary held at an older version is patched with the terms changed since then (one
-    # edit of a 100k-term glossary: milliseconds instead of a ~40 s compile); the rest, and
-    # any the history cannot bring up to date, are compiled in full.
+    # edit of a 100k-term glossary: milliseconds instead of seconds of compiling); the rest,
+    # and any the history cannot bring up to date, are compiled in full.
     full: list[uuid.UUID] = []
     for glossary_id in stale:
         held = glossaries.held_version(str(glossary_id))
@@ -77,7 +133,16 @@ async def current(
         if patched is None:
             full.append(glossary_id)
         else:
-            versions[glossary_id] = patched
+            used[glossary_id] = patched
+    if full and background is not None:
+        counts = await GlossaryRepository(session).term_counts(full)
+        large = {g for g in full if counts.get(g, 0) > glossaries.inline_terms}
+        for glossary_id in sorted(large):
+            glossaries.compile_in_background(
+                str(glossary_id), versions[glossary_id], _loader(background, glossary_id)
+            )
+            serve_held(glossary_id)
+        full = [g for g in full if g not in large]
     for glossary_id, (version, records) in (await load_term_specs(session, full)).items():
         gid = str(glossary_id)
         # The terms and their version come from one snapshot, which may be newer than the
@@ -85,10 +150,57 @@ async def current(
         versions[glossary_id] = version
         specs = [_spec(gid, r) for r in records]
         infos = [_info(gid, r) for r in records]
-        await glossaries.compile(gid, version, specs, infos)
-    ordered = sorted(versions.items())
-    compiled = [glossaries.at(str(g), v) for g, v in ordered]
-    return ordered, [c for c in compiled if c is not None]
+        try:
+            used[glossary_id] = await glossaries.compile(gid, version, specs, infos)
+        except Exception:
+            if background is None:
+                raise
+            serve_held(glossary_id)  # logged by the compile; tried again on the next request
+    ordered = sorted(used.items())
+    return CurrentGlossaries(
+        versions=[(g, _version(c)) for g, c in ordered],
+        compiled=[c for _, c in ordered],
+        pending=sorted(pending, key=lambda p: p.glossary_id),
+    )
+
+
+def _version(compiled: CompiledGlossary) -> int:
+    return int(compiled.version)
+
+
+# Rows of a background compile's terms turned into objects at a time (a few milliseconds),
+# between which other requests run.
+LOAD_PART_ROWS = 500
+
+
+def _loader(maker: async_sessionmaker[AsyncSession], glossary_id: uuid.UUID) -> TermLoader:
+    """Reads a glossary's version and terms for a background compile, in a session of its own
+    (the request that started it is long answered), a part at a time."""
+
+    async def load() -> tuple[int, list[TermSpec], list[TermInfo]] | None:
+        gid = str(glossary_id)
+        version: int | None = None
+        specs: list[TermSpec] = []
+        infos: list[TermInfo] = []
+        async with maker() as session:
+            parts = GlossaryRepository(session).terms_with_versions_in_parts(
+                glossary_id, LOAD_PART_ROWS
+            )
+            async for part in parts:
+                for _g, row_version, term_id, term, aliases, case, label, definition, url in part:
+                    version = int(row_version)
+                    if term_id is None:
+                        continue
+                    tid = str(term_id)
+                    # Straight from the row (no TermRecord): 100k terms make fewer objects.
+                    specs.append(TermSpec(tid, gid, term, tuple(aliases or ()), bool(case), label))
+                    infos.append(TermInfo(tid, gid, term, definition, url))
+                await asyncio.sleep(0)  # let other requests run between the parts
+        if version is None:
+            return None  # deleted meanwhile
+        return version, specs, infos
+
+    return load
 
 
 def _info(gid: str, r: TermRecord) -> TermInfo:
@@ -108,9 +220,9 @@ def _spec(gid: str, r: TermRecord) -> TermSpec:
 
 async def _patch(
     session: AsyncSession, glossaries: CompiledGlossaries, glossary_id: uuid.UUID, held: int
-) -> int | None:
+) -> CompiledGlossary | None:
     """Bring the held glossary from version `held` to the current one with only the terms
-    changed since; the version it is now at, or None when a full compile is needed."""
+    changed since; the glossary so patched, or None when a full compile is needed."""
     changes = await term_changes_since(session, glossary_id, held)
     if changes is None:
         return None
@@ -125,7 +237,7 @@ async def _patch(
     )
     if compiled is None or not isinstance(compiled.version, int):
         return None
-    return compiled.version
+    return compiled
 
 
 async def for_team(
@@ -134,8 +246,7 @@ async def for_team(
     """The team's glossaries compiled for the engine (none where the runtime compiles none)."""
     if glossaries is None:
         return []
-    _, compiled = await current(session, glossaries, [team_id])
-    return compiled
+    return (await current(session, glossaries, [team_id])).compiled
 
 
 async def glossary_versions(

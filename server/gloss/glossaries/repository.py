@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -96,6 +96,16 @@ _MATCHING_FIELDS = (
     Term.definition,
     Term.url,
 )
+
+
+def _terms_with_versions(glossary_ids: Sequence[uuid.UUID]) -> Executable:
+    return (
+        select(Glossary.id, Glossary.version, *_MATCHING_FIELDS)
+        .select_from(Glossary)
+        .outerjoin(Term, Term.glossary_id == Glossary.id)
+        .where(Glossary.id.in_(glossary_ids))
+        .order_by(Glossary.id, Term.sort_key, Term.id)
+    )
 
 
 class GlossaryRepository:
@@ -193,18 +203,18 @@ class GlossaryRepository:
     async def terms_with_versions(self, glossary_ids: Sequence[uuid.UUID]) -> list[tuple[Any, ...]]:
         """Glossary versions and their terms' matching fields in ONE statement, so the version
         and the terms come from the same snapshot (no edit can fall between them)."""
-        result = await self.session.execute(
-            select(
-                Glossary.id,
-                Glossary.version,
-                *_MATCHING_FIELDS,
-            )
-            .select_from(Glossary)
-            .outerjoin(Term, Term.glossary_id == Glossary.id)
-            .where(Glossary.id.in_(glossary_ids))
-            .order_by(Glossary.id, Term.sort_key, Term.id)
-        )
+        result = await self.session.execute(_terms_with_versions(glossary_ids))
         return [tuple(row) for row in result]
+
+    async def terms_with_versions_in_parts(
+        self, glossary_id: uuid.UUID, size: int
+    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """`terms_with_versions` of one glossary (one statement, one snapshot), handed out
+        `size` rows at a time: the caller may let other tasks run between the parts (turning
+        100k rows into objects in one go held the event loop for seconds)."""
+        result = await self.session.execute(_terms_with_versions([glossary_id]))
+        for part in result.partitions(size):
+            yield [tuple(row) for row in part]
 
     async def changed_term_count(self, glossary_id: uuid.UUID, since: int) -> int:
         """How many distinct terms revisions after glossary version `since` touched."""

@@ -406,36 +406,113 @@ def compile_glossary(
     tokenised by the pipeline's own tokenizer so they split exactly as page text does (which is
     also why a term never matches inside a word: matching works on whole tokens).
     """
-    specs = tuple(terms)
-    ci_surfaces: dict[tuple[int, ...], list[int]] = {}
-    cs_surfaces: dict[tuple[int, ...], list[int]] = {}
-    wanted: list[tuple[int, str]] = []
-    for index, spec in enumerate(specs):
-        seen: set[str] = set()
-        for surface in (spec.term, *spec.aliases):
-            for variant in surface_variants(surface):
-                if variant not in seen:
-                    seen.add(variant)
-                    wanted.append((index, variant))
+    builder = GlossaryBuilder(glossary_id, version, terms, nlp)
+    while not builder.step():
+        pass
+    return builder.result()
 
-    # Tokenise and add in batches, so only one batch of pattern Docs is alive at a time (all
-    # 200k Docs of a 100k-term glossary at once took over a gigabyte).
-    by_text: dict[str, list[int]] = {}
-    for index, text in wanted:
-        by_text.setdefault(text, []).append(index)
-    tokenizer = pattern_tokenizer(nlp)
-    ci_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-    cs_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
-    texts = list(by_text)
-    for batch_start in range(0, len(texts), _COMPILE_BATCH):
-        batch = texts[batch_start : batch_start + _COMPILE_BATCH]
+
+class GlossaryBuilder:
+    """`compile_glossary` in steps of bounded work, so a large glossary (a 100k-term one takes
+    seconds) can be compiled on the engine's one thread between annotations instead of holding
+    it: `step()` until it returns True, then `result()`. Every step must run on the thread that
+    matches (it tokenises against the shared vocabulary). The result is what one
+    `compile_glossary` call makes of the same terms.
+    """
+
+    def __init__(
+        self,
+        glossary_id: str,
+        version: int | str,
+        terms: Iterable[TermSpec],
+        nlp: Language,
+        *,
+        terms_per_step: int = _COMPILE_BATCH,
+        texts_per_step: int = _COMPILE_BATCH,
+    ) -> None:
+        self.glossary_id = glossary_id
+        self.version = version
+        self._nlp = nlp
+        self._specs = tuple(terms)
+        self._terms_per_step = terms_per_step
+        self._texts_per_step = texts_per_step
+        self._next_term = 0
+        self._next_text = 0
+        # Each surface text (and variant) with the terms that have it, in first-seen order.
+        self._by_text: dict[str, list[int]] = {}
+        self._texts: list[str] | None = None
+        self._ci_surfaces: dict[tuple[int, ...], list[int]] = {}
+        self._cs_surfaces: dict[tuple[int, ...], list[int]] = {}
+        self._tokenizer: Tokenizer | None = None
+        self._ci_matcher: PhraseMatcher | None = None
+        self._cs_matcher: PhraseMatcher | None = None
+        self._ci_final: _Surfaces = {}
+        self._cs_final: _Surfaces = {}
+        self._pending: list[tuple[_Surfaces, tuple[int, ...], list[int]]] | None = None
+        self._next_final = 0
+        self.steps = 0
+
+    def step(self) -> bool:
+        """Do the next bounded piece of work; True when nothing is left."""
+        self.steps += 1
+        if self._next_term < len(self._specs):
+            self._collect_surfaces()
+            return False
+        if self._texts is None:
+            self._texts = list(self._by_text)
+            self._tokenizer = pattern_tokenizer(self._nlp)
+            self._ci_matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")
+            self._cs_matcher = PhraseMatcher(self._nlp.vocab, attr="ORTH")
+        if self._next_text < len(self._texts):
+            self._add_patterns()
+            return False
+        return self._finish_surfaces()
+
+    def _finish_surfaces(self) -> bool:
+        """Each pattern's terms as the tuples the matcher reads, a step's worth of patterns at
+        a time (200k of them at once took a while); True when every one is done."""
+        if self._pending is None:
+            self._pending = [
+                *((self._ci_final, k, v) for k, v in self._ci_surfaces.items()),
+                *((self._cs_final, k, v) for k, v in self._cs_surfaces.items()),
+            ]
+        specs = self._specs
+        stop = min(len(self._pending), self._next_final + self._texts_per_step * 4)
+        for final, key, indices in self._pending[self._next_final : stop]:
+            final[key] = tuple(specs[i] for i in indices)
+        self._next_final = stop
+        return stop >= len(self._pending)
+
+    def _collect_surfaces(self) -> None:
+        stop = min(len(self._specs), self._next_term + self._terms_per_step)
+        by_text = self._by_text
+        for index in range(self._next_term, stop):
+            spec = self._specs[index]
+            seen: set[str] = set()
+            for surface in (spec.term, *spec.aliases):
+                for variant in surface_variants(surface):
+                    if variant not in seen:
+                        seen.add(variant)
+                        by_text.setdefault(variant, []).append(index)
+        self._next_term = stop
+
+    def _add_patterns(self) -> None:
+        """Tokenise and add one batch of texts: only one batch of pattern Docs is alive at a
+        time (all 200k Docs of a 100k-term glossary at once took over a gigabyte)."""
+        assert self._texts is not None
+        assert self._tokenizer is not None
+        assert self._ci_matcher is not None
+        assert self._cs_matcher is not None
+        batch = self._texts[self._next_text : self._next_text + self._texts_per_step]
+        self._next_text += len(batch)
+        specs, ci_surfaces, cs_surfaces = self._specs, self._ci_surfaces, self._cs_surfaces
         ci_new: list[Doc] = []
         cs_new: list[Doc] = []
-        for text, doc in zip(batch, tokenizer.pipe(batch), strict=True):
+        for text, doc in zip(batch, self._tokenizer.pipe(batch), strict=True):
             if len(doc) == 0:
                 continue
             ci_key = cs_key = None
-            for index in by_text[text]:
+            for index in self._by_text[text]:
                 if specs[index].case_sensitive:
                     cs_key = cs_key or tuple([t.orth for t in doc])
                     if cs_key not in cs_surfaces:
@@ -447,20 +524,25 @@ def compile_glossary(
                         ci_new.append(doc)
                     _append_unique(ci_surfaces.setdefault(ci_key, []), index)
         if ci_new:
-            ci_matcher.add(_CI_KEY, ci_new)
+            self._ci_matcher.add(_CI_KEY, ci_new)
         if cs_new:
-            cs_matcher.add(_CS_KEY, cs_new)
+            self._cs_matcher.add(_CS_KEY, cs_new)
 
-    return CompiledGlossary(
-        glossary_id=glossary_id,
-        version=version,
-        terms=specs,
-        pattern_count=len(ci_surfaces) + len(cs_surfaces),
-        _ci_matcher=ci_matcher if ci_surfaces else None,
-        _cs_matcher=cs_matcher if cs_surfaces else None,
-        _ci_surfaces={k: tuple(specs[i] for i in v) for k, v in ci_surfaces.items()},
-        _cs_surfaces={k: tuple(specs[i] for i in v) for k, v in cs_surfaces.items()},
-    )
+    def result(self) -> CompiledGlossary:
+        """The compiled glossary (after the last step)."""
+        if self._pending is None or self._next_final < len(self._pending):
+            raise RuntimeError("GlossaryBuilder.result() before its last step")
+        ci_surfaces, cs_surfaces = self._ci_final, self._cs_final
+        return CompiledGlossary(
+            glossary_id=self.glossary_id,
+            version=self.version,
+            terms=self._specs,
+            pattern_count=len(ci_surfaces) + len(cs_surfaces),
+            _ci_matcher=self._ci_matcher if ci_surfaces else None,
+            _cs_matcher=self._cs_matcher if cs_surfaces else None,
+            _ci_surfaces=ci_surfaces,
+            _cs_surfaces=cs_surfaces,
+        )
 
 
 def pattern_tokenizer(nlp: Language) -> Tokenizer:
@@ -604,13 +686,34 @@ class GlossaryCache:
             if current is not None and current.version == version:
                 return current
             compiled = compile_glossary(glossary_id, version, load_terms(), self._nlp)
-            with self._lock:
-                self._compiled.pop(glossary_id, None)
-                self._compiled[glossary_id] = compiled  # most recent last, for eviction
-                while len(self._compiled) > self._max or self._over_budget():
-                    oldest = next(iter(self._compiled))
-                    del self._compiled[oldest]
+            self._hold(compiled)
             return compiled
+
+    def install(self, compiled: CompiledGlossary) -> CompiledGlossary:
+        """Hold a glossary compiled elsewhere (by a `GlossaryBuilder`, in steps), unless a
+        newer or equal version is held already (patched meanwhile): the one held is returned.
+        The bounds apply as for `get`."""
+        with self._lock:
+            glossary_lock = self._glossary_locks.setdefault(compiled.glossary_id, threading.Lock())
+        with glossary_lock:
+            current = self._compiled.get(compiled.glossary_id)
+            if (
+                current is not None
+                and isinstance(current.version, int)
+                and isinstance(compiled.version, int)
+                and current.version >= compiled.version
+            ):
+                return current
+            self._hold(compiled)
+            return compiled
+
+    def _hold(self, compiled: CompiledGlossary) -> None:
+        with self._lock:
+            self._compiled.pop(compiled.glossary_id, None)
+            self._compiled[compiled.glossary_id] = compiled  # most recent last, for eviction
+            while len(self._compiled) > self._max or self._over_budget():
+                oldest = next(iter(self._compiled))
+                del self._compiled[oldest]
 
     def update(
         self,
@@ -647,6 +750,18 @@ class GlossaryCache:
         if self._max_patterns is None or len(self._compiled) <= 1:
             return False
         return sum(c.pattern_count for c in self._compiled.values()) > self._max_patterns
+
+    def builder(
+        self,
+        glossary_id: str,
+        version: int | str,
+        terms: Iterable[TermSpec],
+        steps_of: int = _COMPILE_BATCH,
+    ) -> GlossaryBuilder:
+        """A compile of `terms` in steps against this cache's vocabulary; `install` the result."""
+        return GlossaryBuilder(
+            glossary_id, version, terms, self._nlp, terms_per_step=steps_of, texts_per_step=steps_of
+        )
 
     def peek(self, glossary_id: str) -> CompiledGlossary | None:
         """The compiled glossary held for `glossary_id`, whatever its version."""

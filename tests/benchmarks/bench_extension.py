@@ -208,7 +208,7 @@ def _measure(
         f"{per_1000:.1f} ms |",
         f"| baseline: `<mark>` wrapping | {draw['baseline_n']} | {draw['baseline']:.1f} ms | "
         f"{baseline_per_1000:.1f} ms |",
-        f"| ratio Gloss / baseline | | | {per_1000 / baseline_per_1000:.2f} |",
+        f"| ratio Gloss / baseline | | | {per_1000 / baseline_per_1000:.3f} |",
         "",
         f"Layout: {len(before)} elements of the 1,000-word page measured before and after "
         f"{layout_spans} highlights were drawn: {moved} moved or resized "

@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import logging
 import threading
+import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -345,6 +346,21 @@ class NlpRuntime:
         vector = dense.Vector(model, vectors[0])
         self.page_vectors.put(key, vector)
         return vector
+
+    def remember_page(
+        self, team_ids: Sequence[uuid.UUID], url: str | None, vector: dense.Vector
+    ) -> None:
+        """The vector of the page a reader of these teams annotated at `url`: the hover cards
+        of that page rank a subject's articles by their closeness to it."""
+        if url:
+            self.page_vectors.put(("url", tuple(sorted(team_ids)), url), vector)
+
+    def page_at(self, team_ids: Sequence[uuid.UUID], url: str | None) -> dense.Vector | None:
+        """The vector `remember_page` kept for the page at `url`, if this process has it."""
+        if not url:
+            return None
+        found: dense.Vector | None = self.page_vectors.get(("url", tuple(sorted(team_ids)), url))
+        return found
 
     # --- annotation --------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import numpy as np
@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from gloss.nlp import dense
 from gloss.nlp.engine import Engine, EngineResult
-from gloss.nlp.ranking import DEFAULT_WEIGHTS, PageText, Weights
+from gloss.nlp.ranking import DEFAULT_WEIGHTS, PageText, Weights, with_dense_share
 from gloss.nlp.terms import BYTES_PER_PATTERN, CompiledGlossary, GlossaryCache, TermSpec
 
 log = logging.getLogger("gloss.nlp")
@@ -442,9 +442,7 @@ async def load_runtime(
             threadpool_limits(limits=1, user_api="blas")
     if encoder is None:
         engine = await engine_loading
-    weights = DEFAULT_WEIGHTS
-    if dense_weight is not None:
-        weights = replace(weights, dense=dense_weight)
+    weights = DEFAULT_WEIGHTS if dense_weight is None else with_dense_share(dense_weight)
     runtime = NlpRuntime(
         engine,
         cache_entries=cache_entries,

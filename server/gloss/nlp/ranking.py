@@ -8,7 +8,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -390,14 +390,30 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    lexical: float = 0.3
+    lexical: float = 0.1
     entities: float = 0.1
     recency: float = 0.0
     half_life_days: float = 365.0
-    dense: float = 0.6
+    dense: float = 0.8
 
 
 DEFAULT_WEIGHTS = Weights()
+
+
+def with_dense_share(share: float, base: Weights = DEFAULT_WEIGHTS) -> Weights:
+    """`base` with the sentence vectors at `share` of the score, the lexical and entity
+    weights scaled to split the rest as they split it in `base`."""
+    rest = base.lexical + base.entities + base.recency
+    scale = (1 - share) / rest if rest > 0 else 0.0
+    return replace(
+        base,
+        dense=share,
+        lexical=base.lexical * scale,
+        entities=base.entities * scale,
+        recency=base.recency * scale,
+    )
+
+
 # Scores this close are a tie: the more recent article goes first.
 RANKING_TIE = 0.005
 # A cosine from which two articles are the same story (reason "same story"), and from which a

@@ -52,8 +52,9 @@ async def test_an_entity_card_says_what_the_store_knows_of_it(
     assert together["tsmc"] == 2
     assert "huawei" not in together
     assert {c["label"] for c in knowledge["appears_with"]} <= {"ORG", "GPE"}
-    # Related articles are about Huawei: each names it.
-    assert {r["url"] for r in card["related"]} == {CHIPS_1["url"], CHIPS_2["url"]}
+    # Related articles are about Huawei: CHIPS_1 names it in passing, so only CHIPS_2.
+    assert [r["url"] for r in card["related"]] == [CHIPS_2["url"]]
+    assert card["related"][0]["reason"] == "about Huawei"
 
 
 async def test_the_page_the_reader_is_on_is_counted_but_never_listed(
@@ -68,7 +69,11 @@ async def test_the_page_the_reader_is_on_is_counted_but_never_listed(
     assert knowledge["article_count"] == 2
     assert [a["url"] for a in knowledge["latest"]] == [CHIPS_1["url"]]
     assert knowledge["sentence"]["article"]["url"] == CHIPS_1["url"]
-    assert [r["url"] for r in card["related"]] == [CHIPS_1["url"]]
+    # The only article about Huawei is the page itself: nothing is listed.
+    assert card["related"] == []
+    about_nvidia = await _card(client, ann, "nvidia", url=on_page)
+    assert CHIPS_1["url"] in [r["url"] for r in about_nvidia["related"]]
+    assert CHIPS_2["url"] not in [r["url"] for r in about_nvidia["related"]]
 
 
 async def test_a_subject_nothing_names_gets_an_empty_card_not_the_pages_list(

@@ -268,7 +268,10 @@ REREAD = 256
 
 
 class LiveVectors:
-    """One database's vectors of one model, for this process; the event loop's only."""
+    """One database's vectors of one model, for this process; the event loop's only.
+
+    It applies what the asking session's snapshot shows; the routes that ask (annotate, an
+    article's related) read in read-only transactions, so what it applies is committed."""
 
     def __init__(self, model: str, *, ann_min: int = ANN_MIN) -> None:
         self.model = model
@@ -283,7 +286,10 @@ class LiveVectors:
         if seq == self.mark:
             return self.index
         async with self._lock:
-            if self.mark < 0:
+            if self.mark < 0 or seq < self.mark:
+                # First use; or the log went back (the database was replaced by an older copy):
+                # build afresh.
+                self.index = VectorIndex(ann_min=self.index.ann_min)
                 await self._build(session, seq)
             elif seq != self.mark:
                 await self._catch_up(session, seq)

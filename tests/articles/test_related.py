@@ -261,3 +261,54 @@ async def test_mentions_can_be_extracted_after_ingest(
     async with sessionmaker() as session:
         found = await related_for_key(session, [ann.team.id], "entity", "huawei", 5)
     assert {r.url for r in found} == {CHIPS_2["url"]}
+
+
+async def test_a_syndicated_story_is_listed_once_and_counts_its_copies(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    """The original and its syndicated copies (the same text elsewhere, or lightly edited)
+    are one story: the best ranked is listed, the others counted in `duplicates`."""
+    ann = await make_account("ann")
+    ids = await _store(client, ann, CORPUS)
+    wire = {**CHIPS_2, "url": "https://wire.example/huawei-chip", "source": "Wire"}
+    edited = {
+        **CHIPS_2,
+        "url": "https://daily.example/huawei",
+        "title": CHIPS_2["title"] + " (update)",
+        "text": CHIPS_2["text"].replace("presented", "unveiled"),
+    }
+    copies = await _store(client, ann, [wire, edited])
+    story = {ids[CHIPS_2["url"]], *copies.values()}
+    response = await client.get(
+        f"/v1/articles/{ids[CHIPS_1['url']]}/related", params={"limit": 10}, headers=ann.headers
+    )
+    related = response.json()
+    listed = [r for r in related if r["article_id"] in story]
+    assert len(listed) == 1
+    assert listed[0]["duplicates"] == 2
+    assert all(r["duplicates"] == 0 for r in related if r["article_id"] not in story)
+
+
+async def test_each_related_article_says_why_it_is_related(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    ann = await make_account("ann")
+    await _store(client, ann, CORPUS)
+    response = await client.post(
+        "/v1/annotate",
+        json={
+            "text": CHIPS_1["text"],
+            "title": CHIPS_1["title"],
+            "url": "https://reader.example/page",
+            "include": ["entities", "related"],
+        },
+        headers=ann.headers,
+    )
+    assert response.status_code == 200, response.text
+    related = response.json()["related"]
+    assert related
+    reasons = {r["url"]: r["reason"] for r in related}
+    assert all(reasons.values())
+    # CHIPS_2 names Huawei and Nvidia as the page does: its reason says so, by their names.
+    assert reasons[CHIPS_2["url"]].startswith("shares ")
+    assert {"Huawei", "Nvidia"} & set(reasons[CHIPS_2["url"]][len("shares ") :].split(", "))

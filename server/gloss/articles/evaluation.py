@@ -133,7 +133,9 @@ class Asked:
     stored_vectors: dict[str, np.ndarray]
 
 
-async def ask_all(pages: Sequence[Page], nlp: Any, limit: int = 5) -> Asked:
+async def ask_all(
+    pages: Sequence[Page], nlp: Any, limit: int = 5, *, entity_keys: bool = True
+) -> Asked:
     """Store the pages in a fresh SQLite store (as `gloss serve` runs it: the in-memory
     lexical index attached, the vector index built by the first query), then gather each
     page's related candidates as `POST /v1/annotate` with `include: ["related"]` does: at its
@@ -183,7 +185,7 @@ async def ask_all(pages: Sequence[Page], nlp: Any, limit: int = 5) -> Asked:
                             session,
                             [team.id],
                             page=text,
-                            entity_keys=keys.get(page.url, []),
+                            entity_keys=keys.get(page.url, []) if entity_keys else [],
                             limit=limit,
                             excluded=excluded,
                             reference=utcnow(),
@@ -409,6 +411,7 @@ CONFIGURATIONS: dict[str, Weights] = {
     ),
 }
 DEFAULT_NAME = "Gloss default (hybrid: " + _weights_text(DEFAULT_WEIGHTS) + ")"
+RELATED_ALONE = '... asked with `include: ["related"]` alone (no NER: no entity keys)'
 
 
 async def evaluate(
@@ -443,6 +446,13 @@ async def evaluate(
             lee_judged = Judged(lee_pages, lee.gain)
             lee_asked = await ask_all(lee_pages, nlp)
             lee_scores = _rows(lee_judged, lee_asked, DEVELOPMENT, vectors)
+            # `include: ["related"]` alone runs no NER, so the page has no entity keys.
+            alone = await ask_all(lee_pages, nlp, entity_keys=False)
+            answers = {q: ranked_urls(alone.gathered[q], DEFAULT_WEIGHTS) for q in DEVELOPMENT}
+            lee_scores.insert(
+                len(CONFIGURATIONS) + 1,
+                score_ranking(lee_judged, answers, DEVELOPMENT, RELATED_ALONE),
+            )
             if held_out:
                 held = _rows(lee_judged, lee_asked, HELD_OUT, vectors)
             if fit and vectors:

@@ -482,7 +482,7 @@ def rerank(
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> list[tuple[str, float]]:
     """Candidates by score in [0, 1], best first; scores within RANKING_TIE of each other go
-    to the more recent, then by id so both search backends agree."""
+    to the more recent, then to the higher, then by id so both search backends agree."""
     scored = signals(candidates, query_keys, reference, weights)
     return order(scored)
 
@@ -490,7 +490,12 @@ def rerank(
 def order(scored: Mapping[str, Signals]) -> list[tuple[str, float]]:
     ranked = sorted(
         scored.items(),
-        key=lambda item: (-round(item[1].score / RANKING_TIE), -item[1].recency, item[0]),
+        key=lambda item: (
+            -round(item[1].score / RANKING_TIE),
+            -item[1].recency,
+            -item[1].score,
+            item[0],
+        ),
     )
     return [(key, round(s.score, 4)) for key, s in ranked]
 

@@ -28,7 +28,7 @@ MAX_RELATED = 50
 MAX_QUERY_ENTITIES = 10
 MORE_LIKE_THIS_TERMS = 20
 # The sentence vectors' nearest taken as candidates beyond what the other sources fetch.
-DENSE_EXTRA = 20
+DENSE_EXTRA = 5
 
 
 async def related_for_text(

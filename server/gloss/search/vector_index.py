@@ -25,13 +25,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.nlp import dense
+from gloss.search.sqlite_index import change_seq
 
 log = logging.getLogger("gloss.search")
 
-# Up to this many live articles every query is an exact scan (about 2 ms per 50,000 on one
-# core); past it an IVF index answers, and the exact scan is the fallback for a team too small
-# to fill an answer from the index's candidates.
-ANN_MIN = 50_000
+# Up to this many live articles every query is an exact scan (memory-bound: about 4 ms per
+# 20,000 here); past it an IVF index answers, and the exact scan is the fallback for a team
+# too small to fill an answer from the index's candidates.
+ANN_MIN = 20_000
 # The IVF's lists: about 4·√n, each query scanning `nprobe` of them (chosen for recall ≥ 0.98
 # at 10 against the exact scan; see tests.benchmarks.bench_articles).
 ANN_NPROBE = 24
@@ -260,7 +261,6 @@ class VectorIndex:
 
 # --- kept in step with a database ---------------------------------------------------------------
 
-_CHANGE_SEQ = text("SELECT coalesce(max(seq), 0) FROM article_changes")
 # On PostgreSQL a sequence value is taken at insert and committed later, so a change may become
 # visible below the mark already applied; each catch-up reads this many sequences back again
 # (applying a change twice is harmless).
@@ -282,7 +282,9 @@ class LiveVectors:
 
     async def current(self, session: AsyncSession) -> VectorIndex:
         """The index as of the session's snapshot of the change log (built on first use)."""
-        seq = int(await session.scalar(_CHANGE_SEQ) or 0)
+        # The SQLite backend read the sequence with the request's first statement already
+        # (its probe); elsewhere this asks for it.
+        seq = await change_seq(session)
         if seq == self.mark:
             return self.index
         async with self._lock:

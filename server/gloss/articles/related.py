@@ -407,11 +407,17 @@ def _present(
     """The best `limit`, one per story, none a copy of the page. A story is a duplicate group
     (an original and the copies ingest found) and, with `vectors`, the near-copies among the
     candidates (sentence vectors at NEAR_COPY_COSINE or closer): the best ranked is listed,
-    and counts the others in `duplicates`."""
+    and counts the others in `duplicates` (those ranked within `limit` past the last listed:
+    a copy scores about as its original does)."""
     seen: dict[uuid.UUID, int] = {}
     listed_vectors: list[tuple[int, np.ndarray]] = []
     out: list[RelatedArticle] = []
+    after = 0  # candidates read past a full list, for the copies of the listed
     for key, score in ranked:
+        if len(out) == limit:
+            after += 1
+            if after > limit:
+                break
         card = cards.get(uuid.UUID(key))
         if card is None or (len(out) < limit and is_copy(card.id)):
             continue
@@ -434,7 +440,7 @@ def _present(
                 out[at].duplicates += 1
             continue
         if len(out) == limit:
-            continue  # still read on, for the copies of the listed
+            continue
         seen[group] = len(out)
         if values is not None:
             listed_vectors.append((len(out), values))

@@ -30,8 +30,8 @@ from gloss.models.article import new_doc_id
 from gloss.nlp import dense, ranking
 from gloss.search import DF_CAP, backend_for
 from gloss.search.sqlite_index import LiveIndex, attach, detach
+from gloss.search.vector_index import VectorIndex, live_vectors_for
 from gloss.search.vector_index import forget as forget_vector_indexes
-from gloss.search.vector_index import live_vectors_for
 from gloss.settings import Settings
 
 SEED = 20261129
@@ -413,6 +413,74 @@ async def _vector_index(
     )
 
 
+MILLION = 1_000_000
+
+
+def _million(pages: list[QueryPage], size: int) -> VectorResult:
+    """The vector index alone at `size` articles: their synthetic vectors (as
+    `synthetic_vector` makes them, a topic's centre plus as much noise, generated in blocks)
+    added as a build adds them, the IVF trained, CATCH_UP more added as a catch-up applies
+    them; then the pages' answers against the exact scan. A SQLite store of a million
+    articles with FTS5 takes this machine most of an hour to load, so related end to end is
+    measured to 100k and estimated here from its parts."""
+    team = uuid.uuid4()
+    centres = np.stack(
+        [np.random.default_rng((SEED, t)).normal(size=dense.DIMENSIONS) for t in range(TOPICS)]
+    )
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    gc.collect()
+    before = _rss_mib()
+    index = VectorIndex()
+    started = time.perf_counter()
+    block = 50_000
+    for first in range(0, size, block):
+        numbers = np.arange(first, min(first + block, size))
+        noise = np.random.default_rng((SEED, first)).normal(size=(len(numbers), dense.DIMENSIONS))
+        noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+        vectors = centres[numbers % TOPICS] + noise
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        keys = numbers.tolist()
+        ids = [uuid.UUID(int=n + 1) for n in keys]
+        index.add_many(keys, ids, [team] * len(keys), vectors.astype(np.float32))
+    index.refresh()
+    build_s = time.perf_counter() - started
+    gc.collect()
+    grown = _rss_mib() - before
+    rng = np.random.default_rng(SEED)
+    started = time.perf_counter()
+    for n in range(size, size + CATCH_UP):
+        vector = centres[n % TOPICS] + rng.normal(size=dense.DIMENSIONS) / 19.6
+        index.add(n, uuid.UUID(int=n + 1), team, (vector / np.linalg.norm(vector)))
+    index.refresh()
+    catch_up_s = time.perf_counter() - started
+    served: list[float] = []
+    exact: list[float] = []
+    recall: list[float] = []
+    for round_ in range(2):
+        for page in pages:
+            started = time.perf_counter()
+            answer = index.search(page.vector.values, [team], 10)
+            served_s = time.perf_counter() - started
+            started = time.perf_counter()
+            truth = index.search(page.vector.values, [team], 10, exact=True)
+            exact_s = time.perf_counter() - started
+            if round_:
+                served.append(served_s)
+                exact.append(exact_s)
+                recall.append(len({a for a, _ in answer} & {t for t, _ in truth}) / len(truth))
+    stats = index.stats()
+    return VectorResult(
+        build_s,
+        stats.bytes,
+        grown,
+        stats.approximate,
+        _latency(served),
+        _latency(exact),
+        statistics.mean(recall),
+        catch_up_s,
+    )
+
+
 async def _indexed(path: Path) -> tuple[LiveIndex, float, float]:
     """Attach the in-memory related index as `gloss serve` does; (it, seconds to build, MiB
     the process grew by)."""
@@ -646,7 +714,16 @@ async def _measure(quick: bool) -> dict[str, Any]:
                 f"recall {vectors.recall_at_10:.3f}, catch-up {vectors.catch_up_s:.2f} s"
             )
         await engine.dispose()
+    million = None
+    if not quick and largest >= MILLION:
+        million = await asyncio.to_thread(_million, pages, MILLION)
+        _progress(
+            f"{MILLION}: vectors built in {million.build_s:.1f} s, search "
+            f"{million.search.median_ms:.2f} ms (exact {million.exact.median_ms:.2f}), recall "
+            f"{million.recall_at_10:.3f}, catch-up {million.catch_up_s:.2f} s"
+        )
     return {
+        "million": million,
         "sizes": results,
         "ingest_plain": ingest_plain,
         "ingest_nlp": ingest_nlp,
@@ -765,13 +842,45 @@ def render(measured: dict[str, Any]) -> str:
             f"| {v.catch_up_s * 1000:.0f} ms ({min(CATCH_UP, r.size // 10):,}) "
             f"| {v.bytes / 2**20:.0f} MiB | {v.rss_growth_mib:+.0f} MiB |"
         )
+    million: VectorResult | None = measured.get("million")
+    if million is not None:
+        lines.append(
+            f"| {MILLION:,} (index alone) | {million.search.median_ms:.2f} ms "
+            f"{'(IVF)' if million.approximate else '(exact)'} | {million.search.p95_ms:.2f} ms "
+            f"| {million.exact.median_ms:.2f} ms | {million.recall_at_10:.3f} "
+            f"| {million.build_s:.1f} s | {million.catch_up_s * 1000:.0f} ms ({CATCH_UP:,}) "
+            f"| {million.bytes / 2**20:.0f} MiB | {million.rss_growth_mib:+.0f} MiB |"
+        )
     approximate = [r.vectors for r in sizes if r.vectors is not None and r.vectors.approximate]
+    if million is not None:
+        approximate.append(million)
     if approximate:
         worst = min(v.recall_at_10 for v in approximate)
         lines += [
             "",
             f"Target: recall@10 of the approximate index at least 0.98: "
             f"**{'met' if worst >= 0.98 else 'missed'}** (lowest {worst:.3f}).",
+        ]
+    if million is not None and hundred_k.vectors is not None:
+        # Related end to end at 1M, from its parts: the 100k figure with the vector search
+        # at 1M in place of the one at 100k (the lexical and SQL parts are bounded by design:
+        # a postings budget, indexed lookups).
+        estimate = (
+            hundred_k.indexed.related.median_ms
+            - hundred_k.vectors.search.median_ms
+            + million.search.median_ms
+        )
+        lines += [
+            "",
+            f"**The million is the vector index alone** (`_million`): a SQLite store of a "
+            "million articles with FTS5 takes this machine most of an hour to load, so related "
+            "end to end is measured to 100k. Estimated at a million from its parts (the 100k "
+            "median with the vector search at a million in place of the one at 100k; the "
+            "lexical query works within a postings budget and the cards are indexed lookups): "
+            f"**{estimate:.1f} ms**, target under 20 ms "
+            f"**{'met' if estimate < 20 else 'missed'}** (an estimate, not a measurement). The "
+            "catch-up there is 1,000 vectors added through `VectorIndex.add` (into the IVF), "
+            "without the change-log read, which the rows above include.",
         ]
     lines += [
         "",

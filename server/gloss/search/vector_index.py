@@ -33,8 +33,10 @@ log = logging.getLogger("gloss.search")
 # 20,000 here); past it an IVF index answers, and the exact scan is the fallback for a team
 # too small to fill an answer from the index's candidates.
 ANN_MIN = 20_000
-# The IVF's lists: about 4·√n, each query scanning `nprobe` of them (chosen for recall ≥ 0.98
-# at 10 against the exact scan; see tests.benchmarks.bench_articles).
+# The IVF's lists: about 4·√n, at most ANN_LISTS (k-means over 40 sample points a list is the
+# build's main cost), each query scanning `nprobe` of them (chosen for recall ≥ 0.98 at 10
+# against the exact scan; see tests.benchmarks.bench_articles).
+ANN_LISTS = 1024
 ANN_NPROBE = 24
 # Retrain the IVF when the articles have doubled or a quarter of its entries are dead.
 _RETRAIN_GROWTH = 2.0
@@ -66,6 +68,7 @@ class VectorIndex:
         self._position_of: dict[int, int] = {}
         self._team_numbers: dict[uuid.UUID, int] = {}
         self._ann: Any = None  # a faiss index over positions, when built
+        self._pending: list[int] = []  # positions added since, not yet in the IVF
         self._ann_trained_on = 0
         self._ann_dead = 0
 
@@ -87,9 +90,7 @@ class VectorIndex:
         self._alive[position] = True
         self._position_of[key] = position
         if self._ann is not None:
-            self._ann.add_with_ids(
-                self._vectors[position : position + 1], np.array([position], np.int64)
-            )
+            self._pending.append(position)  # into the IVF in one call, before the next query
 
     def add_many(
         self,
@@ -142,6 +143,13 @@ class VectorIndex:
             or self._ann_dead > _RETRAIN_DEAD * self._ann_trained_on
         ):
             self._build_ann()
+        self._flush()
+
+    def _flush(self) -> None:
+        if self._ann is not None and self._pending:
+            positions = np.array(self._pending, np.int64)
+            self._ann.add_with_ids(np.ascontiguousarray(self._vectors[positions]), positions)
+        self._pending = []
 
     def _compact(self) -> None:
         keep = np.flatnonzero(self._alive[: self._used])
@@ -155,12 +163,13 @@ class VectorIndex:
         self._used = len(keep)
         self._dead = 0
         self._ann = None  # positions moved: built again by `refresh`
+        self._pending = []
 
     def _build_ann(self) -> None:
         import faiss
 
         live = np.flatnonzero(self._alive[: self._used])
-        lists = max(16, int(4 * math.sqrt(len(live))))
+        lists = min(ANN_LISTS, max(16, int(4 * math.sqrt(len(live)))))
         quantizer = faiss.IndexFlatIP(self.dimensions)
         index = faiss.IndexIVFFlat(quantizer, self.dimensions, lists, faiss.METRIC_INNER_PRODUCT)
         # k-means on a sample: 40 points a list is what faiss asks for.
@@ -170,6 +179,7 @@ class VectorIndex:
         index.add_with_ids(np.ascontiguousarray(self._vectors[live]), live.astype(np.int64))
         index.nprobe = ANN_NPROBE
         self._ann = index
+        self._pending = []
         self._ann_trained_on = len(live)
         self._ann_dead = 0
 
@@ -203,6 +213,7 @@ class VectorIndex:
         if not teams or limit <= 0 or not self._position_of:
             return []
         query = np.asarray(query, np.float32).reshape(-1)
+        self._flush()
         if self._ann is not None and not exact:
             found = self._search_ann(query, teams, limit)
             if found is not None:

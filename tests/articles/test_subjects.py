@@ -135,3 +135,44 @@ async def test_a_term_card_never_lists_the_page(
     assert card["term"]["definition"] == "A thin slice of silicon."
     assert card["knowledge"] is None
     assert CHIPS_1["url"] not in {r["url"] for r in card["related"]}
+
+
+HUAWEI_PHONES = {
+    "url": "https://news.example/phones/huawei-mate",
+    "title": "Huawei launches a new Mate phone",
+    "text": "Huawei launched its new Mate phone in Shenzhen with a brighter screen, a larger "
+    "battery and a camera that Huawei says beats rivals in low light. Huawei will sell the "
+    "phone in China first.",
+    "published_at": "2026-11-20T09:00:00Z",
+}
+
+
+async def test_a_subjects_articles_come_closest_to_the_page_first(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    """Two articles about Huawei, one on chips and one on phones (the newer, and Huawei the
+    more central): on a page about chips the chips story comes first; on a page about phones,
+    the phones story."""
+    ann = await make_account("ann")
+    await _store(client, ann, [*CORPUS, HUAWEI_PHONES])
+    pages = {
+        "https://reader.example/chips": "Chip makers race to build accelerators for AI "
+        "inference as export controls bite and Nvidia and Huawei compete for data centres.",
+        "https://reader.example/phones": "The new phone has a brighter screen and a larger "
+        "battery, and its camera does well in low light, reviewers of Huawei's Mate say.",
+    }
+    first = {}
+    for url, text in pages.items():
+        response = await client.post(
+            "/v1/annotate",
+            json={"text": text, "url": url, "include": ["related"]},
+            headers=ann.headers,
+        )
+        assert response.status_code == 200, response.text
+        card = await _card(client, ann, "huawei", text="Huawei", url=url)
+        urls = [r["url"] for r in card["related"]]
+        assert set(urls) == {CHIPS_2["url"], HUAWEI_PHONES["url"]}
+        assert all(r["reason"].startswith("about Huawei") for r in card["related"])
+        first[url] = urls[0]
+    assert first["https://reader.example/chips"] == CHIPS_2["url"]
+    assert first["https://reader.example/phones"] == HUAWEI_PHONES["url"]

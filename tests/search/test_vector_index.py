@@ -157,3 +157,24 @@ async def test_two_replicas_catch_up_from_the_change_log(
         assert await _count(live_a, replica_a) == 2
     finally:
         await other.dispose()
+
+
+async def test_a_warm_index_is_built_in_the_background_and_none_answers_meanwhile(
+    app: FastAPI, client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    if app.state.nlp is None or app.state.nlp.dense_model is None:
+        pytest.skip("the sentence encoder's wheel is not installed")
+    ann = await make_account("ann")
+    await _store(client, ann, [CHIPS_1, RATES_1])
+    reader = app.state.read_sessionmaker
+    live = LiveVectors(dense.MODEL_NAME)
+    live.building = True  # as while `warm` runs
+    async with reader() as session:
+        assert await live.current(session) is None
+    live.building = False
+    await live.warm(reader)
+    assert live.mark >= 0
+    built = live.index
+    assert len(built) == 2
+    async with reader() as session:
+        assert await live.current(session) is built

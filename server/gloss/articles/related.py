@@ -243,8 +243,10 @@ async def gather(
     lexical = await _more_like_this(session, team_ids, page, fetch)
     nearest: dict[uuid.UUID, float] = {}
     if vector is not None:
+        # None while the index is built at start-up: the other sources' candidates then.
         index = await live_vectors_for(session, vector.model).current(session)
-        nearest = dict(index.search(vector.values, team_ids, fetch + DENSE_EXTRA))
+        if index is not None:
+            nearest = dict(index.search(vector.values, team_ids, fetch + DENSE_EXTRA))
     keys = list(dict.fromkeys(entity_keys))[:MAX_QUERY_ENTITIES]
     excluded |= await repo.duplicates_of(sorted(excluded))
     # The candidates' cards, and with them (one statement) the `fetch` articles naming the

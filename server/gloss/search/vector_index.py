@@ -282,56 +282,74 @@ class LiveVectors:
     """One database's vectors of one model, for this process; the event loop's only.
 
     It applies what the asking session's snapshot shows; the routes that ask (annotate, an
-    article's related) read in read-only transactions, so what it applies is committed."""
+    article's related) read in read-only transactions, so what it applies is committed.
+    `gloss serve` builds it in the background at start-up (`warm`); a query that comes while
+    a build runs gets None (related then ranks the words' and names' candidates by their
+    vectors, as before this index). Without `warm` the first query builds it."""
 
     def __init__(self, model: str, *, ann_min: int = ANN_MIN) -> None:
         self.model = model
         self.index = VectorIndex(ann_min=ann_min)
         self.mark = -1  # the last change-log sequence applied; -1 before the build
         self.build_seconds = 0.0
+        self.building = False
         self._lock = asyncio.Lock()
 
-    async def current(self, session: AsyncSession) -> VectorIndex:
-        """The index as of the session's snapshot of the change log (built on first use)."""
+    async def current(self, session: AsyncSession) -> VectorIndex | None:
+        """The index as of the session's snapshot of the change log, or None while a
+        background build runs."""
+        if self.building:
+            return None
         # The SQLite backend read the sequence with the request's first statement already
         # (its probe); elsewhere this asks for it.
         seq = await change_seq(session)
         if seq == self.mark:
             return self.index
         async with self._lock:
+            if self.building:
+                return None
             if self.mark < 0 or seq < self.mark:
                 # First use; or the log went back (the database was replaced by an older copy):
                 # build afresh.
-                self.index = VectorIndex(ann_min=self.index.ann_min)
-                await self._build(session, seq)
+                await self._build(session)
             elif seq != self.mark:
                 await self._catch_up(session, seq)
         return self.index
 
-    async def _build(self, session: AsyncSession, seq: int) -> None:
+    async def warm(self, maker: Any) -> None:
+        """Build in the background from a session of its own (`gloss serve` at start-up)."""
+        if self.mark >= 0 or self.building:
+            return
+        self.building = True
+        try:
+            async with self._lock, maker() as session:
+                await self._build(session)
+        except Exception:  # logged; the first query that finds no index builds it
+            log.exception("vector index build failed")
+        finally:
+            self.building = False
+
+    async def _build(self, session: AsyncSession) -> None:
         started = time.perf_counter()
-        rows = await session.execute(
+        index = VectorIndex(ann_min=self.index.ann_min)
+        # The mark first: a change committed while the rows are read is applied again by
+        # the next catch-up, which is harmless.
+        seq = await change_seq(session)
+        result = await session.stream(
             text(
                 "SELECT a.doc_id, a.id, a.team_id, v.vector FROM articles a "
                 "JOIN article_vectors v ON v.article_id = a.id WHERE v.model = :model"
             ),
             {"model": self.model},
         )
-        keys, ids, teams, blobs = [], [], [], []
-        for key, article_id, team_id, blob in rows:
-            if len(blob) != dense.DIMENSIONS * 2:
-                continue
-            keys.append(int(key))
-            ids.append(_as_uuid(article_id))
-            teams.append(_as_uuid(team_id))
-            blobs.append(blob)
-        if blobs:
-            vectors = np.frombuffer(b"".join(blobs), "<f2").reshape(-1, dense.DIMENSIONS)
-            self.index.add_many(keys, ids, teams, vectors.astype(np.float32))
-        self.index.refresh()
+        async for rows in result.partitions(BUILD_BATCH):
+            # The numpy work off the event loop, a batch at a time.
+            await asyncio.to_thread(_add_rows, index, rows)
+        await asyncio.to_thread(index.refresh)
+        self.index = index
         self.mark = seq
         self.build_seconds = time.perf_counter() - started
-        log.info("vector index built: %d articles in %.1f s", len(self.index), self.build_seconds)
+        log.info("vector index built: %d articles in %.1f s", len(index), self.build_seconds)
 
     async def _catch_up(self, session: AsyncSession, seq: int) -> None:
         rows = await session.execute(
@@ -353,6 +371,24 @@ class LiveVectors:
         self.mark = seq
 
 
+# Rows of a build read and added at a time.
+BUILD_BATCH = 20_000
+
+
+def _add_rows(index: VectorIndex, rows: Sequence[Any]) -> None:
+    keys, ids, teams, blobs = [], [], [], []
+    for key, article_id, team_id, blob in rows:
+        if blob is None or len(blob) != dense.DIMENSIONS * 2:
+            continue
+        keys.append(int(key))
+        ids.append(_as_uuid(article_id))
+        teams.append(_as_uuid(team_id))
+        blobs.append(blob)
+    if blobs:
+        vectors = np.frombuffer(b"".join(blobs), "<f2").reshape(-1, dense.DIMENSIONS)
+        index.add_many(keys, ids, teams, vectors.astype(np.float32))
+
+
 def _as_uuid(value: object) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
@@ -362,9 +398,14 @@ _registry: dict[tuple[str, str], LiveVectors] = {}
 
 def live_vectors_for(session: AsyncSession, model: str) -> LiveVectors:
     """The process's vector index of the session's database and `model` (created empty, built
-    by its first query)."""
-    bind = session.get_bind()
-    where = bind.engine.url.render_as_string(hide_password=True)
+    by `warm` or its first query)."""
+    return live_vectors_at(
+        session.get_bind().engine.url.render_as_string(hide_password=True), model
+    )
+
+
+def live_vectors_at(where: str, model: str) -> LiveVectors:
+    """The same by the database URL (`engine.url.render_as_string(hide_password=True)`)."""
     live = _registry.get((where, model))
     if live is None:
         live = _registry[(where, model)] = LiveVectors(model)

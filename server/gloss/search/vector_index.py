@@ -178,6 +178,9 @@ class VectorIndex:
         index.train(np.ascontiguousarray(self._vectors[np.sort(sample)]))
         index.add_with_ids(np.ascontiguousarray(self._vectors[live]), live.astype(np.int64))
         index.nprobe = ANN_NPROBE
+        # One query at a time on one thread: faiss's OpenMP workers, left spinning after
+        # each search, would take the core the database thread and the event loop need.
+        faiss.omp_set_num_threads(1)
         self._ann = index
         self._pending = []
         self._ann_trained_on = len(live)

@@ -99,24 +99,29 @@ class VectorIndex:
         team_ids: Sequence[uuid.UUID],
         vectors: np.ndarray,
     ) -> None:
-        """`add` for many new keys at once (a build)."""
-        for key, article_id, team_id, vector in zip(
-            keys, article_ids, team_ids, vectors, strict=True
-        ):
-            if self._ann is None and key not in self._position_of:
-                # The common case of a build, without the per-row ANN insert.
-                position = self._used
-                if position == len(self._alive):
-                    self._grow(max(1024, 2 * position, len(keys)))
-                self._used += 1
-                self._vectors[position] = vector
-                self._ids[position] = np.frombuffer(article_id.bytes, _ID)[0]
-                number = self._team_numbers.setdefault(team_id, len(self._team_numbers))
-                self._teams[position] = number
-                self._alive[position] = True
-                self._position_of[key] = position
-            else:
+        """`add` for many keys at once (a build): new keys before an IVF exists go in as
+        slices, the rest one by one."""
+        fresh = (
+            self._ann is None
+            and len(set(keys)) == len(keys)
+            and not any(key in self._position_of for key in keys)
+        )
+        if not fresh:
+            for key, article_id, team_id, vector in zip(
+                keys, article_ids, team_ids, vectors, strict=True
+            ):
                 self.add(key, article_id, team_id, vector)
+            return
+        start, end = self._used, self._used + len(keys)
+        if end > len(self._alive):
+            self._grow(max(1024, 2 * len(self._alive), end))
+        self._vectors[start:end] = vectors
+        self._ids[start:end] = np.frombuffer(b"".join(a.bytes for a in article_ids), _ID)
+        numbers = self._team_numbers
+        self._teams[start:end] = [numbers.setdefault(t, len(numbers)) for t in team_ids]
+        self._alive[start:end] = True
+        self._position_of.update(zip(keys, range(start, end), strict=True))
+        self._used = end
 
     def remove(self, key: int) -> bool:
         position = self._position_of.pop(key, None)

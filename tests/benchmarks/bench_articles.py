@@ -934,3 +934,29 @@ def render(measured: dict[str, Any]) -> str:
 
 def run(quick: bool) -> str:
     return render(asyncio.run(_measure(quick)))
+
+
+def _query_pages(count: int) -> list[QueryPage]:
+    corpus = Corpus()
+    pages = []
+    for i in range(count):
+        article, names = corpus.article(10_000_000 + i)
+        vector = dense.Vector(dense.MODEL_NAME, synthetic_vector(article["topic"], 10_000_000 + i))
+        pages.append(
+            QueryPage(article["title"], article["text"], article["url"], names[:5], vector)
+        )
+    return pages
+
+
+if __name__ == "__main__":
+    # `python -m tests.benchmarks.bench_articles million [SIZE]`: the vector index alone at a
+    # million articles (or SIZE), printed as the row `make bench` writes.
+    size = int(sys.argv[2]) if len(sys.argv) > 2 else MILLION
+    found = _million(_query_pages(40), size)
+    print(
+        f"| {size:,} (index alone) | {found.search.median_ms:.2f} ms "
+        f"{'(IVF)' if found.approximate else '(exact)'} | {found.search.p95_ms:.2f} ms "
+        f"| {found.exact.median_ms:.2f} ms | {found.recall_at_10:.3f} | {found.build_s:.1f} s "
+        f"| {found.catch_up_s * 1000:.0f} ms ({CATCH_UP:,}) | {found.bytes / 2**20:.0f} MiB "
+        f"| {found.rss_growth_mib:+.0f} MiB |"
+    )

@@ -26,6 +26,7 @@ from gloss.app import create_app
 from gloss.auth.repository import UserRepository
 from gloss.auth.service import issue_token
 from gloss.models import Base, Role, Team, User
+from gloss.search.vector_index import forget as forget_vector_indexes
 from gloss.settings import Settings
 from gloss.teams.repository import TeamRepository
 from tests.live import pg_admin_execute
@@ -127,6 +128,13 @@ async def _tables_with_rows(maker: async_sessionmaker[AsyncSession]) -> list[str
     async with maker() as session:
         row = (await session.execute(query)).one()
     return [table.name for table, has_rows in zip(tables, row, strict=True) if has_rows]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_vector_indexes() -> None:
+    """Each test's rows are rolled back, and SQLite reuses the sequences of a rolled-back change
+    log: the process's vector indexes start again with each test."""
+    forget_vector_indexes()
 
 
 @pytest.fixture(autouse=True)

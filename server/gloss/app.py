@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from gloss.health.routes import router as health_router
 from gloss.limits import BodyLimitMiddleware
 from gloss.observability import Metrics, ObservabilityMiddleware, configure_logging
 from gloss.search.sqlite_index import LiveIndex, attach, detach
+from gloss.search.vector_index import live_vectors_at
 from gloss.settings import Settings
 from gloss.teams.routes import invitations_router
 from gloss.teams.routes import router as teams_router
@@ -102,9 +104,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 inline_compile_terms=settings.inline_compile_terms,
             )
             app.state.nlp = runtime
+        # The vector index of related articles, built in the background (ADR 0017).
+        warming = None
+        if runtime is not None and runtime.dense_model is not None:
+            live = live_vectors_at(
+                engine.url.render_as_string(hide_password=True), runtime.dense_model
+            )
+            warming = asyncio.create_task(live.warm(app.state.read_sessionmaker))
         try:
             yield
         finally:
+            if warming is not None and not warming.done():
+                warming.cancel()
             if runtime is not None:
                 await runtime.stop()
             if related_index is not None:

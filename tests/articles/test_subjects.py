@@ -52,8 +52,9 @@ async def test_an_entity_card_says_what_the_store_knows_of_it(
     assert together["tsmc"] == 2
     assert "huawei" not in together
     assert {c["label"] for c in knowledge["appears_with"]} <= {"ORG", "GPE"}
-    # Related articles are about Huawei: each names it.
-    assert {r["url"] for r in card["related"]} == {CHIPS_1["url"], CHIPS_2["url"]}
+    # Related articles are about Huawei: CHIPS_1 names it in passing, so only CHIPS_2.
+    assert [r["url"] for r in card["related"]] == [CHIPS_2["url"]]
+    assert card["related"][0]["reason"] == "about Huawei"
 
 
 async def test_the_page_the_reader_is_on_is_counted_but_never_listed(
@@ -68,7 +69,11 @@ async def test_the_page_the_reader_is_on_is_counted_but_never_listed(
     assert knowledge["article_count"] == 2
     assert [a["url"] for a in knowledge["latest"]] == [CHIPS_1["url"]]
     assert knowledge["sentence"]["article"]["url"] == CHIPS_1["url"]
-    assert [r["url"] for r in card["related"]] == [CHIPS_1["url"]]
+    # The only article about Huawei is the page itself: nothing is listed.
+    assert card["related"] == []
+    about_nvidia = await _card(client, ann, "nvidia", url=on_page)
+    assert CHIPS_1["url"] in [r["url"] for r in about_nvidia["related"]]
+    assert CHIPS_2["url"] not in [r["url"] for r in about_nvidia["related"]]
 
 
 async def test_a_subject_nothing_names_gets_an_empty_card_not_the_pages_list(
@@ -130,3 +135,44 @@ async def test_a_term_card_never_lists_the_page(
     assert card["term"]["definition"] == "A thin slice of silicon."
     assert card["knowledge"] is None
     assert CHIPS_1["url"] not in {r["url"] for r in card["related"]}
+
+
+HUAWEI_PHONES = {
+    "url": "https://news.example/phones/huawei-mate",
+    "title": "Huawei launches a new Mate phone",
+    "text": "Huawei launched its new Mate phone in Shenzhen with a brighter screen, a larger "
+    "battery and a camera that Huawei says beats rivals in low light. Huawei will sell the "
+    "phone in China first.",
+    "published_at": "2026-11-20T09:00:00Z",
+}
+
+
+async def test_a_subjects_articles_come_closest_to_the_page_first(
+    client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    """Two articles about Huawei, one on chips and one on phones (the newer, and Huawei the
+    more central): on a page about chips the chips story comes first; on a page about phones,
+    the phones story."""
+    ann = await make_account("ann")
+    await _store(client, ann, [*CORPUS, HUAWEI_PHONES])
+    pages = {
+        "https://reader.example/chips": "Chip makers race to build accelerators for AI "
+        "inference as export controls bite and Nvidia and Huawei compete for data centres.",
+        "https://reader.example/phones": "The new phone has a brighter screen and a larger "
+        "battery, and its camera does well in low light, reviewers of Huawei's Mate say.",
+    }
+    first = {}
+    for url, text in pages.items():
+        response = await client.post(
+            "/v1/annotate",
+            json={"text": text, "url": url, "include": ["related"]},
+            headers=ann.headers,
+        )
+        assert response.status_code == 200, response.text
+        card = await _card(client, ann, "huawei", text="Huawei", url=url)
+        urls = [r["url"] for r in card["related"]]
+        assert set(urls) == {CHIPS_2["url"], HUAWEI_PHONES["url"]}
+        assert all(r["reason"].startswith("about Huawei") for r in card["related"])
+        first[url] = urls[0]
+    assert first["https://reader.example/chips"] == CHIPS_2["url"]
+    assert first["https://reader.example/phones"] == HUAWEI_PHONES["url"]

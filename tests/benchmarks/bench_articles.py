@@ -1,5 +1,5 @@
-"""Articles: ingest throughput and related-article latency at 1k, 10k and 100k stored articles,
-against tantivy (an embedded Rust search engine) over the same seeded corpus."""
+"""Articles: ingest throughput and related-article latency at 1k, 10k, 100k and 1M stored
+articles, against tantivy (an embedded Rust search engine) over the same seeded corpus."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ from gloss.models.article import new_doc_id
 from gloss.nlp import dense, ranking
 from gloss.search import DF_CAP, backend_for
 from gloss.search.sqlite_index import LiveIndex, attach, detach
+from gloss.search.vector_index import VectorIndex, live_vectors_for
+from gloss.search.vector_index import forget as forget_vector_indexes
 from gloss.settings import Settings
 
 SEED = 20261129
@@ -350,6 +352,135 @@ def _rss_mib() -> float:
     return 0.0
 
 
+CATCH_UP = 1000
+
+
+async def _vector_index(
+    reader: async_sessionmaker[AsyncSession],
+    maker: async_sessionmaker[AsyncSession],
+    team_id: uuid.UUID,
+    corpus: Corpus,
+    pages: list[QueryPage],
+    later: range,
+) -> tuple[VectorResult, float]:
+    """Build the process's vector index from scratch (as a server's first related query
+    does), store the `later` articles and time its catch-up from the change log, then time
+    its answers against the exact scan; (the result, seconds the bulk load took)."""
+    forget_vector_indexes()
+    gc.collect()
+    before = _rss_mib()
+    started = time.perf_counter()
+    async with reader() as session:
+        live = live_vectors_for(session, dense.MODEL_NAME)
+        index = await live.current(session)
+    build_s = time.perf_counter() - started
+    gc.collect()
+    grown = _rss_mib() - before
+    loaded = await _bulk_load(maker, team_id, corpus, later)
+    started = time.perf_counter()
+    async with reader() as session:
+        caught = await live.current(session)
+    catch_up_s = time.perf_counter() - started
+    assert caught is index
+    served: list[float] = []
+    exact: list[float] = []
+    recall: list[float] = []
+    for round_ in range(2):
+        for page in pages:
+            started = time.perf_counter()
+            answer = index.search(page.vector.values, [team_id], 10)
+            served_s = time.perf_counter() - started
+            started = time.perf_counter()
+            truth = index.search(page.vector.values, [team_id], 10, exact=True)
+            exact_s = time.perf_counter() - started
+            if round_:
+                served.append(served_s)
+                exact.append(exact_s)
+                recall.append(len({a for a, _ in answer} & {t for t, _ in truth}) / len(truth))
+    stats = index.stats()
+    return (
+        VectorResult(
+            build_s,
+            stats.bytes,
+            grown,
+            stats.approximate,
+            _latency(served),
+            _latency(exact),
+            statistics.mean(recall),
+            catch_up_s,
+        ),
+        loaded,
+    )
+
+
+MILLION = 1_000_000
+
+
+def _million(pages: list[QueryPage], size: int) -> VectorResult:
+    """The vector index alone at `size` articles: their synthetic vectors (as
+    `synthetic_vector` makes them, a topic's centre plus as much noise, generated in blocks)
+    added as a build adds them, the IVF trained, CATCH_UP more added as a catch-up applies
+    them; then the pages' answers against the exact scan. A SQLite store of a million
+    articles with FTS5 takes this machine most of an hour to load, so related end to end is
+    measured to 100k and estimated here from its parts."""
+    team = uuid.uuid4()
+    centres = np.stack(
+        [np.random.default_rng((SEED, t)).normal(size=dense.DIMENSIONS) for t in range(TOPICS)]
+    )
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    gc.collect()
+    before = _rss_mib()
+    index = VectorIndex()
+    started = time.perf_counter()
+    block = 50_000
+    for first in range(0, size, block):
+        numbers = np.arange(first, min(first + block, size))
+        noise = np.random.default_rng((SEED, first)).normal(size=(len(numbers), dense.DIMENSIONS))
+        noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+        vectors = centres[numbers % TOPICS] + noise
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        keys = numbers.tolist()
+        ids = [uuid.UUID(int=n + 1) for n in keys]
+        index.add_many(keys, ids, [team] * len(keys), vectors.astype(np.float32))
+    index.refresh()
+    build_s = time.perf_counter() - started
+    gc.collect()
+    grown = _rss_mib() - before
+    rng = np.random.default_rng(SEED)
+    started = time.perf_counter()
+    for n in range(size, size + CATCH_UP):
+        vector = centres[n % TOPICS] + rng.normal(size=dense.DIMENSIONS) / 19.6
+        index.add(n, uuid.UUID(int=n + 1), team, (vector / np.linalg.norm(vector)))
+    index.refresh()
+    catch_up_s = time.perf_counter() - started
+    served: list[float] = []
+    exact: list[float] = []
+    recall: list[float] = []
+    for round_ in range(2):
+        for page in pages:
+            started = time.perf_counter()
+            answer = index.search(page.vector.values, [team], 10)
+            served_s = time.perf_counter() - started
+            started = time.perf_counter()
+            truth = index.search(page.vector.values, [team], 10, exact=True)
+            exact_s = time.perf_counter() - started
+            if round_:
+                served.append(served_s)
+                exact.append(exact_s)
+                recall.append(len({a for a, _ in answer} & {t for t, _ in truth}) / len(truth))
+    stats = index.stats()
+    return VectorResult(
+        build_s,
+        stats.bytes,
+        grown,
+        stats.approximate,
+        _latency(served),
+        _latency(exact),
+        statistics.mean(recall),
+        catch_up_s,
+    )
+
+
 async def _indexed(path: Path) -> tuple[LiveIndex, float, float]:
     """Attach the in-memory related index as `gloss serve` does; (it, seconds to build, MiB
     the process grew by)."""
@@ -458,6 +589,21 @@ class SizeResult:
     build_s: float
     index_bytes: int
     rss_growth_mib: float
+    vectors: VectorResult | None = None
+
+
+@dataclass
+class VectorResult:
+    """The in-memory vector index at one size (gloss.search.vector_index)."""
+
+    build_s: float
+    bytes: int
+    rss_growth_mib: float
+    approximate: bool
+    search: Latency  # the index's answer alone (what related asks of it), as served
+    exact: Latency  # the exact scan over every vector
+    recall_at_10: float  # of the served answer against the exact scan
+    catch_up_s: float  # applying CATCH_UP new articles from the change log
 
 
 def _progress(message: str) -> None:
@@ -467,7 +613,11 @@ def _progress(message: str) -> None:
 async def _measure(quick: bool) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
     corpus = Corpus()
-    sizes = [500, 2000] if quick else [1_000, 10_000, 100_000]
+    # GLOSS_BENCH_LARGEST caps the sizes (the million takes about a quarter of an hour here).
+    largest = int(os.environ.get("GLOSS_BENCH_LARGEST", 1_000_000))
+    sizes = (
+        [500, 2000] if quick else [s for s in (1_000, 10_000, 100_000, 1_000_000) if s <= largest]
+    )
     query_count = 10 if quick else 40
     pages = []
     for i in range(query_count):
@@ -506,7 +656,14 @@ async def _measure(quick: bool) -> dict[str, Any]:
         reader = create_read_sessionmaker(engine)
         stored = 0
         for size in sizes:
-            bulk_seconds += await _bulk_load(maker, team_id, corpus, range(stored, size))
+            # The last tenth (at most CATCH_UP) is stored after the vector index is built: it
+            # measures the catch-up.
+            catch = min(CATCH_UP, (size - stored) // 10)
+            bulk_seconds += await _bulk_load(maker, team_id, corpus, range(stored, size - catch))
+            vectors, loaded = await _vector_index(
+                reader, maker, team_id, corpus, pages, range(size - catch, size)
+            )
+            bulk_seconds += loaded
             # Merge the index segments the bulk load left, as `gloss articles reindex` does
             # (tantivy's side likewise waits for its merges).
             started = time.perf_counter()
@@ -543,6 +700,7 @@ async def _measure(quick: bool) -> dict[str, Any]:
                     build_s,
                     stats.bytes if stats else 0,
                     rss_growth,
+                    vectors,
                 )
             )
             _progress(
@@ -551,10 +709,21 @@ async def _measure(quick: bool) -> dict[str, Any]:
                 f"FTS5 path {fts5.related.median_ms:.2f}), tantivy job "
                 f"{peer_job.median_ms:.2f} ms; lexical {indexed.lexical.median_ms:.2f} ms "
                 f"(FTS5 {fts5.lexical.median_ms:.2f}), tantivy {peer_query.median_ms:.2f} ms; "
-                f"index built in {build_s:.1f} s"
+                f"index built in {build_s:.1f} s; vectors built in {vectors.build_s:.1f} s, "
+                f"search {vectors.search.median_ms:.2f} ms (exact {vectors.exact.median_ms:.2f}), "
+                f"recall {vectors.recall_at_10:.3f}, catch-up {vectors.catch_up_s:.2f} s"
             )
         await engine.dispose()
+    million = None
+    if not quick and largest >= MILLION:
+        million = await asyncio.to_thread(_million, pages, MILLION)
+        _progress(
+            f"{MILLION}: vectors built in {million.build_s:.1f} s, search "
+            f"{million.search.median_ms:.2f} ms (exact {million.exact.median_ms:.2f}), recall "
+            f"{million.recall_at_10:.3f}, catch-up {million.catch_up_s:.2f} s"
+        )
     return {
+        "million": million,
         "sizes": results,
         "ingest_plain": ingest_plain,
         "ingest_nlp": ingest_nlp,
@@ -637,19 +806,83 @@ def render(measured: dict[str, Any]) -> str:
             f"| {r.indexed.on_topic:.0%} ({r.lexical_only.on_topic:.0%}) "
             f"| {r.same_answers}/{len(r.indexed.answers)} |"
         )
-    ratio = largest.indexed.related.median_ms / largest.peer_job.median_ms
+    hundred_k = next((r for r in sizes if r.size == 100_000), largest)
+    ratio = hundred_k.indexed.related.median_ms / hundred_k.peer_job.median_ms
     lines += [
         "",
         f"Target at {largest.size:,} articles: related under 20 ms median: "
         f"**{'met' if largest.indexed.related.median_ms < 20 else 'missed'}** "
-        f"({largest.indexed.related.median_ms:.2f} ms; "
-        f"{largest.lexical_only.related.median_ms:.2f} ms without vectors, "
-        f"{largest.fts5.related.median_ms:.2f} ms without vectors or the index); within 3x "
-        "the peer: "
-        f"**{'met' if ratio <= 3 else 'missed'}** ({ratio:.1f}x tantivy's share of the job, "
-        f"{largest.indexed.related.median_ms / largest.peer_query.median_ms:.1f}x its bare "
-        f"query; the lexical query alone "
-        f"{largest.indexed.lexical.median_ms / largest.peer_query.median_ms:.1f}x).",
+        f"({largest.indexed.related.median_ms:.2f} ms, p95 {largest.indexed.related.p95_ms:.2f} "
+        f"ms); at {hundred_k.size:,}, within 3x tantivy's share of the job: "
+        f"**{'met' if ratio <= 3 else 'missed'}** ({ratio:.1f}x).",
+        "",
+        "The in-memory vector index (`gloss.search.vector_index`; the dense candidates over "
+        "the whole store), built from the SQLite file as a server's first related query "
+        "builds it, with all but the last tenth (at most 1,000) of the articles stored; "
+        "those are then stored and the index catches up from the change log. Up to 20,000 "
+        "articles it answers by an exact scan; beyond, by faiss-cpu's IndexIVFFlat (about "
+        "4·√n lists, 24 probed), whose top 10 is compared with the exact scan's for the "
+        f"{measured['queries']} pages (**recall@10**). The vectors are synthetic at every "
+        "size (`synthetic_vector`: a topic's centre plus as much noise again). **memory**: "
+        "the index's arrays (and the IVF's own copy); **RSS**: what the process grew by in "
+        "the build.",
+        "",
+        "| stored articles | search | search p95 | exact scan | recall@10 | build | catch-up "
+        "| memory | RSS |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in sizes:
+        v = r.vectors
+        if v is None:
+            continue
+        lines.append(
+            f"| {r.size:,} | {v.search.median_ms:.2f} ms "
+            f"{'(IVF)' if v.approximate else '(exact)'} | {v.search.p95_ms:.2f} ms "
+            f"| {v.exact.median_ms:.2f} ms | {v.recall_at_10:.3f} | {v.build_s:.1f} s "
+            f"| {v.catch_up_s * 1000:.0f} ms ({min(CATCH_UP, r.size // 10):,}) "
+            f"| {v.bytes / 2**20:.0f} MiB | {v.rss_growth_mib:+.0f} MiB |"
+        )
+    million: VectorResult | None = measured.get("million")
+    if million is not None:
+        lines.append(
+            f"| {MILLION:,} (index alone) | {million.search.median_ms:.2f} ms "
+            f"{'(IVF)' if million.approximate else '(exact)'} | {million.search.p95_ms:.2f} ms "
+            f"| {million.exact.median_ms:.2f} ms | {million.recall_at_10:.3f} "
+            f"| {million.build_s:.1f} s | {million.catch_up_s * 1000:.0f} ms ({CATCH_UP:,}) "
+            f"| {million.bytes / 2**20:.0f} MiB | {million.rss_growth_mib:+.0f} MiB |"
+        )
+    approximate = [r.vectors for r in sizes if r.vectors is not None and r.vectors.approximate]
+    if million is not None:
+        approximate.append(million)
+    if approximate:
+        worst = min(v.recall_at_10 for v in approximate)
+        lines += [
+            "",
+            f"Target: recall@10 of the approximate index at least 0.98: "
+            f"**{'met' if worst >= 0.98 else 'missed'}** (lowest {worst:.3f}).",
+        ]
+    if million is not None and hundred_k.vectors is not None:
+        # Related end to end at 1M, from its parts: the 100k figure with the vector search
+        # at 1M in place of the one at 100k (the lexical and SQL parts are bounded by design:
+        # a postings budget, indexed lookups).
+        estimate = (
+            hundred_k.indexed.related.median_ms
+            - hundred_k.vectors.search.median_ms
+            + million.search.median_ms
+        )
+        lines += [
+            "",
+            f"**The million is the vector index alone** (`_million`): a SQLite store of a "
+            "million articles with FTS5 takes this machine most of an hour to load, so related "
+            "end to end is measured to 100k. Estimated at a million from its parts (the 100k "
+            "median with the vector search at a million in place of the one at 100k; the "
+            "lexical query works within a postings budget and the cards are indexed lookups): "
+            f"**{estimate:.1f} ms**, target under 20 ms "
+            f"**{'met' if estimate < 20 else 'missed'}** (an estimate, not a measurement). The "
+            "catch-up there is 1,000 vectors added through `VectorIndex.add` (into the IVF), "
+            "without the change-log read, which the rows above include.",
+        ]
+    lines += [
         "",
         "The in-memory index, built from the SQLite file at each size as at a server's start "
         "(in a background thread; FTS5 answers meanwhile): "
@@ -701,3 +934,29 @@ def render(measured: dict[str, Any]) -> str:
 
 def run(quick: bool) -> str:
     return render(asyncio.run(_measure(quick)))
+
+
+def _query_pages(count: int) -> list[QueryPage]:
+    corpus = Corpus()
+    pages = []
+    for i in range(count):
+        article, names = corpus.article(10_000_000 + i)
+        vector = dense.Vector(dense.MODEL_NAME, synthetic_vector(article["topic"], 10_000_000 + i))
+        pages.append(
+            QueryPage(article["title"], article["text"], article["url"], names[:5], vector)
+        )
+    return pages
+
+
+if __name__ == "__main__":
+    # `python -m tests.benchmarks.bench_articles million [SIZE]`: the vector index alone at a
+    # million articles (or SIZE), printed as the row `make bench` writes.
+    size = int(sys.argv[2]) if len(sys.argv) > 2 else MILLION
+    found = _million(_query_pages(40), size)
+    print(
+        f"| {size:,} (index alone) | {found.search.median_ms:.2f} ms "
+        f"{'(IVF)' if found.approximate else '(exact)'} | {found.search.p95_ms:.2f} ms "
+        f"| {found.exact.median_ms:.2f} ms | {found.recall_at_10:.3f} | {found.build_s:.1f} s "
+        f"| {found.catch_up_s * 1000:.0f} ms ({CATCH_UP:,}) | {found.bytes / 2**20:.0f} MiB "
+        f"| {found.rss_growth_mib:+.0f} MiB |"
+    )

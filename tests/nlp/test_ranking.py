@@ -214,3 +214,69 @@ def test_a_long_sentence_is_cut_around_the_name() -> None:
     assert len(found) <= 82
     assert found.startswith("…")
     assert found.endswith("…")
+
+
+def test_the_score_is_the_weighted_mean_of_its_signals() -> None:
+    weights = r.Weights(dense=0.6, lexical=0.3, entities=0.1, recency=0.0)
+    candidates = {
+        "best-words": r.Candidate(8.0, {"nvidia": 1.0}, NOW, similarity=0.5),
+        "half-words": r.Candidate(4.0, {}, NOW, similarity=0.7),
+    }
+    found = r.signals(candidates, ["nvidia"], NOW, weights)
+    assert found["best-words"].lexical == 1.0
+    assert found["half-words"].lexical == 0.5
+    assert found["best-words"].score == pytest.approx(0.6 * 0.5 + 0.3 * 1.0 + 0.1 * 1.0)
+    assert found["half-words"].score == pytest.approx(0.6 * 0.7 + 0.3 * 0.5)
+
+
+def test_recency_breaks_ties_and_never_outranks_relevance() -> None:
+    candidates = {
+        "old-and-close": r.Candidate(0.0, {}, NOW - timedelta(days=2000), similarity=0.8),
+        "new-and-further": r.Candidate(0.0, {}, NOW, similarity=0.7),
+        "old-tie": r.Candidate(0.0, {}, NOW - timedelta(days=900), similarity=0.5),
+        "new-tie": r.Candidate(0.0, {}, NOW - timedelta(days=1), similarity=0.5),
+    }
+    order = [k for k, _ in r.rerank(candidates, [], NOW)]
+    assert order == ["old-and-close", "new-and-further", "new-tie", "old-tie"]
+    # A reader who asks for recent first gets recency as a share of the score.
+    recent = r.Weights(dense=0.5, lexical=0.0, entities=0.0, recency=0.5)
+    assert [k for k, _ in r.rerank(candidates, [], NOW, recent)][0] == "new-and-further"
+
+
+def test_each_related_article_says_why() -> None:
+    w = r.DEFAULT_WEIGHTS
+    same = r.Signals(dense=0.85, lexical=0.2, entities=0.0, recency=1.0, score=0.7)
+    assert r.reason(same, []) == "same story"
+    assert r.reason(same, ["DeepSeek", "Nvidia", "TSMC"]) == "same story; shares DeepSeek, Nvidia"
+    meaning = r.Signals(dense=0.5, lexical=0.3, entities=0.0, recency=1.0, score=0.4)
+    assert r.reason(meaning, [], w) == "close in meaning"
+    wording = r.Signals(dense=0.05, lexical=1.0, entities=0.0, recency=1.0, score=0.2)
+    assert r.reason(wording, [], w) == "similar wording"
+    assert r.reason(wording, ["Fed"], w) == "shares Fed"
+    nothing = r.Signals(dense=None, lexical=0.0, entities=0.0, recency=1.0, score=0.0)
+    assert r.reason(nothing, [], w) == "recent"
+
+
+def test_a_dense_share_scales_the_other_weights() -> None:
+    half = r.with_dense_share(0.5)
+    assert half.dense == 0.5
+    assert half.lexical + half.entities + half.recency == pytest.approx(0.5)
+    assert half.lexical / half.entities == pytest.approx(
+        r.DEFAULT_WEIGHTS.lexical / r.DEFAULT_WEIGHTS.entities
+    )
+
+
+def test_a_subjects_articles_by_centrality_and_closeness_to_the_page() -> None:
+    rows = [
+        ("central-far", 0.9, NOW, 0.1),
+        ("central-close", 0.8, NOW, 0.9),
+        ("less-central", 0.5, NOW, 0.2),
+        ("no-vector", 0.85, NOW, None),
+    ]
+    order = [k for k, _ in r.subject_ranking(rows)]
+    assert order == ["no-vector", "central-close", "central-far", "less-central"]
+    # Without the page's vector: by centrality alone, the newer of equals first.
+    plain = r.subject_ranking(
+        [("old", 0.6, NOW - timedelta(days=9), None), ("new", 0.6, NOW, None)]
+    )
+    assert [k for k, _ in plain] == ["new", "old"]

@@ -96,7 +96,15 @@ export interface PendingGlossary {
  */
 export interface RelatedArticle {
   article_id: string;
+  /**
+   * Stored copies of the same story grouped into this one (not listed).
+   */
+  duplicates?: number;
   published_at: string | null;
+  /**
+   * Why it is related, in a few words: "same story", "shares DeepSeek, Nvidia", "close in meaning", "similar wording", "about Nvidia" (a subject's list).
+   */
+  reason?: string;
   score: number;
   snippet: string;
   title: string;

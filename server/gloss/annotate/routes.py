@@ -11,7 +11,7 @@ from gloss.annotate import cards, service
 from gloss.annotate.schemas import AnnotateRequest, AnnotateResponse, Card
 from gloss.auth.dependencies import CurrentPrincipal
 from gloss.db import READ_ONLY_ROUTE, SessionDep, get_read_sessionmaker
-from gloss.runtime import get_nlp
+from gloss.runtime import NlpDep, get_nlp
 from gloss.settings import get_settings
 
 router = APIRouter(prefix="/v1/annotate", tags=["annotate"])
@@ -49,6 +49,7 @@ async def annotate(
 async def card(
     principal: CurrentPrincipal,
     session: SessionDep,
+    nlp: NlpDep,
     kind: Annotated[Literal["term", "entity"], Query()],
     term_id: Annotated[uuid.UUID | None, Query(description="For kind=term.")] = None,
     key: Annotated[
@@ -72,4 +73,5 @@ async def card(
         text=text,
         url=url,
         related_limit=related_limit,
+        nlp=nlp,
     )

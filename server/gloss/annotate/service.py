@@ -81,8 +81,11 @@ async def annotate(
         related: list[RelatedArticle] = []
         if wants_related:
             page = runtime.page(page_key, body.title or "", text)
+            settled = await _settled(vector)
+            if settled is not None:
+                runtime.remember_page(principal.team_ids, body.url, settled)
             related = await _related_for_page(
-                session, principal, runtime, page, body, entities, await _settled(vector)
+                session, principal, runtime, page, body, entities, settled
             )
     finally:
         if vector is not None and not vector.done():

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.articles.ingest import AnnotatingRuntime
@@ -18,12 +20,15 @@ from gloss.auth.service import Principal
 from gloss.models.base import utcnow
 from gloss.nlp import dense, ranking
 from gloss.search import DF_CAP, backend_for
+from gloss.search.vector_index import live_vectors_for
 from gloss.urls import normalize_url
 
 MAX_RELATED = 50
 # How many of the page's entities seed the "articles mentioning them" candidates.
 MAX_QUERY_ENTITIES = 10
 MORE_LIKE_THIS_TERMS = 20
+# The sentence vectors' nearest taken as candidates beyond what the other sources fetch.
+DENSE_EXTRA = 5
 
 
 async def related_for_text(
@@ -115,6 +120,13 @@ async def related_for_article(
     )
 
 
+async def page_group_of(
+    session: AsyncSession, team_ids: Sequence[uuid.UUID], url: str | None, page: ranking.PageText
+) -> set[uuid.UUID]:
+    """The stored copies of the page at `url` with this text (never its related articles)."""
+    return await _page_group(session, team_ids, _normalized(url), page.content_hash())
+
+
 async def _page_group(
     session: AsyncSession, team_ids: Sequence[uuid.UUID], url: str | None, content_hash: str
 ) -> set[uuid.UUID]:
@@ -136,17 +148,40 @@ async def related_for_key(
     limit: int,
     *,
     excluded: set[uuid.UUID] | None = None,
+    vector: dense.Vector | None = None,
+    name: str | None = None,
 ) -> list[RelatedArticle]:
-    """The caller's articles that mention an entity (by its key) or a glossary term (by its
-    id), the most salient and recent first; one article per group of duplicates, none of the
-    `excluded` (the page the reader is on, and its copies)."""
+    """The caller's articles about an entity (by its key) or a glossary term (by its id):
+    those where it is central (salience at least CENTRAL_SALIENCE, not a name in passing),
+    ranked by how central it is and, given the `vector` of the page the reader is on, by
+    their closeness to it (ranking.subject_ranking); one article per group of duplicates,
+    none of the `excluded` (the page the reader is on, and its copies)."""
     limit = max(1, min(limit, MAX_RELATED))
     key = key.replace("\x00", "")
+    excluded = excluded or set()
     repo = ArticleRepository(session)
-    rows = await repo.mentioning(team_ids, kind, [key], min(limit * 4, 500))
-    ranked = ranking.key_ranking([(str(r[0]), r[2], r[3]) for r in rows], utcnow())
-    cards = await repo.cards([uuid.UUID(k) for k, _ in ranked], team_ids)
-    return _present(ranked, cards, limit, excluded or set())
+    rows = await repo.mentioning(team_ids, kind, [key], min((limit + len(excluded)) * 4, 500))
+    central = [r for r in rows if r[2] >= ranking.CENTRAL_SALIENCE]
+    cards, _, _ = await repo.cards_and_mentions(
+        [r[0] for r in central],
+        team_ids,
+        kind,
+        [],
+        vector_model=vector.model if vector is not None else None,
+    )
+    closeness = {article_id: _similarity(vector, card.vector) for article_id, card in cards.items()}
+    ranked = ranking.subject_ranking(
+        [(str(r[0]), r[2], r[3], closeness.get(r[0])) for r in central if r[0] in cards]
+    )
+    about = f"about {name or key}"
+
+    def why(article_id: uuid.UUID) -> str:
+        near = closeness.get(article_id)
+        if near is not None and near >= ranking.SAME_STORY_COSINE:
+            return f"{about}; same story"
+        return about
+
+    return _present(ranked, cards, limit, excluded, why=why, vectors=vector is not None)
 
 
 async def page_copies(
@@ -173,6 +208,111 @@ def _normalized(url: str | None) -> str | None:
         return None
 
 
+@dataclass
+class Gathered:
+    """A page's candidates and what ranking and presenting them needs; ranked by `rank` (the
+    evaluation ranks one gathering under many weights)."""
+
+    candidates: dict[str, ranking.Candidate]
+    keys: list[str]
+    cards: dict[uuid.UUID, ArticleCard]
+    names: dict[str, str]
+    excluded: set[uuid.UUID]
+    reference: datetime
+    is_copy: Callable[[uuid.UUID], bool]
+    vector: dense.Vector | None
+
+
+async def gather(
+    session: AsyncSession,
+    team_ids: Sequence[uuid.UUID],
+    *,
+    page: ranking.PageText,
+    entity_keys: Sequence[str],
+    limit: int,
+    excluded: set[uuid.UUID],
+    reference: datetime,
+    vector: dense.Vector | None = None,
+) -> Gathered:
+    """The candidates of a page from the three sources: its sentence vector's nearest over
+    the whole store (the in-memory vector index), its distinctive words (more-like-this), and
+    the articles naming its entities most saliently."""
+    repo = ArticleRepository(session)
+    # Over-fetch: the page's own copies and duplicate groups are dropped after ranking.
+    fetch = limit * 3 + len(excluded) + 10
+    lexical = await _more_like_this(session, team_ids, page, fetch)
+    nearest: dict[uuid.UUID, float] = {}
+    if vector is not None:
+        # None while the index is built at start-up: the other sources' candidates then.
+        index = await live_vectors_for(session, vector.model).current(session)
+        if index is not None:
+            nearest = dict(index.search(vector.values, team_ids, fetch + DENSE_EXTRA))
+    keys = list(dict.fromkeys(entity_keys))[:MAX_QUERY_ENTITIES]
+    excluded |= await repo.duplicates_of(sorted(excluded))
+    # The candidates' cards, and with them (one statement) the `fetch` articles naming the
+    # page's entities most saliently.
+    cards, shared, names = await repo.cards_and_mentions(
+        sorted((set(lexical) | set(nearest)) - excluded),
+        team_ids,
+        "entity",
+        keys,
+        mentioning=fetch,
+        vector_model=vector.model if vector is not None else None,
+    )
+    cards = {
+        article_id: card
+        for article_id, card in cards.items()
+        if article_id not in excluded and card.duplicate_of_id not in excluded
+    }
+    similarity = {
+        article_id: nearest[article_id]
+        if article_id in nearest
+        else _similarity(vector, card.vector)
+        for article_id, card in cards.items()
+    }
+    is_copy = _CopyCheck(page, cards, similarity)
+    # The lexically best set the scale every lexical score is relative to: copies among
+    # them go before ranking (until the first that is no copy).
+    for article_id in sorted(cards, key=lambda a: -lexical.get(a, 0.0)):
+        if not is_copy(article_id):
+            break
+        del cards[article_id]
+    candidates = {
+        str(article_id): ranking.Candidate(
+            lexical=lexical.get(article_id, 0.0),
+            shared_salience=shared.get(article_id, {}),
+            published_at=card.published_at,
+            similarity=similarity[article_id],
+        )
+        for article_id, card in cards.items()
+    }
+    return Gathered(candidates, keys, cards, names, excluded, reference, is_copy, vector)
+
+
+def rank(
+    gathered: Gathered, limit: int, weights: ranking.Weights = ranking.DEFAULT_WEIGHTS
+) -> list[RelatedArticle]:
+    """The best `limit` of the gathered candidates, each with its reason, one per story."""
+    scored = ranking.signals(gathered.candidates, gathered.keys, gathered.reference, weights)
+    ranked = ranking.order(scored)
+
+    def why(article_id: uuid.UUID) -> str:
+        candidate = gathered.candidates[str(article_id)]
+        shared = sorted(candidate.shared_salience.items(), key=lambda kv: -kv[1])
+        names = [gathered.names.get(key, key) for key, _ in shared]
+        return ranking.reason(scored[str(article_id)], names, weights)
+
+    return _present(
+        ranked,
+        gathered.cards,
+        limit,
+        gathered.excluded,
+        gathered.is_copy,
+        why=why,
+        vectors=gathered.vector is not None,
+    )
+
+
 async def _related(
     session: AsyncSession,
     team_ids: Sequence[uuid.UUID],
@@ -188,45 +328,17 @@ async def _related(
     limit = max(1, min(limit, MAX_RELATED))
     if not team_ids:
         return []
-    repo = ArticleRepository(session)
-    # Over-fetch: the page's own copies and duplicate groups are dropped after ranking.
-    fetch = limit * 3 + len(excluded) + 10
-    lexical = await _more_like_this(session, team_ids, page, fetch)
-    keys = list(dict.fromkeys(entity_keys))[:MAX_QUERY_ENTITIES]
-    excluded |= await repo.duplicates_of(sorted(excluded))
-    # The lexical candidates' cards, and with them (one statement) the `fetch` articles
-    # naming the page's entities most saliently.
-    cards, shared = await repo.cards_and_mentions(
-        sorted(set(lexical) - excluded),
+    gathered = await gather(
+        session,
         team_ids,
-        "entity",
-        keys,
-        mentioning=fetch,
-        vector_model=vector.model if vector is not None else None,
+        page=page,
+        entity_keys=entity_keys,
+        limit=limit,
+        excluded=excluded,
+        reference=reference,
+        vector=vector,
     )
-    cards = {
-        article_id: card
-        for article_id, card in cards.items()
-        if article_id not in excluded and card.duplicate_of_id not in excluded
-    }
-    is_copy = _CopyCheck(page, cards)
-    # The lexically best set the scale every lexical score is relative to: copies among
-    # them go before ranking (until the first that is no copy).
-    for article_id in sorted(cards, key=lambda a: -lexical.get(a, 0.0)):
-        if not is_copy(article_id):
-            break
-        del cards[article_id]
-    candidates = {
-        str(article_id): ranking.Candidate(
-            lexical=lexical.get(article_id, 0.0),
-            shared_salience=shared.get(article_id, {}),
-            published_at=card.published_at,
-            similarity=_similarity(vector, card.vector),
-        )
-        for article_id, card in cards.items()
-    }
-    ranked = ranking.rerank(candidates, keys, reference, weights)
-    return _present(ranked, cards, limit, excluded, is_copy)
+    return rank(gathered, limit, weights)
 
 
 async def _more_like_this(
@@ -250,18 +362,28 @@ async def _more_like_this(
 
 class _CopyCheck:
     """Whether a candidate is a copy of the page under another URL (its opening nearly all in
-    the page): never related. The check costs a tokenisation, so it is asked only where the
-    answer matters (the lexically best, and the ranked articles as they are presented), and
-    kept; the answer is the one checking every candidate first would give."""
+    the page, or its sentence vector as good as the page's): never related. The text check
+    costs a tokenisation, so it is asked only where the answer matters (the lexically best,
+    and the ranked articles as they are presented), and kept; the answer is the one checking
+    every candidate first would give."""
 
-    def __init__(self, page: ranking.PageText, cards: dict[uuid.UUID, ArticleCard]) -> None:
+    def __init__(
+        self,
+        page: ranking.PageText,
+        cards: dict[uuid.UUID, ArticleCard],
+        similarity: dict[uuid.UUID, float | None] | None = None,
+    ) -> None:
         self._shingles = page.shingles()
         self._cards = cards
+        self._similarity = similarity or {}
         self._known: dict[uuid.UUID, bool] = {}
 
     def __call__(self, article_id: uuid.UUID) -> bool:
         if article_id not in self._known:
-            self._known[article_id] = ranking.contained(
+            cosine = self._similarity.get(article_id)
+            self._known[article_id] = (
+                cosine is not None and cosine >= ranking.NEAR_COPY_COSINE
+            ) or ranking.contained(
                 self._cards[article_id].opening, self._shingles, ranking.NEAR_DUPLICATE_JACCARD
             )
         return self._known[article_id]
@@ -280,19 +402,50 @@ def _present(
     limit: int,
     excluded: set[uuid.UUID],
     is_copy: Callable[[uuid.UUID], bool] = lambda _article_id: False,
+    *,
+    why: Callable[[uuid.UUID], str] | None = None,
+    vectors: bool = False,
 ) -> list[RelatedArticle]:
-    """The best `limit`, one per duplicate group (an original and its copies are one story),
-    none a copy of the page."""
-    seen: set[uuid.UUID] = set()
+    """The best `limit`, one per story, none a copy of the page. A story is a duplicate group
+    (an original and the copies ingest found) and, with `vectors`, the near-copies among the
+    candidates (sentence vectors at NEAR_COPY_COSINE or closer): the best ranked is listed,
+    and counts the others in `duplicates` (those ranked within `limit` past the last listed:
+    a copy scores about as its original does)."""
+    seen: dict[uuid.UUID, int] = {}
+    listed_vectors: list[tuple[int, np.ndarray]] = []
     out: list[RelatedArticle] = []
+    after = 0  # candidates read past a full list, for the copies of the listed
     for key, score in ranked:
+        if len(out) == limit:
+            after += 1
+            if after > limit:
+                break
         card = cards.get(uuid.UUID(key))
-        if card is None or is_copy(card.id):
+        if card is None or (len(out) < limit and is_copy(card.id)):
             continue
         group = card.duplicate_of_id or card.id
-        if group in seen or group in excluded:
+        if group in excluded:
             continue
-        seen.add(group)
+        at = seen.get(group)
+        values = dense.from_blob(card.vector) if vectors else None
+        if at is None and values is not None:
+            at = next(
+                (
+                    i
+                    for i, other in listed_vectors
+                    if dense.cosine(values, other) >= ranking.NEAR_COPY_COSINE
+                ),
+                None,
+            )
+        if at is not None:
+            if at < len(out):
+                out[at].duplicates += 1
+            continue
+        if len(out) == limit:
+            continue
+        seen[group] = len(out)
+        if values is not None:
+            listed_vectors.append((len(out), values))
         out.append(
             RelatedArticle(
                 article_id=card.id,
@@ -301,8 +454,7 @@ def _present(
                 snippet=ranking.snippet(card.opening),
                 score=score,
                 published_at=card.published_at,
+                reason=why(card.id) if why is not None else "",
             )
         )
-        if len(out) == limit:
-            break
     return out

@@ -170,7 +170,7 @@ class ArticleRepository:
     async def cards(
         self, article_ids: Sequence[uuid.UUID], team_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, ArticleCard]:
-        cards, _ = await self.cards_and_mentions(article_ids, team_ids, "entity", [])
+        cards, _, _ = await self.cards_and_mentions(article_ids, team_ids, "entity", [])
         return cards
 
     async def cards_and_mentions(
@@ -182,14 +182,15 @@ class ArticleRepository:
         *,
         mentioning: int = 0,
         vector_model: str | None = None,
-    ) -> tuple[dict[uuid.UUID, ArticleCard], dict[uuid.UUID, dict[str, float]]]:
+    ) -> tuple[dict[uuid.UUID, ArticleCard], dict[uuid.UUID, dict[str, float]], dict[str, str]]:
         """The cards of the team's `article_ids` and, in the same statement, the salience in
-        each of the `keys` it mentions. With `mentioning`, the cards of the articles
-        `mentioning(team_ids, kind, keys, mentioning)` finds come in that statement too; with
+        each of the `keys` it mentions, and a name each key is written as (for reasons). With
+        `mentioning`, the cards of the articles `mentioning(team_ids, kind, keys, mentioning)`
+        finds come in that statement too; with
         `vector_model`, each card carries its article's vector of that model, if stored."""
         mentioning = mentioning if keys and team_ids else 0
         if not article_ids and not mentioning:
-            return {}, {}
+            return {}, {}, {}
         params: dict[str, object] = {"ids": list(article_ids)}
         if keys:
             params |= {"kind": kind, "keys": list(keys)}
@@ -207,6 +208,7 @@ class ArticleRepository:
         teams = set(team_ids)
         cards: dict[uuid.UUID, ArticleCard] = {}
         shared: dict[uuid.UUID, dict[str, float]] = {}
+        names: dict[str, str] = {}
         for row in rows:
             if row[1] not in teams:
                 continue
@@ -214,7 +216,8 @@ class ArticleRepository:
                 cards[row[0]] = ArticleCard(*row[:width])
             if keys and row[width] is not None:
                 shared.setdefault(row[0], {})[row[width]] = row[width + 1]
-        return cards, shared
+                names.setdefault(row[width], row[width + 2])
+        return cards, shared, names
 
     async def page_group(
         self,
@@ -543,7 +546,7 @@ def _cards_statement(
         )
     if not with_mentions:
         return statement
-    return statement.add_columns(_M.key, _M.salience).outerjoin(
+    return statement.add_columns(_M.key, _M.salience, _M.text).outerjoin(
         _MENTIONS,
         (_M.article_id == _A.id)
         & (_M.kind == bindparam("kind", type_=String()))

@@ -145,6 +145,16 @@ class RelatedArticle(BaseModel):
     snippet: str
     score: float = Field(ge=0, le=1)
     published_at: datetime | None
+    reason: str = Field(
+        default="",
+        description='Why it is related, in a few words: "same story", "shares DeepSeek, '
+        'Nvidia", "close in meaning", "similar wording", "about Nvidia" (a subject\'s list).',
+    )
+    duplicates: int = Field(
+        default=0,
+        ge=0,
+        description="Stored copies of the same story grouped into this one (not listed).",
+    )
 
 
 class ArticleRef(BaseModel):

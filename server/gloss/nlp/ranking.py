@@ -8,7 +8,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -375,17 +375,51 @@ class Candidate:
     similarity: float | None = None
 
 
+# The ranking of related articles, in one place (docs/adr/0017). Each candidate comes from the
+# sentence vectors over the whole store, the page's distinctive words (more-like-this) or its
+# entities; its score is a weighted mean of three signals in [0, 1]:
+#   dense     the cosine of the page's and the article's sentence vectors (below 0 is 0);
+#   lexical   its more-like-this score relative to the best candidate's;
+#   entities  how much of the page's cast it shares, weighted by salience (entity_overlap).
+# The weights were fitted by five-fold cross-validation on development queries (the Lee set's
+# texts 0-24 and our own labelled set; `make eval` prints each fold). An article without a
+# vector is scored by the other two, renormalised. Recency is not in the score by default:
+# equal scores (to RANKING_TIE) go to the more recent, and a reader who asks for recent first
+# gets `recency` > 0 (a share of the score, like the others).
+
+
 @dataclass(frozen=True, slots=True)
 class Weights:
-    lexical: float = 0.6
-    entities: float = 0.3
-    recency: float = 0.1
+    lexical: float = 0.1
+    entities: float = 0.1
+    recency: float = 0.0
     half_life_days: float = 365.0
-    # The share of the final score that is the sentence vectors' similarity, where known.
-    dense: float = 0.5
+    dense: float = 0.8
 
 
 DEFAULT_WEIGHTS = Weights()
+
+
+def with_dense_share(share: float, base: Weights = DEFAULT_WEIGHTS) -> Weights:
+    """`base` with the sentence vectors at `share` of the score, the lexical and entity
+    weights scaled to split the rest as they split it in `base`."""
+    rest = base.lexical + base.entities + base.recency
+    scale = (1 - share) / rest if rest > 0 else 0.0
+    return replace(
+        base,
+        dense=share,
+        lexical=base.lexical * scale,
+        entities=base.entities * scale,
+        recency=base.recency * scale,
+    )
+
+
+# Scores this close are a tie: the more recent article goes first.
+RANKING_TIE = 0.005
+# A cosine from which two articles are the same story (reason "same story"), and from which a
+# candidate is a near-copy of the page or of an article already listed (grouped, not listed).
+SAME_STORY_COSINE = 0.8
+NEAR_COPY_COSINE = 0.95
 
 
 def recency(published_at: datetime | None, reference: datetime, half_life_days: float) -> float:
@@ -404,35 +438,117 @@ def entity_overlap(query_keys: Sequence[str], shared_salience: Mapping[str, floa
     return min(1.0, score / min(len(query_keys), 5))
 
 
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """A candidate's signals, each in [0, 1] (dense None without vectors), and its score."""
+
+    dense: float | None
+    lexical: float
+    entities: float
+    recency: float
+    score: float
+
+
+def signals(
+    candidates: Mapping[str, Candidate],
+    query_keys: Sequence[str],
+    reference: datetime,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> dict[str, Signals]:
+    """Each candidate's signals and weighted score (see the comment above `Weights`)."""
+    best = max((c.lexical for c in candidates.values()), default=0.0)
+    out = {}
+    for key, candidate in candidates.items():
+        lexical = candidate.lexical / best if best > 0 else 0.0
+        entities = entity_overlap(query_keys, candidate.shared_salience)
+        fresh = recency(candidate.published_at, reference, weights.half_life_days)
+        similarity = (
+            None if candidate.similarity is None else min(max(candidate.similarity, 0.0), 1.0)
+        )
+        total = weights.lexical * lexical + weights.entities * entities + weights.recency * fresh
+        share = weights.lexical + weights.entities + weights.recency
+        if similarity is not None and weights.dense > 0:
+            total += weights.dense * similarity
+            share += weights.dense
+        score = total / share if share > 0 else 0.0
+        out[key] = Signals(similarity, lexical, entities, fresh, min(max(score, 0.0), 1.0))
+    return out
+
+
 def rerank(
     candidates: Mapping[str, Candidate],
     query_keys: Sequence[str],
     reference: datetime,
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> list[tuple[str, float]]:
-    """Candidates scored in [0, 1] by lexical score (relative to the best), shared entities
-    and recency, and, where both vectors are known, mixed with their similarity:
-    `(1 - dense) * that + dense * cosine`. An article without a vector keeps the first score
-    (its similarity is taken to be as good as the rest of its evidence). Best first, ties
-    broken by id so both search backends agree."""
-    if not candidates:
-        return []
-    best = max((c.lexical for c in candidates.values()), default=0.0)
-    total = weights.lexical + weights.entities + weights.recency
+    """Candidates by score in [0, 1], best first; scores within RANKING_TIE of each other go
+    to the more recent, then to the higher, then by id so both search backends agree."""
+    scored = signals(candidates, query_keys, reference, weights)
+    return order(scored)
+
+
+def order(scored: Mapping[str, Signals]) -> list[tuple[str, float]]:
+    ranked = sorted(
+        scored.items(),
+        key=lambda item: (
+            -round(item[1].score / RANKING_TIE),
+            -item[1].recency,
+            -item[1].score,
+            item[0],
+        ),
+    )
+    return [(key, round(s.score, 4)) for key, s in ranked]
+
+
+def reason(
+    found: Signals,
+    shared_names: Sequence[str],
+    weights: Weights = DEFAULT_WEIGHTS,
+    *,
+    max_names: int = 2,
+) -> str:
+    """Why an article is related, in a few words: "same story", "shares DeepSeek, Nvidia",
+    and, when neither holds, the larger of the other two shares of its score: "close in
+    meaning" (the sentence vectors) or "similar wording" (more-like-this)."""
+    parts = []
+    if found.dense is not None and found.dense >= SAME_STORY_COSINE:
+        parts.append("same story")
+    if shared_names:
+        parts.append("shares " + ", ".join(shared_names[:max_names]))
+    if not parts:
+        meaning = weights.dense * (found.dense or 0.0)
+        wording = weights.lexical * found.lexical
+        if meaning == 0 and wording == 0:
+            parts.append("recent")
+        else:
+            parts.append("close in meaning" if meaning >= wording else "similar wording")
+    return "; ".join(parts)
+
+
+# An article is about a subject when the subject's salience in it is at least this: named in
+# the title, or often, or early in a short text; a name in passing (once, late, among many) is
+# below it (see summarise_mentions).
+CENTRAL_SALIENCE = 0.35
+# The share of a subject list's score that is closeness to the page the reader is on.
+SUBJECT_CLOSENESS = 0.4
+
+
+def subject_ranking(
+    rows: Iterable[tuple[str, float, datetime | None, float | None]],
+) -> list[tuple[str, float]]:
+    """Articles about a subject, (key, salience, published, closeness to the page or None),
+    scored `(1 - SUBJECT_CLOSENESS) * salience + SUBJECT_CLOSENESS * closeness` (salience
+    alone where the closeness is unknown); within RANKING_TIE the more recent first."""
     scored = []
-    for key, candidate in candidates.items():
-        lexical = candidate.lexical / best if best > 0 else 0.0
-        score = (
-            weights.lexical * lexical
-            + weights.entities * entity_overlap(query_keys, candidate.shared_salience)
-            + weights.recency * recency(candidate.published_at, reference, weights.half_life_days)
-        ) / total
-        if candidate.similarity is not None and weights.dense > 0:
-            similarity = min(max(candidate.similarity, 0.0), 1.0)
-            score = (1 - weights.dense) * score + weights.dense * similarity
-        scored.append((key, round(min(max(score, 0.0), 1.0), 4)))
-    scored.sort(key=lambda item: (-item[1], item[0]))
-    return scored
+    for key, salience, published, closeness in rows:
+        score = salience
+        if closeness is not None:
+            near = min(max(closeness, 0.0), 1.0)
+            score = (1 - SUBJECT_CLOSENESS) * salience + SUBJECT_CLOSENESS * near
+        stamp = published.timestamp() if published is not None else 0.0
+        scored.append((key, min(max(score, 0.0), 1.0), stamp))
+    scored.sort(key=lambda item: (-round(item[1] / RANKING_TIE), -item[2], item[0]))
+    return [(key, round(score, 4)) for key, score, _ in scored]
 
 
 def key_ranking(

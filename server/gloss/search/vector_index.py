@@ -1,0 +1,434 @@
+"""Articles' sentence vectors in memory: the dense candidates of related articles over the whole
+store, on SQLite and on every PostgreSQL replica alike.
+
+`VectorIndex` is pure (numpy, and faiss for the approximate search): exact inner products up to
+`ANN_MIN` articles, an IVF index (faiss-cpu's IndexIVFFlat) beyond. `LiveVectors` keeps one in
+step with the database through the `article_changes` log (its triggers log an article's every
+write and its vector's), checking the log's latest sequence on each query: the first query
+builds it, later ones apply what changed since.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gloss.nlp import dense
+from gloss.search.sqlite_index import change_seq
+
+log = logging.getLogger("gloss.search")
+
+# Up to this many live articles every query is an exact scan (memory-bound: about 4 ms per
+# 20,000 here); past it an IVF index answers, and the exact scan is the fallback for a team
+# too small to fill an answer from the index's candidates.
+ANN_MIN = 20_000
+# The IVF's lists: about 4·√n, at most ANN_LISTS (k-means over 40 sample points a list is the
+# build's main cost), each query scanning `nprobe` of them (chosen for recall ≥ 0.98 at 10
+# against the exact scan; see tests.benchmarks.bench_articles).
+ANN_LISTS = 1024
+ANN_NPROBE = 24
+# Retrain the IVF when the articles have doubled or a quarter of its entries are dead.
+_RETRAIN_GROWTH = 2.0
+_RETRAIN_DEAD = 0.25
+_ID = np.dtype((np.void, 16))
+
+
+@dataclass(frozen=True, slots=True)
+class VectorStats:
+    articles: int
+    approximate: bool
+    bytes: int
+
+
+class VectorIndex:
+    """Unit vectors by article key (`doc_id`), with the article's id and team.
+
+    Not thread-safe: the owner serialises access."""
+
+    def __init__(self, dimensions: int = dense.DIMENSIONS, *, ann_min: int = ANN_MIN) -> None:
+        self.dimensions = dimensions
+        self.ann_min = ann_min
+        self._vectors: npt.NDArray[np.float32] = np.zeros((0, dimensions), np.float32)
+        self._ids: npt.NDArray[np.void] = np.zeros(0, _ID)
+        self._teams: npt.NDArray[np.int32] = np.zeros(0, np.int32)
+        self._alive: npt.NDArray[np.bool_] = np.zeros(0, np.bool_)
+        self._used = 0
+        self._dead = 0
+        self._position_of: dict[int, int] = {}
+        self._team_numbers: dict[uuid.UUID, int] = {}
+        self._ann: Any = None  # a faiss index over positions, when built
+        self._pending: list[int] = []  # positions added since, not yet in the IVF
+        self._ann_trained_on = 0
+        self._ann_dead = 0
+
+    def __len__(self) -> int:
+        return len(self._position_of)
+
+    # --- writes --------------------------------------------------------------------------------
+
+    def add(self, key: int, article_id: uuid.UUID, team_id: uuid.UUID, vector: np.ndarray) -> None:
+        """Index an article's vector; one already under `key` is replaced."""
+        self.remove(key)
+        position = self._used
+        if position == len(self._alive):
+            self._grow(max(1024, 2 * position))
+        self._used += 1
+        self._vectors[position] = vector
+        self._ids[position] = np.frombuffer(article_id.bytes, _ID)[0]
+        self._teams[position] = self._team_numbers.setdefault(team_id, len(self._team_numbers))
+        self._alive[position] = True
+        self._position_of[key] = position
+        if self._ann is not None:
+            self._pending.append(position)  # into the IVF in one call, before the next query
+
+    def add_many(
+        self,
+        keys: Sequence[int],
+        article_ids: Sequence[uuid.UUID],
+        team_ids: Sequence[uuid.UUID],
+        vectors: np.ndarray,
+    ) -> None:
+        """`add` for many keys at once (a build): new keys before an IVF exists go in as
+        slices, the rest one by one."""
+        fresh = (
+            self._ann is None
+            and len(set(keys)) == len(keys)
+            and not any(key in self._position_of for key in keys)
+        )
+        if not fresh:
+            for key, article_id, team_id, vector in zip(
+                keys, article_ids, team_ids, vectors, strict=True
+            ):
+                self.add(key, article_id, team_id, vector)
+            return
+        start, end = self._used, self._used + len(keys)
+        if end > len(self._alive):
+            self._grow(max(1024, 2 * len(self._alive), end))
+        self._vectors[start:end] = vectors
+        self._ids[start:end] = np.frombuffer(b"".join(a.bytes for a in article_ids), _ID)
+        numbers = self._team_numbers
+        self._teams[start:end] = [numbers.setdefault(t, len(numbers)) for t in team_ids]
+        self._alive[start:end] = True
+        self._position_of.update(zip(keys, range(start, end), strict=True))
+        self._used = end
+
+    def remove(self, key: int) -> bool:
+        position = self._position_of.pop(key, None)
+        if position is None:
+            return False
+        self._alive[position] = False
+        self._dead += 1
+        if self._ann is not None:
+            self._ann_dead += 1
+        return True
+
+    def refresh(self) -> None:
+        """Compact the dead out, and build or retrain the IVF index when the size calls for it
+        (after a build, and after a catch-up)."""
+        live = len(self._position_of)
+        if self._dead > max(1024, live // 4):
+            self._compact()
+        if live < self.ann_min:
+            self._ann = None
+            return
+        if (
+            self._ann is None
+            or live > _RETRAIN_GROWTH * self._ann_trained_on
+            or self._ann_dead > _RETRAIN_DEAD * self._ann_trained_on
+        ):
+            self._build_ann()
+        self._flush()
+
+    def _flush(self) -> None:
+        if self._ann is not None and self._pending:
+            positions = np.array(self._pending, np.int64)
+            self._ann.add_with_ids(np.ascontiguousarray(self._vectors[positions]), positions)
+        self._pending = []
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self._alive[: self._used])
+        renumber = np.full(self._used, -1, np.int64)
+        renumber[keep] = np.arange(len(keep))
+        self._vectors = self._vectors[keep].copy()
+        self._ids = self._ids[keep].copy()
+        self._teams = self._teams[keep].copy()
+        self._alive = np.ones(len(keep), np.bool_)
+        self._position_of = {k: int(renumber[p]) for k, p in self._position_of.items()}
+        self._used = len(keep)
+        self._dead = 0
+        self._ann = None  # positions moved: built again by `refresh`
+        self._pending = []
+
+    def _build_ann(self) -> None:
+        import faiss
+
+        live = np.flatnonzero(self._alive[: self._used])
+        lists = min(ANN_LISTS, max(16, int(4 * math.sqrt(len(live)))))
+        quantizer = faiss.IndexFlatIP(self.dimensions)
+        index = faiss.IndexIVFFlat(quantizer, self.dimensions, lists, faiss.METRIC_INNER_PRODUCT)
+        # k-means on a sample: 40 points a list is what faiss asks for.
+        rng = np.random.default_rng(len(live))
+        sample = live if len(live) <= 40 * lists else rng.choice(live, 40 * lists, replace=False)
+        index.train(np.ascontiguousarray(self._vectors[np.sort(sample)]))
+        index.add_with_ids(np.ascontiguousarray(self._vectors[live]), live.astype(np.int64))
+        index.nprobe = ANN_NPROBE
+        # One query at a time on one thread: faiss's OpenMP workers, left spinning after
+        # each search, would take the core the database thread and the event loop need.
+        faiss.omp_set_num_threads(1)
+        self._ann = index
+        self._pending = []
+        self._ann_trained_on = len(live)
+        self._ann_dead = 0
+
+    def _grow(self, capacity: int) -> None:
+        vectors = np.zeros((capacity, self.dimensions), np.float32)
+        vectors[: self._used] = self._vectors[: self._used]
+        self._vectors = vectors
+        for field in ("_ids", "_teams", "_alive"):
+            old = getattr(self, field)
+            new = np.zeros(capacity, old.dtype)
+            new[: self._used] = old[: self._used]
+            setattr(self, field, new)
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    @property
+    def approximate(self) -> bool:
+        return self._ann is not None
+
+    def search(
+        self,
+        query: np.ndarray,
+        team_ids: Sequence[uuid.UUID],
+        limit: int,
+        *,
+        exact: bool = False,
+    ) -> list[tuple[uuid.UUID, float]]:
+        """The `limit` articles of the teams whose vectors are closest to `query` (a unit
+        vector), with their cosines, best first."""
+        teams = [self._team_numbers[t] for t in team_ids if t in self._team_numbers]
+        if not teams or limit <= 0 or not self._position_of:
+            return []
+        query = np.asarray(query, np.float32).reshape(-1)
+        self._flush()
+        if self._ann is not None and not exact:
+            found = self._search_ann(query, teams, limit)
+            if found is not None:
+                return found
+        return self._search_exact(query, teams, limit)
+
+    def _search_exact(
+        self, query: np.ndarray, teams: list[int], limit: int
+    ) -> list[tuple[uuid.UUID, float]]:
+        used = self._used
+        scores = self._vectors[:used] @ query
+        wanted = self._alive[:used]
+        if len(teams) < len(self._team_numbers):
+            wanted = wanted & np.isin(self._teams[:used], teams)
+        scores = np.where(wanted, scores, -np.inf)
+        count = min(limit, int(wanted.sum()))
+        if count == 0:
+            return []
+        top = np.argpartition(-scores, count - 1)[:count] if count < used else np.arange(used)
+        top = top[np.argsort(-scores[top], kind="stable")][:count]
+        return [(uuid.UUID(bytes=self._ids[p].tobytes()), float(scores[p])) for p in top]
+
+    def _search_ann(
+        self, query: np.ndarray, teams: list[int], limit: int
+    ) -> list[tuple[uuid.UUID, float]] | None:
+        """From the IVF index, over-fetched past dead and other teams' entries; None when
+        that does not fill the answer (the exact scan answers then)."""
+        fetch = limit * 2 + 10
+        every_team = len(teams) == len(self._team_numbers)
+        scores, positions = self._ann.search(query.reshape(1, -1), fetch)
+        out = []
+        for score, position in zip(scores[0], positions[0], strict=True):
+            if position < 0 or not self._alive[position]:
+                continue
+            if not every_team and self._teams[position] not in teams:
+                continue
+            out.append((uuid.UUID(bytes=self._ids[position].tobytes()), float(score)))
+            if len(out) == limit:
+                return out
+        live_in_teams = (
+            len(self._position_of)
+            if every_team
+            else int(np.isin(self._teams[: self._used][self._alive[: self._used]], teams).sum())
+        )
+        return out if len(out) == live_in_teams else None
+
+    def stats(self) -> VectorStats:
+        size = (
+            self._vectors.nbytes + self._ids.nbytes + self._teams.nbytes + self._alive.nbytes
+        ) + len(self._position_of) * 100  # the key → position dict, about 100 bytes an entry
+        if self._ann is not None:
+            # The IVF keeps its own float32 copy and an 8-byte id per entry.
+            size += self._ann.ntotal * (4 * self.dimensions + 8)
+        return VectorStats(len(self._position_of), self._ann is not None, size)
+
+
+# --- kept in step with a database ---------------------------------------------------------------
+
+# On PostgreSQL a sequence value is taken at insert and committed later, so a change may become
+# visible below the mark already applied; each catch-up reads this many sequences back again
+# (applying a change twice is harmless).
+REREAD = 256
+
+
+class LiveVectors:
+    """One database's vectors of one model, for this process; the event loop's only.
+
+    It applies what the asking session's snapshot shows; the routes that ask (annotate, an
+    article's related) read in read-only transactions, so what it applies is committed.
+    `gloss serve` builds it in the background at start-up (`warm`); a query that comes while
+    a build runs gets None (related then ranks the words' and names' candidates by their
+    vectors, as before this index). Without `warm` the first query builds it."""
+
+    def __init__(self, model: str, *, ann_min: int = ANN_MIN) -> None:
+        self.model = model
+        self.index = VectorIndex(ann_min=ann_min)
+        self.mark = -1  # the last change-log sequence applied; -1 before the build
+        self.build_seconds = 0.0
+        self.building = False
+        self._lock = asyncio.Lock()
+
+    async def current(self, session: AsyncSession) -> VectorIndex | None:
+        """The index as of the session's snapshot of the change log, or None while a
+        background build runs."""
+        if self.building:
+            return None
+        # The SQLite backend read the sequence with the request's first statement already
+        # (its probe); elsewhere this asks for it.
+        seq = await change_seq(session)
+        if seq == self.mark:
+            return self.index
+        async with self._lock:
+            if self.building:
+                return None
+            if self.mark < 0 or seq < self.mark:
+                # First use; or the log went back (the database was replaced by an older copy):
+                # build afresh.
+                await self._build(session)
+            elif seq != self.mark:
+                await self._catch_up(session, seq)
+        return self.index
+
+    async def warm(self, maker: Any) -> None:
+        """Build in the background from a session of its own (`gloss serve` at start-up)."""
+        if self.mark >= 0 or self.building:
+            return
+        self.building = True
+        try:
+            async with self._lock, maker() as session:
+                await self._build(session)
+        except Exception:  # logged; the first query that finds no index builds it
+            log.exception("vector index build failed")
+        finally:
+            self.building = False
+
+    async def _build(self, session: AsyncSession) -> None:
+        started = time.perf_counter()
+        index = VectorIndex(ann_min=self.index.ann_min)
+        # The mark first: a change committed while the rows are read is applied again by
+        # the next catch-up, which is harmless.
+        seq = await change_seq(session)
+        result = await session.stream(
+            text(
+                "SELECT a.doc_id, a.id, a.team_id, v.vector FROM articles a "
+                "JOIN article_vectors v ON v.article_id = a.id WHERE v.model = :model"
+            ),
+            {"model": self.model},
+        )
+        async for rows in result.partitions(BUILD_BATCH):
+            # The numpy work off the event loop, a batch at a time.
+            await asyncio.to_thread(_add_rows, index, rows)
+        await asyncio.to_thread(index.refresh)
+        self.index = index
+        self.mark = seq
+        self.build_seconds = time.perf_counter() - started
+        log.info("vector index built: %d articles in %.1f s", len(index), self.build_seconds)
+
+    async def _catch_up(self, session: AsyncSession, seq: int) -> None:
+        rows = await session.execute(
+            text(
+                "SELECT c.doc_id, a.id, a.team_id, v.vector FROM article_changes c "
+                "LEFT JOIN articles a ON a.doc_id = c.doc_id "
+                "LEFT JOIN article_vectors v ON v.article_id = a.id AND v.model = :model "
+                "WHERE c.seq > :since ORDER BY c.seq"
+            ),
+            {"model": self.model, "since": max(0, min(self.mark, seq) - REREAD)},
+        )
+        for key, article_id, team_id, blob in rows:
+            values = dense.from_blob(blob)
+            if article_id is None or values is None:
+                self.index.remove(int(key))
+            else:
+                self.index.add(int(key), _as_uuid(article_id), _as_uuid(team_id), values)
+        self.index.refresh()
+        self.mark = seq
+
+
+# Rows of a build read and added at a time.
+BUILD_BATCH = 20_000
+
+
+def _add_rows(index: VectorIndex, rows: Sequence[Any]) -> None:
+    keys, ids, teams, blobs = [], [], [], []
+    for key, article_id, team_id, blob in rows:
+        if blob is None or len(blob) != dense.DIMENSIONS * 2:
+            continue
+        keys.append(int(key))
+        ids.append(_as_uuid(article_id))
+        teams.append(_as_uuid(team_id))
+        blobs.append(blob)
+    if blobs:
+        vectors = np.frombuffer(b"".join(blobs), "<f2").reshape(-1, dense.DIMENSIONS)
+        index.add_many(keys, ids, teams, vectors.astype(np.float32))
+
+
+def _as_uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+_registry: dict[tuple[str, str], LiveVectors] = {}
+
+
+def live_vectors_for(session: AsyncSession, model: str) -> LiveVectors:
+    """The process's vector index of the session's database and `model` (created empty, built
+    by `warm` or its first query)."""
+    return live_vectors_at(
+        session.get_bind().engine.url.render_as_string(hide_password=True), model
+    )
+
+
+def live_vectors_at(where: str, model: str) -> LiveVectors:
+    """The same by the database URL (`engine.url.render_as_string(hide_password=True)`)."""
+    live = _registry.get((where, model))
+    if live is None:
+        live = _registry[(where, model)] = LiveVectors(model)
+    return live
+
+
+def forget(session_or_url: AsyncSession | str | None = None) -> None:
+    """Drop the process's indexes (all, or one database's): tests, and a database replaced."""
+    if session_or_url is None:
+        _registry.clear()
+        return
+    where = (
+        session_or_url
+        if isinstance(session_or_url, str)
+        else session_or_url.get_bind().engine.url.render_as_string(hide_password=True)
+    )
+    for key in [k for k in _registry if k[0] == where]:
+        del _registry[key]

@@ -7,13 +7,15 @@ Routes reach it through the `NlpDep` dependency; the CLI opens one with `load_ru
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import logging
 import threading
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -159,6 +161,55 @@ COMPILE_STEP = 500
 # larger ones in the background, the version held before (if any) served meanwhile.
 INLINE_COMPILE_TERMS = 5_000
 
+# CPython's full (generation 2) garbage collections hold the GIL, pausing every thread, for
+# as long as it takes to scan every object it tracks. A 100k-term compile set off 14 of them
+# (up to 1 s each under load) as its terms became objects: one runs whenever the oldest
+# generation grows by a quarter. While a compile is in flight they wait (this third threshold
+# is never reached); young collections go on, and the one full collection owed runs soon after
+# the compile ends (`python -m tests.benchmarks compile`). The compiled structures are acyclic:
+# a replaced version is freed by reference counting, not by a collection
+# (tests/nlp/test_terms.py).
+DEFERRED_FULL_COLLECTIONS = 1_000_000
+
+
+class _FullCollections:
+    """Full collections deferred while any compile is in flight (process-wide, like the gc's
+    own thresholds; touched on the event loop only)."""
+
+    def __init__(self) -> None:
+        self._compiles = 0
+        self._threshold = 10
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        if self._compiles == 0:
+            young, middle, self._threshold = gc.get_threshold()
+            gc.set_threshold(young, middle, DEFERRED_FULL_COLLECTIONS)
+        self._compiles += 1
+        try:
+            yield
+        finally:
+            self._compiles -= 1
+            if self._compiles == 0:
+                young, middle, _ = gc.get_threshold()
+                gc.set_threshold(young, middle, self._threshold)
+
+
+FULL_COLLECTIONS = _FullCollections()
+_start_up_frozen = False
+
+
+def freeze_start_up_heap() -> None:
+    """Move what start-up made (the spaCy pipeline, the encoder, every module) out of the
+    collector's scans, once a process: collected first, so no garbage is frozen; what is
+    frozen is still freed by reference counting."""
+    global _start_up_frozen
+    if not _start_up_frozen:
+        _start_up_frozen = True
+        gc.collect()
+        gc.freeze()
+
+
 TermLoader = Callable[[], Awaitable[tuple[int, Sequence[TermSpec], Sequence[TermInfo]] | None]]
 
 
@@ -300,6 +351,12 @@ class CompiledGlossaries:
         return task
 
     async def _load_and_build(self, glossary_id: str, load: TermLoader) -> CompiledGlossary | None:
+        with FULL_COLLECTIONS.deferred():
+            return await self._load_and_build_now(glossary_id, load)
+
+    async def _load_and_build_now(
+        self, glossary_id: str, load: TermLoader
+    ) -> CompiledGlossary | None:
         loaded = await load()
         if loaded is None:
             return None
@@ -607,6 +664,7 @@ async def load_runtime(
         glossary_memory_mb=glossary_memory_mb,
         inline_compile_terms=inline_compile_terms,
     )
+    freeze_start_up_heap()
     await runtime.start()
     return runtime
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +23,7 @@ from gloss.nlp.terms import (
     pluralize,
     surface_variants,
 )
+from gloss.runtime import DEFERRED_FULL_COLLECTIONS, CompiledGlossaries, TermInfo
 
 TERMS_ONLY = frozenset({"terms"})
 
@@ -422,3 +428,45 @@ def test_glossary_cache_installs_a_compile_unless_a_newer_version_is_held(engine
     big = compile_glossary("h", 1, [_term(str(i), f"word{i}") for i in range(10)], engine.nlp)
     assert cache.install(big) is big
     assert cache.peek("g") is None  # the memory bound applies to installs too
+
+
+async def test_a_replaced_version_is_freed_by_reference_counting(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compiled glossaries and their builders are acyclic: a version replaced by a newer one is
+    freed as soon as nothing uses it, with no garbage collection (the collector is off here,
+    and full collections wait while a compile runs)."""
+    executor = ThreadPoolExecutor(max_workers=1)
+    glossaries = CompiledGlossaries(GlossaryCache(engine.nlp), executor)
+    builders: list[weakref.ref[GlossaryBuilder]] = []
+    thresholds: list[int] = []
+    step = glossaries._step
+
+    async def watched(builder: GlossaryBuilder) -> bool:
+        builders.append(weakref.ref(builder))
+        thresholds.append(gc.get_threshold()[2])
+        return await step(builder)
+
+    monkeypatch.setattr(glossaries, "_step", watched)
+    specs = [_term(str(i), f"word{i}", aliases=(f"alias{i}",)) for i in range(40)]
+    infos = [TermInfo(s.term_id, "g", s.term, "A definition.", None) for s in specs]
+    before = gc.get_threshold()
+    gc.disable()
+    try:
+        first = weakref.ref(await glossaries.compile("g", 1, specs, infos))
+        assert first() is None or first() is glossaries.held("g")
+        second = await glossaries.compile("g", 2, specs[:10], infos[:10])
+        assert glossaries.held("g") is second
+        assert first() is None
+        # The executor's thread lets go of its last work item (a builder's bound method) only
+        # after handing back the result: one more item, and it has.
+        await asyncio.get_running_loop().run_in_executor(executor, int)
+        assert builders
+        assert all(b() is None for b in builders)
+        assert glossaries.term_info("g", 1, "0") is None
+        assert glossaries.term_info("g", 2, "0") is not None
+    finally:
+        gc.enable()
+        executor.shutdown()
+    assert set(thresholds) == {DEFERRED_FULL_COLLECTIONS}
+    assert gc.get_threshold() == before

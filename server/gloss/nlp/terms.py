@@ -53,7 +53,7 @@ class TokenMatch(NamedTuple):
     term: TermSpec
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class CompiledGlossary:
     """A glossary's terms compiled against one spaCy vocabulary.
 

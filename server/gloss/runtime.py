@@ -68,9 +68,10 @@ class _Job:
 # A text longer than this runs in a batch of its own: batched with short pages it would make
 # every one of them wait for it.
 LONG_TEXT_CHARS = 20_000
-# A batch holds at most this many characters: a text that arrives while it runs waits for it
-# (about 25 ms of en_core_web_sm's NER; `python -m tests.benchmarks annotate`).
-BATCH_CHARS = 4_000
+# A batch holds at most this many characters (about one block of 300 words): a reader's first
+# screen that arrives while it runs waits for it and no more. 4,000 made another reader's
+# 300-word page 3.9x slower beside a 20,000-word page, 2,000 made it 2.1x (ADR 0016).
+BATCH_CHARS = 2_000
 
 
 class FairQueue:

@@ -4,9 +4,6 @@ seen through another replica, and Redis going away and coming back."""
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,6 +19,7 @@ from gloss.app import create_app
 from gloss.settings import Settings
 from tests.annotate.test_routes import ARTICLE, GLOSSARY, annotate, create_glossary
 from tests.conftest import AccountFactory
+from tests.redis_server import PrivateRedis, free_port
 
 PAGE = "\n\n".join(
     [
@@ -31,41 +29,6 @@ PAGE = "\n\n".join(
         "Subscribe to our newsletter. Follow us on social media.",
     ]
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class PrivateRedis:
-    """A redis-server of this test's own, on a free port, that the test may stop and start."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self._process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
-            self._process = None
 
 
 @pytest.fixture
@@ -221,7 +184,7 @@ async def test_nothing_listens_at_the_cache_url(
     app: FastAPI, client: httpx.AsyncClient, make_account: AccountFactory
 ) -> None:
     ann = await make_account("ann")
-    url = f"redis://127.0.0.1:{_free_port()}/0"
+    url = f"redis://127.0.0.1:{free_port()}/0"
     async with replica(app, url) as a, _client(a) as ca:
         body = await annotate(ca, ann, text=PAGE)
         assert body["entities"]

@@ -1,4 +1,4 @@
-"""The runtime's queue to the engine: teams take turns, a long text runs alone."""
+"""The runtime's queue to the engine: visible text first, teams take turns, batches stay short."""
 
 from __future__ import annotations
 
@@ -53,3 +53,31 @@ async def test_get_waits_for_work() -> None:
     job = _job("team-a")
     queue.put(job)
     assert await asyncio.wait_for(waiting, timeout=5) is job
+
+
+async def test_visible_text_goes_before_background_text() -> None:
+    """The tail of a long page and bulk ingest wait behind what any reader has on screen."""
+    queue = FairQueue()
+    tail = [_job("team-a", f"tail {i}") for i in range(5)]
+    for job in tail:
+        job.priority = "background"
+        queue.put(job)
+    screen = _job("team-b", "a first screen")
+    queue.put(screen)
+    assert await queue.get() is screen
+    assert [j.text for j in queue.batch(await queue.get(), limit=3)] == [
+        "tail 0",
+        "tail 1",
+        "tail 2",
+    ]
+
+
+async def test_a_batch_holds_at_most_its_characters() -> None:
+    queue = FairQueue()
+    blocks = [_job("team-a", "x" * 1500) for _ in range(4)]
+    for job in blocks:
+        queue.put(job)
+    first = await queue.get()
+    assert queue.batch(first, limit=32, max_chars=4000) == blocks[:2]
+    assert queue.batch(await queue.get(), limit=32, max_chars=4000) == blocks[2:]
+    assert queue.empty()

@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gloss import __version__
+from gloss.annotate.cache import AnnotateCache
 from gloss.annotate.routes import router as annotate_router
 from gloss.articles.routes import router as articles_router
 from gloss.auth.ratelimit import TokenBuckets
@@ -92,6 +93,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if before != after:
                 log.info("migrated database from %s to %s", before, after)
         related_index = _attach_related_index(settings, engine)
+        cache = AnnotateCache(
+            settings.annotate_cache_entries, settings.cache_url, settings.cache_ttl_s
+        )
+        app.state.annotate_cache = cache
+        app.state.metrics.watch_cache(cache)
         runtime = None
         if settings.load_nlp:
             from gloss.runtime import load_runtime
@@ -120,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await runtime.stop()
             if related_index is not None:
                 detach(related_index)
+            await cache.close()
             await engine.dispose()
 
     app = FastAPI(

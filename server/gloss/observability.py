@@ -9,12 +9,18 @@ import re
 import sys
 import time
 import uuid
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gloss.errors import PROBLEM_BASE
+
+if TYPE_CHECKING:
+    from gloss.annotate.cache import AnnotateCache
 
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -53,8 +59,44 @@ class Metrics:
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
 
+    def watch_cache(self, cache: AnnotateCache) -> None:
+        """The annotate cache's lookups and the shared store's health, read at each scrape."""
+        self.registry.register(_CacheCollector(cache))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _CacheCollector(Collector):
+    def __init__(self, cache: AnnotateCache) -> None:
+        self._cache = cache
+
+    def collect(self) -> Iterator[Metric]:
+        cache = self._cache
+        lookups = CounterMetricFamily(
+            "gloss_annotate_cache_lookups",
+            "Annotate cache lookups by cache (answer, block), tier (process, redis) and outcome.",
+            labels=["cache", "tier", "outcome"],
+        )
+        for name, lru in (("answer", cache.answers), ("block", cache.blocks)):
+            lookups.add_metric([name, "process", "hit"], lru.hits)
+            lookups.add_metric([name, "process", "miss"], lru.misses)
+        lookups.add_metric(["any", "redis", "hit"], cache.redis_hits)
+        lookups.add_metric(["any", "redis", "miss"], cache.redis_misses)
+        yield lookups
+        up = GaugeMetricFamily(
+            "gloss_cache_redis_up",
+            "1 while the shared cache (GLOSS_CACHE_URL) answers, 0 while requests compute "
+            "without it; absent without one.",
+        )
+        if cache.shared:
+            up.add_metric([], 1 if cache.redis_up else 0)
+            yield up
+        yield CounterMetricFamily(
+            "gloss_cache_redis_errors",
+            "Failed calls to the shared cache, each answered as a miss.",
+            value=cache.redis_errors,
+        )
 
 
 class ObservabilityMiddleware:

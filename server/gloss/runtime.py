@@ -17,14 +17,14 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, S
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import Depends, Request
 from threadpoolctl import threadpool_limits
 
 from gloss.nlp import dense
-from gloss.nlp.engine import Engine, EngineResult
+from gloss.nlp.engine import Engine, EngineResult, Reading
 from gloss.nlp.ranking import DEFAULT_WEIGHTS, PageText, Weights, with_dense_share
 from gloss.nlp.terms import (
     BYTES_PER_PATTERN,
@@ -53,44 +53,60 @@ class TermInfo:
     url: str | None
 
 
+Priority = Literal["visible", "background"]
+
+
 @dataclass(slots=True)
 class _Job:
     text: str
     glossaries: tuple[CompiledGlossary, ...]
     include: frozenset[str]
-    future: asyncio.Future[EngineResult]
+    future: asyncio.Future[Any]
     owner: Hashable  # whose work it is (a team): the queue takes owners in turn
+    priority: Priority = "visible"
+    # The whole document pass too (an EngineResult), or the reading alone (a Reading).
+    whole: bool = True
 
 
 # A text longer than this runs in a batch of its own: batched with short pages it would make
 # every one of them wait for it.
 LONG_TEXT_CHARS = 20_000
+# A batch holds at most this many characters (about one block of 300 words): a reader's first
+# screen that arrives while it runs waits for it and no more. 4,000 made another reader's
+# 300-word page 3.9x slower beside a 20,000-word page, 2,000 made it 2.1x (ADR 0016).
+BATCH_CHARS = 2_000
 
 
 class FairQueue:
-    """Jobs by owner, taken in turn: one team's hundred queued texts (a bulk ingest, a long
-    page) do not stand in front of another team's one page. Within an owner, first in, first
-    out."""
+    """Jobs by priority, then by owner, taken in turn: visible text (what a reader has on
+    screen) before background text (the tail of a long page, bulk ingest), and one team's
+    hundred queued texts do not stand in front of another team's one page. Within an owner
+    and priority, first in, first out."""
 
     def __init__(self) -> None:
-        self._queues: OrderedDict[Hashable, deque[_Job]] = OrderedDict()
+        self._tiers: dict[Priority, OrderedDict[Hashable, deque[_Job]]] = {
+            "visible": OrderedDict(),
+            "background": OrderedDict(),
+        }
         self._ready = asyncio.Event()
 
     def put(self, job: _Job) -> None:
-        self._queues.setdefault(job.owner, deque()).append(job)
+        self._tiers[job.priority].setdefault(job.owner, deque()).append(job)
         self._ready.set()
 
     def empty(self) -> bool:
-        return not self._queues
+        return not self._tiers["visible"] and not self._tiers["background"]
 
     def take(self) -> _Job:
-        """The next job: the oldest of the owner whose turn it is; that owner goes last."""
-        owner, jobs = next(iter(self._queues.items()))
+        """The next job: the oldest of the owner whose turn it is, in the first tier that has
+        one; that owner goes last."""
+        queues = self._tiers["visible"] or self._tiers["background"]
+        owner, jobs = next(iter(queues.items()))
         job = jobs.popleft()
-        self._queues.pop(owner)
+        queues.pop(owner)
         if jobs:
-            self._queues[owner] = jobs
-        if not self._queues:
+            queues[owner] = jobs
+        if self.empty():
             self._ready.clear()
         return job
 
@@ -99,24 +115,27 @@ class FairQueue:
             await self._ready.wait()
         return self.take()
 
-    def batch(self, first: _Job, limit: int) -> list[_Job]:
-        """`first` and what is already waiting, owners in turn, up to `limit` texts; a long
-        text runs alone."""
+    def batch(self, first: _Job, limit: int, max_chars: int = BATCH_CHARS) -> list[_Job]:
+        """`first` and what is already waiting, in order, up to `limit` texts and `max_chars`
+        characters; a long text runs alone."""
         batch = [first]
-        if len(first.text) > LONG_TEXT_CHARS:
+        chars = len(first.text)
+        if chars > LONG_TEXT_CHARS:
             return batch
-        skipped: list[_Job] = []
         while len(batch) < limit and not self.empty():
             job = self.take()
-            if len(job.text) > LONG_TEXT_CHARS:
-                skipped.append(job)  # its own batch, next
+            if chars + len(job.text) > max_chars:
+                self._put_back(job)  # the next batch's first
                 break
+            chars += len(job.text)
             batch.append(job)
-        for job in reversed(skipped):  # back at the front of its owner's line
-            self._queues.setdefault(job.owner, deque()).appendleft(job)
-            self._queues.move_to_end(job.owner, last=False)
-            self._ready.set()
         return batch
+
+    def _put_back(self, job: _Job) -> None:
+        queues = self._tiers[job.priority]
+        queues.setdefault(job.owner, deque()).appendleft(job)
+        queues.move_to_end(job.owner, last=False)
+        self._ready.set()
 
 
 class LRUCache:
@@ -466,7 +485,6 @@ class NlpRuntime:
     # Larger glossaries compile in the background (GLOSS_INLINE_COMPILE_TERMS).
     inline_compile_terms: int = INLINE_COMPILE_TERMS
     glossaries: CompiledGlossaries = field(init=False)
-    results: LRUCache = field(init=False)
     page_vectors: LRUCache = field(init=False)
     pages: LRUCache = field(init=False)
     _queue: FairQueue | None = field(init=False, default=None)
@@ -474,7 +492,6 @@ class NlpRuntime:
     _executor: ThreadPoolExecutor = field(init=False)
 
     def __post_init__(self) -> None:
-        self.results = LRUCache(self.cache_entries)
         self.page_vectors = LRUCache(self.cache_entries)
         # Pages split into words for related articles (ranking.PageText), by the same keys: a
         # few, since a long page's words and shingles take megabytes (see NlpRuntime.page).
@@ -582,14 +599,43 @@ class NlpRuntime:
         glossaries: Sequence[CompiledGlossary],
         include: frozenset[str],
         owner: Hashable = None,
+        priority: Priority = "visible",
     ) -> EngineResult:
-        """Queue one text; the worker batches it with whatever else is waiting, taking the
-        owners (teams) of queued texts in turn."""
+        """Queue one text; the worker batches it with whatever else is waiting, visible text
+        first, taking the owners (teams) of queued texts in turn."""
+        result: EngineResult = await self._queued(
+            _Job(text, tuple(glossaries), include, self._future(), owner, priority)
+        )
+        return result
+
+    async def read(
+        self,
+        text: str,
+        glossaries: Sequence[CompiledGlossary],
+        include: frozenset[str],
+        owner: Hashable = None,
+        priority: Priority = "visible",
+    ) -> Reading:
+        """Queue one block for its reading alone (see `Engine.read_many`)."""
+        job = _Job(text, tuple(glossaries), include, self._future(), owner, priority, whole=False)
+        reading: Reading = await self._queued(job)
+        return reading
+
+    async def finish(self, text: str, reading: Reading, include: frozenset[str]) -> EngineResult:
+        """The document pass over a page's joined reading; a long page's off the event loop."""
+        terms = "terms" in include and bool(reading.hits)
+        if len(text) <= LONG_TEXT_CHARS:
+            return self.engine.finish(text, reading, include, terms=terms)
+        return await asyncio.to_thread(self.engine.finish, text, reading, include, terms=terms)
+
+    def _future(self) -> asyncio.Future[Any]:
+        return asyncio.get_running_loop().create_future()
+
+    async def _queued(self, job: _Job) -> Any:
         if self._queue is None:
             raise RuntimeError("NlpRuntime.start() was not awaited")
-        future: asyncio.Future[EngineResult] = asyncio.get_running_loop().create_future()
-        self._queue.put(_Job(text, tuple(glossaries), include, future, owner))
-        return await future
+        self._queue.put(job)
+        return await job.future
 
     async def _run(self) -> None:
         assert self._queue is not None
@@ -601,13 +647,16 @@ class NlpRuntime:
             for job in batch:
                 if job.future.cancelled():
                     continue
-                key = (tuple(id(g) for g in job.glossaries), job.include)
+                key = (tuple(id(g) for g in job.glossaries), job.include, job.whole)
                 groups.setdefault(key, []).append(job)
             for jobs in groups.values():
+                run: Callable[..., Sequence[object]] = (
+                    self.engine.annotate_many if jobs[0].whole else self.engine.read_many
+                )
                 try:
                     results = await loop.run_in_executor(
                         self._executor,
-                        self.engine.annotate_many,
+                        run,
                         [j.text for j in jobs],
                         jobs[0].glossaries,
                         jobs[0].include,

@@ -54,7 +54,19 @@ class Settings(BaseSettings):
     max_tokens_per_user: int = Field(
         100, description="Active (unrevoked, unexpired) API tokens a user may hold."
     )
-    annotate_cache_entries: int = Field(2048, description="Annotate results kept per process.")
+    annotate_cache_entries: int = Field(
+        2048,
+        description="Annotate answers kept per process (and eight times as many block readings).",
+    )
+    cache_url: str | None = Field(
+        None,
+        description="redis://host:6379/0: annotate answers and block readings shared by every "
+        "replica (besides each process's own). Unreachable: each process computes alone, "
+        "says so in /readyz and gloss_cache_redis_up, and tries again every second.",
+    )
+    cache_ttl_s: int = Field(
+        86_400, gt=0, description="How long an entry lives in the shared cache (Redis)."
+    )
     sqlite_busy_timeout_ms: int = 10_000
     related_index: bool = Field(
         True,

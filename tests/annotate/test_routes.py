@@ -191,7 +191,7 @@ async def test_cache_hit_and_invalidation_after_a_glossary_edit(
 ) -> None:
     ann = await make_account("ann")
     glossary_id = await create_glossary(client, ann, GLOSSARY)
-    cache = app.state.nlp.results
+    cache = app.state.annotate_cache.answers
     first = await annotate(client, ann, text=ARTICLE)
     hits = cache.hits
     second = await annotate(client, ann, text=ARTICLE)

@@ -62,8 +62,9 @@ class FakeEngine:
         glossaries: Sequence[Any],
         include: frozenset[str],
         owner: Any = None,
+        priority: str = "visible",
     ) -> Result:
-        del owner  # one engine call at a time here: no queue to be fair in
+        del owner, priority  # one engine call at a time here: no queue to be fair in
         self.texts.append(text)
         self.calls.append((len(glossaries), include))
         return Result(

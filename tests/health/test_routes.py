@@ -25,7 +25,12 @@ async def test_healthz_needs_no_token(client: httpx.AsyncClient) -> None:
 async def test_readyz_reports_each_check(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200, response.text
-    assert response.json()["checks"] == {"database": "ok", "migrations": "ok", "nlp": "ok"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "migrations": "ok",
+        "nlp": "ok",
+        "cache": "ok",
+    }
 
 
 async def test_readyz_is_503_when_the_database_is_gone(tmp_path: object) -> None:

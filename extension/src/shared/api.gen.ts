@@ -35,6 +35,10 @@ export interface AnnotateRequest {
    * The unit of start/end in the response.
    */
   offsets?: "utf16" | "codepoint";
+  /**
+   * `visible`: text on the reader's screen, read before any `background` text (the rest of a long page, sent after). Of a long visible text, only the first blocks count as visible.
+   */
+  priority?: "visible" | "background";
   related_limit?: number;
   /**
    * The page's visible text. Over the server's limit: 413.

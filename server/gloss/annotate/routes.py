@@ -39,6 +39,7 @@ async def annotate(
         nlp,
         body,
         settings.max_annotate_chars,
+        request.app.state.annotate_cache,
         background=get_read_sessionmaker(request),
     )
     # Rendered by the service (the response_model documents it): no second validation pass.

@@ -26,6 +26,12 @@ class AnnotateRequest(BaseModel):
     include: list[Include] | None = Field(None, description="Default: all three.")
     offsets: OffsetUnit = Field("utf16", description="The unit of start/end in the response.")
     related_limit: int = Field(5, ge=0, le=50)
+    priority: Literal["visible", "background"] = Field(
+        "visible",
+        description="`visible`: text on the reader's screen, read before any `background` "
+        "text (the rest of a long page, sent after). Of a long visible text, only the first "
+        "blocks count as visible.",
+    )
 
 
 class Entity(BaseModel):

@@ -1,19 +1,22 @@
-"""Annotating a page: glossaries by version, one batched engine pass, offsets in the unit the
-client asked for, results cached by text hash, glossary versions, model and options."""
+"""Annotating a page: glossaries by version, the page's blocks read by the batched engine (or
+found in the cache), one document pass over them, offsets in the unit the client asked for;
+answers and block readings cached by text hash, glossary versions, model and options."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import logging
+import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gloss.annotate.cache import AnnotateCache, CachedSpans, answer_key, block_key
 from gloss.annotate.schemas import (
     ALL_INCLUDES,
     AnnotateRequest,
@@ -28,10 +31,11 @@ from gloss.auth.service import Principal
 from gloss.errors import PayloadTooLarge, ServiceUnavailable
 from gloss.glossaries import compiled as compiled_glossaries
 from gloss.nlp.dense import Vector
-from gloss.nlp.engine import TermMatch
+from gloss.nlp.engine import Reading, TermMatch, split_chunks
 from gloss.nlp.offsets import sanitize_lone_surrogates
 from gloss.nlp.ranking import PageText
-from gloss.runtime import CompiledGlossaries, NlpRuntime
+from gloss.nlp.terms import CompiledGlossary
+from gloss.runtime import CompiledGlossaries, NlpRuntime, Priority
 
 log = logging.getLogger("gloss.annotate")
 
@@ -48,6 +52,7 @@ async def annotate(
     runtime: NlpRuntime | None,
     body: AnnotateRequest,
     max_chars: int,
+    cache: AnnotateCache,
     background: async_sessionmaker[AsyncSession] | None = None,
 ) -> AnnotateOutcome:
     """Annotate a page. With `background` (read-only sessions), large glossaries whose new
@@ -75,8 +80,8 @@ async def annotate(
         else None
     )
     try:
-        entities, spans_json, pending = await _spans(
-            session, principal, runtime, body, text, digest, include, background
+        entity_keys, spans_json, pending = await _spans(
+            session, principal, runtime, cache, body, text, digest, include, background
         )
         related: list[RelatedArticle] = []
         if wants_related:
@@ -85,7 +90,7 @@ async def annotate(
             if settled is not None:
                 runtime.remember_page(principal.team_ids, body.url, settled)
             related = await _related_for_page(
-                session, principal, runtime, page, body, entities, settled
+                session, principal, runtime, page, body, entity_keys, settled
             )
     finally:
         if vector is not None and not vector.done():
@@ -116,14 +121,15 @@ async def _spans(
     session: AsyncSession,
     principal: Principal,
     runtime: NlpRuntime,
+    cache: AnnotateCache,
     body: AnnotateRequest,
     text: str,
     digest: str,
     include: frozenset[str],
     background: async_sessionmaker[AsyncSession] | None,
-) -> tuple[list[Entity], bytes, list[PendingGlossary]]:
-    """The page's entities and terms, as entities and as the response's JSON, from the cache
-    when this page was read with these glossary versions, model and options; and the
+) -> tuple[Sequence[str], bytes, list[PendingGlossary]]:
+    """The page's entity keys and its entities and terms as the response's JSON, from the
+    cache when this page was read with these glossary versions, model and options; and the
     glossaries whose newest version was not used (still being compiled)."""
     engine_include = frozenset(include & {"entities", "terms"})
     if not text.strip() or not engine_include:
@@ -141,22 +147,85 @@ async def _spans(
     ]
     # The versions actually used (a pending glossary's older one, or none of it): an answer
     # made with an older version is never served for the newer one.
-    cache_key = (digest, tuple(versions), runtime.model_version, engine_include, body.offsets)
-    cached: tuple[list[Entity], bytes] | None = runtime.results.get(cache_key)
+    model = runtime.model_version
+    key = answer_key(digest, versions, model, engine_include, body.offsets)
+    cached = await cache.get_answer(key)
     if cached is not None:
-        return cached[0], cached[1], pending
+        return cached.entity_keys, cached.spans_json, pending
     # The caller's first team is whose turn it takes in the engine's queue.
     owner = principal.team_ids[0] if principal.team_ids else principal.user.id
-    result = await runtime.annotate(text, compiled, engine_include, owner)
+    reading = await _reading(
+        runtime, cache, text, compiled, versions, engine_include, owner, body.priority
+    )
+    result = await runtime.finish(text, reading, engine_include)
     result = result.in_unit(text, body.offsets)
     entities = [
         Entity(start=e.start, end=e.end, text=e.text, label=e.label, key=e.key)
         for e in result.entities
     ]
     terms = _term_hits(runtime.glossaries, result.terms, {str(g): v for g, v in versions})
-    spans = (entities, _spans_json(entities, terms))
-    runtime.results.put(cache_key, spans)
-    return entities, spans[1], pending
+    spans = CachedSpans(tuple(e.key for e in entities), _spans_json(entities, terms))
+    await cache.put_answer(key, spans)
+    return spans.entity_keys, spans.spans_json, pending
+
+
+# Blocks are cut at blank lines (the extension's block separator); a block longer than this is
+# cut as the engine cuts a long text (between sentences).
+BLOCK_CHARS = 4_000
+# Of a visible request, the blocks that start in its first this many characters are visible (a
+# screenful and more); the rest of a long page is read behind every reader's visible blocks.
+VISIBLE_CHARS = 3_000
+_BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+
+
+def split_blocks(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the text's blocks: between blank lines, long ones cut in pieces."""
+    blocks: list[tuple[int, int]] = []
+    start = 0
+    for brk in [*_BLOCK_BREAK.finditer(text), None]:
+        end = brk.start() if brk is not None else len(text)
+        if text[start:end].strip():
+            block = text[start:end]
+            blocks.extend((start + s, start + e) for s, e in split_chunks(block, BLOCK_CHARS))
+        if brk is not None:
+            start = brk.end()
+    return blocks
+
+
+async def _reading(
+    runtime: NlpRuntime,
+    cache: AnnotateCache,
+    text: str,
+    compiled: Sequence[CompiledGlossary],
+    versions: Sequence[tuple[uuid.UUID, int]],
+    include: frozenset[str],
+    owner: Hashable,
+    priority: Priority,
+) -> Reading:
+    """The page's reading, joined from its blocks': the cached ones, and the others read by
+    the engine, each a job of its own in the queue (so another reader's visible block goes
+    between them)."""
+    blocks = split_blocks(text)
+    model = runtime.model_version
+    keys = [
+        block_key(hashlib.sha256(text[s:e].encode("utf-8")).hexdigest(), versions, model, include)
+        for s, e in blocks
+    ]
+    readings = await cache.get_blocks(keys)
+    todo: dict[str, tuple[int, int, Priority]] = {}
+    for (s, e), k, r in zip(blocks, keys, readings, strict=True):
+        if r is None and k not in todo:  # a block repeated on the page is read once
+            todo[k] = (s, e, priority if s < VISIBLE_CHARS else "background")
+    if todo:
+        read = await asyncio.gather(
+            *(runtime.read(text[s:e], compiled, include, owner, p) for s, e, p in todo.values())
+        )
+        new = dict(zip(todo, read, strict=True))
+        await cache.put_blocks(new)
+        readings = [r if r is not None else new[k] for k, r in zip(keys, readings, strict=True)]
+    return Reading.join(
+        (s, r) for (s, _e), r in zip(blocks, readings, strict=True) if r is not None
+    )
 
 
 def _term_hits(
@@ -239,7 +308,7 @@ async def _related_for_page(
     runtime: NlpRuntime,
     page: PageText,
     body: AnnotateRequest,
-    entities: Sequence[Entity],
+    entity_keys: Sequence[str],
     vector: Vector | None,
 ) -> list[RelatedArticle]:
     return await articles.related_for_page(
@@ -247,7 +316,7 @@ async def _related_for_page(
         principal.team_ids,
         page,
         body.url,
-        [e.key for e in entities],
+        list(entity_keys),
         body.related_limit,
         weights=runtime.related_weights,
         vector=vector,

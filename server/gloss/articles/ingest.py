@@ -46,6 +46,7 @@ class AnnotatingRuntime(Protocol):
         glossaries: Sequence[CompiledGlossary],
         include: frozenset[str],
         owner: Hashable = None,
+        priority: Literal["visible", "background"] = "visible",
     ) -> Any: ...
 
     async def embed(self, documents: Sequence[str]) -> list[np.ndarray] | None: ...
@@ -66,8 +67,11 @@ async def extract_mentions(
         return [[] for _ in documents]
     texts = [f"{title}\n\n{text}" for title, text in documents]
     include = frozenset({"entities", "terms"})
-    # Queued together, the runtime's worker takes them as one batch through nlp.pipe.
-    results = await asyncio.gather(*(nlp.annotate(t, glossaries, include, owner) for t in texts))
+    # Queued together, the runtime's worker takes them in batches through nlp.pipe, behind
+    # whatever a reader has on screen.
+    results = await asyncio.gather(
+        *(nlp.annotate(t, glossaries, include, owner, "background") for t in texts)
+    )
     summaries = []
     for (title, text), result in zip(documents, results, strict=True):
         spans = [

@@ -41,8 +41,15 @@ async def readyz(request: Request) -> JSONResponse:
     if state.settings.load_nlp:
         checks["nlp"] = "ok" if state.nlp is not None else "not loaded"
     ready = all(v == "ok" for v in checks.values())
+    # The shared cache is reported, never a reason to leave the load balancer: without it
+    # every request is answered, only computed here.
+    cache = state.annotate_cache.status() if hasattr(state, "annotate_cache") else "ok"
+    checks["cache"] = cache
     if ready:
-        return JSONResponse({"status": "ready", "checks": checks})
+        body: dict[str, Any] = {"status": "ready", "checks": checks}
+        if cache != "ok":
+            body["detail"] = f"cache: {cache}"
+        return JSONResponse(body)
     return JSONResponse(
         {
             "type": "https://gloss.dev/problems/not-ready",

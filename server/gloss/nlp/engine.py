@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from gloss.nlp.entities import NAME_LABELS, Mention, refine_mentions
@@ -208,12 +208,28 @@ class Engine:
         All texts' chunks go through one `nlp.pipe` call. `include` may hold "entities" and
         "terms"; glossary terms typed as entities are matched whenever entities are wanted.
         """
+        readings = self.read_many(texts, glossaries, include)
+        terms = "terms" in include and bool(glossaries)
+        return [
+            self.finish(sanitize_lone_surrogates(t), r, include, terms=terms)
+            for t, r in zip(texts, readings, strict=True)
+        ]
+
+    def read_many(
+        self,
+        texts: Sequence[str],
+        glossaries: Sequence[CompiledGlossary] = (),
+        include: frozenset[str] = DEFAULT_INCLUDE,
+    ) -> list[Reading]:
+        """The model's mentions and the glossary matches of each text, before the document
+        pass (`finish`): what a block contributes to any page it is part of."""
         want_entities = "entities" in include
         want_terms = "terms" in include and bool(glossaries)
         typed_glossaries = [g for g in glossaries if g.has_entity_terms] if want_entities else []
         match_glossaries = list(glossaries) if want_terms else typed_glossaries
+        readings = [Reading() for _ in texts]
         if not want_entities and not match_glossaries:
-            return [EngineResult() for _ in texts]
+            return readings
 
         clean = [sanitize_lone_surrogates(t) for t in texts]
         spans: list[tuple[int, int, int]] = []  # (text index, chunk start, chunk end)
@@ -225,42 +241,62 @@ class Engine:
         else:
             docs = (self.nlp.make_doc(t) for t in chunk_texts)
 
-        model_mentions: list[list[Mention]] = [[] for _ in texts]
-        term_hits: list[list[tuple[int, int, TermSpec]]] = [[] for _ in texts]
         for (index, offset, _end), doc in zip(spans, docs, strict=True):
             if want_entities:
-                model_mentions[index].extend(_doc_mentions(doc, offset))
+                readings[index].mentions.extend(_doc_mentions(doc, offset))
             if match_glossaries:
                 for m in match_terms(doc, match_glossaries):
                     first, last = doc[m.start], doc[m.end - 1]
-                    term_hits[index].append(
+                    readings[index].hits.append(
                         (offset + first.idx, offset + last.idx + len(last.text), m.term)
                     )
+        return readings
 
-        results = []
-        for index, text in enumerate(clean):
-            hits = term_hits[index]
-            result = EngineResult()
-            if want_entities:
-                typed = [
-                    Mention(s, e, spec.entity_label, "glossary")
-                    for s, e, spec in hits
-                    if spec.entity_label
-                ]
-                refined = refine_mentions(text, model_mentions[index], typed, self.labels)
-                result.entities = [
-                    EntitySpan(m.start, m.end, text[m.start : m.end], m.label, m.key)
-                    for m in refined
-                ]
-            if want_terms:
-                if result.entities:
-                    hits = _drop_terms_inside_names(text, hits, result.entities)
-                result.terms = [
-                    TermMatch(s, e, text[s:e], spec.term_id, spec.glossary_id)
-                    for s, e, spec in hits
-                ]
-            results.append(result)
-        return results
+    def finish(
+        self, text: str, reading: Reading, include: frozenset[str], *, terms: bool
+    ) -> EngineResult:
+        """The document pass over a whole text's reading (one label per name across the text,
+        a lone surname linked to the full name, terms inside names dropped); `terms`: the
+        glossary terms are wanted (not only the typed ones that name entities)."""
+        hits = reading.hits
+        result = EngineResult()
+        if "entities" in include:
+            typed = [
+                Mention(s, e, spec.entity_label, "glossary")
+                for s, e, spec in hits
+                if spec.entity_label
+            ]
+            refined = refine_mentions(text, reading.mentions, typed, self.labels)
+            result.entities = [
+                EntitySpan(m.start, m.end, text[m.start : m.end], m.label, m.key) for m in refined
+            ]
+        if terms:
+            if result.entities:
+                hits = _drop_terms_inside_names(text, hits, result.entities)
+            result.terms = [
+                TermMatch(s, e, text[s:e], spec.term_id, spec.glossary_id) for s, e, spec in hits
+            ]
+        return result
+
+
+@dataclass(slots=True)
+class Reading:
+    """What the model and the glossaries found in one text before the document pass, in code
+    points into that text: a block's reading is cached, a page's is its blocks' joined."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    hits: list[tuple[int, int, TermSpec]] = field(default_factory=list)
+
+    @classmethod
+    def join(cls, parts: Iterable[tuple[int, Reading]]) -> Reading:
+        """Readings of pieces of one text, each at its offset, as that text's reading."""
+        joined = cls()
+        for offset, part in parts:
+            joined.mentions.extend(
+                replace(m, start=m.start + offset, end=m.end + offset) for m in part.mentions
+            )
+            joined.hits.extend((s + offset, e + offset, spec) for s, e, spec in part.hits)
+        return joined
 
 
 def _drop_terms_inside_names(

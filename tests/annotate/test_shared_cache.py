@@ -1,0 +1,192 @@
+"""The annotate cache by block and shared in Redis: what a changed page costs, a glossary edit
+seen through another replica, and Redis going away and coming back."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from gloss.annotate import cache as cache_module
+from gloss.annotate.cache import AnnotateCache, decode_reading, encode_reading
+from gloss.annotate.service import split_blocks
+from gloss.app import create_app
+from gloss.settings import Settings
+from tests.annotate.test_routes import ARTICLE, GLOSSARY, annotate, create_glossary
+from tests.conftest import AccountFactory
+from tests.redis_server import PrivateRedis, free_port
+
+PAGE = "\n\n".join(
+    [
+        "Barack Obama arrived in Berlin on Tuesday for talks on trade.",
+        ARTICLE,
+        "Later that day Obama met business leaders; DeepSeek was not among them.",
+        "Subscribe to our newsletter. Follow us on social media.",
+    ]
+)
+
+
+@pytest.fixture
+def redis_server() -> Iterator[PrivateRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (.ci/run installs it)")
+    server = PrivateRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@asynccontextmanager
+async def replica(app: FastAPI, url: str | None, entries: int = 64) -> AsyncIterator[FastAPI]:
+    """Another server process in all that matters here: its own annotate cache (shared only
+    through `url`), the same database and, to spare loading a second model, the same engine
+    (each request still reads its glossaries' versions from the database)."""
+    other = create_app(Settings(database_url=str(app.state.settings.database_url), load_nlp=False))
+    for name in ("engine", "sessionmaker", "read_sessionmaker", "nlp"):
+        setattr(other.state, name, getattr(app.state, name))
+    other.state.annotate_cache = AnnotateCache(entries, url)
+    other.state.metrics.watch_cache(other.state.annotate_cache)
+    try:
+        yield other
+    finally:
+        await other.state.annotate_cache.close()
+
+
+def _client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gloss.test")
+
+
+def test_blocks_are_cut_at_blank_lines() -> None:
+    text = "One.\n\nTwo two.\n \n\nThree\nstill three.\n\n   \n\n"
+    assert [text[s:e] for s, e in split_blocks(text)] == ["One.", "Two two.", "Three\nstill three."]
+
+
+def test_a_reading_survives_the_shared_store() -> None:
+    from gloss.nlp.engine import Reading
+    from gloss.nlp.entities import Mention
+    from gloss.nlp.terms import TermSpec
+
+    reading = Reading(
+        mentions=[Mention(0, 5, "ORG", "model", True, "")],
+        hits=[(7, 12, TermSpec("t1", "g1", "shares", entity_label=None))],
+    )
+    assert decode_reading(encode_reading(reading)) == reading
+
+
+async def test_a_changed_page_reads_only_its_changed_block(
+    app: FastAPI, client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    ann = await make_account("ann")
+    await create_glossary(client, ann, GLOSSARY)
+    blocks = app.state.annotate_cache.blocks
+    first = await annotate(client, ann, text=PAGE, include=["entities", "terms"])
+    misses = blocks.misses
+    changed = PAGE.replace("on Tuesday", "on Wednesday")
+    second = await annotate(client, ann, text=changed, include=["entities", "terms"])
+    assert blocks.misses == misses + 1  # one block read again, three from the cache
+    # The document pass still runs across blocks: "Obama" alone, two blocks later, is linked
+    # to the full name, whichever blocks came from the cache.
+    keys = {e["text"]: e["key"] for e in second["entities"]}
+    assert keys["Obama"] == keys["Barack Obama"]
+    # Every term found again, shifted by the two characters "Wednesday" adds.
+    assert [(t["text"], t["start"] - 2) for t in second["terms"]] == [
+        (t["text"], t["start"]) for t in first["terms"]
+    ]
+    # And the joined answer is the one a fresh read of the whole page gives.
+    fresh = AnnotateCache(8)
+    app.state.annotate_cache, kept = fresh, app.state.annotate_cache
+    try:
+        again = await annotate(client, ann, text=changed, include=["entities", "terms"])
+    finally:
+        app.state.annotate_cache = kept
+    assert again["entities"] == second["entities"]
+    assert again["terms"] == second["terms"]
+
+
+async def test_a_glossary_edit_is_seen_through_another_replica(
+    app: FastAPI, client: httpx.AsyncClient, make_account: AccountFactory, redis_server: Any
+) -> None:
+    ann = await make_account("ann")
+    glossary_id = await create_glossary(client, ann, GLOSSARY)
+    async with (
+        replica(app, redis_server.url) as a,
+        replica(app, redis_server.url) as b,
+        _client(a) as ca,
+        _client(b) as cb,
+    ):
+        before = await annotate(ca, ann, text=PAGE, include=["entities", "terms"])
+        # B has never seen the page: its answer comes from Redis, as A left it.
+        assert await annotate(cb, ann, text=PAGE, include=["entities", "terms"]) == {
+            **before,
+            "elapsed_ms": pytest.approx(0, abs=1e9),
+        }
+        assert b.state.annotate_cache.redis_hits == 1
+        # An edit through A; B, which cached the old answer itself, sees it at once.
+        added = await ca.post(
+            f"/v1/glossaries/{glossary_id}/terms",
+            json={"term": "newsletter", "definition": "Mail a site sends its readers."},
+            headers=ann.headers,
+        )
+        assert added.status_code == 201, added.text
+        after = await annotate(cb, ann, text=PAGE, include=["entities", "terms"])
+        assert "newsletter" in {t["term"] for t in after["terms"]}
+        assert {t["term"] for t in before["terms"]} < {t["term"] for t in after["terms"]}
+        # And A, from Redis or its own, agrees.
+        assert (await annotate(ca, ann, text=PAGE, include=["entities", "terms"]))[
+            "terms"
+        ] == after["terms"]
+
+
+@pytest.mark.commits
+async def test_redis_going_away_and_coming_back(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    redis_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cache_module, "RETRY_AFTER_S", 0.0)
+    ann = await make_account("ann")
+    await create_glossary(client, ann, GLOSSARY)
+    async with replica(app, redis_server.url, entries=0) as a, _client(a) as ca:
+        shared = a.state.annotate_cache
+        first = await annotate(ca, ann, text=PAGE, include=["entities", "terms"])
+        assert shared.redis_up
+
+        redis_server.stop()
+        down = await annotate(ca, ann, text=PAGE, include=["entities", "terms"])
+        assert down["entities"] == first["entities"]
+        assert down["terms"] == first["terms"]
+        assert not shared.redis_up
+        ready = await ca.get("/readyz")
+        assert ready.status_code == 200  # still serving: the cache is no reason to stop
+        assert "redis unreachable" in ready.json()["detail"]
+        metrics = (await ca.get("/metrics")).text
+        assert "gloss_cache_redis_up 0.0" in metrics
+        assert "gloss_cache_redis_errors_total 0.0" not in metrics
+
+        redis_server.start()
+        back = await annotate(ca, ann, text=PAGE, include=["entities", "terms"])
+        assert back["terms"] == first["terms"]
+        assert shared.redis_up
+        assert (await ca.get("/readyz")).json()["checks"]["cache"] == "ok"
+        assert "gloss_cache_redis_up 1.0" in (await ca.get("/metrics")).text
+
+
+async def test_nothing_listens_at_the_cache_url(
+    app: FastAPI, client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    ann = await make_account("ann")
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    async with replica(app, url) as a, _client(a) as ca:
+        body = await annotate(ca, ann, text=PAGE)
+        assert body["entities"]
+        assert not a.state.annotate_cache.redis_up
+        assert a.state.annotate_cache.redis_errors >= 1

@@ -501,3 +501,46 @@ def test_the_reader_joins_a_team_only_by_clicking_join(
         page.close()
     finally:
         harness.configure(context, extension_id, gloss_server, "http://127.0.0.1/*")
+
+
+FIRST_DRAWN = """
+(() => {
+  // The highlights drawn by the first answer: their places on the page, and their text.
+  new MutationObserver(() => {
+    if (window.__firstDrawn || Number(document.documentElement.dataset.glossCount) === 0) return;
+    window.__firstDrawn = ['gloss-entity', 'gloss-term']
+      .flatMap(k => [...(CSS.highlights.get(k) || [])])
+      .map(r => ({top: r.getBoundingClientRect().top + scrollY, text: r.toString()}));
+  }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-gloss-count']});
+})();
+"""
+
+
+def test_a_long_page_comes_in_pieces_what_is_on_screen_first(
+    page: Any, site: dict[str, Any], glossary: str
+) -> None:
+    """Issue 15: the piece on screen is answered and drawn first, offsets exact in every piece."""
+    html = pages.long_article(5000)
+    paragraphs = html.split("<p>")
+    middle = len(paragraphs) // 2
+    paragraphs[middle] = '<a id="middle"></a>' + paragraphs[middle]
+    Path(site["root"] / "long.html").write_text("<p>".join(paragraphs), encoding="utf-8")
+    page.add_init_script(FIRST_DRAWN)
+    page.goto(site["auto"] + "/long.html#middle")
+    harness.wait_state(page)
+    answered, total = page.locator("html").get_attribute("data-gloss-pieces").split("/")
+    assert answered == total
+    assert int(total) >= 10
+    first = page.evaluate("window.__firstDrawn")
+    assert first, "nothing was drawn"
+    top = page.evaluate("document.getElementById('middle').getBoundingClientRect().top + scrollY")
+    height = page.evaluate("innerHeight")
+    # The first answer drawn is the one on screen (the page opened at #middle), not the top.
+    assert all(top - height <= d["top"] <= top + 3 * height for d in first), (top, first)
+    # Offsets are exact in every piece: each drawn range is a name or term of the text.
+    terms = {t["term"] for t in pages.GLOSSARY} | {a for t in pages.GLOSSARY for a in t["aliases"]}
+    drawn_terms = page.evaluate(
+        "[...(CSS.highlights.get('gloss-term') || [])].map(r => r.toString().toLowerCase())"
+    )
+    assert drawn_terms
+    assert set(drawn_terms) <= {t.lower() for t in terms}, drawn_terms

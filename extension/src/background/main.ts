@@ -238,7 +238,7 @@ async function handle(message: AnyMessage, sender: chrome.runtime.MessageSender)
       return { ok: true, value: { auto, display: settings.display } };
     }
     case "content/annotate":
-      return server.annotate(await loadSettings(), message.text, message.url, message.title, message.include);
+      return server.annotate(await loadSettings(), message.text, message.url, message.title, message.include, message.priority);
     case "content/frame-nonce":
       if (tabId === undefined || sender.frameId === undefined) return { ok: false, error: { kind: "forbidden", message: "Not a tab" } };
       return { ok: true, value: { nonce: await issueNonce(tabId, sender.frameId, message.role) } };

@@ -7,8 +7,15 @@ import { annotationBody } from "../shared/annotation";
 import { allPages, apiUrl, request, requestWithHeaders, TIMEOUT_MS } from "./api";
 
 /** Spans come back in UTF-16 offsets, the unit asked for: the browser's own, so nothing converts. */
-export function annotate(settings: Settings, text: string, url: string, title: string, include?: AnnotateRequest["include"]): Promise<Reply<AnnotateResponse>> {
-  const body: AnnotateRequest = { text, url, title, offsets: "utf16", ...(include ? { include } : {}) };
+export function annotate(
+  settings: Settings,
+  text: string,
+  url: string,
+  title: string,
+  include?: AnnotateRequest["include"],
+  priority?: AnnotateRequest["priority"],
+): Promise<Reply<AnnotateResponse>> {
+  const body: AnnotateRequest = { text, url, title, offsets: "utf16", ...(include ? { include } : {}), ...(priority ? { priority } : {}) };
   return request<AnnotateResponse>(settings, "POST", "/v1/annotate", body, TIMEOUT_MS.annotate);
 }
 

@@ -9,7 +9,7 @@ import { type Extraction, extractText } from "./extract/extract";
 import { nodeIndex, withinOneBlock } from "./extract/offsets";
 import { extensionAlive, send } from "./messaging";
 import { SharedObserver } from "./observe";
-import { type Piece, pieceBox, priorityOrder, splitIntoPieces } from "./pieces";
+import { nearAndRest, type Piece, pieceBox, splitIntoPieces } from "./pieces";
 import { type PageNames, pageNames, visibleSpans } from "./render/calm";
 import { createHighlighter, type Highlighter } from "./render/highlighter";
 import { type DrawSpan, spansFromAnswer } from "./render/spans";
@@ -325,7 +325,7 @@ export class PageSession {
     if (!this.active || this.generation !== gen) return;
     // The page's related articles (and the page the server remembers for cards' "closest to
     // this page"), for the whole text once the reader has every highlight; nothing waits on it.
-    if (!whole) void send({ type: "content/annotate", text: ex.text, url: doc.location.href, title: doc.title, include: ["related"] });
+    if (!whole) void send({ type: "content/annotate", text: ex.text, url: doc.location.href, title: doc.title, include: ["related"], priority: "background" });
     if (results.some((ok) => ok === false)) {
       this.chunks = [];
       this.saved.spans = [];
@@ -345,7 +345,9 @@ export class PageSession {
     // the page's related articles are asked for once, for the whole text, at the end.
     const include = whole ? undefined : (["entities", "terms"] as const);
     for (let piece = this.queue.shift(); piece; piece = this.queue.shift()) {
-      const answer = await send({ type: "content/annotate", text: text.slice(piece.start, piece.end), url: doc.location.href, title: doc.title, ...(include ? { include: [...include] } : {}) });
+      // What the reader sees goes before the tails of long pages in the server's queue.
+      const priority = piece.visible === false ? "background" : "visible";
+      const answer = await send({ type: "content/annotate", text: text.slice(piece.start, piece.end), url: doc.location.href, title: doc.title, priority, ...(include ? { include: [...include] } : {}) });
       const ex = this.articleEx;
       if (!this.active || this.generation !== gen || !ex) return true;
       if (!answer.ok) {
@@ -364,13 +366,14 @@ export class PageSession {
   /** The article's pieces on screen (and one screen below) first, then in reading order. */
   private onScreenFirst(ex: Extraction, pieces: Piece[]): Piece[] {
     const view = this.doc.defaultView;
-    if (!view || pieces.length < 2) return pieces;
+    if (!view || pieces.length < 2) return pieces.map((p) => ({ ...p, visible: true }));
     const boxes = pieces.map((p) => pieceBox(ex, p));
-    return priorityOrder(
+    const [near, rest] = nearAndRest(
       boxes.map((b) => b.top),
       boxes.map((b) => b.bottom),
       view.innerHeight,
-    ).map((i) => pieces[i]!);
+    );
+    return [...near.map((i) => ({ ...pieces[i]!, visible: true })), ...rest.map((i) => ({ ...pieces[i]!, visible: false }))];
   }
 
   /** The reader scrolled: what is now on screen goes to the front of the queue. */

@@ -6,6 +6,8 @@ import { BLOCK_BREAK, type Extraction } from "./extract/extract";
 export interface Piece {
   start: number;
   end: number;
+  /** On screen or within a screen below it when last ordered: the server reads it first. */
+  visible?: boolean;
 }
 
 /**
@@ -37,6 +39,11 @@ export function splitIntoPieces(text: string, maxChars: number): Piece[] {
  * (NaN when unknown, which sorts with the rest).
  */
 export function priorityOrder(tops: readonly number[], bottoms: readonly number[], viewportHeight: number): number[] {
+  return nearAndRest(tops, bottoms, viewportHeight).flat();
+}
+
+/** The pieces near the screen (top down), and the rest (in reading order). */
+export function nearAndRest(tops: readonly number[], bottoms: readonly number[], viewportHeight: number): [number[], number[]] {
   const near: number[] = [];
   const rest: number[] = [];
   tops.forEach((top, i) => {
@@ -45,7 +52,7 @@ export function priorityOrder(tops: readonly number[], bottoms: readonly number[
     (visible ? near : rest).push(i);
   });
   near.sort((a, b) => tops[a]! - tops[b]!);
-  return [...near, ...rest];
+  return [near, rest];
 }
 
 /** Where a piece is on screen: the box from its first text node's element to its last's. */

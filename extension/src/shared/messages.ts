@@ -8,7 +8,7 @@ import type { PageStatus } from "./types";
 /** The content script asks the service worker, the only part that talks to the server. */
 export type ContentToBackground =
   | { type: "content/hello"; url: string }
-  | { type: "content/annotate"; text: string; url: string; title: string; include?: AnnotateRequest["include"] }
+  | { type: "content/annotate"; text: string; url: string; title: string; include?: AnnotateRequest["include"]; priority?: AnnotateRequest["priority"] }
   | { type: "content/frame-nonce"; role: FrameRole }
   | { type: "content/annotations-for-url"; url: string }
   | { type: "content/status"; status: PageStatus };

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import type { Entity, TermHit } from "../src/shared/api.gen";
 import { DEFAULT_DISPLAY, type Display, kindOfLabel, normaliseDisplay } from "../src/shared/display";
 import { pageNames, visibleSpans } from "../src/content/render/calm";
-import { priorityOrder, splitIntoPieces } from "../src/content/pieces";
+import { nearAndRest, splitIntoPieces } from "../src/content/pieces";
 import { type DrawSpan, spansFromAnswer } from "../src/content/render/spans";
 
 const ent = (start: number, text: string, label: string, key = text.toLowerCase()): Entity => ({ start, end: start + text.length, text, label, key });
@@ -81,7 +81,7 @@ test("the page's text goes in pieces of whole blocks, what is on screen first", 
   assert.deepEqual(pieces.map((p) => text.slice(p.start, p.end).replace(/\n\n/g, "|").replace(/(.)\1+/g, "$1")), ["a|b", "c", "d", "e"]);
   assert.equal(splitIntoPieces("\n\n  \n\nx", 10).length, 1);
   // On screen (or within a screen below) first, top down; then reading order.
-  assert.deepEqual(priorityOrder([-900, 100, 700, 1500, 3000, Number.NaN], [-800, 600, 1200, 1700, 3200, Number.NaN], 800), [1, 2, 3, 0, 4, 5]);
+  assert.deepEqual(nearAndRest([-900, 100, 700, 1500, 3000, Number.NaN], [-800, 600, 1200, 1700, 3200, Number.NaN], 800), [[1, 2, 3], [0, 4, 5]]);
 });
 
 test("a name has one label across the pieces of a page: most of its mentions', the first's on a tie", () => {

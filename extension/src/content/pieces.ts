@@ -35,14 +35,9 @@ export function splitIntoPieces(text: string, maxChars: number): Piece[] {
 
 /**
  * The order to send pieces in: those on screen or within one screen below it first, top to
- * bottom; then the rest in reading order. `tops[i]` is piece i's top in viewport coordinates
+ * bottom (the first list); then the rest in reading order (the second). `tops[i]` is piece i's top in viewport coordinates
  * (NaN when unknown, which sorts with the rest).
  */
-export function priorityOrder(tops: readonly number[], bottoms: readonly number[], viewportHeight: number): number[] {
-  return nearAndRest(tops, bottoms, viewportHeight).flat();
-}
-
-/** The pieces near the screen (top down), and the rest (in reading order). */
 export function nearAndRest(tops: readonly number[], bottoms: readonly number[], viewportHeight: number): [number[], number[]] {
   const near: number[] = [];
   const rest: number[] = [];

@@ -81,6 +81,18 @@ export interface FormHandle {
   busy(on: boolean): void;
 }
 
+function formHandle(form: HTMLFormElement, error: HTMLElement, submit: HTMLButtonElement): FormHandle {
+  return {
+    form,
+    showError: (message) => {
+      error.textContent = message;
+    },
+    busy: (on) => {
+      submit.disabled = on;
+    },
+  };
+}
+
 function errorLine(doc: Document): HTMLElement {
   const error = el(doc, "div", undefined, "error");
   error.setAttribute("role", "alert");
@@ -168,15 +180,7 @@ export function renderSaveForm(doc: Document, choices: CollectionsReply | null, 
     }
     hooks.onSubmit({ ...values, collection: { id: select.value } });
   });
-  return {
-    form,
-    showError: (message) => {
-      error.textContent = message;
-    },
-    busy: (on) => {
-      submit.disabled = on;
-    },
-  };
+  return formHandle(form, error, submit);
 }
 
 /** Editing a saved highlight's note, tags and colour. */
@@ -193,15 +197,7 @@ export function renderEditForm(doc: Document, initial: HighlightFields, hooks: {
     if (!e.isTrusted) return;
     hooks.onSubmit(fields.read());
   });
-  return {
-    form,
-    showError: (message) => {
-      error.textContent = message;
-    },
-    busy: (on) => {
-      submit.disabled = on;
-    },
-  };
+  return formHandle(form, error, submit);
 }
 
 /** A saved highlight's card: the passage, its note and tags, who saved it, with Edit and Delete. */

@@ -35,8 +35,8 @@ export function splitIntoPieces(text: string, maxChars: number): Piece[] {
 
 /**
  * The order to send pieces in: those on screen or within one screen below it first, top to
- * bottom (the first list); then the rest in reading order (the second). `tops[i]` is piece i's top in viewport coordinates
- * (NaN when unknown, which sorts with the rest).
+ * bottom (the first list); then the rest in reading order (the second). `tops[i]` is piece i's
+ * top in viewport coordinates (NaN when unknown, which sorts with the rest).
  */
 export function nearAndRest(tops: readonly number[], bottoms: readonly number[], viewportHeight: number): [number[], number[]] {
   const near: number[] = [];

@@ -14,22 +14,17 @@ import random
 import statistics
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from gloss.annotate.cache import AnnotateCache
 from gloss.app import create_app
-from gloss.auth.repository import UserRepository
-from gloss.auth.service import issue_token
 from gloss.bootstrap import initialise
 from gloss.demo import demo_articles
-from gloss.models import Role
 from gloss.nlp.engine import load_bare_model
-from gloss.settings import Settings
-from gloss.teams.repository import TeamRepository
 from tests.benchmarks.bench_nlp import SEED, _fastest, make_article, make_terms
+from tests.benchmarks.world import admin_and_other_team, bench_settings
 from tests.redis_server import PrivateRedis
 
 
@@ -50,14 +45,7 @@ async def _measure(quick: bool) -> list[dict[str, Any]]:
     bare = load_bare_model()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}",
-            migrate_on_start=True,
-            rate_limit_per_minute=0,
-            max_body_bytes=64 * 1024 * 1024,
-            log_level="WARNING",
-        )
-        app = create_app(settings)
+        app = create_app(bench_settings(tmp))
         async with app.router.lifespan_context(app):
             async with app.state.sessionmaker() as session, session.begin():
                 token = (await initialise(session)).token
@@ -204,24 +192,9 @@ async def _blocks_and_priority(quick: bool) -> dict[str, Any]:
     redis.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(
-                database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}",
-                migrate_on_start=True,
-                rate_limit_per_minute=0,
-                max_body_bytes=64 * 1024 * 1024,
-                related_dense=False,
-                log_level="WARNING",
-                cache_url=redis.url,
-            )
-            app = create_app(settings)
+            app = create_app(bench_settings(tmp, related_dense=False, cache_url=redis.url))
             async with app.router.lifespan_context(app):
-                async with app.state.sessionmaker() as session, session.begin():
-                    admin = (await initialise(session)).token
-                    teams, users = TeamRepository(session), UserRepository(session)
-                    bob = await users.create("bob")
-                    other = await teams.create("other")
-                    await teams.add_member(other.id, bob.id, Role.owner)
-                    _, bob_token = await issue_token(session, bob, "bench")
+                admin, bob_token = await admin_and_other_team(app)
                 timed = _Timed(app)
                 transport = httpx.ASGITransport(app=timed)
 

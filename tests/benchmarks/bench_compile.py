@@ -12,22 +12,16 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from gloss.app import create_app
-from gloss.auth.repository import UserRepository
-from gloss.auth.service import issue_token
-from gloss.bootstrap import initialise
-from gloss.models import Role
 from gloss.nlp.terms import GlossaryBuilder
 from gloss.runtime import CompiledGlossaries
-from gloss.settings import Settings
-from gloss.teams.repository import TeamRepository
 from tests.benchmarks.bench_annotate import _csv
 from tests.benchmarks.bench_nlp import SEED, make_article, make_terms
+from tests.benchmarks.world import admin_and_other_team, bench_settings
 
 SMALL_PAGE_WORDS = 150
 
@@ -65,23 +59,9 @@ async def _measure(quick: bool) -> dict[str, Any]:
     size = 10_000 if quick else 100_000
     rng = random.Random(SEED)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}",
-            migrate_on_start=True,
-            rate_limit_per_minute=0,
-            max_body_bytes=64 * 1024 * 1024,
-            related_dense=False,
-            log_level="WARNING",
-        )
-        app = create_app(settings)
+        app = create_app(bench_settings(tmp, related_dense=False))
         async with app.router.lifespan_context(app):
-            async with app.state.sessionmaker() as session, session.begin():
-                admin = (await initialise(session)).token
-                teams, users = TeamRepository(session), UserRepository(session)
-                bob = await users.create("bob")
-                other = await teams.create("other")
-                await teams.add_member(other.id, bob.id, Role.owner)
-                _, bob_token = await issue_token(session, bob, "bench")
+            admin, bob_token = await admin_and_other_team(app)
             transport = httpx.ASGITransport(app=app)
             async with (
                 httpx.AsyncClient(

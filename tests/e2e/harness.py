@@ -314,6 +314,8 @@ def select_text(page: Any, text: str) -> None:
 # Gloss's own frames: cards, the save button and form live in chrome-extension:// iframes, which
 # the page cannot read but the test driver can (Playwright reaches out-of-process frames).
 CARD_FRAME = "iframe[title='Gloss card']"
+# axe-core, pinned in extension/package.json, evaluated in a page or a frame by the a11y tests.
+AXE = ROOT / "extension" / "node_modules" / "axe-core" / "axe.min.js"
 SAVE_FRAME = "iframe[title='Save to Gloss']"
 
 

@@ -7,7 +7,6 @@ finds no serious or critical violation on a page with highlights and an open car
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +14,6 @@ import pytest
 from tests.e2e import harness, pages
 
 pytestmark = pytest.mark.e2e
-
-AXE = Path(harness.ROOT / "extension" / "node_modules" / "axe-core" / "axe.min.js")
 
 
 def annotations_on(server: harness.Server, url: str) -> list[dict[str, Any]]:
@@ -192,7 +189,7 @@ def test_axe_finds_nothing_serious_with_highlights_and_an_open_card(
     harness.wait_state(page)
     page.keyboard.press("Alt+Shift+N")
     page.locator(harness.CARD_FRAME).wait_for(state="visible", timeout=10000)
-    source = AXE.read_text(encoding="utf-8")
+    source = harness.AXE.read_text(encoding="utf-8")
     page.evaluate(source)
     on_page = page.evaluate("axe.run(document, {iframes: false, resultTypes: ['violations']})")
     assert _serious(on_page) == []

@@ -151,7 +151,7 @@ def test_cards_keyboard_saving_and_axe_on_a_real_page(
         assert page.evaluate("document.activeElement?.title") == "Gloss card"
     assert frame.evaluate("document.activeElement.closest('[role=dialog]') !== null")
     # axe-core: nothing serious in the card, nor in what Gloss adds to the page.
-    source = (harness.ROOT / "extension/node_modules/axe-core/axe.min.js").read_text("utf-8")
+    source = harness.AXE.read_text(encoding="utf-8")
     frame.evaluate(source)
     in_card = frame.evaluate("axe.run(document, {resultTypes: ['violations']})")
     page.evaluate(source)

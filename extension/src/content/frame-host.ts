@@ -92,15 +92,20 @@ export class FrameHost {
     this.reset();
   }
 
-  /** Show the frame at a place (page viewport coordinates), sized to its content within the viewport. */
-  place(pos: { left: number; top: number }, size: Size, look: keyof typeof LOOK = "panel"): void {
-    const el = this.element;
-    if (!el) return;
+  /**
+   * The size the frame may take for content of `size`: inside the viewport with a margin, and no
+   * taller than `maxHeight` (the frame scrolls inside). Placement is computed on this size.
+   */
+  fit(size: Size, maxHeight = Number.POSITIVE_INFINITY): Size {
     const view = this.doc.defaultView!;
-    const width = Math.min(size.width, view.innerWidth - 16);
-    const height = Math.min(size.height, view.innerHeight - 16);
+    return { width: Math.min(size.width, view.innerWidth - 16), height: Math.min(size.height, maxHeight, view.innerHeight - 16) };
+  }
+
+  /** Show the frame at a place (page viewport coordinates), at a size from `fit`. */
+  place(pos: { left: number; top: number }, size: Size, look: keyof typeof LOOK = "panel"): void {
+    if (!this.element) return;
     this.look = look;
-    this.geometry = { left: Math.round(pos.left), top: Math.round(pos.top), width, height };
+    this.geometry = { left: Math.round(pos.left), top: Math.round(pos.top), width: size.width, height: size.height };
     this.apply(true);
     this.shown = true;
   }
@@ -109,9 +114,10 @@ export class FrameHost {
   resize(size: Size): void {
     if (!this.shown || !this.element) return;
     const view = this.doc.defaultView!;
-    this.geometry.width = Math.min(size.width, view.innerWidth - 16);
-    this.geometry.height = Math.min(size.height, view.innerHeight - 16);
-    this.geometry.top = Math.max(8, Math.min(this.geometry.top, view.innerHeight - this.geometry.height - 8));
+    const fitted = this.fit(size);
+    this.geometry.width = fitted.width;
+    this.geometry.height = fitted.height;
+    this.geometry.top = Math.max(8, Math.min(this.geometry.top, view.innerHeight - fitted.height - 8));
     this.apply(true);
   }
 

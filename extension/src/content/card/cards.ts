@@ -31,6 +31,9 @@ function inRects(range: Range, x: number, y: number): boolean {
   return false;
 }
 
+/** A card taller than this scrolls inside its frame. */
+const CARD_MAX_HEIGHT = 420;
+
 const KIND_NAMES: Record<string, string> = { PERSON: "person", ORG: "organisation", GPE: "place", LOC: "place", FAC: "place", NORP: "group", PRODUCT: "product", EVENT: "event", WORK_OF_ART: "work" };
 
 export class Cards {
@@ -241,8 +244,8 @@ export class Cards {
     this.anchorRect = range?.getClientRects()[0] ?? range?.getBoundingClientRect() ?? this.anchorRect;
     if (!this.anchorRect) return;
     const view = this.doc.defaultView!;
-    const clamped = { width: Math.min(size.width, view.innerWidth - 16), height: Math.min(size.height, 420, view.innerHeight - 16) };
-    this.frame.place(placeCard(this.anchorRect, clamped, { width: view.innerWidth, height: view.innerHeight }), clamped);
+    const fitted = this.frame.fit(size, CARD_MAX_HEIGHT);
+    this.frame.place(placeCard(this.anchorRect, fitted, { width: view.innerWidth, height: view.innerHeight }), fitted);
     if (this.keyboard) this.frame.focus();
   }
 

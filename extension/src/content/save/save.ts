@@ -110,8 +110,9 @@ export class SaveFlow {
 
   private placeFor(sel: Selection, size: Size, form: boolean): void {
     const view = this.doc.defaultView!;
-    const pos = placeBeside(sel.lines, sel.block, size, { width: view.innerWidth, height: view.innerHeight }, form);
-    this.frame.place(pos, size, form ? "panel" : "pill");
+    const fitted = this.frame.fit(size);
+    const pos = placeBeside(sel.lines, sel.block, fitted, { width: view.innerWidth, height: view.innerHeight }, form);
+    this.frame.place(pos, fitted, form ? "panel" : "pill");
   }
 
   private onSelectionDone(): void {

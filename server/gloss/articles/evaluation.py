@@ -527,7 +527,9 @@ def render(report: Report, articles: Sequence[LabelledArticle]) -> str:
     if report.held_out:
         lines += [
             "",
-            "Held out, not tuned on (computed once, for the record):",
+            "Held out, not tuned on (computed once, for the record, by "
+            "`python -m gloss.articles.evaluation --held-out --write docs/quality.md`; "
+            "plain `make eval` leaves them out):",
             "",
             "| ranking (Lee queries 25-49) | nDCG@5 |",
             "|---|---:|",

@@ -1,5 +1,6 @@
-"""Load benchmark: 50 clients against one SQLite server and two PostgreSQL replicas on
-loopback; errors, timeouts, lost writes, throughput and latency per route (`make soak`)."""
+"""Load benchmark: 50 clients against one SQLite server and two PostgreSQL replicas sharing a
+Redis cache on loopback; errors, timeouts, lost writes, throughput, latency per route and the
+cache's hit rate across the replicas (`make soak`)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from sqlalchemy.engine import make_url
 
 from tests.live import live_server, pg_admin_execute, run_cli
 from tests.load.harness import LoadReport, run_load
+from tests.redis_server import PrivateRedis
 
 CLIENTS = 50
 PG_BASE = os.environ.get("GLOSS_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 
-def _load(database_url: str, replicas: int, seconds: float, work: Path) -> LoadReport:
+def _load(
+    database_url: str, replicas: int, seconds: float, work: Path, cache_url: str | None = None
+) -> LoadReport:
     env = {
+        **({"GLOSS_CACHE_URL": cache_url} if cache_url else {}),
         "GLOSS_DATABASE_URL": database_url,
         "GLOSS_DATA_DIR": str(work),
         "GLOSS_RATE_LIMIT_PER_MINUTE": "0",
@@ -42,7 +47,12 @@ def _postgres(seconds: float, work: Path) -> LoadReport | str:
         return f"PostgreSQL at {make_url(PG_BASE).render_as_string()} not reachable ({exc})."
     try:
         url = make_url(PG_BASE).set(database=name).render_as_string(hide_password=False)
-        return _load(url, 2, seconds, work)
+        redis = PrivateRedis()
+        redis.start()
+        try:
+            return _load(url, 2, seconds, work, cache_url=redis.url)
+        finally:
+            redis.stop()
     finally:
         asyncio.run(pg_admin_execute(PG_BASE, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -59,6 +69,17 @@ def _summary_row(label: str, report: LoadReport) -> str:
         f"| {label} | {report.requests} | {report.requests / report.duration_s:.1f} | "
         f"{errors} | {_timeouts(report)} | {writes} | {len(report.lost_writes)} |"
     )
+
+
+def _cache_rows(label: str, report: LoadReport) -> list[str]:
+    rows = []
+    for number, c in enumerate(report.cache.values(), start=1):
+        where = label if len(report.cache) == 1 else f"{label}: replica {number}"
+        rows.append(
+            f"| {where} | {c.lookups:.0f} | {c.process_hits:.0f} | {c.redis_hits:.0f} "
+            f"| {c.computed:.0f} | **{c.hit_rate:.0%}** | {c.redis_errors:.0f} |"
+        )
+    return rows
 
 
 def run(quick: bool) -> str:
@@ -78,7 +99,7 @@ def run(quick: bool) -> str:
         if isinstance(postgres, str):
             notes.append(postgres)
         else:
-            results.append(("PostgreSQL, two replicas", postgres))
+            results.append(("PostgreSQL, two replicas, one Redis", postgres))
 
     lines = [
         f"## Load: {CLIENTS} clients for {seconds:.0f} s",
@@ -95,6 +116,17 @@ def run(quick: bool) -> str:
         "| backend | requests | req/s | errors | timeouts | acknowledged writes | lost writes |",
         "|---|---:|---:|---:|---:|---:|---:|",
         *(_summary_row(label, report) for label, report in results),
+        "",
+        "The annotate cache (answers and blocks; `gloss_annotate_cache_lookups_total` read from "
+        "each server's `/metrics` after the run). The PostgreSQL replicas share a redis-server "
+        "of the benchmark's own (`GLOSS_CACHE_URL`): a lookup missing a replica's own memory "
+        "is found in Redis when either replica computed it before. Term edits during the run "
+        "change the glossary's version, and with it every key made with the older one, so "
+        "repeated pages are computed again after each edit.",
+        "",
+        "| server | lookups | in its memory | in Redis | computed | hit rate | Redis errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        *(row for label, report in results for row in _cache_rows(label, report)),
         "",
     ]
     for label, report in results:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 ANNO_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
@@ -59,6 +60,8 @@ class LoadReport:
     rejected_definitions: list[tuple[str, str]] = field(default_factory=list)
     accepted_definitions: list[tuple[str, str]] = field(default_factory=list)
     lost_writes: list[str] = field(default_factory=list)
+    # Per replica (its base URL): the annotate cache's lookups, read from /metrics after the run.
+    cache: dict[str, CacheLookups] = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
@@ -91,6 +94,52 @@ class LoadReport:
                 f"{s['p95']:.1f} | {s['p99']:.1f} |"
             )
         return "\n".join(lines)
+
+
+@dataclass
+class CacheLookups:
+    """One replica's annotate-cache lookups (answers and blocks): found in its own memory, found
+    in the shared Redis (written there by this or another replica), or computed."""
+
+    process_hits: float = 0
+    redis_hits: float = 0
+    computed: float = 0
+    redis_errors: float = 0
+
+    @property
+    def lookups(self) -> float:
+        return self.process_hits + self.redis_hits + self.computed
+
+    @property
+    def hit_rate(self) -> float:
+        return (self.process_hits + self.redis_hits) / self.lookups if self.lookups else 0.0
+
+
+async def cache_lookups(http: httpx.AsyncClient, base: str) -> CacheLookups:
+    """A replica's cache counters from its Prometheus metrics. A lookup that misses the process
+    goes on to Redis when one is configured, so "computed" is Redis's misses there, and the
+    process's misses without one."""
+    response = await http.get(f"{base}/metrics")
+    response.raise_for_status()
+    counts: dict[tuple[str, str, str], float] = defaultdict(float)
+    errors = 0.0
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            if sample.name == "gloss_annotate_cache_lookups_total":
+                labels = sample.labels
+                counts[(labels["cache"], labels["tier"], labels["outcome"])] += sample.value
+            elif sample.name == "gloss_cache_redis_errors_total":
+                errors += sample.value
+    process_hits = counts[("answer", "process", "hit")] + counts[("block", "process", "hit")]
+    process_misses = counts[("answer", "process", "miss")] + counts[("block", "process", "miss")]
+    redis_hits, redis_misses = counts[("any", "redis", "hit")], counts[("any", "redis", "miss")]
+    shared = redis_hits + redis_misses > 0
+    return CacheLookups(
+        process_hits=process_hits,
+        redis_hits=redis_hits,
+        computed=redis_misses if shared else process_misses,
+        redis_errors=errors,
+    )
 
 
 def _percentile(sorted_values: list[float], pct: float) -> float:
@@ -357,4 +406,6 @@ async def run_load(
         )
         report.duration_s = time.monotonic() - started
         await verify(http, bases[-1], workspace, report)
+        for base in bases:
+            report.cache[base] = await cache_lookups(http, base)
     return report

@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import Database
 from tests.live import live_server, run_cli
 from tests.load.harness import run_load
+from tests.redis_server import PrivateRedis
 
 # commits: concurrent clients on live server processes.
 pytestmark = [pytest.mark.slow, pytest.mark.commits]
@@ -19,21 +20,31 @@ pytestmark = [pytest.mark.slow, pytest.mark.commits]
 def test_short_load_on_the_test_database(
     database_url: str, database: Database, tmp_path: Path
 ) -> None:
-    """On SQLite one server; on PostgreSQL two replicas sharing the database."""
+    """On SQLite one server; on PostgreSQL two replicas sharing the database and a Redis
+    cache: what one replica computed, the other finds there."""
     env = {
         "GLOSS_DATABASE_URL": database_url,
         "GLOSS_RATE_LIMIT_PER_MINUTE": "0",
         "GLOSS_DATA_DIR": str(tmp_path),
     }
     token = run_cli("init", "--ensure-token", env=env).strip()
-    replicas = 2 if database_url.startswith("postgresql") else 1
-    with live_server(env, tmp_path) as first:
-        if replicas == 1:
-            report = asyncio.run(run_load([first.url], token, clients=8, seconds=6))
-        else:
-            with live_server(env, tmp_path) as second:
+    if not database_url.startswith("postgresql"):
+        with live_server(env, tmp_path) as only:
+            report = asyncio.run(run_load([only.url], token, clients=8, seconds=6))
+    else:
+        redis = PrivateRedis()
+        redis.start()
+        try:
+            shared = {**env, "GLOSS_CACHE_URL": redis.url}
+            with live_server(shared, tmp_path) as first, live_server(shared, tmp_path) as second:
                 report = asyncio.run(run_load([first.url, second.url], token, clients=8, seconds=6))
+        finally:
+            redis.stop()
+        # Each repeated page is computed by one replica and found in Redis by the other.
+        assert sum(c.redis_hits for c in report.cache.values()) > 0, report.cache
+        assert all(c.redis_errors == 0 for c in report.cache.values()), report.cache
     assert report.errors == []
+    assert all(c.lookups > 0 for c in report.cache.values()), report.cache
     assert report.lost_writes == []
     assert report.created_annotations, "the mix must have written annotations"
     assert report.accepted_definitions, "the mix must have edited terms"

@@ -544,3 +544,72 @@ def test_a_long_page_comes_in_pieces_what_is_on_screen_first(
     )
     assert drawn_terms
     assert set(drawn_terms) <= {t.lower() for t in terms}, drawn_terms
+
+
+DRAW_ORDER = """
+(() => {
+  // Every highlight as it is first drawn: when, and its place on the page. A range is known by
+  // its text node and offset, so only new ones are measured.
+  window.__draws = [];
+  const seen = new WeakMap();
+  new MutationObserver(() => {
+    const tops = [];
+    for (const kind of ['gloss-entity', 'gloss-term']) {
+      for (const r of (CSS.highlights.get(kind) || [])) {
+        let offsets = seen.get(r.startContainer);
+        if (!offsets) seen.set(r.startContainer, offsets = new Set());
+        if (offsets.has(r.startOffset)) continue;
+        offsets.add(r.startOffset);
+        tops.push(r.getBoundingClientRect().top + scrollY);
+      }
+    }
+    if (tops.length) window.__draws.push({at: performance.now(), tops});
+  }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-gloss-count']});
+})();
+"""
+
+
+def test_scrolling_moves_what_is_now_on_screen_to_the_front_of_the_queue(
+    page: Any, site: dict[str, Any], glossary: str, configured: tuple[Any, str]
+) -> None:
+    """Issue 15: the reader jumps to the end of a long page while its pieces come in; the end
+    is drawn within the next answers, before the middle of the page that was queued ahead."""
+    # Every mention: the page's names recur, and only first mentions would leave the end bare.
+    harness.set_display(*configured, first_only=False)
+    try:
+        _jump_to_the_end(page, site)
+    finally:
+        harness.set_display(*configured)
+
+
+def _jump_to_the_end(page: Any, site: dict[str, Any]) -> None:
+    Path(site["root"] / "scroll.html").write_text(pages.long_article(20_000, seed=15), "utf-8")
+    page.add_init_script(DRAW_ORDER)
+    page.goto(site["auto"] + "/scroll.html")
+    page.wait_for_function("window.__draws.length >= 1", timeout=60000)
+    view = page.evaluate(
+        """() => {
+          window.scrollTo(0, document.documentElement.scrollHeight);
+          return {at: performance.now(), y: scrollY, height: innerHeight,
+                  pieces: document.documentElement.dataset.glossPieces};
+        }"""
+    )
+    harness.wait_state(page)
+    draws = page.evaluate("window.__draws")
+    answered, total = view["pieces"].split("/")
+    assert int(total) - int(answered) > 20, f"too little was left to reorder: {view['pieces']}"
+    end_top, height = view["y"], view["height"]
+    # Before the jump nothing at the end was drawn: it was at the back of the queue.
+    assert not [t for d in draws if d["at"] < view["at"] for t in d["tops"] if t >= end_top]
+    at_end = [d["at"] for d in draws for t in d["tops"] if t >= end_top]
+    middle = sorted(
+        d["at"]
+        for d in draws
+        if d["at"] > view["at"]
+        for t in d["tops"]
+        if 3 * height < t < end_top - 3 * height
+    )
+    assert at_end, "nothing at the end of the page was drawn"
+    assert len(middle) > 50, len(middle)
+    # The end came within the next answers; most of the middle came after it.
+    assert max(at_end) < middle[len(middle) // 2], (max(at_end), middle[0], middle[-1])

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Hashable
+import os
+import signal
+import time
+from collections.abc import AsyncIterator, Callable, Hashable
 
-from gloss.runtime import LONG_TEXT_CHARS, FairQueue, _Job
+import pytest
+
+from gloss.runtime import LONG_TEXT_CHARS, FairQueue, NlpRuntime, _Job, load_runtime
 
 
 def _job(owner: Hashable, text: str = "A short page.") -> _Job:
@@ -81,3 +86,87 @@ async def test_a_batch_holds_at_most_its_characters() -> None:
     assert queue.batch(first, limit=32, max_chars=4000) == blocks[:2]
     assert queue.batch(await queue.get(), limit=32, max_chars=4000) == blocks[2:]
     assert queue.empty()
+
+
+async def test_a_taker_of_visible_text_leaves_the_background_to_others() -> None:
+    queue = FairQueue()
+    tail = _job("team-a", "tail")
+    tail.priority = "background"
+    queue.put(tail)
+    visible_taker = asyncio.create_task(queue.get(("visible",)))
+    await asyncio.sleep(0.01)
+    assert not visible_taker.done()
+    assert await queue.get() is tail
+    screen = _job("team-b", "a first screen")
+    queue.put(screen)
+    assert await asyncio.wait_for(visible_taker, timeout=5) is screen
+
+
+# --- engines in processes of their own (ADR 0018) ---------------------------------------------
+
+ENTITIES = frozenset({"entities"})
+TEXTS = [f"Angela Merkel met Emmanuel Macron in Paris on day {i}." for i in range(6)]
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+async def with_process() -> AsyncIterator[NlpRuntime]:
+    runtime = await load_runtime(dense_model=False, ner_processes=1)
+    await _until(lambda: runtime.processes[0].ready)
+    yield runtime
+    await runtime.stop()
+
+
+async def _read_in_background(runtime: NlpRuntime) -> list[object]:
+    return list(
+        await asyncio.gather(
+            *(runtime.read(t, (), ENTITIES, owner="team", priority="background") for t in TEXTS)
+        )
+    )
+
+
+async def test_background_text_is_read_in_the_process(with_process: NlpRuntime) -> None:
+    """While the process runs, the engine thread reads only visible text: every background
+    text is read there, and reads as the thread would have read it."""
+    process = with_process.processes[0]
+    before = process.texts_read
+    readings = await _read_in_background(with_process)
+    assert process.texts_read - before == len(TEXTS)
+    assert readings == with_process.engine.read_many(TEXTS, (), ENTITIES)
+    assert all(r.mentions for r in readings)  # type: ignore[attr-defined]  # Readings
+
+
+async def test_a_killed_process_loses_no_text_and_comes_back(with_process: NlpRuntime) -> None:
+    process = with_process.processes[0]
+    killed = process.pid
+    assert killed is not None
+    os.kill(killed, signal.SIGKILL)
+    readings = await asyncio.wait_for(_read_in_background(with_process), timeout=90)
+    assert readings == with_process.engine.read_many(TEXTS, (), ENTITIES)
+    await _until(lambda: process.ready and process.pid != killed)
+    assert process.failures >= 1 and process.starts >= 2
+    before = process.texts_read
+    await _read_in_background(with_process)
+    assert process.texts_read - before == len(TEXTS)
+
+
+async def test_a_process_that_cannot_start_leaves_everything_to_the_thread(
+    with_process: NlpRuntime,
+) -> None:
+    # The same engine object: the module's runtime is idle while this one reads.
+    runtime = NlpRuntime(with_process.engine, ner_processes=1, ner_model="/no/such/model")
+    await runtime.start()
+    try:
+        process = runtime.processes[0]
+        readings = await asyncio.wait_for(_read_in_background(runtime), timeout=60)
+        assert readings == with_process.engine.read_many(TEXTS, (), ENTITIES)
+        await _until(lambda: process.failures >= 1)
+        assert not process.ready and process.texts_read == 0
+    finally:
+        await runtime.stop()

@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 dense_weight=settings.related_dense_weight,
                 glossary_memory_mb=settings.compiled_glossaries_mb,
                 inline_compile_terms=settings.inline_compile_terms,
+                ner_processes=settings.ner_processes,
             )
             app.state.nlp = runtime
         # The vector index of related articles, built in the background (ADR 0017).

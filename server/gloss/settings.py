@@ -46,6 +46,15 @@ class Settings(BaseSettings):
         "that first needs a new version; larger ones in the background, the version compiled "
         "before served meanwhile (the answer lists them in `pending_glossaries`).",
     )
+    ner_processes: int = Field(
+        1,
+        ge=0,
+        le=8,
+        description="Engines in processes of their own beside each server process's engine "
+        "thread: they read the background (the tails of long pages, ingest) and visible text "
+        "when the thread is busy, so a long page never holds the thread or its interpreter "
+        "lock while another reader waits. 0 reads everything on the thread (one core).",
+    )
     max_terms_per_team: int = Field(
         300_000,
         description="Glossary terms a team may hold across its glossaries (each holds at most "

@@ -200,3 +200,30 @@ def test_any_text_gives_spans_inside_the_text(
         assert 0 <= span.start < span.end <= len(text)
     utf16 = result.in_unit(text, "utf16")
     assert len(utf16.entities) == len(result.entities)
+
+
+def test_mentions_read_elsewhere_give_the_same_reading(engine: Engine) -> None:
+    """A NER process returns `mentions_many`; with them `read_many` only matches glossaries,
+    and the reading (and the whole answer) is what one pass in this process gives."""
+    typed = engine.compile_glossary(
+        "t",
+        1,
+        [
+            TermSpec("inf", "t", "inflation"),
+            TermSpec("jh", "t", "Jensen Huang", entity_label="PERSON"),
+        ],
+    )
+    long_text = "\n".join([SENTENCE] * 400)  # several chunks: offsets carried across them
+    texts = [SENTENCE, "Apple hired Tim Cook in Cupertino.\n\nNo names here.", long_text, ""]
+    found = engine.mentions_many(texts)
+    assert found[0] and len(found[2]) > len(found[0]) * 100 and found[3] == []
+    for include in (frozenset({"entities", "terms"}), frozenset({"entities"})):
+        assert engine.read_many(texts, [typed], include, found) == engine.read_many(
+            texts, [typed], include
+        )
+        assert engine.annotate_many(texts, [typed], include, found) == engine.annotate_many(
+            texts, [typed], include
+        )
+    # Terms alone never run the model, with or without mentions.
+    terms_only = engine.read_many(texts, [typed], frozenset({"terms"}))
+    assert all(not r.mentions for r in terms_only) and terms_only[0].hits

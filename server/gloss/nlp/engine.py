@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -202,13 +202,15 @@ class Engine:
         texts: Sequence[str],
         glossaries: Sequence[CompiledGlossary] = (),
         include: frozenset[str] = DEFAULT_INCLUDE,
+        mentions: Sequence[Sequence[Mention]] | None = None,
     ) -> list[EngineResult]:
         """Entities and glossary terms of each text, offsets in code points into that text.
 
         All texts' chunks go through one `nlp.pipe` call. `include` may hold "entities" and
         "terms"; glossary terms typed as entities are matched whenever entities are wanted.
+        With `mentions`, the model's part was done elsewhere (see `read_many`).
         """
-        readings = self.read_many(texts, glossaries, include)
+        readings = self.read_many(texts, glossaries, include, mentions)
         terms = "terms" in include and bool(glossaries)
         return [
             self.finish(sanitize_lone_surrogates(t), r, include, terms=terms)
@@ -220,29 +222,33 @@ class Engine:
         texts: Sequence[str],
         glossaries: Sequence[CompiledGlossary] = (),
         include: frozenset[str] = DEFAULT_INCLUDE,
+        mentions: Sequence[Sequence[Mention]] | None = None,
     ) -> list[Reading]:
         """The model's mentions and the glossary matches of each text, before the document
-        pass (`finish`): what a block contributes to any page it is part of."""
+        pass (`finish`): what a block contributes to any page it is part of.
+
+        With `mentions` (each text's, as `mentions_many` gives them, read by another process's
+        engine), the model is not run here: only the glossaries are matched."""
         want_entities = "entities" in include
         want_terms = "terms" in include and bool(glossaries)
         typed_glossaries = [g for g in glossaries if g.has_entity_terms] if want_entities else []
         match_glossaries = list(glossaries) if want_terms else typed_glossaries
         readings = [Reading() for _ in texts]
-        if not want_entities and not match_glossaries:
+        if mentions is not None and want_entities:
+            for reading, found in zip(readings, mentions, strict=True):
+                reading.mentions.extend(found)
+        run_model = want_entities and mentions is None
+        if not run_model and not match_glossaries:
             return readings
 
-        clean = [sanitize_lone_surrogates(t) for t in texts]
-        spans: list[tuple[int, int, int]] = []  # (text index, chunk start, chunk end)
-        for index, text in enumerate(clean):
-            spans.extend((index, s, e) for s, e in split_chunks(text, self.chunk_chars))
-        chunk_texts = (clean[i][s:e] for i, s, e in spans)
-        if want_entities:
+        spans, chunk_texts = self._chunks(texts)
+        if run_model:
             docs: Iterable[Doc] = self.nlp.pipe(chunk_texts, batch_size=self.batch_size)
         else:
             docs = (self.nlp.make_doc(t) for t in chunk_texts)
 
         for (index, offset, _end), doc in zip(spans, docs, strict=True):
-            if want_entities:
+            if run_model:
                 readings[index].mentions.extend(_doc_mentions(doc, offset))
             if match_glossaries:
                 for m in match_terms(doc, match_glossaries):
@@ -251,6 +257,24 @@ class Engine:
                         (offset + first.idx, offset + last.idx + len(last.text), m.term)
                     )
         return readings
+
+    def mentions_many(self, texts: Sequence[str]) -> list[list[Mention]]:
+        """The model's mentions of each text alone (no glossaries): the part of `read_many`
+        that an engine in another process can do (see `gloss.nlp.worker`)."""
+        found: list[list[Mention]] = [[] for _ in texts]
+        spans, chunk_texts = self._chunks(texts)
+        docs = self.nlp.pipe(chunk_texts, batch_size=self.batch_size)
+        for (index, offset, _end), doc in zip(spans, docs, strict=True):
+            found[index].extend(_doc_mentions(doc, offset))
+        return found
+
+    def _chunks(self, texts: Sequence[str]) -> tuple[list[tuple[int, int, int]], Iterator[str]]:
+        """(text index, chunk start, chunk end) of every text's chunks, and the chunks' texts."""
+        clean = [sanitize_lone_surrogates(t) for t in texts]
+        spans: list[tuple[int, int, int]] = []
+        for index, text in enumerate(clean):
+            spans.extend((index, s, e) for s, e in split_chunks(text, self.chunk_chars))
+        return spans, (clean[i][s:e] for i, s, e in spans)
 
     def finish(
         self, text: str, reading: Reading, include: frozenset[str], *, terms: bool

@@ -90,10 +90,12 @@ async function save(e: Event): Promise<void> {
     return;
   }
   // Loopback is granted by the manifest; anything else is asked for now, during the click.
+  // `request` must be the click handler's first await: Firefox refuses it once the handler has
+  // awaited anything else (it is no longer "handling user input"), and answers true at once,
+  // without a prompt, for what is already granted (as Chromium does).
   const origins = [server, ...valid].filter((o) => !isLoopback(o.replace("*.", "x.").replace(/\/\*$/, "/")));
   if (origins.length) {
-    let granted = await chrome.permissions.contains({ origins }).catch(() => false);
-    if (!granted) granted = await chrome.permissions.request({ origins }).catch(() => false);
+    const granted = await chrome.permissions.request({ origins }).catch(() => false);
     if (!granted) {
       show("error", "Gloss needs access to the server and the listed sites; nothing was saved.");
       return;

@@ -761,3 +761,19 @@ def launch(name: str, workdir: Path) -> Iterator[Browser]:
             yield browser
     else:
         raise ValueError(f"no such browser: {name}")
+
+
+def main() -> int:
+    """`python -m tests.e2e.browsers`: which browsers the tests can run in, and how to get the
+    missing ones (make test prints it first)."""
+    missing = {name: prerequisites_missing(name) for name in BROWSERS}
+    for name, what in missing.items():
+        if what:
+            print(f"!! The browser tests cannot run in {name}: {'; '.join(what)}.", flush=True)
+        else:
+            print(f"Browser tests: {name} ready.", flush=True)
+    return 1 if any(missing.values()) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -367,7 +367,7 @@ def test_the_back_forward_cache_and_a_stopped_background_recover(
     assert "Training a small model" in card_text(tab)
 
 
-def test_a_site_that_is_not_loopback_is_read_once_the_reader_grants_it(
+def test_host_access_is_asked_for_in_the_reader_s_click(
     tab: browsers.Tab,
     site: dict[str, Any],
     own: dict[str, Any],
@@ -375,12 +375,14 @@ def test_a_site_that_is_not_loopback_is_read_once_the_reader_grants_it(
     gloss_server: harness.Server,
     configured: browsers.Browser,
 ) -> None:
-    """Host access asked for at run time: the options page's Save asks for the listed sites
-    in the reader's click (Firefox refuses a request made after any other await in it)."""
+    """Host access asked for at run time: the options page's Save asks for the server and the
+    listed sites in the reader's click (Firefox refuses a request made after any other await in
+    it), loopback included, since a Firefox reader can take back what the manifest granted."""
     if configured.name != "firefox":
         pytest.skip(
             "Chromium's permission prompt is the browser's own dialog, which Playwright cannot "
-            "answer; Firefox's is answered by a test preference (browsers.py)"
+            "answer, and Chromium's loopback access cannot be taken back by the extension; "
+            "Firefox's prompt is answered by a test preference (browsers.py)"
         )
     port = site["auto"].rsplit(":", 1)[1]
     url = f"http://{browsers.OTHER_HOST}:{port}/{configured.name}/article.html"
@@ -394,5 +396,23 @@ def test_a_site_that_is_not_loopback_is_read_once_the_reader_grants_it(
         tab.reload()
         tab.wait_state()
         assert int(tab.attr("data-gloss-count") or 0) >= 4
+
+        # The reader takes loopback access back (about:addons, Permissions): Save asks again.
+        options = configured.extension_page("options.html")
+        try:
+            removed = options.evaluate(
+                "() => chrome.permissions.remove({origins: ['http://127.0.0.1/*']})"
+            )
+            assert removed is True
+            assert (
+                options.evaluate(
+                    "() => chrome.permissions.contains({origins: ['http://127.0.0.1/*']})"
+                )
+                is False
+            )
+        finally:
+            options.close()
+        status = configured.configure(gloss_server, "http://127.0.0.1/*")
+        assert "Connected" in status, status
     finally:
         configured.configure(gloss_server, "http://127.0.0.1/*")

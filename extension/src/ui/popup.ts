@@ -1,7 +1,7 @@
 // The toolbar popup: annotate this page, turn this site on or off, see state and orphans.
 import { type Display, MENTION_KINDS, type MentionKind } from "../shared/display";
 import { ENTITY_STYLE, FOCUS_STYLE, SAVED_STYLE, TERM_STYLE } from "../shared/highlight-style";
-import { isLoopback, originPattern } from "../shared/match-patterns";
+import { originPattern } from "../shared/match-patterns";
 import type { TabState } from "../shared/messages";
 import { send } from "./send";
 
@@ -144,8 +144,8 @@ async function init(): Promise<void> {
       // (Firefox refuses it once the click handler has awaited anything else).
       const url = shown?.url ?? "";
       const pattern = originPattern(url);
-      if (pattern && !isLoopback(url)) {
-        // Asked in the click itself, for this site only.
+      if (pattern) {
+        // Asked in the click itself, for this site only (loopback too: see options.ts).
         const granted = await chrome.permissions.request({ origins: [pattern] }).catch(() => false);
         if (!granted) {
           toggle.checked = false;

@@ -25,9 +25,8 @@ BROWSERS = ("chromium", "firefox")
 
 FIREFOX = os.environ.get("GLOSS_FIREFOX", "/usr/bin/firefox-esr")
 FIREFOX_EXTENSION_DIR = harness.ROOT / "extension" / "dist-firefox"
-# build.mjs sets the add-on id; the profile fixes its moz-extension:// UUID (a random one per
-# install otherwise) so tests can name the extension's pages.
-FIREFOX_ADDON_ID = "gloss@gloss.invalid"
+# The profile fixes the add-on's moz-extension:// UUID (a random one per install otherwise), so
+# tests can name the extension's pages.
 FIREFOX_UUID = "5f1c2a7e-9b4d-4e1a-8c3f-6d2b0e9a4c71"
 
 # A host name Firefox resolves to 127.0.0.1 (network.dns.localDomains), so a page served locally
@@ -52,6 +51,12 @@ def prerequisites_missing(name: str) -> list[str]:
     if not (FIREFOX_EXTENSION_DIR / "manifest.json").exists():
         missing.append("no extension build in extension/dist-firefox: run `make extension`")
     return missing
+
+
+def firefox_addon_id() -> str:
+    """The add-on id build.mjs wrote into the Firefox manifest (FIREFOX_ID there)."""
+    manifest = json.loads((FIREFOX_EXTENSION_DIR / "manifest.json").read_text(encoding="utf-8"))
+    return str(manifest["browser_specific_settings"]["gecko"]["id"])
 
 
 def frame_selector(role: str) -> str:
@@ -606,7 +611,7 @@ class FirefoxBrowser(Browser):
 
     def __init__(self, marionette: Any) -> None:
         self.marionette = marionette
-        self.current = marionette.current_window_handle
+        self.current: str | None = marionette.current_window_handle
         self._spare: str | None = self.current  # the window Firefox opened with, used first
 
     def switch_to(self, handle: str) -> None:
@@ -621,7 +626,7 @@ class FirefoxBrowser(Browser):
             # A window per tab: a background tab's timers are throttled to one a second, which
             # would slow a card's 150 ms dwell; a window of its own keeps each page in front.
             handle = self.marionette.open(type="window", focus=True)["handle"]
-        self.current = None  # type: ignore[assignment]
+        self.current = None
         self.switch_to(handle)
         self._fit_viewport()
         return FirefoxTab(self, handle)
@@ -646,7 +651,7 @@ class FirefoxBrowser(Browser):
             self._spare = handle
             return
         self.marionette.close()
-        self.current = None  # type: ignore[assignment]
+        self.current = None
         self.switch_to(next(h for h in handles if h != handle))
 
     def stop_background(self) -> None:
@@ -658,7 +663,7 @@ class FirefoxBrowser(Browser):
                 const extension = WebExtensionPolicy.getByID(id).extension;
                 extension.terminateBackground({disableResetIdleForTest: true}).then(
                   () => done(extension.backgroundState), (e) => done(String(e)));""",
-                script_args=[FIREFOX_ADDON_ID],
+                script_args=[firefox_addon_id()],
             )
         assert state == "stopped", state
 
@@ -670,7 +675,7 @@ def _firefox_prefs(port: int) -> dict[str, Any]:
     return {
         "marionette.port": port,
         # The add-on's pages at a known address: moz-extension://<FIREFOX_UUID>/.
-        "extensions.webextensions.uuids": json.dumps({FIREFOX_ADDON_ID: FIREFOX_UUID}),
+        "extensions.webextensions.uuids": json.dumps({firefox_addon_id(): FIREFOX_UUID}),
         "browser.shell.checkDefaultBrowser": False,
         "browser.startup.homepage_override.mstone": "ignore",
         "browser.aboutwelcome.enabled": False,

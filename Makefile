@@ -12,7 +12,7 @@ PORT ?= 8000
 
 help:
 	@echo "make run    - set up, create data/gloss.sqlite3 with a demo workspace, serve on http://$(HOST):$(PORT)"
-	@echo "make test   - set up and run the whole test suite (SQLite; PostgreSQL too when GLOSS_TEST_DATABASE_URL is set)"
+	@echo "make test   - set up and run the whole test suite (SQLite; PostgreSQL too when GLOSS_TEST_DATABASE_URL is set), the extension in Chromium and Firefox ESR"
 	@echo "make bench  - benchmarks, written to docs/benchmarks.md"
 	@echo "make soak   - 50 clients for 60 s on SQLite and two PostgreSQL replicas, into docs/benchmarks.md"
 	@echo "make eval   - entity (development set and GUM), term and related-article quality, into docs/quality.md"
@@ -52,7 +52,10 @@ run: $(RUNTIME_STAMP) extension
 	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss init --ensure-token --demo
 	GLOSS_DATA_DIR=$(DATA_DIR) $(VENV)/bin/gloss serve --host $(HOST) --port $(PORT)
 
+# The browser tests need Chromium and Firefox ESR: say first which one is missing and how to
+# install it (the tests then fail, naming it again, unless GLOSS_SKIP_BROWSER_TESTS=1).
 test: $(DEV_STAMP) test-extension
+	-@$(PY) -m tests.e2e.browsers
 	$(VENV)/bin/pytest
 
 bench: $(DEV_STAMP)

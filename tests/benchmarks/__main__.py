@@ -48,6 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     existing = _existing_sections(args.output) if args.names else {}
+    # A module whose section was renamed names the old heading (REPLACES): its new section takes
+    # the old one's place rather than leaving it behind.
+    renamed = {
+        old: section.splitlines()[0]
+        for name, section in zip(modules, sections, strict=True)
+        for old in getattr(sys.modules[f"tests.benchmarks.{name}"], "REPLACES", [])
+    }
+    existing = {renamed.get(k, k): v for k, v in existing.items()}
     for section in sections:
         existing[section.splitlines()[0]] = section
     args.output.write_text(header + "\n" + "\n\n".join(existing.values()) + "\n", encoding="utf-8")

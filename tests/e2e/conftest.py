@@ -1,4 +1,5 @@
-"""End-to-end fixtures: a real Gloss server, local article pages, Chromium with the extension."""
+"""End-to-end fixtures: a real Gloss server, local article pages, Chromium (and, for
+test_browsers.py, Firefox ESR) with the extension."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e import harness, pages
+from tests.e2e import browsers, harness, pages
 
 pytestmark = pytest.mark.e2e
 
@@ -20,19 +21,20 @@ def e2e_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # The one way to leave the browser tests out: say so. A missing browser or build fails them, so a
-# fresh machine never passes `make test` without having run the extension in Chromium.
+# fresh machine never passes `make test` without having run the extension in Chromium and Firefox.
 SKIP_ENV = "GLOSS_SKIP_BROWSER_TESTS"
 
 
-def require_browser() -> None:
-    """Skip when the reader opted out; otherwise fail naming the one command that fixes it."""
-    missing = harness.browser_prerequisites_missing()
+def require_browser(name: str = "chromium") -> None:
+    """Skip when the reader opted out; otherwise fail naming the browser that is missing and the
+    one command that fixes it."""
+    missing = browsers.prerequisites_missing(name)
     if not missing:
         return
     if os.environ.get(SKIP_ENV) == "1":
-        pytest.skip(f"{SKIP_ENV}=1: browser tests left out ({missing[0]})")
+        pytest.skip(f"{SKIP_ENV}=1: {name} browser tests left out ({missing[0]})")
     pytest.fail(
-        "The browser tests cannot run: "
+        f"The browser tests cannot run in {name}: "
         + "; ".join(missing)
         + f". (Set {SKIP_ENV}=1 to leave them out knowingly.)",
         pytrace=False,
@@ -41,7 +43,6 @@ def require_browser() -> None:
 
 @pytest.fixture(scope="session")
 def gloss_server(e2e_dir: Path) -> Iterator[harness.Server]:
-    require_browser()
     server = harness.start_server(e2e_dir)
     yield server
     server.stop()
@@ -72,6 +73,7 @@ def site(e2e_dir: Path) -> Iterator[dict[str, Any]]:
 # open, so the browser must be closed before the async API tests in later modules run.
 @pytest.fixture(scope="module")
 def chromium(e2e_dir: Path, gloss_server: harness.Server) -> Iterator[tuple[Any, str]]:
+    require_browser("chromium")
     with harness.browser(e2e_dir / "profile") as (context, extension_id):
         yield context, extension_id
 

@@ -1,14 +1,17 @@
-"""Take the screenshots in docs/extension.md and README.md: `python -m tests.e2e.screenshots`.
+"""Take the screenshots in docs/extension.md and README.md: `python -m tests.e2e.screenshots`
+(`... screenshots firefox`: only Firefox's).
 
-Starts a real Gloss server and Chromium with extension/dist, like the end-to-end tests.
+Starts a real Gloss server and Chromium with extension/dist, then Firefox ESR with
+extension/dist-firefox, like the end-to-end tests.
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 
-from tests.e2e import harness, pages
+from tests.e2e import browsers, harness, pages
 
 OUT = harness.ROOT / "docs" / "img"
 REAL_PAGE = harness.ROOT.parent / "shared" / "readability-test-pages" / "bbc-1"
@@ -63,7 +66,31 @@ STORED = [
 ]
 
 
+def firefox_shots(server: harness.Server, port: int, work: Path) -> None:
+    """The test page annotated in Firefox ESR, an entity's card open."""
+    with browsers.launch("firefox", work) as browser:
+        status = browser.configure(server, "http://127.0.0.1/*")
+        assert "Connected" in status, status
+        tab = browser.new_tab()
+        tab.goto(f"http://127.0.0.1:{port}/article.html")
+        tab.wait_state()
+        tab.evaluate("() => window.scrollTo(0, 0)")
+        point = tab.evaluate(
+            """() => { const r = [...CSS.highlights.get('gloss-entity')]
+                 .find(r => r.toString() === 'Hangzhou');
+               const b = r.getClientRects()[0];
+               return {x: b.left + b.width / 2, y: b.top + b.height / 2}; }"""
+        )
+        tab.move_mouse(point["x"] - 30, point["y"] - 30)
+        tab.move_mouse(point["x"], point["y"], steps=3)
+        tab.wait_frame("card")
+        tab.frame_wait_for("card", "() => document.querySelector('.card')?.innerText")
+        tab.evaluate("() => new Promise(r => setTimeout(r, 200))")  # the frame's first paint
+        tab.screenshot(OUT / "extension-firefox-card.png")
+
+
 def main() -> None:
+    only_firefox = sys.argv[1:] == ["firefox"]
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -80,6 +107,11 @@ def main() -> None:
             # A saved real news page (Readability's test pages, beside the repository).
             (site / "real").mkdir()
             (site / "real" / "index.html").write_bytes((REAL_PAGE / "source.html").read_bytes())
+            if only_firefox:
+                with harness.page_server(site) as port:
+                    firefox_shots(server, port, work)
+                print(f"wrote the Firefox screenshot to {OUT}")
+                return
             with harness.page_server(site) as port, harness.browser(work / "p") as (ctx, ext_id):
                 # 1. Installing: chrome://extensions with developer mode on, Gloss loaded.
                 page = ctx.new_page()
@@ -182,6 +214,9 @@ def main() -> None:
                 popup.goto(f"chrome-extension://{ext_id}/popup.html?tab={tab_id}")
                 popup.wait_for_selector("#status[data-state=annotated]")
                 popup.screenshot(path=str(OUT / "extension-popup.png"))
+            # 7. Firefox: the same page, a card open (after Chromium: one browser at a time).
+            with harness.page_server(site) as port:
+                firefox_shots(server, port, work)
         finally:
             server.stop()
     print(f"wrote screenshots to {OUT}")

@@ -134,46 +134,6 @@ def test_a_saved_highlight_shows_its_note_and_can_be_edited_and_deleted(
     harness.wait_card_closed(page)
 
 
-def test_the_keyboard_goes_into_a_card_and_back(
-    page: Any, site: dict[str, Any], glossary: str
-) -> None:
-    page.goto(site["auto"] + "/article.html")
-    harness.wait_state(page)
-    page.focus("#more-link")
-    page.keyboard.press("Alt+Shift+N")
-    page.locator(harness.CARD_FRAME).wait_for(state="visible", timeout=10000)
-    # Focus is in the card (the dialog itself first, so a screen reader reads it whole).
-    harness.wait_until(
-        lambda: page.evaluate("document.activeElement?.title") == "Gloss card", what="focus"
-    )
-    frame = next(f for f in page.frames if "frame.html?role=card" in f.url)
-    harness.wait_until(
-        lambda: frame.evaluate("document.activeElement?.getAttribute('role')") == "dialog",
-        what="the dialog's focus",
-    )
-    # Tab goes through the card's links and buttons and stays in the card.
-    reached = []
-    for _ in range(6):
-        page.keyboard.press("Tab")
-        active = "(a => `${a.tagName}:${a.textContent}`)(document.activeElement)"
-        reached.append(frame.evaluate(active))
-        assert page.evaluate("document.activeElement?.title") == "Gloss card"
-    assert any(r.startswith("BUTTON:×") for r in reached), reached
-    # The next highlight from inside the card, then Escape: back to where the reader was.
-    label = "document.querySelector('[role=dialog]')?.getAttribute('aria-label')"
-    first = frame.evaluate(label)
-    page.keyboard.press("Alt+Shift+N")
-    harness.wait_until(
-        lambda: frame.evaluate(label) not in (None, first),
-        what="the next card",
-    )
-    page.keyboard.press("Escape")
-    harness.wait_card_closed(page)
-    assert page.evaluate("document.activeElement.id") == "more-link"
-    # Screen readers hear which highlight the keyboard reached.
-    assert "Gloss:" in page.locator("gloss-live").inner_text()
-
-
 def _serious(results: dict[str, Any]) -> list[str]:
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"

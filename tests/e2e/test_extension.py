@@ -41,95 +41,6 @@ def drawn_texts(page: Any, name: str | None = None) -> list[str]:
     )
 
 
-def test_options_page_checks_the_server_and_the_token(
-    chromium: tuple[Any, str], gloss_server: harness.Server, site: dict[str, Any]
-) -> None:
-    context, extension_id = chromium
-    bad = harness.Server.__new__(harness.Server)
-    bad.base_url, bad.token = gloss_server.base_url, "not-a-token"
-    status = harness.configure(context, extension_id, bad, "http://127.0.0.1/*")
-    assert "401" in status or "rejected" in status, status
-    assert "gloss token create" in status, status
-    # A web server that is not Gloss (the test pages' own) is said to be so, with its URL.
-    other = harness.Server.__new__(harness.Server)
-    other.base_url, other.token = site["auto"], gloss_server.token
-    status = harness.configure(context, extension_id, other, "http://127.0.0.1/*")
-    assert "not a Gloss server" in status, status
-    assert site["auto"] in status, status
-    # A URL without its scheme is fixed, and the field shows what was saved.
-    bare = harness.Server.__new__(harness.Server)
-    bare.base_url = gloss_server.base_url.removeprefix("http://")
-    bare.token = gloss_server.token
-    status = harness.configure(context, extension_id, bare, "http://127.0.0.1/*")
-    assert f"Using {gloss_server.base_url}" in status, status
-    assert "Connected" in status, status
-    status = harness.configure(context, extension_id, gloss_server, "http://127.0.0.1/*")
-    assert "Connected" in status, status
-    assert "admin" in status, status
-
-
-def test_highlights_are_drawn_on_an_allowed_site(
-    page: Any, site: dict[str, Any], glossary: str
-) -> None:
-    page.goto(site["auto"] + "/article.html")
-    harness.wait_state(page)
-    html = page.locator("html")
-    count = int(html.get_attribute("data-gloss-count"))
-    assert count >= 4, (
-        count
-    )  # terms, each once: inference, reasoning model, distillation, sandboxing
-    # Drawn with the Highlight API: the page's DOM and text are untouched.
-    assert (
-        page.evaluate("CSS.highlights.has('gloss-term') && CSS.highlights.get('gloss-term').size")
-        == 4
-    )
-    assert page.locator("gloss-mark").count() == 0
-    assert page.evaluate("window.pageScriptRan") is True
-    # Every drawn range covers exactly a glossary term or a name, never a shifted slice.
-    drawn = page.evaluate(
-        "() => [...CSS.highlights.keys()].filter(k => k.startsWith('gloss-'))"
-        ".flatMap(k => [...CSS.highlights.get(k)].map(r => r.toString()))"
-    )
-    expected = {
-        "inference",
-        "reasoning model",
-        "distillation",
-        "sandboxing",
-        "DeepSeek",
-        "Hangzhou",
-        "Nvidia",
-        "Microsoft",
-        "Beijing",
-        "Paris",
-    }
-    assert set(drawn) >= {"inference", "reasoning model", "distillation", "sandboxing"}
-    assert set(drawn) <= expected, sorted(set(drawn) - expected)
-    assert "Gloss" not in page.locator("article").inner_text()
-
-
-def test_hovering_a_term_shows_its_definition(
-    page: Any, site: dict[str, Any], glossary: str
-) -> None:
-    page.goto(site["auto"] + "/article.html")
-    harness.wait_state(page)
-    box = harness.word_rect(page, "inference")
-    page.mouse.move(box["x"] - 40, box["y"] - 40)
-    page.mouse.move(box["x"], box["y"], steps=3)
-    text = card_text(page)
-    assert "Running a trained model" in text
-    assert "inferencing" in text  # alias
-    assert "AI desk" in text  # glossary name
-    link = harness.card_frame(page).locator("a").first.get_attribute("href")
-    assert link == "https://example.org/glossary/inference"
-    # The card stays while the pointer is on it, and closes ~300 ms after it leaves.
-    card_box = harness.card_frame(page).locator(".card").bounding_box()
-    page.mouse.move(card_box["x"] + 10, card_box["y"] + 10, steps=4)
-    page.wait_for_timeout(500)
-    assert harness.card_frame(page).locator(".card").is_visible()
-    page.mouse.move(5, 700)
-    harness.wait_card_closed(page)
-
-
 def test_an_entity_card_says_what_the_team_has_stored(
     page: Any, site: dict[str, Any], glossary: str, gloss_server: harness.Server
 ) -> None:
@@ -163,20 +74,6 @@ def test_an_entity_card_says_what_the_team_has_stored(
     assert set(titles) <= {"Nvidia results, part 0", "Nvidia results, part 1"}, titles
 
 
-def test_keyboard_opens_a_card_and_escape_closes_it(
-    page: Any, site: dict[str, Any], glossary: str
-) -> None:
-    page.goto(site["auto"] + "/article.html")
-    harness.wait_state(page)
-    page.keyboard.press("Alt+Shift+N")
-    harness.card_frame(page).locator(".card").wait_for(state="visible", timeout=10000)
-    first = card_text(page)
-    page.keyboard.press("Alt+Shift+N")
-    harness.wait_until(lambda: card_text(page) != first, timeout=10, what="the next card")
-    page.keyboard.press("Escape")
-    harness.wait_card_closed(page)
-
-
 def test_server_text_is_inert(page: Any, site: dict[str, Any], glossary: str) -> None:
     page.goto(site["auto"] + "/article.html")
     harness.wait_state(page)
@@ -186,94 +83,6 @@ def test_server_text_is_inert(page: Any, site: dict[str, Any], glossary: str) ->
     assert "<img src=x onerror=alert(1)>" in text
     assert harness.card_frame(page).locator("img").count() == 0
     assert page.dialogs == []
-
-
-def test_save_a_highlight_and_reanchor_it(
-    page: Any,
-    site: dict[str, Any],
-    glossary: str,
-    gloss_server: harness.Server,
-    configured: tuple[Any, str],
-) -> None:
-    reading_list = gloss_server.create_collection("Reading list")
-    url = site["auto"] + "/edit.html"
-    page.goto(url)
-    harness.wait_state(page)
-    harness.select_text(page, pages.HIGHLIGHT)
-    harness.save_frame(page).locator("button.pill").click()
-    harness.save_frame(page).locator("select[name=collection]").select_option(reading_list)
-    harness.save_frame(page).locator("textarea[name=note]").fill("Costs drive adoption")
-    harness.save_frame(page).locator("input[name=tags]").fill("cost, adoption")
-    harness.save_frame(page).locator("input[value=green]").check()
-    harness.save_frame(page).locator("button.save").click()
-    page.wait_for_function("document.documentElement.dataset.glossSaved === '1'")
-    assert page.evaluate("CSS.highlights.get('gloss-saved-green').size") == 1
-    stored = gloss_server.call("GET", "/v1/annotations", params={"url": url})["items"]
-    assert len(stored) == 1
-    target = stored[0]["target"]
-    target = target[0] if isinstance(target, list) else target
-    kinds = {s["type"]: s for s in target["selector"]}
-    assert kinds["TextQuoteSelector"]["exact"] == pages.HIGHLIGHT
-    # The page's title as the reader saw it, for the share page's heading.
-    assert target["title"] == page.title()
-    position = kinds["TextPositionSelector"]
-    assert position["end"] - position["start"] == len(pages.HIGHLIGHT)
-
-    page.reload()
-    harness.wait_state(page)
-    page.wait_for_function("document.documentElement.dataset.glossSaved === '1'")
-    assert page.locator("html").get_attribute("data-gloss-anchors") == "position:1"
-
-    # The article is edited a little: the passage is found again, fuzzily.
-    Path(site["root"] / "edit.html").write_text(pages.main_article(edited=True), encoding="utf-8")
-    page.reload()
-    harness.wait_state(page)
-    assert page.locator("html").get_attribute("data-gloss-saved") == "1"
-    assert page.locator("html").get_attribute("data-gloss-anchors") == "fuzzy:1"
-    drawn = page.evaluate("[...CSS.highlights.get('gloss-saved-green')][0].toString()")
-    assert drawn == pages.HIGHLIGHT_EDITED
-
-    # Rewritten entirely: the highlight is an orphan, listed in the popup, never dropped.
-    Path(site["root"] / "edit.html").write_text(
-        pages.article(["Something else entirely."]), encoding="utf-8"
-    )
-    page.reload()
-    harness.wait_state(page)
-    assert page.locator("html").get_attribute("data-gloss-orphans") == "1"
-    context, extension_id = configured
-    popup = open_popup(context, extension_id, url)
-    popup.locator("#orphans li").wait_for()
-    assert "cost of inference" in popup.locator("#orphans").inner_text()
-    popup.close()
-
-
-def test_other_sites_wait_for_the_reader(
-    page: Any, site: dict[str, Any], glossary: str, configured: tuple[Any, str]
-) -> None:
-    context, extension_id = configured
-    url = site["manual"] + "/article.html"
-    page.goto(url)
-    page.wait_for_load_state("load")
-    page.wait_for_timeout(300)
-    assert (
-        page.locator("html").get_attribute("data-gloss-state") is None
-    )  # nothing ran, nothing sent
-    popup = open_popup(context, extension_id, url)
-    assert "nothing is sent" in popup.inner_text("#status")
-    popup.click("#annotate")
-    harness.wait_state(page)
-    # One click turns the site on; it stays on across a reload.
-    popup.check("#site-toggle")
-    page.reload()
-    harness.wait_state(page)
-    # And one click turns it off again.
-    popup.uncheck("#site-toggle")
-    page.wait_for_function("document.documentElement.dataset.glossState === 'idle'")
-    page.reload()
-    page.wait_for_load_state("load")
-    page.wait_for_timeout(300)
-    assert page.locator("html").get_attribute("data-gloss-state") is None
-    popup.close()
 
 
 def test_late_content_and_spa_navigation_are_annotated(
@@ -330,52 +139,6 @@ def test_a_server_that_is_down_shows_an_error_and_harms_nothing(
         popup.close()
     finally:
         harness.configure(context, extension_id, gloss_server, "http://127.0.0.1/*")
-
-
-def test_a_killed_service_worker_and_the_back_forward_cache_recover(
-    page: Any, site: dict[str, Any], glossary: str, configured: tuple[Any, str]
-) -> None:
-    context, extension_id = configured
-    page.add_init_script("addEventListener('pageshow', e => { window.__restored = e.persisted; })")
-    url = site["auto"] + "/article.html"
-    page.goto(url)
-    harness.wait_state(page)
-    count = page.locator("html").get_attribute("data-gloss-count")
-
-    # Back/forward cache: the page comes back as it was, highlights and state included. (A page
-    # where a card was opened is not cached by Chromium, which keeps no page that embedded an
-    # extension frame; the next part shows that such a page still comes back right.)
-    page.goto(site["auto"] + "/dynamic.html")
-    harness.wait_state(page)
-    page.go_back(wait_until="commit")
-    harness.wait_state(page)
-    assert page.evaluate("window.__restored") is True
-    assert page.locator("html").get_attribute("data-gloss-count") == count
-    popup = open_popup(context, extension_id, url)
-    popup.wait_for_selector("#status[data-state=annotated]")
-    popup.close()
-
-    # Stop the worker, as Chromium does after 30 s idle; the next message starts it again.
-    internals = context.new_page()
-    internals.goto("chrome://serviceworker-internals/")
-    worker = internals.locator(".serviceworker-registration", has_text=extension_id)
-    worker.get_by_role("button", name="Stop").click(timeout=10000)
-    worker.get_by_text("STOPPED").wait_for(timeout=10000)
-    internals.close()
-    box = harness.word_rect(page, "distillation")
-    page.mouse.move(box["x"], box["y"], steps=3)
-    assert "Training a small model" in card_text(page)
-    page.mouse.move(5, 700)
-
-    # With a card opened, going away and back loads the page again: annotated as before.
-    page.goto(site["auto"] + "/dynamic.html")
-    harness.wait_state(page)
-    page.go_back()
-    harness.wait_state(page)
-    assert page.locator("html").get_attribute("data-gloss-count") == count
-    box = harness.word_rect(page, "distillation")
-    page.mouse.move(box["x"], box["y"], steps=3)
-    assert "Training a small model" in card_text(page)
 
 
 CALM = [
@@ -459,18 +222,6 @@ def test_a_calm_page_names_each_once_and_the_popup_switches_kinds(
     again = drawn_texts(page)
     assert again.count("DeepSeek") == 1, again
     assert not norps & set(again), again
-
-
-def test_the_popup_shows_the_pattern_the_reader_allowed(
-    page: Any, site: dict[str, Any], glossary: str, configured: tuple[Any, str]
-) -> None:
-    context, extension_id = configured
-    url = site["auto"] + "/article.html"
-    page.goto(url)
-    harness.wait_state(page)
-    popup = open_popup(context, extension_id, url)
-    assert popup.inner_text("#site") == "allowed: http://127.0.0.1/*"
-    popup.close()
 
 
 def test_the_reader_joins_a_team_only_by_clicking_join(

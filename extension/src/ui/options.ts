@@ -1,5 +1,5 @@
 // The options page: server, token, automatic sites; host access asked for here, at run time.
-import { isLoopback, splitSites } from "../shared/match-patterns";
+import { splitSites } from "../shared/match-patterns";
 import { loadSettings, saveSettings } from "../background/settings";
 import { send } from "./send";
 import { renderInvitations } from "./invitations";
@@ -89,15 +89,14 @@ async function save(e: Event): Promise<void> {
     show("error", `Not a match pattern: ${invalid.join(", ")}`);
     return;
   }
-  // Loopback is granted by the manifest; anything else is asked for now, during the click.
-  const origins = [server, ...valid].filter((o) => !isLoopback(o.replace("*.", "x.").replace(/\/\*$/, "/")));
-  if (origins.length) {
-    let granted = await chrome.permissions.contains({ origins }).catch(() => false);
-    if (!granted) granted = await chrome.permissions.request({ origins }).catch(() => false);
-    if (!granted) {
-      show("error", "Gloss needs access to the server and the listed sites; nothing was saved.");
-      return;
-    }
+  // Asked for now, during the click: the server and the listed sites, loopback included (the
+  // manifest grants it, but a Firefox reader can take it back in about:addons). `request` must be
+  // the click handler's first await: Firefox refuses it once the handler has awaited anything
+  // else, and both browsers answer true at once, without a prompt, for what is already granted.
+  const granted = await chrome.permissions.request({ origins: [server, ...valid] }).catch(() => false);
+  if (!granted) {
+    show("error", "Gloss needs access to the server and the listed sites; nothing was saved.");
+    return;
   }
   await saveSettings({ serverUrl, token: tokenInput.value.trim(), sites: valid });
   await send({ type: "ui/settings-changed" });

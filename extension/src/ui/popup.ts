@@ -1,7 +1,7 @@
 // The toolbar popup: annotate this page, turn this site on or off, see state and orphans.
 import { type Display, MENTION_KINDS, type MentionKind } from "../shared/display";
 import { ENTITY_STYLE, FOCUS_STYLE, SAVED_STYLE, TERM_STYLE } from "../shared/highlight-style";
-import { isLoopback } from "../shared/match-patterns";
+import { originPattern } from "../shared/match-patterns";
 import type { TabState } from "../shared/messages";
 import { send } from "./send";
 
@@ -23,6 +23,8 @@ function sample(text: string, style: string): HTMLSpanElement {
 }
 
 let displayShown = false;
+/** The tab's state as last shown. */
+let shown: TabState | null = null;
 const kindBoxes = new Map<MentionKind, HTMLInputElement>();
 
 function buildDisplayControls(onChange: () => void): void {
@@ -103,6 +105,7 @@ async function refresh(tabId: number): Promise<void> {
     return;
   }
   const s = reply.value;
+  shown = s;
   // The pattern the reader allowed, as stored (it may be broader than this site); else the host.
   $("site").textContent = s.sitePattern ? `allowed: ${s.sitePattern}` : s.origin ? hostOf(s.url) : "";
   $("site").dataset.pattern = s.sitePattern ?? "";
@@ -137,11 +140,12 @@ async function init(): Promise<void> {
   toggle.addEventListener("change", async () => {
     const enabled = toggle.checked;
     if (enabled) {
-      const tab = await chrome.tabs.get(tabId);
-      const origin = tab.url ? new URL(tab.url) : null;
-      if (origin && !isLoopback(tab.url!)) {
-        // Asked in the click itself, for this site only.
-        const pattern = `${origin.protocol}//${origin.hostname}/*`;
+      // The page's site as the last refresh saw it: `request` must be the handler's first await
+      // (Firefox refuses it once the click handler has awaited anything else).
+      const url = shown?.url ?? "";
+      const pattern = originPattern(url);
+      if (pattern) {
+        // Asked in the click itself, for this site only (loopback too: see options.ts).
         const granted = await chrome.permissions.request({ origins: [pattern] }).catch(() => false);
         if (!granted) {
           toggle.checked = false;

@@ -102,7 +102,7 @@ async def test_a_taker_of_visible_text_leaves_the_background_to_others() -> None
     assert await asyncio.wait_for(visible_taker, timeout=5) is screen
 
 
-# --- engines in processes of their own (ADR 0018) ---------------------------------------------
+# --- engines in processes of their own (ADR 0019) ---------------------------------------------
 
 ENTITIES = frozenset({"entities"})
 TEXTS = [f"Angela Merkel met Emmanuel Macron in Paris on day {i}." for i in range(6)]

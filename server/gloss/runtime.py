@@ -93,7 +93,7 @@ class FairQueue:
     screen) before background text (the tail of a long page, bulk ingest), and one team's
     hundred queued texts do not stand in front of another team's one page. Within an owner
     and priority, first in, first out. Each taker names the tiers it serves (the server's own
-    engine thread only visible text while a process reads the background, ADR 0018)."""
+    engine thread only visible text while a process reads the background, ADR 0019)."""
 
     def __init__(self) -> None:
         self._tiers: dict[Priority, OrderedDict[Hashable, deque[_Job]]] = {

@@ -1,4 +1,4 @@
-"""The model's reading of texts in a process of its own (ADR 0018).
+"""The model's reading of texts in a process of its own (ADR 0019).
 
 A server's engine thread holds the interpreter's lock while spaCy reads, so a long page's tail
 read there slows every other reader's request in the process, however the queue orders them.

@@ -139,6 +139,7 @@ async def test_background_text_is_read_in_the_process(with_process: NlpRuntime) 
     readings = await _read_in_background(with_process)
     assert process.texts_read - before == len(TEXTS)
     assert readings == with_process.engine.read_many(TEXTS, (), ENTITIES)
+    assert with_process.queued("background") == with_process.queued("visible") == 0
     assert all(r.mentions for r in readings)  # type: ignore[attr-defined]  # Readings
 
 

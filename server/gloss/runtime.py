@@ -106,6 +106,10 @@ class FairQueue:
         self._tiers[job.priority].setdefault(job.owner, deque()).append(job)
         self._changed.set()
 
+    def depth(self, tier: Priority) -> int:
+        """Texts waiting in `tier`."""
+        return sum(len(jobs) for jobs in self._tiers[tier].values())
+
     def has(self, tiers: Tiers = EVERY_TIER) -> bool:
         return any(self._tiers[t] for t in tiers)
 
@@ -528,6 +532,9 @@ class NlpRuntime:
     _worker: asyncio.Task[None] | None = field(init=False, default=None)
     _executor: ThreadPoolExecutor = field(init=False)
     processes: list[NerProcess] = field(init=False, default_factory=list)
+    _reading: dict[Priority, int] = field(
+        init=False, default_factory=lambda: {"visible": 0, "background": 0}
+    )
     _lanes: list[asyncio.Task[None]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
@@ -689,6 +696,19 @@ class NlpRuntime:
         self._queue.put(job)
         return await job.future
 
+    def queued(self, tier: Priority) -> int:
+        """Texts of `tier` waiting for the engine or being read."""
+        waiting = self._queue.depth(tier) if self._queue is not None else 0
+        return waiting + self._reading[tier]
+
+    def process_status(self) -> str:
+        """ "ok" when every NER process reads; otherwise what reads meanwhile (for /readyz)."""
+        waiting = [p for p in self.processes if not p.ready]
+        if not waiting:
+            return "ok"
+        state = "starting" if all(p.failures == 0 for p in waiting) else "restarting"
+        return f"{len(waiting)} of {len(self.processes)} {state}; the engine thread reads all"
+
     def _thread_tiers(self) -> Tiers:
         """What the engine thread reads: only visible text while a process reads the rest."""
         return VISIBLE_ONLY if any(p.ready for p in self.processes) else EVERY_TIER
@@ -702,22 +722,25 @@ class NlpRuntime:
             await queue.changed()
         served = tiers()
         # Take what is already waiting, never wait for more: batching adds no latency.
-        return queue.batch(queue.take(served), self.max_batch, tiers=served)
+        batch = queue.batch(queue.take(served), self.max_batch, tiers=served)
+        for job in batch:
+            self._reading[job.priority] += 1
+        return batch
 
-    @staticmethod
-    def _groups(batch: Sequence[_Job]) -> list[list[_Job]]:
+    def _groups(self, batch: Sequence[_Job]) -> list[list[_Job]]:
         """The batch's live jobs by what the engine is asked (glossaries, include, whole)."""
         groups: dict[tuple[object, ...], list[_Job]] = {}
         for job in batch:
             if job.future.cancelled():
+                self._reading[job.priority] -= 1
                 continue
             key = (tuple(id(g) for g in job.glossaries), job.include, job.whole)
             groups.setdefault(key, []).append(job)
         return list(groups.values())
 
-    @staticmethod
-    def _deliver(jobs: Sequence[_Job], results: Sequence[object] | BaseException) -> None:
+    def _deliver(self, jobs: Sequence[_Job], results: Sequence[object] | BaseException) -> None:
         for i, job in enumerate(jobs):
+            self._reading[job.priority] -= 1
             if job.future.done():
                 continue
             if isinstance(results, BaseException):  # hand the failure to every waiting request
@@ -769,7 +792,10 @@ class NlpRuntime:
                 found = iter(await process.mentions(model_texts) if model_texts else [])
             except BrokenProcessPool:
                 log.error("the NER process died; its batch is read by the engine thread")
-                self._queue.put_back([j for jobs in groups for j in jobs])
+                again = [j for jobs in groups for j in jobs]
+                for job in again:
+                    self._reading[job.priority] -= 1
+                self._queue.put_back(again)
                 self._queue.wake()
                 continue
             except Exception as exc:

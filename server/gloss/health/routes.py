@@ -45,10 +45,15 @@ async def readyz(request: Request) -> JSONResponse:
     # every request is answered, only computed here.
     cache = state.annotate_cache.status() if hasattr(state, "annotate_cache") else "ok"
     checks["cache"] = cache
+    # So are NER processes: while one starts or restarts, the engine thread reads everything.
+    runtime = state.nlp if state.settings.load_nlp else None
+    if runtime is not None and runtime.processes:
+        checks["ner_processes"] = runtime.process_status()
     if ready:
         body: dict[str, Any] = {"status": "ready", "checks": checks}
-        if cache != "ok":
-            body["detail"] = f"cache: {cache}"
+        slower = [f"{k}: {v}" for k, v in checks.items() if v != "ok"]
+        if slower:
+            body["detail"] = "; ".join(slower)
         return JSONResponse(body)
     return JSONResponse(
         {

@@ -39,8 +39,13 @@ STATEFUL = [
     "negative_data_rejection",
     "use_after_free",
 ]
-# The stateful run's budget: scenarios repeat until it is spent (some 300 to 400 of them).
+# The stateful run's budget: scenarios repeat until it is spent (some 300 to 1,300 of them,
+# as fast as the server answers).
 STATEFUL_SECONDS = 45
+# A deleted term's history is kept on purpose: the audit trail says who deleted it and what it
+# said (docs/api.md), so it answers 200 after the DELETE. `use_after_free` takes any GET below a
+# deleted path for the deleted resource; the single-request run still checks this operation.
+KEPT_AFTER_DELETE = "/v1/glossaries/{glossary_id}/terms/{term_id}/history"
 
 
 def _schemathesis(
@@ -121,6 +126,8 @@ def test_stateful_sequences_with_negative_data_hold(
             STATEFUL,
             "--phases",
             "stateful",
+            "--exclude-path",
+            KEPT_AFTER_DELETE,
             "--max-time",
             str(STATEFUL_SECONDS),
             "--seed",

@@ -26,6 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from gloss.nlp import dense
 from gloss.nlp.engine import DEFAULT_MODEL, Engine, EngineResult, Reading
+from gloss.nlp.entities import Mention
 from gloss.nlp.ranking import DEFAULT_WEIGHTS, PageText, Weights, with_dense_share
 from gloss.nlp.terms import (
     BYTES_PER_PATTERN,
@@ -750,31 +751,15 @@ class NlpRuntime:
 
     async def _run(self) -> None:
         """The engine thread's lane: the model and the glossaries in this process."""
-        loop = asyncio.get_running_loop()
         while True:
             for jobs in self._groups(await self._next_batch(self._thread_tiers)):
-                run: Callable[..., Sequence[object]] = (
-                    self.engine.annotate_many if jobs[0].whole else self.engine.read_many
-                )
-                try:
-                    results = await loop.run_in_executor(
-                        self._executor,
-                        run,
-                        [j.text for j in jobs],
-                        jobs[0].glossaries,
-                        jobs[0].include,
-                    )
-                except Exception as exc:
-                    self._deliver(jobs, exc)
-                    continue
-                self._deliver(jobs, results)
+                await self._read_on_thread(jobs)
 
     async def _run_process(self, process: NerProcess) -> None:
         """A process's lane: visible text when the engine thread is busy, and the background
         (the tails of long pages, ingest). The model reads there; the glossaries are matched
         and whole answers finished on the engine thread, which takes a few milliseconds."""
         assert self._queue is not None
-        loop = asyncio.get_running_loop()
         backoff = PROCESS_RESTART_S
         while True:
             if not process.ready:
@@ -804,22 +789,29 @@ class NlpRuntime:
                 continue
             for jobs in groups:
                 mentions = [next(found) for _ in jobs] if "entities" in jobs[0].include else None
-                run: Callable[..., Sequence[object]] = (
-                    self.engine.annotate_many if jobs[0].whole else self.engine.read_many
-                )
-                try:
-                    results = await loop.run_in_executor(
-                        self._executor,
-                        run,
-                        [j.text for j in jobs],
-                        jobs[0].glossaries,
-                        jobs[0].include,
-                        mentions,
-                    )
-                except Exception as exc:
-                    self._deliver(jobs, exc)
-                    continue
-                self._deliver(jobs, results)
+                await self._read_on_thread(jobs, mentions)
+
+    async def _read_on_thread(
+        self, jobs: Sequence[_Job], mentions: Sequence[Sequence[Mention]] | None = None
+    ) -> None:
+        """One group's readings (or whole answers) on the engine thread, handed to its
+        requests; with `mentions` (a process read them) only the glossaries are matched."""
+        run: Callable[..., Sequence[object]] = (
+            self.engine.annotate_many if jobs[0].whole else self.engine.read_many
+        )
+        try:
+            results = await asyncio.get_running_loop().run_in_executor(
+                self._executor,
+                run,
+                [j.text for j in jobs],
+                jobs[0].glossaries,
+                jobs[0].include,
+                mentions,
+            )
+        except Exception as exc:
+            self._deliver(jobs, exc)
+            return
+        self._deliver(jobs, results)
 
 
 async def load_runtime(

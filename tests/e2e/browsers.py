@@ -164,7 +164,7 @@ class Tab(ABC):
 
     def word_rect(self, word: str, nth: int = 0) -> dict[str, float]:
         """The on-screen box of the nth occurrence of `word` in the page's text, scrolled to."""
-        rect = self.evaluate(WORD_RECT, word, nth)
+        rect = self.evaluate(harness.WORD_RECT, word, nth)
         assert rect, f"{word!r} is not on the page"
         return dict(rect)
 
@@ -177,7 +177,7 @@ class Tab(ABC):
     def select_text(self, text: str) -> None:
         """Select `text` (within one text node), then end the selection with the reader's own
         keys (Shift+Right, Shift+Left): Gloss answers only trusted events, never a script's."""
-        self.evaluate(SELECT_TEXT, text)
+        self.evaluate(harness.SELECT_TEXT, text)
         self.press("Shift+ArrowRight")
         self.press("Shift+ArrowLeft")
 
@@ -235,38 +235,6 @@ class FrameMissing(LookupError):
 
 
 # What tabs evaluate, shared by both browsers.
-WORD_RECT = """(word, nth) => {
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  let n = 0;
-  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
-    let i = -1;
-    while ((i = t.data.indexOf(word, i + 1)) !== -1) {
-      if (n++ === nth) {
-        const r = document.createRange();
-        r.setStart(t, i); r.setEnd(t, i + word.length);
-        t.parentElement.scrollIntoView({block: 'center'});
-        const b = r.getClientRects()[0];
-        return {x: b.left + b.width / 2, y: b.top + b.height / 2,
-                left: b.left, top: b.top, width: b.width, height: b.height};
-      }
-    }
-  }
-  return null;
-}"""
-
-SELECT_TEXT = """(text) => {
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
-    const i = t.data.indexOf(text);
-    if (i !== -1 && t.parentElement.checkVisibility({visibilityProperty: true})) {
-      t.parentElement.scrollIntoView({block: 'center'});
-      getSelection().setBaseAndExtent(t, i, t, i + text.length);
-      return;
-    }
-  }
-  throw new Error('text not found: ' + text);
-}"""
-
 FRAME_VISIBLE = """(s) => {
   const e = document.querySelector(s);
   return !!e && getComputedStyle(e).visibility === 'visible';

@@ -260,29 +260,43 @@ def wait_state(page: Any, state: str = "annotated", timeout: float = 60000) -> N
     )
 
 
+# Page scripts shared by this module's Playwright helpers and tests/e2e/browsers.py.
+WORD_RECT = """(word, nth) => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let n = 0;
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    let i = -1;
+    while ((i = t.data.indexOf(word, i + 1)) !== -1) {
+      if (n++ === nth) {
+        const r = document.createRange();
+        r.setStart(t, i); r.setEnd(t, i + word.length);
+        t.parentElement.scrollIntoView({block: 'center'});
+        const b = r.getClientRects()[0];
+        return {x: b.left + b.width / 2, y: b.top + b.height / 2,
+                left: b.left, top: b.top, width: b.width, height: b.height};
+      }
+    }
+  }
+  return null;
+}"""
+
+SELECT_TEXT = """(text) => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    const i = t.data.indexOf(text);
+    if (i !== -1 && t.parentElement.checkVisibility({visibilityProperty: true})) {
+      t.parentElement.scrollIntoView({block: 'center'});
+      getSelection().setBaseAndExtent(t, i, t, i + text.length);
+      return;
+    }
+  }
+  throw new Error('text not found: ' + text);
+}"""
+
+
 def word_rect(page: Any, word: str, nth: int = 0) -> dict[str, float]:
     """The on-screen box of the nth occurrence of `word` in the page's text."""
-    return page.evaluate(
-        """([word, nth]) => {
-          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-          let n = 0;
-          for (let t = walker.nextNode(); t; t = walker.nextNode()) {
-            let i = -1;
-            while ((i = t.data.indexOf(word, i + 1)) !== -1) {
-              if (n++ === nth) {
-                const r = document.createRange();
-                r.setStart(t, i); r.setEnd(t, i + word.length);
-                t.parentElement.scrollIntoView({block: 'center'});
-                const b = r.getClientRects()[0];
-                return {x: b.left + b.width / 2, y: b.top + b.height / 2,
-                        left: b.left, top: b.top, width: b.width, height: b.height};
-              }
-            }
-          }
-          return null;
-        }""",
-        [word, nth],
-    )
+    return page.evaluate(f"([word, nth]) => ({WORD_RECT})(word, nth)", [word, nth])
 
 
 def select_text(page: Any, text: str) -> None:
@@ -291,22 +305,7 @@ def select_text(page: Any, text: str) -> None:
     The selection is set in place, then the reader's own key presses (Shift+Right, Shift+Left: the
     same selection again) end it: Gloss answers only trusted events, never a script's mouseup.
     """
-    page.evaluate(
-        """(text) => {
-          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-          for (let t = walker.nextNode(); t; t = walker.nextNode()) {
-            const i = t.data.indexOf(text);
-            // Text the reader can see (not a script's JSON, not a hidden summary).
-            if (i !== -1 && t.parentElement.checkVisibility({visibilityProperty: true})) {
-              t.parentElement.scrollIntoView({block: 'center'});
-              getSelection().setBaseAndExtent(t, i, t, i + text.length);
-              return;
-            }
-          }
-          throw new Error('text not found: ' + text);
-        }""",
-        text,
-    )
+    page.evaluate(SELECT_TEXT, text)
     page.keyboard.press("Shift+ArrowRight")
     page.keyboard.press("Shift+ArrowLeft")
 

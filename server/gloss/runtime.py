@@ -583,7 +583,7 @@ class NlpRuntime:
             except asyncio.CancelledError:
                 pass
         for process in self.processes:
-            process.close()
+            await process.aclose()
         self.glossaries.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._dense_executor.shutdown(wait=False, cancel_futures=True)

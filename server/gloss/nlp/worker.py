@@ -73,6 +73,8 @@ class NerProcess:
         self.texts_read = 0
         """Texts this process has read, over its restarts."""
         self._pool: ProcessPoolExecutor | None = None
+        # Pools shut down without waiting (from the event loop), joined by `aclose`.
+        self._closed: list[ProcessPoolExecutor] = []
 
     async def start(self) -> bool:
         """Spawn the process and load the model there; True once it has answered."""
@@ -120,8 +122,18 @@ class NerProcess:
         return found
 
     def close(self) -> None:
+        """Stop the process without waiting for it (see `aclose`)."""
         self.ready = False
         self.pid = None
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+            self._closed.append(self._pool)
             self._pool = None
+
+    async def aclose(self) -> None:
+        """Stop the process and wait, off the event loop, for it and any earlier one to exit
+        (their queues' semaphores are released only then)."""
+        self.close()
+        while self._closed:
+            pool = self._closed.pop()
+            await asyncio.to_thread(pool.shutdown, wait=True)

@@ -367,6 +367,10 @@ def test_the_back_forward_cache_and_a_stopped_background_recover(
     assert "Training a small model" in card_text(tab)
 
 
+# Firefox only: Chromium's permission prompt is the browser's own dialog, which Playwright cannot
+# answer, and Chromium's loopback access cannot be taken back by the extension; Firefox's prompt
+# is answered by a test preference (browsers.py).
+@pytest.mark.parametrize("browser", ["firefox"], indirect=True, scope="module")
 def test_host_access_is_asked_for_in_the_reader_s_click(
     tab: browsers.Tab,
     site: dict[str, Any],
@@ -378,12 +382,6 @@ def test_host_access_is_asked_for_in_the_reader_s_click(
     """Host access asked for at run time: the options page's Save asks for the server and the
     listed sites in the reader's click (Firefox refuses a request made after any other await in
     it), loopback included, since a Firefox reader can take back what the manifest granted."""
-    if configured.name != "firefox":
-        pytest.skip(
-            "Chromium's permission prompt is the browser's own dialog, which Playwright cannot "
-            "answer, and Chromium's loopback access cannot be taken back by the extension; "
-            "Firefox's prompt is answered by a test preference (browsers.py)"
-        )
     port = site["auto"].rsplit(":", 1)[1]
     url = f"http://{browsers.OTHER_HOST}:{port}/{configured.name}/article.html"
     tab.goto(url)

@@ -216,7 +216,9 @@ def test_mentions_read_elsewhere_give_the_same_reading(engine: Engine) -> None:
     long_text = "\n".join([SENTENCE] * 400)  # several chunks: offsets carried across them
     texts = [SENTENCE, "Apple hired Tim Cook in Cupertino.\n\nNo names here.", long_text, ""]
     found = engine.mentions_many(texts)
-    assert found[0] and len(found[2]) > len(found[0]) * 100 and found[3] == []
+    assert found[0]
+    assert len(found[2]) > len(found[0]) * 100
+    assert found[3] == []
     for include in (frozenset({"entities", "terms"}), frozenset({"entities"})):
         assert engine.read_many(texts, [typed], include, found) == engine.read_many(
             texts, [typed], include
@@ -226,4 +228,5 @@ def test_mentions_read_elsewhere_give_the_same_reading(engine: Engine) -> None:
         )
     # Terms alone never run the model, with or without mentions.
     terms_only = engine.read_many(texts, [typed], frozenset({"terms"}))
-    assert all(not r.mentions for r in terms_only) and terms_only[0].hits
+    assert all(not r.mentions for r in terms_only)
+    assert terms_only[0].hits

@@ -406,6 +406,8 @@ async def run_load(
         )
         report.duration_s = time.monotonic() - started
         await verify(http, bases[-1], workspace, report)
+    # On connections of their own: the load's pooled ones may be left half-used by it.
+    async with httpx.AsyncClient(timeout=timeout) as http:
         for base in bases:
             report.cache[base] = await cache_lookups(http, base)
     return report

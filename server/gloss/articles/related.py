@@ -4,7 +4,7 @@ entities, sentence vectors), and the articles that mention one entity or term.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -20,7 +20,7 @@ from gloss.auth.service import Principal
 from gloss.models.base import utcnow
 from gloss.nlp import dense, ranking
 from gloss.search import DF_CAP, backend_for
-from gloss.search.vector_index import live_vectors_for
+from gloss.search.vector_index import VectorIndex, live_vectors_for
 from gloss.urls import normalize_url
 
 MAX_RELATED = 50
@@ -169,10 +169,17 @@ async def related_for_key(
         [],
         vector_model=vector.model if vector is not None else None,
     )
-    closeness = {article_id: _similarity(vector, card.vector) for article_id, card in cards.items()}
-    ranked = ranking.subject_ranking(
-        [(str(r[0]), r[2], r[3], closeness.get(r[0])) for r in central if r[0] in cards]
-    )
+    vectors = _stored_vectors(cards) if vector is not None else None
+    closeness = {
+        article_id: _cosine(vector, vectors.get(article_id)) if vectors is not None else None
+        for article_id in cards
+    }
+    ranked = [
+        (uuid.UUID(key), score)
+        for key, score in ranking.subject_ranking(
+            [(str(r[0]), r[2], r[3], closeness.get(r[0])) for r in central if r[0] in cards]
+        )
+    ]
     about = f"about {name or key}"
 
     def why(article_id: uuid.UUID) -> str:
@@ -181,7 +188,7 @@ async def related_for_key(
             return f"{about}; same story"
         return about
 
-    return _present(ranked, cards, limit, excluded, why=why, vectors=vector is not None)
+    return _present(ranked, cards, limit, excluded, why=why, vectors=vectors)
 
 
 async def page_copies(
@@ -213,14 +220,15 @@ class Gathered:
     """A page's candidates and what ranking and presenting them needs; ranked by `rank` (the
     evaluation ranks one gathering under many weights)."""
 
-    candidates: dict[str, ranking.Candidate]
+    ids: list[uuid.UUID]
+    candidates: ranking.Columns  # row for row with `ids`
     keys: list[str]
     cards: dict[uuid.UUID, ArticleCard]
     names: dict[str, str]
     excluded: set[uuid.UUID]
     reference: datetime
     is_copy: Callable[[uuid.UUID], bool]
-    vector: dense.Vector | None
+    vectors: dict[uuid.UUID, np.ndarray] | None  # the cards' sentence vectors, with the page's
 
 
 async def gather(
@@ -242,8 +250,10 @@ async def gather(
     fetch = limit * 3 + len(excluded) + 10
     lexical = await _more_like_this(session, team_ids, page, fetch)
     nearest: dict[uuid.UUID, float] = {}
+    index = None
     if vector is not None:
-        # None while the index is built at start-up: the other sources' candidates then.
+        # None while the index is built at start-up: the other sources' candidates then, with
+        # their vectors read from the database.
         index = await live_vectors_for(session, vector.model).current(session)
         if index is not None:
             nearest = dict(index.search(vector.values, team_ids, fetch + DENSE_EXTRA))
@@ -257,18 +267,23 @@ async def gather(
         "entity",
         keys,
         mentioning=fetch,
-        vector_model=vector.model if vector is not None else None,
+        vector_model=vector.model if vector is not None and index is None else None,
+        doc_ids=index is not None,
     )
     cards = {
         article_id: card
         for article_id, card in cards.items()
         if article_id not in excluded and card.duplicate_of_id not in excluded
     }
+    vectors = None
+    if vector is not None:
+        # The index stands at this session's snapshot: its vectors are the stored ones.
+        vectors = _indexed_vectors(cards, index) if index is not None else _stored_vectors(cards)
     similarity = {
         article_id: nearest[article_id]
         if article_id in nearest
-        else _similarity(vector, card.vector)
-        for article_id, card in cards.items()
+        else _cosine(vector, vectors.get(article_id) if vectors is not None else None)
+        for article_id in cards
     }
     is_copy = _CopyCheck(page, cards, similarity)
     # The lexically best set the scale every lexical score is relative to: copies among
@@ -277,30 +292,34 @@ async def gather(
         if not is_copy(article_id):
             break
         del cards[article_id]
-    candidates = {
-        str(article_id): ranking.Candidate(
-            lexical=lexical.get(article_id, 0.0),
-            shared_salience=shared.get(article_id, {}),
-            published_at=card.published_at,
-            similarity=similarity[article_id],
-        )
-        for article_id, card in cards.items()
-    }
-    return Gathered(candidates, keys, cards, names, excluded, reference, is_copy, vector)
+    ids = list(cards)
+    candidates = ranking.Columns(
+        [str(article_id) for article_id in ids],
+        np.fromiter((lexical.get(a, 0.0) for a in ids), np.float64, len(ids)),
+        np.fromiter(
+            (np.nan if (c := similarity[a]) is None else c for a in ids), np.float64, len(ids)
+        ),
+        [shared.get(a, {}) for a in ids],
+        [cards[a].published_at for a in ids],
+    )
+    return Gathered(ids, candidates, keys, cards, names, excluded, reference, is_copy, vectors)
 
 
 def rank(
     gathered: Gathered, limit: int, weights: ranking.Weights = ranking.DEFAULT_WEIGHTS
 ) -> list[RelatedArticle]:
     """The best `limit` of the gathered candidates, each with its reason, one per story."""
-    scored = ranking.signals(gathered.candidates, gathered.keys, gathered.reference, weights)
-    ranked = ranking.order(scored)
+    scored = ranking.score(gathered.candidates, gathered.keys, gathered.reference, weights)
+    ids = gathered.ids
+    # Rounded as they are read: `_present` reads a few more than `limit`, not all.
+    ranked = ((ids[row], round(float(scored.score[row]), 4)) for row in scored.order())
+    row_of = {article_id: row for row, article_id in enumerate(ids)}
 
     def why(article_id: uuid.UUID) -> str:
-        candidate = gathered.candidates[str(article_id)]
-        shared = sorted(candidate.shared_salience.items(), key=lambda kv: -kv[1])
-        names = [gathered.names.get(key, key) for key, _ in shared]
-        return ranking.reason(scored[str(article_id)], names, weights)
+        row = row_of[article_id]
+        shared = gathered.candidates.shared_salience[row]
+        names = [gathered.names.get(key, key) for key, _ in sorted(shared.items(), key=_by_value)]
+        return ranking.reason(scored.signals(row), names, weights)
 
     return _present(
         ranked,
@@ -309,8 +328,12 @@ def rank(
         gathered.excluded,
         gathered.is_copy,
         why=why,
-        vectors=gathered.vector is not None,
+        vectors=gathered.vectors,
     )
+
+
+def _by_value(item: tuple[str, float]) -> float:
+    return -item[1]
 
 
 async def _related(
@@ -389,45 +412,67 @@ class _CopyCheck:
         return self._known[article_id]
 
 
-def _similarity(vector: dense.Vector | None, stored: bytes | None) -> float | None:
-    if vector is None:
+def _cosine(vector: dense.Vector | None, values: np.ndarray | None) -> float | None:
+    if vector is None or values is None:
         return None
-    values = dense.from_blob(stored)
-    return dense.cosine(vector.values, values) if values is not None else None
+    return dense.cosine(vector.values, values)
+
+
+def _stored_vectors(cards: dict[uuid.UUID, ArticleCard]) -> dict[uuid.UUID, np.ndarray]:
+    """The cards' vectors as the database stores them (read with the cards)."""
+    out = {}
+    for article_id, card in cards.items():
+        values = dense.from_blob(card.vector) if isinstance(card.vector, bytes) else None
+        if values is not None:
+            out[article_id] = values
+    return out
+
+
+def _indexed_vectors(
+    cards: dict[uuid.UUID, ArticleCard], index: VectorIndex
+) -> dict[uuid.UUID, np.ndarray]:
+    """The cards' vectors from the in-memory index, by the integer key each card carries."""
+    out = {}
+    for article_id, card in cards.items():
+        values = index.vector(card.vector) if isinstance(card.vector, int) else None
+        if values is not None:
+            out[article_id] = values.copy()  # the index may grow or compact later
+    return out
 
 
 def _present(
-    ranked: Sequence[tuple[str, float]],
+    ranked: Iterable[tuple[uuid.UUID, float]],
     cards: dict[uuid.UUID, ArticleCard],
     limit: int,
     excluded: set[uuid.UUID],
     is_copy: Callable[[uuid.UUID], bool] = lambda _article_id: False,
     *,
     why: Callable[[uuid.UUID], str] | None = None,
-    vectors: bool = False,
+    vectors: dict[uuid.UUID, np.ndarray] | None = None,
 ) -> list[RelatedArticle]:
     """The best `limit`, one per story, none a copy of the page. A story is a duplicate group
-    (an original and the copies ingest found) and, with `vectors`, the near-copies among the
-    candidates (sentence vectors at NEAR_COPY_COSINE or closer): the best ranked is listed,
+    (an original and the copies ingest found) and, with `vectors` (the cards' sentence
+    vectors, when the page has one), the near-copies among the candidates (sentence vectors at
+    NEAR_COPY_COSINE or closer): the best ranked is listed,
     and counts the others in `duplicates` (those ranked within `limit` past the last listed:
     a copy scores about as its original does)."""
     seen: dict[uuid.UUID, int] = {}
     listed_vectors: list[tuple[int, np.ndarray]] = []
     out: list[RelatedArticle] = []
     after = 0  # candidates read past a full list, for the copies of the listed
-    for key, score in ranked:
+    for article_id, score in ranked:
         if len(out) == limit:
             after += 1
             if after > limit:
                 break
-        card = cards.get(uuid.UUID(key))
+        card = cards.get(article_id)
         if card is None or (len(out) < limit and is_copy(card.id)):
             continue
         group = card.duplicate_of_id or card.id
         if group in excluded:
             continue
         at = seen.get(group)
-        values = dense.from_blob(card.vector) if vectors else None
+        values = vectors.get(card.id) if vectors is not None else None
         if at is None and values is not None:
             at = next(
                 (

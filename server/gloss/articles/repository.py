@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -44,7 +44,9 @@ class ArticleCard:
     opening: str
     published_at: datetime | None
     duplicate_of_id: uuid.UUID | None
-    vector: bytes | None = None  # the sentence vector, when asked for and stored
+    # The sentence vector, when asked for and stored; with `keys` instead, the article's
+    # integer key (its vector is read from the in-memory index then).
+    vector: bytes | int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +184,15 @@ class ArticleRepository:
         *,
         mentioning: int = 0,
         vector_model: str | None = None,
+        doc_ids: bool = False,
     ) -> tuple[dict[uuid.UUID, ArticleCard], dict[uuid.UUID, dict[str, float]], dict[str, str]]:
         """The cards of the team's `article_ids` and, in the same statement, the salience in
         each of the `keys` it mentions, and a name each key is written as (for reasons). With
         `mentioning`, the cards of the articles `mentioning(team_ids, kind, keys, mentioning)`
-        finds come in that statement too; with
-        `vector_model`, each card carries its article's vector of that model, if stored."""
+        finds come in that statement too; with `vector_model`, each card carries its article's
+        vector of that model, if stored; with `doc_ids` instead, its integer key (where an
+        in-memory vector index has the vectors: reading them is most of the statement's
+        rows' bytes)."""
         mentioning = mentioning if keys and team_ids else 0
         if not article_ids and not mentioning:
             return {}, {}, {}
@@ -200,9 +205,10 @@ class ArticleRepository:
             params |= more
         if vector_model is not None:
             params["vector_model"] = vector_model
-        statement = _cards_statement(bool(keys), candidates, vector_model is not None)
+        extra = "vector" if vector_model is not None else "doc_id" if doc_ids else None
+        statement = _cards_statement(bool(keys), candidates, extra)
         rows = await self.session.execute(statement, params)
-        width = 8 if vector_model is not None else 7
+        width = 8 if extra is not None else 7
         # The team filter is applied here rather than in SQL: with both in the WHERE clause
         # SQLite may walk the team's index instead of looking up the ids.
         teams = set(team_ids)
@@ -520,12 +526,14 @@ def _page_group_statement(by_url: bool, by_hash: bool, probe_sql: str | None) ->
 
 @functools.lru_cache(maxsize=128)
 def _cards_statement(
-    with_mentions: bool, candidates: _MentionSelect | None = None, with_vectors: bool = False
+    with_mentions: bool,
+    candidates: _MentionSelect | None = None,
+    extra: Literal["vector", "doc_id"] | None = None,
 ) -> Executable:
     """Card columns by article id, and of the articles `candidates` (a `_mentioning`
-    statement) finds; with vectors, the article's vector of `vector_model` (or NULL); with
-    mentions, one row per mentioned key of `keys` (the primary key of article_mentions
-    answers each article's lookup)."""
+    statement) finds; with `extra` "vector", the article's vector of `vector_model` (or NULL),
+    with "doc_id", its integer key; with mentions, one row per mentioned key of `keys` (the
+    primary key of article_mentions answers each article's lookup)."""
     wanted: ColumnElement[bool] = _A.id.in_(bindparam("ids", expanding=True, type_=Uuid()))
     if candidates is not None:
         found = candidates.subquery()
@@ -539,7 +547,9 @@ def _cards_statement(
         _A.published_at,
         _A.duplicate_of_id,
     ).where(wanted)
-    if with_vectors:
+    if extra == "doc_id":
+        statement = statement.add_columns(_A.doc_id)
+    elif extra == "vector":
         statement = statement.add_columns(_V.vector).outerjoin(
             _VECTORS,
             (_V.article_id == _A.id) & (_V.model == bindparam("vector_model", type_=String())),

@@ -203,6 +203,11 @@ class VectorIndex:
 
     # --- reads ---------------------------------------------------------------------------------
 
+    def vector(self, key: int) -> np.ndarray | None:
+        """The vector stored under `key` (a view: read it before the next write), or None."""
+        position = self._position_of.get(key)
+        return None if position is None else self._vectors[position]
+
     @property
     def approximate(self) -> bool:
         return self._ann is not None

@@ -24,10 +24,12 @@ from sqlalchemy import (
     null,
     select,
     tuple_,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.sqltypes import NullType
 
 from gloss.models import Article, ArticleMention, ArticleVector
 from gloss.nlp.ranking import MentionSummary
@@ -77,6 +79,9 @@ _MENTIONS = ArticleMention.__table__
 _MENTION_COLUMNS = (_M.article_id, _M.key, _M.salience, _M.published_at)
 _V = ArticleVector.__table__.c
 _VECTORS = ArticleVector.__table__
+# A column read as the driver returns it (no result processing): the cards statement's ids,
+# each made a UUID once per card rather than once per row and column.
+_RAW = NullType()
 
 
 class ArticleRepository:
@@ -210,18 +215,32 @@ class ArticleRepository:
         rows = await self.session.execute(statement, params)
         width = 8 if extra is not None else 7
         # The team filter is applied here rather than in SQL: with both in the WHERE clause
-        # SQLite may walk the team's index instead of looking up the ids.
-        teams = set(team_ids)
+        # SQLite may walk the team's index instead of looking up the ids. The ids come as the
+        # driver gives them (SQLite: hex; asyncpg: UUIDs), made UUIDs once per card.
+        teams = {t.hex for t in team_ids} | set(team_ids)
         cards: dict[uuid.UUID, ArticleCard] = {}
         shared: dict[uuid.UUID, dict[str, float]] = {}
         names: dict[str, str] = {}
+        by_raw: dict[object, uuid.UUID] = {}
         for row in rows:
             if row[1] not in teams:
                 continue
-            if row[0] not in cards:
-                cards[row[0]] = ArticleCard(*row[:width])
+            article_id = by_raw.get(row[0])
+            if article_id is None:
+                article_id = by_raw[row[0]] = _as_uuid(row[0])
+                duplicate_of = row[6]
+                cards[article_id] = ArticleCard(
+                    article_id,
+                    _as_uuid(row[1]),
+                    row[2],
+                    row[3],
+                    row[4],
+                    row[5],
+                    None if duplicate_of is None else _as_uuid(duplicate_of),
+                    row[7] if width == 8 else None,
+                )
             if keys and row[width] is not None:
-                shared.setdefault(row[0], {})[row[width]] = row[width + 1]
+                shared.setdefault(article_id, {})[row[width]] = row[width + 1]
                 names.setdefault(row[width], row[width + 2])
         return cards, shared, names
 
@@ -539,13 +558,13 @@ def _cards_statement(
         found = candidates.subquery()
         wanted = wanted | _A.id.in_(select(found.c.article_id))
     statement = select(
-        _A.id,
-        _A.team_id,
+        type_coerce(_A.id, _RAW),
+        type_coerce(_A.team_id, _RAW),
         _A.url,
         _A.title,
         func.substr(_A.text, 1, SNIPPET_SOURCE_CHARS),
         _A.published_at,
-        _A.duplicate_of_id,
+        type_coerce(_A.duplicate_of_id, _RAW),
     ).where(wanted)
     if extra == "doc_id":
         statement = statement.add_columns(_A.doc_id)

@@ -569,19 +569,6 @@ def rerank(
     return [(scored.keys[row], round(float(scored.score[row]), 4)) for row in scored.order()]
 
 
-def order(scored: Mapping[str, Signals]) -> list[tuple[str, float]]:
-    ranked = sorted(
-        scored.items(),
-        key=lambda item: (
-            -round(item[1].score / RANKING_TIE),
-            -item[1].recency,
-            -item[1].score,
-            item[0],
-        ),
-    )
-    return [(key, round(s.score, 4)) for key, s in ranked]
-
-
 def reason(
     found: Signals,
     shared_names: Sequence[str],

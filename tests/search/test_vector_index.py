@@ -279,3 +279,29 @@ async def test_a_catch_up_pages_through_every_change(
         vector = dense.from_blob(stored["vector"])
         assert vector is not None
         assert live.index.search(vector, [ann.team.id], 1)[0][0] == article["id"]
+
+
+@pytest.mark.commits  # the two requests are sessions of their own
+async def test_an_older_snapshot_does_not_rebuild_the_index(
+    app: FastAPI, make_account: AccountFactory
+) -> None:
+    """A request that began before a write which another request has caught the index up
+    with sees the log behind the index: it is answered without the index (on SQLite, whose
+    read transaction keeps its first snapshot), and the index is not built again."""
+    engine = app.state.engine
+    ann = await make_account("ann")
+    assert ann.team is not None
+    reader = app.state.read_sessionmaker
+    live = LiveVectors(dense.MODEL_NAME)
+    async with engine.begin() as connection:
+        await _write(connection, _article_rows(ann.team.id, 2, seed=6))
+    async with reader() as early:
+        built = await live.current(early)
+        assert built is not None
+        async with engine.begin() as connection:
+            await _write(connection, _article_rows(ann.team.id, 1, seed=7))
+        assert await _count(live, reader) == 3
+        later = await live.current(early)
+        assert later is None or later is built
+    assert live.index is built
+    assert await _count(live, reader) == 3

@@ -285,6 +285,10 @@ class VectorIndex:
 
 # --- kept in step with a database ---------------------------------------------------------------
 
+# A query whose change log is behind the index's mark comes from an older snapshot (a request
+# that began before a write another has caught the index up with); when every query has been
+# behind for this long, the database was replaced by an older copy: the index is built again.
+BEHIND_REBUILD_S = 10.0
 # Rows of a catch-up read at a time (by sequence), so a catch-up after a bulk import neither
 # holds every change in memory at once nor stops at any count.
 CATCH_UP_PAGE = 2_000
@@ -353,6 +357,7 @@ class LiveVectors:
         self.build_seconds = 0.0
         self.building = False
         self._lock = asyncio.Lock()
+        self._behind_since: float | None = None  # since when every query's log was behind
 
     async def current(self, session: AsyncSession) -> VectorIndex | None:
         """The index as of the session's snapshot of the change log, or None while a
@@ -362,6 +367,18 @@ class LiveVectors:
         seq, snapshot = await _probe(session)
         if seq == self.mark and not self._finished(snapshot):
             return self.index
+        if 0 <= seq < self.mark:
+            # A snapshot older than the index: a request that began before a write which
+            # another request has since caught the index up with. The index shows more than
+            # this request sees, so it ranks without it (as during a build). Only when every
+            # query has been behind for a while has the log gone back (the database replaced
+            # by an older copy), and the index is built afresh.
+            now = time.monotonic()
+            if self._behind_since is None:
+                self._behind_since = now
+            if now - self._behind_since < BEHIND_REBUILD_S:
+                return None
+        self._behind_since = None
         async with self._lock:
             if self.building:
                 return None

@@ -310,6 +310,19 @@ class ArticleRepository:
             select(_V.vector).where(_V.article_id == article_id, _V.model == model)
         )
 
+    async def vectors_of(
+        self, article_ids: Sequence[uuid.UUID], model: str
+    ) -> dict[uuid.UUID, bytes]:
+        """The stored vectors of `model` of the articles that have one."""
+        if not article_ids:
+            return {}
+        rows = await self.session.execute(
+            select(_V.article_id, _V.vector).where(
+                _V.article_id.in_(article_ids), _V.model == model
+            )
+        )
+        return {row[0]: row[1] for row in rows}
+
     async def without_vector(
         self, model: str, after: uuid.UUID | None, limit: int
     ) -> list[Article]:

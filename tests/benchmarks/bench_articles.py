@@ -36,6 +36,9 @@ from gloss.settings import Settings
 
 SEED = 20261129
 TOPICS = 60
+# Rare words of each topic, and how many of them an article has.
+TAIL_WORDS = 1000
+TAIL_PER_ARTICLE = 5
 SYLLABLES = (
     "ka lo mi ren tas vor del pi su ran ket mon bra zel fi dor gu lin sa ter no vel cor "
     "mar tin pol sek ra ve ul om is an"
@@ -68,6 +71,19 @@ class Corpus:
         # Zipf-like weights: a few words carry most of the text, as in real language.
         self.common_weights = [1 / (i + 1) for i in range(len(self.common))]
         self.topic_weights = [1 / (i + 1) ** 0.8 for i in range(80)]
+        # Each topic's long tail: rare words, a few in each article (as real news has rare
+        # names and terms), so that a topic keeps words in fewer than DF_CAP articles at a
+        # million (without them every word of this vocabulary is in thousands there, and
+        # more-like-this, which skips such words, would have none to ask for).
+        tail_rng = random.Random(f"{seed}:tail")
+        tail: set[str] = set()
+        while len(tail) < TOPICS * TAIL_WORDS:
+            word = "".join(tail_rng.choice(SYLLABLES) for _ in range(tail_rng.choice((3, 4, 4))))
+            if word not in words:
+                tail.add(word)
+        rare = sorted(tail)
+        tail_rng.shuffle(rare)
+        self.topic_tail = [rare[t * TAIL_WORDS : (t + 1) * TAIL_WORDS] for t in range(TOPICS)]
 
     def article(self, n: int) -> tuple[dict[str, Any], list[str]]:
         """Article `n` (the same for the same n and seed) and its entity keys."""
@@ -93,6 +109,10 @@ class Corpus:
                 body.append(next(common if kind == "common" else own if kind == "topic" else other))
             if i % 16 == 15:
                 body[-1] += "."
+        # The long tail from a generator of its own: the rest of the article is as before.
+        extra = random.Random(f"{self.seed}:{n}:tail")
+        for word in extra.sample(self.topic_tail[topic], TAIL_PER_ARTICLE):
+            body.insert(extra.randrange(len(body) + 1), word)
         title = " ".join(
             [cast[0]]
             + rng.choices(self.topic_words[topic][:20], k=4)
@@ -904,7 +924,8 @@ def _query_pages(count: int) -> list[QueryPage]:
     for i in range(count):
         article, names = corpus.article(10_000_000 + i)
         vector = dense.Vector(dense.MODEL_NAME, synthetic_vector(article["topic"], 10_000_000 + i))
-        pages.append(
-            QueryPage(article["title"], article["text"], article["url"], names[:5], vector)
-        )
+        # The page's entity keys as the engine gives them (the stored mentions' keys are the
+        # names lowered), each once.
+        keys = list(dict.fromkeys(name.lower() for name in names))
+        pages.append(QueryPage(article["title"], article["text"], article["url"], keys, vector))
     return pages

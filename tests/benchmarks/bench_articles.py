@@ -110,13 +110,17 @@ class Corpus:
             if i % 16 == 15:
                 body[-1] += "."
         # The long tail from a generator of its own: the rest of the article is as before.
+        # Two of its rare words are in the title too (a headline names what is particular to
+        # the story), so they are among the page's most frequent words, the ones asked about.
         extra = random.Random(f"{self.seed}:{n}:tail")
-        for word in extra.sample(self.topic_tail[topic], TAIL_PER_ARTICLE):
+        rare = extra.sample(self.topic_tail[topic], TAIL_PER_ARTICLE)
+        for word in rare:
             body.insert(extra.randrange(len(body) + 1), word)
         title = " ".join(
             [cast[0]]
             + rng.choices(self.topic_words[topic][:20], k=4)
             + rng.choices(self.common, k=2)
+            + rare[:2]
         )
         text = " ".join(body) + "."
         published = NOW - timedelta(days=rng.randrange(730), minutes=rng.randrange(1440))

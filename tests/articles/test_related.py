@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gloss.articles import related
 from gloss.articles.related import related_for_key, related_for_text
-from gloss.nlp import ranking
+from gloss.nlp import dense, ranking
+from gloss.search.sqlite_index import LiveIndex, _registry
 from tests.api.test_errors import assert_problem
 from tests.articles.conftest import (
     CHIPS_1,
@@ -312,3 +316,75 @@ async def test_each_related_article_says_why_it_is_related(
     # CHIPS_2 names Huawei and Nvidia as the page does: its reason says so, by their names.
     assert reasons[CHIPS_2["url"]].startswith("shares ")
     assert {"Huawei", "Nvidia"} & set(reasons[CHIPS_2["url"]][len("shares ") :].split(", "))
+
+
+@pytest.mark.commits  # the in-memory indexes answer only what is committed
+async def test_the_indexes_answers_taken_beside_the_first_statement_are_the_same(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the page's copies are looked for, the in-memory indexes answer as they stand;
+    the answer is used when they stand at what the session sees, and is the one asking them
+    afterwards gives. After a write they do not, and the usual path answers."""
+    ann = await make_account("ann")
+    assert ann.team is not None
+    team_id = ann.team.id
+    await _store(client, ann, CORPUS)
+    live = live_index_for_app(app)
+    if live is not None:
+        await asyncio.to_thread(live.wait)
+    held: list[bool] = []
+    holds = related._Early.holds
+
+    async def spy(self: related._Early, session: AsyncSession, fetch: int) -> bool:
+        held.append(await holds(self, session, fetch))
+        return held[-1]
+
+    monkeypatch.setattr(related._Early, "holds", spy)
+
+    text = CHIPS_1["text"] + " Analysts expect more of the same."  # not stored
+    vector = None
+    if app.state.nlp is not None and (model := app.state.nlp.dense_model) is not None:
+        values = app.state.nlp.encoder.embed([dense.document("", text)])[0]
+        vector = dense.Vector(model, values)
+
+    async def ask() -> list[tuple[str, float, str]]:
+        async with app.state.read_sessionmaker() as session:
+            found = await related.related_for_text(
+                session,
+                [team_id],
+                text,
+                None,
+                ["nvidia"],
+                5,
+                vector=vector,
+            )
+        return [(str(r.article_id), r.score, r.reason) for r in found]
+
+    await ask()  # the indexes catch up with the articles just stored
+    if live is not None:
+        await asyncio.to_thread(live.wait)
+    held.clear()
+    early = await ask()
+    with monkeypatch.context() as without:
+        without.setattr(related, "_early", lambda *_args: None)
+        assert await ask() == early
+    assert early
+    if live is None:  # PostgreSQL: no in-memory lexical index, nothing is taken early
+        assert held == []
+        return
+    assert held == [True]
+    # A write the indexes have not caught up with: the early answers do not hold.
+    await _store(client, ann, [{**RATES_2, "url": "https://example.com/rates-again"}])
+    again = await ask()
+    assert held[-1] is False
+    assert again
+
+
+def live_index_for_app(app: FastAPI) -> LiveIndex | None:
+    """The app's in-memory lexical index (SQLite only)."""
+    database = app.state.engine.url.database
+    entry = _registry.get(database or "")
+    return entry[0] if entry is not None else None

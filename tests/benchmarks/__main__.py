@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import pkgutil
 import platform
 import sys
@@ -20,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help="only these modules, e.g. nlp (for bench_nlp)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument(
+        "--million", action="store_true", help="articles: measure a million stored articles too"
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
 
@@ -34,7 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name}", file=sys.stderr, flush=True)
         started = time.perf_counter()
         module = importlib.import_module(f"tests.benchmarks.{name}")
-        sections.append(_with_command(module.run(quick=args.quick).strip(), name, args.quick))
+        options = {"quick": args.quick}
+        if args.million and "million" in inspect.signature(module.run).parameters:
+            options["million"] = True
+        section = module.run(**options).strip()
+        sections.append(_with_command(section, name, args.quick, options.get("million", False)))
         print(f"   {time.perf_counter() - started:.1f}s", file=sys.stderr, flush=True)
 
     header = (
@@ -63,11 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _with_command(section: str, module: str, quick: bool) -> str:
+def _with_command(section: str, module: str, quick: bool, million: bool = False) -> str:
     """Every section says which command produced it, whatever its module wrote."""
     command = f"python -m tests.benchmarks {module.removeprefix('bench_')}"
     if quick:
         command += " --quick"
+    if million:
+        command += " --million"
     if f"`{command}`" in section:
         return section
     return f"{section}\n\nProduced by `{command}`."

@@ -280,3 +280,51 @@ def test_a_subjects_articles_by_centrality_and_closeness_to_the_page() -> None:
         [("old", 0.6, NOW - timedelta(days=9), None), ("new", 0.6, NOW, None)]
     )
     assert [k for k, _ in plain] == ["new", "old"]
+
+
+def _one_at_a_time(
+    candidates: dict[str, r.Candidate], keys: list[str], weights: r.Weights
+) -> list[tuple[str, float]]:
+    """The ranking's definition (ADR 0017), one candidate at a time: what `score` and
+    `Scored.order` compute as columns."""
+    best = max((c.lexical for c in candidates.values()), default=0.0)
+    scored = {}
+    for key, c in candidates.items():
+        lexical = c.lexical / best if best > 0 else 0.0
+        entities = r.entity_overlap(keys, c.shared_salience)
+        fresh = r.recency(c.published_at, NOW, weights.half_life_days)
+        total = weights.lexical * lexical + weights.entities * entities + weights.recency * fresh
+        share = weights.lexical + weights.entities + weights.recency
+        if c.similarity is not None and weights.dense > 0:
+            total += weights.dense * min(max(c.similarity, 0.0), 1.0)
+            share += weights.dense
+        score = min(max(total / share if share > 0 else 0.0, 0.0), 1.0)
+        scored[key] = (score, fresh)
+    ranked = sorted(
+        scored.items(),
+        key=lambda item: (-round(item[1][0] / r.RANKING_TIE), -item[1][1], -item[1][0], item[0]),
+    )
+    return [(key, round(score, 4)) for key, (score, _) in ranked]
+
+
+_CANDIDATE = st.builds(
+    r.Candidate,
+    lexical=st.sampled_from([0.0, 0.5, 1.0, 2.5, 7.25]),
+    shared_salience=st.dictionaries(st.sampled_from(["a", "b", "c"]), st.sampled_from([0.2, 0.9])),
+    published_at=st.one_of(st.none(), st.integers(0, 900).map(lambda d: NOW - timedelta(days=d))),
+    similarity=st.one_of(st.none(), st.sampled_from([-0.2, 0.1, 0.5, 0.5001, 0.93, 1.0])),
+)
+
+
+@given(
+    candidates=st.dictionaries(st.uuids().map(str), _CANDIDATE, max_size=40),
+    dense=st.sampled_from([0.0, 0.8, 1.0]),
+    recency=st.sampled_from([0.0, 0.3]),
+)
+@settings(max_examples=200, deadline=None)
+def test_the_columns_rank_as_one_candidate_at_a_time(
+    candidates: dict[str, r.Candidate], dense: float, recency: float
+) -> None:
+    weights = replace(r.DEFAULT_WEIGHTS, dense=dense, recency=recency)
+    expected = _one_at_a_time(candidates, ["a", "b"], weights)
+    assert r.rerank(candidates, ["a", "b"], NOW, weights) == expected

@@ -10,11 +10,14 @@ import httpx
 import numpy as np
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gloss.db import create_engine, create_sessionmaker
-from gloss.models import ArticleVector
+from gloss.models import Article, ArticleVector
+from gloss.models.article import new_doc_id
 from gloss.nlp import dense
+from gloss.search import vector_index
 from gloss.search.vector_index import LiveVectors, VectorIndex
 from gloss.settings import Settings
 from tests.articles.conftest import CHIPS_1, CHIPS_2, RATES_1
@@ -178,3 +181,127 @@ async def test_a_warm_index_is_built_in_the_background_and_none_answers_meanwhil
     assert len(built) == 2
     async with reader() as session:
         assert await live.current(session) is built
+
+
+def _article_rows(team_id: uuid.UUID, count: int, seed: int) -> tuple[list[dict], list[dict]]:
+    """`count` articles of the team with unit vectors, as rows of articles and article_vectors
+    (the columns ingest writes; the text does not matter here)."""
+    vectors = _unit(np.random.default_rng(seed).standard_normal((count, dense.DIMENSIONS)))
+    articles, stored = [], []
+    for i, vector in enumerate(vectors):
+        article_id = uuid.uuid4()
+        articles.append(
+            {
+                "id": article_id,
+                "team_id": team_id,
+                "doc_id": new_doc_id(),
+                "url": f"https://example.com/{seed}/{i}",
+                "title": f"Article {i}",
+                "text": f"Article {i} of batch {seed}.",
+                "tags": [],
+                "content_hash": f"{seed:032x}{i:032x}",
+                **{f"minhash_band{b}": i for b in range(4)},
+                "version": 1,
+            }
+        )
+        stored.append(
+            {"article_id": article_id, "model": dense.MODEL_NAME, "vector": dense.to_blob(vector)}
+        )
+    return articles, stored
+
+
+async def _write(connection: AsyncConnection, rows: tuple[list[dict], list[dict]]) -> None:
+    await connection.execute(insert(Article.__table__), rows[0])
+    await connection.execute(insert(ArticleVector.__table__), rows[1])
+
+
+@pytest.mark.commits  # the held transaction and the others are connections of their own
+async def test_a_change_committed_below_the_mark_is_caught_up(
+    app: FastAPI, make_account: AccountFactory
+) -> None:
+    """On PostgreSQL a sequence value is taken at write, visible at commit: a transaction that
+    holds one while hundreds of later changes commit (more than any re-read window) shows its
+    change below the index's mark, and the next query still applies it."""
+    engine = app.state.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's writers take turns: its sequences become visible in order")
+    ann = await make_account("ann")
+    assert ann.team is not None
+    reader = app.state.read_sessionmaker
+    live = LiveVectors(dense.MODEL_NAME)
+    async with engine.begin() as connection:
+        await _write(connection, _article_rows(ann.team.id, 1, seed=1))
+    assert await _count(live, reader) == 1
+    late = _article_rows(ann.team.id, 1, seed=2)
+    async with engine.connect() as held:
+        await held.begin()
+        await _write(held, late)  # its change takes a sequence value now
+        async with engine.begin() as connection:
+            await _write(connection, _article_rows(ann.team.id, 300, seed=3))
+        assert await _count(live, reader) == 301
+        marked = live.mark
+        await held.commit()
+    async with reader() as session:
+        index = await live.current(session)
+        assert index is not None
+        latest = await session.scalar(text("SELECT max(seq) FROM article_changes"))
+    assert latest == marked  # nothing above the mark: only the finished transaction says so
+    assert len(index) == 302
+    vector = dense.from_blob(late[1][0]["vector"])
+    assert vector is not None
+    assert index.search(vector, [ann.team.id], 1)[0][0] == late[0][0]["id"]
+
+
+@pytest.mark.commits
+async def test_a_catch_up_pages_through_every_change(
+    app: FastAPI, make_account: AccountFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More changes since the mark than a page holds are all applied, in one catch-up."""
+    monkeypatch.setattr(vector_index, "CATCH_UP_PAGE", 7)
+    engine = app.state.engine
+    ann = await make_account("ann")
+    assert ann.team is not None
+    reader = app.state.read_sessionmaker
+    live = LiveVectors(dense.MODEL_NAME)
+    async with engine.begin() as connection:
+        await _write(connection, _article_rows(ann.team.id, 2, seed=4))
+    assert await _count(live, reader) == 2
+    built = live.index
+    many = _article_rows(ann.team.id, 30, seed=5)
+    async with engine.begin() as connection:
+        await _write(connection, many)
+        await connection.execute(
+            delete(Article.__table__).where(Article.__table__.c.id == many[0][0]["id"])
+        )
+    assert await _count(live, reader) == 31
+    assert live.index is built  # caught up, not rebuilt
+    for article, stored in zip(many[0][1:], many[1][1:], strict=True):
+        vector = dense.from_blob(stored["vector"])
+        assert vector is not None
+        assert live.index.search(vector, [ann.team.id], 1)[0][0] == article["id"]
+
+
+@pytest.mark.commits  # the two requests are sessions of their own
+async def test_an_older_snapshot_does_not_rebuild_the_index(
+    app: FastAPI, make_account: AccountFactory
+) -> None:
+    """A request that began before a write which another request has caught the index up
+    with sees the log behind the index: it is answered without the index (on SQLite, whose
+    read transaction keeps its first snapshot), and the index is not built again."""
+    engine = app.state.engine
+    ann = await make_account("ann")
+    assert ann.team is not None
+    reader = app.state.read_sessionmaker
+    live = LiveVectors(dense.MODEL_NAME)
+    async with engine.begin() as connection:
+        await _write(connection, _article_rows(ann.team.id, 2, seed=6))
+    async with reader() as early:
+        built = await live.current(early)
+        assert built is not None
+        async with engine.begin() as connection:
+            await _write(connection, _article_rows(ann.team.id, 1, seed=7))
+        assert await _count(live, reader) == 3
+        later = await live.current(early)
+        assert later is None or later is built
+    assert live.index is built
+    assert await _count(live, reader) == 3

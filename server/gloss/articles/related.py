@@ -3,8 +3,9 @@ entities, sentence vectors), and the articles that mention one entity or term.""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -20,7 +21,9 @@ from gloss.auth.service import Principal
 from gloss.models.base import utcnow
 from gloss.nlp import dense, ranking
 from gloss.search import DF_CAP, backend_for
-from gloss.search.vector_index import live_vectors_for
+from gloss.search.memory_index import ArticleIndex
+from gloss.search.sqlite_index import change_seq, live_index_for
+from gloss.search.vector_index import LiveVectors, VectorIndex, live_vectors_for
 from gloss.urls import normalize_url
 
 MAX_RELATED = 50
@@ -72,7 +75,17 @@ async def related_for_page(
 ) -> list[RelatedArticle]:
     """`related_for_text` of a page already split into words (the annotate cache keeps it)."""
     page_url = _normalized(url)
-    excluded = await _page_group(session, team_ids, page_url, page.content_hash())
+    limit = max(1, min(limit, MAX_RELATED))
+    grouping = asyncio.ensure_future(_page_group(session, team_ids, page_url, page.content_hash()))
+    # While the database looks for the page's copies (on its own thread), the in-memory
+    # indexes answer as they stand; their answers count if they stand at what the session
+    # sees and the page has no stored copy (the usual case: a page not stored).
+    early = None
+    try:
+        await asyncio.sleep(0)  # the statement goes out
+        early = _early(session, team_ids, page, vector, _fetch(limit, 0)) if team_ids else None
+    finally:
+        excluded = await grouping
     return await _related(
         session,
         team_ids,
@@ -83,7 +96,85 @@ async def related_for_page(
         reference=utcnow(),
         weights=weights,
         vector=vector,
+        early=early,
     )
+
+
+def _fetch(limit: int, excluded: int) -> int:
+    """How many candidates each source gives: the page's own copies and duplicate groups are
+    dropped after ranking."""
+    return limit * 3 + excluded + 10
+
+
+@dataclass(frozen=True, slots=True)
+class _Early:
+    """The in-memory indexes' answers for a page, taken before the session's change-log
+    sequence was known, with the sequences they stand at."""
+
+    fetch: int
+    lexical_mark: int
+    lexical: dict[uuid.UUID, float]
+    vectors: LiveVectors | None
+    vector_index: VectorIndex | None
+    vector_mark: int
+    nearest: dict[uuid.UUID, float]
+
+    async def holds(self, session: AsyncSession, fetch: int) -> bool:
+        """Whether these are the answers the session would get now."""
+        if fetch != self.fetch:
+            return False
+        seq = await change_seq(session)
+        if self.lexical_mark != seq:
+            return False
+        return self.vectors is None or (
+            self.vector_mark == seq
+            and self.vectors.mark == seq
+            and self.vectors.index is self.vector_index
+        )
+
+
+def _early(
+    session: AsyncSession,
+    team_ids: Sequence[uuid.UUID],
+    page: ranking.PageText,
+    vector: dense.Vector | None,
+    fetch: int,
+) -> _Early | None:
+    """The more-like-this candidates from the in-memory lexical index and the page's nearest
+    from the vector index, as they stand (no SQL: the session is busy). None where an index
+    is not there to ask (PostgreSQL, a build under way)."""
+    live = live_index_for(session)
+    if live is None or not live.ready:
+        return None
+    asked, frequencies = page.candidates()
+    unique = list(dict.fromkeys(asked))
+
+    def more_like_this(index: ArticleIndex) -> dict[uuid.UUID, float]:
+        # What `_more_like_this` asks the backend, asked of the index directly.
+        document_frequencies = index.document_frequencies(unique, DF_CAP)
+        terms = ranking.select_terms(
+            frequencies,
+            document_frequencies,
+            len(index),
+            limit=MORE_LIKE_THIS_TERMS,
+            saturated=DF_CAP,
+        )
+        groups = ranking.query_groups(terms, document_frequencies)
+        return dict(index.more_like_this(groups, team_ids, fetch)) if groups else {}
+
+    answer = live.peek(more_like_this)
+    if answer is None:
+        return None
+    vectors = vector_index = None
+    vector_mark = -1
+    nearest: dict[uuid.UUID, float] = {}
+    if vector is not None:
+        vectors = live_vectors_for(session, vector.model)
+        if vectors.building or vectors.mark < 0 or vectors.in_flight:
+            return None
+        vector_index, vector_mark = vectors.index, vectors.mark
+        nearest = dict(vector_index.search(vector.values, team_ids, fetch + DENSE_EXTRA))
+    return _Early(fetch, answer[0], answer[1], vectors, vector_index, vector_mark, nearest)
 
 
 async def related_for_article(
@@ -169,10 +260,17 @@ async def related_for_key(
         [],
         vector_model=vector.model if vector is not None else None,
     )
-    closeness = {article_id: _similarity(vector, card.vector) for article_id, card in cards.items()}
-    ranked = ranking.subject_ranking(
-        [(str(r[0]), r[2], r[3], closeness.get(r[0])) for r in central if r[0] in cards]
-    )
+    vectors = _stored_vectors(cards) if vector is not None else None
+    closeness = {
+        article_id: _cosine(vector, vectors.get(article_id)) if vectors is not None else None
+        for article_id in cards
+    }
+    ranked = [
+        (uuid.UUID(key), score)
+        for key, score in ranking.subject_ranking(
+            [(str(r[0]), r[2], r[3], closeness.get(r[0])) for r in central if r[0] in cards]
+        )
+    ]
     about = f"about {name or key}"
 
     def why(article_id: uuid.UUID) -> str:
@@ -181,7 +279,7 @@ async def related_for_key(
             return f"{about}; same story"
         return about
 
-    return _present(ranked, cards, limit, excluded, why=why, vectors=vector is not None)
+    return _present(ranked, cards, limit, excluded, why=why, vectors=vectors)
 
 
 async def page_copies(
@@ -213,14 +311,15 @@ class Gathered:
     """A page's candidates and what ranking and presenting them needs; ranked by `rank` (the
     evaluation ranks one gathering under many weights)."""
 
-    candidates: dict[str, ranking.Candidate]
+    ids: list[uuid.UUID]
+    candidates: ranking.Columns  # row for row with `ids`
     keys: list[str]
     cards: dict[uuid.UUID, ArticleCard]
     names: dict[str, str]
     excluded: set[uuid.UUID]
     reference: datetime
     is_copy: Callable[[uuid.UUID], bool]
-    vector: dense.Vector | None
+    vectors: dict[uuid.UUID, np.ndarray] | None  # the cards' sentence vectors, with the page's
 
 
 async def gather(
@@ -233,20 +332,30 @@ async def gather(
     excluded: set[uuid.UUID],
     reference: datetime,
     vector: dense.Vector | None = None,
+    early: _Early | None = None,
 ) -> Gathered:
     """The candidates of a page from the three sources: its sentence vector's nearest over
     the whole store (the in-memory vector index), its distinctive words (more-like-this), and
-    the articles naming its entities most saliently."""
+    the articles naming its entities most saliently. `early`: the indexes' answers taken
+    while the page's copies were looked for, used if they still hold."""
     repo = ArticleRepository(session)
-    # Over-fetch: the page's own copies and duplicate groups are dropped after ranking.
-    fetch = limit * 3 + len(excluded) + 10
-    lexical = await _more_like_this(session, team_ids, page, fetch)
-    nearest: dict[uuid.UUID, float] = {}
-    if vector is not None:
-        # None while the index is built at start-up: the other sources' candidates then.
-        index = await live_vectors_for(session, vector.model).current(session)
-        if index is not None:
-            nearest = dict(index.search(vector.values, team_ids, fetch + DENSE_EXTRA))
+    fetch = _fetch(limit, len(excluded))
+    live = live_vectors_for(session, vector.model) if vector is not None else None
+    index = None
+    mark = -1  # the vector index's, when it answered
+    if early is not None and await early.holds(session, fetch):
+        lexical, nearest = early.lexical, early.nearest
+        index, mark = early.vector_index, early.vector_mark
+    else:
+        lexical = await _more_like_this(session, team_ids, page, fetch)
+        nearest = {}
+        if live is not None and vector is not None:
+            # None while the index is built at start-up: the other sources' candidates then,
+            # with their vectors read from the database.
+            index = await live.current(session)
+            mark = live.mark
+            if index is not None:
+                nearest = dict(index.search(vector.values, team_ids, fetch + DENSE_EXTRA))
     keys = list(dict.fromkeys(entity_keys))[:MAX_QUERY_ENTITIES]
     excluded |= await repo.duplicates_of(sorted(excluded))
     # The candidates' cards, and with them (one statement) the `fetch` articles naming the
@@ -257,18 +366,32 @@ async def gather(
         "entity",
         keys,
         mentioning=fetch,
-        vector_model=vector.model if vector is not None else None,
+        vector_model=vector.model if vector is not None and index is None else None,
+        doc_ids=index is not None,
     )
     cards = {
         article_id: card
         for article_id, card in cards.items()
         if article_id not in excluded and card.duplicate_of_id not in excluded
     }
+    vectors = None
+    if live is not None and index is not None and live.index is index and live.mark == mark:
+        # The index stands at this session's snapshot: its vectors are the stored ones.
+        vectors = _indexed_vectors(cards, index)
+    elif live is not None:
+        # Without the index, the vectors came with the cards; if it moved on while they were
+        # read (another request caught it up), this snapshot's are read now.
+        blobs = (
+            {a: c.vector for a, c in cards.items() if isinstance(c.vector, bytes)}
+            if index is None
+            else await repo.vectors_of(list(cards), live.model)
+        )
+        vectors = _decoded(blobs)
     similarity = {
         article_id: nearest[article_id]
         if article_id in nearest
-        else _similarity(vector, card.vector)
-        for article_id, card in cards.items()
+        else _cosine(vector, vectors.get(article_id) if vectors is not None else None)
+        for article_id in cards
     }
     is_copy = _CopyCheck(page, cards, similarity)
     # The lexically best set the scale every lexical score is relative to: copies among
@@ -277,30 +400,34 @@ async def gather(
         if not is_copy(article_id):
             break
         del cards[article_id]
-    candidates = {
-        str(article_id): ranking.Candidate(
-            lexical=lexical.get(article_id, 0.0),
-            shared_salience=shared.get(article_id, {}),
-            published_at=card.published_at,
-            similarity=similarity[article_id],
-        )
-        for article_id, card in cards.items()
-    }
-    return Gathered(candidates, keys, cards, names, excluded, reference, is_copy, vector)
+    ids = list(cards)
+    candidates = ranking.Columns(
+        [str(article_id) for article_id in ids],
+        np.fromiter((lexical.get(a, 0.0) for a in ids), np.float64, len(ids)),
+        np.fromiter(
+            (np.nan if (c := similarity[a]) is None else c for a in ids), np.float64, len(ids)
+        ),
+        [shared.get(a, {}) for a in ids],
+        [cards[a].published_at for a in ids],
+    )
+    return Gathered(ids, candidates, keys, cards, names, excluded, reference, is_copy, vectors)
 
 
 def rank(
     gathered: Gathered, limit: int, weights: ranking.Weights = ranking.DEFAULT_WEIGHTS
 ) -> list[RelatedArticle]:
     """The best `limit` of the gathered candidates, each with its reason, one per story."""
-    scored = ranking.signals(gathered.candidates, gathered.keys, gathered.reference, weights)
-    ranked = ranking.order(scored)
+    scored = ranking.score(gathered.candidates, gathered.keys, gathered.reference, weights)
+    ids = gathered.ids
+    # Rounded as they are read: `_present` reads a few more than `limit`, not all.
+    ranked = ((ids[row], round(float(scored.score[row]), 4)) for row in scored.order())
+    row_of = {article_id: row for row, article_id in enumerate(ids)}
 
     def why(article_id: uuid.UUID) -> str:
-        candidate = gathered.candidates[str(article_id)]
-        shared = sorted(candidate.shared_salience.items(), key=lambda kv: -kv[1])
-        names = [gathered.names.get(key, key) for key, _ in shared]
-        return ranking.reason(scored[str(article_id)], names, weights)
+        row = row_of[article_id]
+        shared = gathered.candidates.shared_salience[row]
+        names = [gathered.names.get(key, key) for key, _ in sorted(shared.items(), key=_by_value)]
+        return ranking.reason(scored.signals(row), names, weights)
 
     return _present(
         ranked,
@@ -309,8 +436,12 @@ def rank(
         gathered.excluded,
         gathered.is_copy,
         why=why,
-        vectors=gathered.vector is not None,
+        vectors=gathered.vectors,
     )
+
+
+def _by_value(item: tuple[str, float]) -> float:
+    return -item[1]
 
 
 async def _related(
@@ -324,6 +455,7 @@ async def _related(
     reference: datetime,
     weights: ranking.Weights = ranking.DEFAULT_WEIGHTS,
     vector: dense.Vector | None = None,
+    early: _Early | None = None,
 ) -> list[RelatedArticle]:
     limit = max(1, min(limit, MAX_RELATED))
     if not team_ids:
@@ -337,6 +469,7 @@ async def _related(
         excluded=excluded,
         reference=reference,
         vector=vector,
+        early=early,
     )
     return rank(gathered, limit, weights)
 
@@ -389,45 +522,71 @@ class _CopyCheck:
         return self._known[article_id]
 
 
-def _similarity(vector: dense.Vector | None, stored: bytes | None) -> float | None:
-    if vector is None:
+def _cosine(vector: dense.Vector | None, values: np.ndarray | None) -> float | None:
+    if vector is None or values is None:
         return None
-    values = dense.from_blob(stored)
-    return dense.cosine(vector.values, values) if values is not None else None
+    return dense.cosine(vector.values, values)
+
+
+def _stored_vectors(cards: dict[uuid.UUID, ArticleCard]) -> dict[uuid.UUID, np.ndarray]:
+    """The cards' vectors as the database stores them (read with the cards)."""
+    return _decoded({a: c.vector for a, c in cards.items() if isinstance(c.vector, bytes)})
+
+
+def _decoded(blobs: dict[uuid.UUID, bytes]) -> dict[uuid.UUID, np.ndarray]:
+    out = {}
+    for article_id, blob in blobs.items():
+        values = dense.from_blob(blob)
+        if values is not None:
+            out[article_id] = values
+    return out
+
+
+def _indexed_vectors(
+    cards: dict[uuid.UUID, ArticleCard], index: VectorIndex
+) -> dict[uuid.UUID, np.ndarray]:
+    """The cards' vectors from the in-memory index, by the integer key each card carries."""
+    out = {}
+    for article_id, card in cards.items():
+        values = index.vector(card.vector) if isinstance(card.vector, int) else None
+        if values is not None:
+            out[article_id] = values.copy()  # the index may grow or compact later
+    return out
 
 
 def _present(
-    ranked: Sequence[tuple[str, float]],
+    ranked: Iterable[tuple[uuid.UUID, float]],
     cards: dict[uuid.UUID, ArticleCard],
     limit: int,
     excluded: set[uuid.UUID],
     is_copy: Callable[[uuid.UUID], bool] = lambda _article_id: False,
     *,
     why: Callable[[uuid.UUID], str] | None = None,
-    vectors: bool = False,
+    vectors: dict[uuid.UUID, np.ndarray] | None = None,
 ) -> list[RelatedArticle]:
     """The best `limit`, one per story, none a copy of the page. A story is a duplicate group
-    (an original and the copies ingest found) and, with `vectors`, the near-copies among the
-    candidates (sentence vectors at NEAR_COPY_COSINE or closer): the best ranked is listed,
+    (an original and the copies ingest found) and, with `vectors` (the cards' sentence
+    vectors, when the page has one), the near-copies among the candidates (sentence vectors at
+    NEAR_COPY_COSINE or closer): the best ranked is listed,
     and counts the others in `duplicates` (those ranked within `limit` past the last listed:
     a copy scores about as its original does)."""
     seen: dict[uuid.UUID, int] = {}
     listed_vectors: list[tuple[int, np.ndarray]] = []
     out: list[RelatedArticle] = []
     after = 0  # candidates read past a full list, for the copies of the listed
-    for key, score in ranked:
+    for article_id, score in ranked:
         if len(out) == limit:
             after += 1
             if after > limit:
                 break
-        card = cards.get(uuid.UUID(key))
+        card = cards.get(article_id)
         if card is None or (len(out) < limit and is_copy(card.id)):
             continue
         group = card.duplicate_of_id or card.id
         if group in excluded:
             continue
         at = seen.get(group)
-        values = dense.from_blob(card.vector) if vectors else None
+        values = vectors.get(card.id) if vectors is not None else None
         if at is None and values is not None:
             at = next(
                 (

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -24,10 +24,12 @@ from sqlalchemy import (
     null,
     select,
     tuple_,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.sqltypes import NullType
 
 from gloss.models import Article, ArticleMention, ArticleVector
 from gloss.nlp.ranking import MentionSummary
@@ -44,7 +46,9 @@ class ArticleCard:
     opening: str
     published_at: datetime | None
     duplicate_of_id: uuid.UUID | None
-    vector: bytes | None = None  # the sentence vector, when asked for and stored
+    # The sentence vector, when asked for and stored; with `keys` instead, the article's
+    # integer key (its vector is read from the in-memory index then).
+    vector: bytes | int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,9 @@ _MENTIONS = ArticleMention.__table__
 _MENTION_COLUMNS = (_M.article_id, _M.key, _M.salience, _M.published_at)
 _V = ArticleVector.__table__.c
 _VECTORS = ArticleVector.__table__
+# A column read as the driver returns it (no result processing): the cards statement's ids,
+# each made a UUID once per card rather than once per row and column.
+_RAW = NullType()
 
 
 class ArticleRepository:
@@ -182,12 +189,15 @@ class ArticleRepository:
         *,
         mentioning: int = 0,
         vector_model: str | None = None,
+        doc_ids: bool = False,
     ) -> tuple[dict[uuid.UUID, ArticleCard], dict[uuid.UUID, dict[str, float]], dict[str, str]]:
         """The cards of the team's `article_ids` and, in the same statement, the salience in
         each of the `keys` it mentions, and a name each key is written as (for reasons). With
         `mentioning`, the cards of the articles `mentioning(team_ids, kind, keys, mentioning)`
-        finds come in that statement too; with
-        `vector_model`, each card carries its article's vector of that model, if stored."""
+        finds come in that statement too; with `vector_model`, each card carries its article's
+        vector of that model, if stored; with `doc_ids` instead, its integer key (where an
+        in-memory vector index has the vectors: reading them is most of the statement's
+        rows' bytes)."""
         mentioning = mentioning if keys and team_ids else 0
         if not article_ids and not mentioning:
             return {}, {}, {}
@@ -200,22 +210,37 @@ class ArticleRepository:
             params |= more
         if vector_model is not None:
             params["vector_model"] = vector_model
-        statement = _cards_statement(bool(keys), candidates, vector_model is not None)
+        extra = "vector" if vector_model is not None else "doc_id" if doc_ids else None
+        statement = _cards_statement(bool(keys), candidates, extra)
         rows = await self.session.execute(statement, params)
-        width = 8 if vector_model is not None else 7
+        width = 8 if extra is not None else 7
         # The team filter is applied here rather than in SQL: with both in the WHERE clause
-        # SQLite may walk the team's index instead of looking up the ids.
-        teams = set(team_ids)
+        # SQLite may walk the team's index instead of looking up the ids. The ids come as the
+        # driver gives them (SQLite: hex; asyncpg: UUIDs), made UUIDs once per card.
+        teams = {t.hex for t in team_ids} | set(team_ids)
         cards: dict[uuid.UUID, ArticleCard] = {}
         shared: dict[uuid.UUID, dict[str, float]] = {}
         names: dict[str, str] = {}
+        by_raw: dict[object, uuid.UUID] = {}
         for row in rows:
             if row[1] not in teams:
                 continue
-            if row[0] not in cards:
-                cards[row[0]] = ArticleCard(*row[:width])
+            article_id = by_raw.get(row[0])
+            if article_id is None:
+                article_id = by_raw[row[0]] = _as_uuid(row[0])
+                duplicate_of = row[6]
+                cards[article_id] = ArticleCard(
+                    article_id,
+                    _as_uuid(row[1]),
+                    row[2],
+                    row[3],
+                    row[4],
+                    row[5],
+                    None if duplicate_of is None else _as_uuid(duplicate_of),
+                    row[7] if width == 8 else None,
+                )
             if keys and row[width] is not None:
-                shared.setdefault(row[0], {})[row[width]] = row[width + 1]
+                shared.setdefault(article_id, {})[row[width]] = row[width + 1]
                 names.setdefault(row[width], row[width + 2])
         return cards, shared, names
 
@@ -284,6 +309,19 @@ class ArticleRepository:
         return await self.session.scalar(
             select(_V.vector).where(_V.article_id == article_id, _V.model == model)
         )
+
+    async def vectors_of(
+        self, article_ids: Sequence[uuid.UUID], model: str
+    ) -> dict[uuid.UUID, bytes]:
+        """The stored vectors of `model` of the articles that have one."""
+        if not article_ids:
+            return {}
+        rows = await self.session.execute(
+            select(_V.article_id, _V.vector).where(
+                _V.article_id.in_(article_ids), _V.model == model
+            )
+        )
+        return {row[0]: row[1] for row in rows}
 
     async def without_vector(
         self, model: str, after: uuid.UUID | None, limit: int
@@ -520,26 +558,30 @@ def _page_group_statement(by_url: bool, by_hash: bool, probe_sql: str | None) ->
 
 @functools.lru_cache(maxsize=128)
 def _cards_statement(
-    with_mentions: bool, candidates: _MentionSelect | None = None, with_vectors: bool = False
+    with_mentions: bool,
+    candidates: _MentionSelect | None = None,
+    extra: Literal["vector", "doc_id"] | None = None,
 ) -> Executable:
     """Card columns by article id, and of the articles `candidates` (a `_mentioning`
-    statement) finds; with vectors, the article's vector of `vector_model` (or NULL); with
-    mentions, one row per mentioned key of `keys` (the primary key of article_mentions
-    answers each article's lookup)."""
+    statement) finds; with `extra` "vector", the article's vector of `vector_model` (or NULL),
+    with "doc_id", its integer key; with mentions, one row per mentioned key of `keys` (the
+    primary key of article_mentions answers each article's lookup)."""
     wanted: ColumnElement[bool] = _A.id.in_(bindparam("ids", expanding=True, type_=Uuid()))
     if candidates is not None:
         found = candidates.subquery()
         wanted = wanted | _A.id.in_(select(found.c.article_id))
     statement = select(
-        _A.id,
-        _A.team_id,
+        type_coerce(_A.id, _RAW),
+        type_coerce(_A.team_id, _RAW),
         _A.url,
         _A.title,
         func.substr(_A.text, 1, SNIPPET_SOURCE_CHARS),
         _A.published_at,
-        _A.duplicate_of_id,
+        type_coerce(_A.duplicate_of_id, _RAW),
     ).where(wanted)
-    if with_vectors:
+    if extra == "doc_id":
+        statement = statement.add_columns(_A.doc_id)
+    elif extra == "vector":
         statement = statement.add_columns(_V.vector).outerjoin(
             _VECTORS,
             (_V.article_id == _A.id) & (_V.model == bindparam("vector_model", type_=String())),

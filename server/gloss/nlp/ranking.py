@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 
 # Word characters without "_": the same token boundaries as SQLite's unicode61 tokenizer and,
 # for letters and digits, PostgreSQL's `simple` parser, so a term chosen here is a term indexed.
@@ -449,6 +450,102 @@ class Signals:
     score: float
 
 
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Candidates as columns, one row each in `keys` order: what scoring reads of them, so a
+    few dozen are scored at once (numpy) rather than one object at a time."""
+
+    keys: list[str]
+    lexical: npt.NDArray[np.float64]
+    similarity: npt.NDArray[np.float64]  # NaN where unknown (Candidate.similarity None)
+    shared_salience: list[Mapping[str, float]]
+    published_at: list[datetime | None]
+
+    @classmethod
+    def of(cls, candidates: Mapping[str, Candidate]) -> Columns:
+        values = candidates.values()
+        return cls(
+            list(candidates),
+            np.fromiter((c.lexical for c in values), np.float64, len(candidates)),
+            np.fromiter(
+                (np.nan if c.similarity is None else c.similarity for c in values),
+                np.float64,
+                len(candidates),
+            ),
+            [c.shared_salience for c in values],
+            [c.published_at for c in values],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """The signals and scores of `Columns`, row for row (see `Signals`)."""
+
+    keys: list[str]
+    dense: npt.NDArray[np.float64]  # NaN where unknown
+    lexical: npt.NDArray[np.float64]
+    entities: npt.NDArray[np.float64]
+    recency: npt.NDArray[np.float64]
+    score: npt.NDArray[np.float64]
+
+    def signals(self, row: int) -> Signals:
+        dense = float(self.dense[row])
+        return Signals(
+            None if math.isnan(dense) else dense,
+            float(self.lexical[row]),
+            float(self.entities[row]),
+            float(self.recency[row]),
+            float(self.score[row]),
+        )
+
+    def order(self) -> list[int]:
+        """Rows best first: scores within RANKING_TIE of each other go to the more recent,
+        then to the higher, then by key (so both search backends agree)."""
+        if not self.keys:
+            return []
+        buckets = np.round(self.score / RANKING_TIE)
+        keys = np.array(self.keys)
+        ranked: list[int] = np.lexsort((keys, -self.score, -self.recency, -buckets)).tolist()
+        return ranked
+
+
+def score(
+    columns: Columns,
+    query_keys: Sequence[str],
+    reference: datetime,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> Scored:
+    """Each candidate's signals and weighted score (see the comment above `Weights`)."""
+    best = float(columns.lexical.max()) if len(columns.keys) else 0.0
+    lexical = columns.lexical / best if best > 0 else np.zeros_like(columns.lexical)
+    entities = np.fromiter(
+        (entity_overlap(query_keys, shared) for shared in columns.shared_salience),
+        np.float64,
+        len(columns.keys),
+    )
+    fresh = np.fromiter(
+        (recency(p, reference, weights.half_life_days) for p in columns.published_at),
+        np.float64,
+        len(columns.keys),
+    )
+    known = ~np.isnan(columns.similarity)
+    similarity = np.where(known, np.minimum(np.maximum(columns.similarity, 0.0), 1.0), np.nan)
+    total = weights.lexical * lexical + weights.entities * entities + weights.recency * fresh
+    share = np.full(len(columns.keys), weights.lexical + weights.entities + weights.recency)
+    if weights.dense > 0:
+        total = np.where(known, total + weights.dense * similarity, total)
+        share = np.where(known, share + weights.dense, share)
+    scores = np.divide(total, share, out=np.zeros_like(total), where=share > 0)
+    return Scored(
+        columns.keys,
+        similarity,
+        lexical,
+        entities,
+        fresh,
+        np.minimum(np.maximum(scores, 0.0), 1.0),
+    )
+
+
 def signals(
     candidates: Mapping[str, Candidate],
     query_keys: Sequence[str],
@@ -456,23 +553,8 @@ def signals(
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> dict[str, Signals]:
     """Each candidate's signals and weighted score (see the comment above `Weights`)."""
-    best = max((c.lexical for c in candidates.values()), default=0.0)
-    out = {}
-    for key, candidate in candidates.items():
-        lexical = candidate.lexical / best if best > 0 else 0.0
-        entities = entity_overlap(query_keys, candidate.shared_salience)
-        fresh = recency(candidate.published_at, reference, weights.half_life_days)
-        similarity = (
-            None if candidate.similarity is None else min(max(candidate.similarity, 0.0), 1.0)
-        )
-        total = weights.lexical * lexical + weights.entities * entities + weights.recency * fresh
-        share = weights.lexical + weights.entities + weights.recency
-        if similarity is not None and weights.dense > 0:
-            total += weights.dense * similarity
-            share += weights.dense
-        score = total / share if share > 0 else 0.0
-        out[key] = Signals(similarity, lexical, entities, fresh, min(max(score, 0.0), 1.0))
-    return out
+    scored = score(Columns.of(candidates), query_keys, reference, weights)
+    return {key: scored.signals(row) for row, key in enumerate(scored.keys)}
 
 
 def rerank(
@@ -483,21 +565,8 @@ def rerank(
 ) -> list[tuple[str, float]]:
     """Candidates by score in [0, 1], best first; scores within RANKING_TIE of each other go
     to the more recent, then to the higher, then by id so both search backends agree."""
-    scored = signals(candidates, query_keys, reference, weights)
-    return order(scored)
-
-
-def order(scored: Mapping[str, Signals]) -> list[tuple[str, float]]:
-    ranked = sorted(
-        scored.items(),
-        key=lambda item: (
-            -round(item[1].score / RANKING_TIE),
-            -item[1].recency,
-            -item[1].score,
-            item[0],
-        ),
-    )
-    return [(key, round(s.score, 4)) for key, s in ranked]
+    scored = score(Columns.of(candidates), query_keys, reference, weights)
+    return [(scored.keys[row], round(float(scored.score[row]), 4)) for row in scored.order()]
 
 
 def reason(

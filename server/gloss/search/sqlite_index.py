@@ -115,6 +115,20 @@ class LiveIndex:
     ) -> list[tuple[uuid.UUID, float]] | None:
         return self._answer(seq, lambda index: index.more_like_this(groups, team_ids, limit))
 
+    def peek(self, ask: Callable[[ArticleIndex], _T]) -> tuple[int, _T] | None:
+        """`ask` the index as it stands, with the change-log sequence it stands at: for a
+        caller that reads its session's sequence meanwhile (in the same trip as a statement it
+        runs anyway) and uses the answer only if the two agree. None if it is not built or is
+        busy; nothing is caught up here."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            if self._closed or self._index is None:
+                return None
+            return self._mark, ask(self._index)
+        finally:
+            self._lock.release()
+
     def _answer(self, seq: int, ask: Callable[[ArticleIndex], _T]) -> _T | None:
         """`ask` the index if it stands at `seq` and is free; None sends the query to SQL."""
         if not self._lock.acquire(blocking=False):

@@ -203,6 +203,11 @@ class VectorIndex:
 
     # --- reads ---------------------------------------------------------------------------------
 
+    def vector(self, key: int) -> np.ndarray | None:
+        """The vector stored under `key` (a view: read it before the next write), or None."""
+        position = self._position_of.get(key)
+        return None if position is None else self._vectors[position]
+
     @property
     def approximate(self) -> bool:
         return self._ann is not None
@@ -280,10 +285,51 @@ class VectorIndex:
 
 # --- kept in step with a database ---------------------------------------------------------------
 
-# On PostgreSQL a sequence value is taken at insert and committed later, so a change may become
-# visible below the mark already applied; each catch-up reads this many sequences back again
-# (applying a change twice is harmless).
-REREAD = 256
+# A query whose change log is behind the index's mark comes from an older snapshot (a request
+# that began before a write another has caught the index up with); when every query has been
+# behind for this long, the database was replaced by an older copy: the index is built again.
+BEHIND_REBUILD_S = 10.0
+# Rows of a catch-up read at a time (by sequence), so a catch-up after a bulk import neither
+# holds every change in memory at once nor stops at any count.
+CATCH_UP_PAGE = 2_000
+_CATCH_UP = {
+    "sqlite": (
+        "SELECT c.seq, c.doc_id, a.id, a.team_id, v.vector FROM article_changes c "
+        "LEFT JOIN articles a ON a.doc_id = c.doc_id "
+        "LEFT JOIN article_vectors v ON v.article_id = a.id AND v.model = :model "
+        "WHERE c.seq > :after ORDER BY c.seq LIMIT :page"
+    ),
+    # With the changes of the transactions that were in flight at the last mark and have
+    # finished since, by transaction id (their sequence values may be below the mark).
+    "postgresql": (
+        "SELECT c.seq, c.doc_id, a.id, a.team_id, v.vector FROM article_changes c "
+        "LEFT JOIN articles a ON a.doc_id = c.doc_id "
+        "LEFT JOIN article_vectors v ON v.article_id = a.id AND v.model = :model "
+        "WHERE c.seq > :after AND (c.seq > :mark "
+        "OR c.xid = ANY(CAST(CAST(:finished AS text) AS xid8[]))) "
+        "ORDER BY c.seq LIMIT :page"
+    ),
+}
+# PostgreSQL: the latest sequence and, in the same snapshot, the transactions in progress.
+_PG_PROBE = text("SELECT coalesce(max(seq), 0), pg_current_snapshot()::text FROM article_changes")
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """Which transactions a PostgreSQL snapshot saw in progress: those in `running`, and every
+    one from `next_xid` on (not started yet)."""
+
+    running: frozenset[int]
+    next_xid: int
+
+    @classmethod
+    def parse(cls, value: str) -> _Snapshot:
+        # pg_snapshot's text form: xmin:xmax:xip,xip,...
+        _, xmax, running = value.split(":")
+        return cls(frozenset(int(x) for x in running.split(",") if x), int(xmax))
+
+    def in_progress(self, xid: int) -> bool:
+        return xid in self.running or xid >= self.next_xid
 
 
 class LiveVectors:
@@ -293,26 +339,46 @@ class LiveVectors:
     article's related) read in read-only transactions, so what it applies is committed.
     `gloss serve` builds it in the background at start-up (`warm`); a query that comes while
     a build runs gets None (related then ranks the words' and names' candidates by their
-    vectors, as before this index). Without `warm` the first query builds it."""
+    vectors, as before this index). Without `warm` the first query builds it.
+
+    On PostgreSQL a sequence value is taken at write and becomes visible at commit, so a
+    transaction in flight when the mark was read may later show changes below it, however
+    many changes committed meanwhile. The mark is read with the snapshot's transactions in
+    progress (`in_flight`); once one of them has finished, a catch-up reads its changes by
+    transaction id (the log keeps it), besides those above the mark. SQLite's writers take
+    turns, so its sequences become visible in order."""
 
     def __init__(self, model: str, *, ann_min: int = ANN_MIN) -> None:
         self.model = model
         self.index = VectorIndex(ann_min=ann_min)
         self.mark = -1  # the last change-log sequence applied; -1 before the build
+        # PostgreSQL: the transactions in progress when `mark` was read.
+        self.in_flight: frozenset[int] = frozenset()
         self.build_seconds = 0.0
         self.building = False
         self._lock = asyncio.Lock()
+        self._behind_since: float | None = None  # since when every query's log was behind
 
     async def current(self, session: AsyncSession) -> VectorIndex | None:
         """The index as of the session's snapshot of the change log, or None while a
         background build runs."""
         if self.building:
             return None
-        # The SQLite backend read the sequence with the request's first statement already
-        # (its probe); elsewhere this asks for it.
-        seq = await change_seq(session)
-        if seq == self.mark:
+        seq, snapshot = await _probe(session)
+        if seq == self.mark and not self._finished(snapshot):
             return self.index
+        if 0 <= seq < self.mark:
+            # A snapshot older than the index: a request that began before a write which
+            # another request has since caught the index up with. The index shows more than
+            # this request sees, so it ranks without it (as during a build). Only when every
+            # query has been behind for a while has the log gone back (the database replaced
+            # by an older copy), and the index is built afresh.
+            now = time.monotonic()
+            if self._behind_since is None:
+                self._behind_since = now
+            if now - self._behind_since < BEHIND_REBUILD_S:
+                return None
+        self._behind_since = None
         async with self._lock:
             if self.building:
                 return None
@@ -320,9 +386,15 @@ class LiveVectors:
                 # First use; or the log went back (the database was replaced by an older copy):
                 # build afresh.
                 await self._build(session)
-            elif seq != self.mark:
-                await self._catch_up(session, seq)
+            elif seq != self.mark or self._finished(snapshot):
+                await self._catch_up(session, seq, snapshot)
         return self.index
+
+    def _finished(self, snapshot: _Snapshot | None) -> frozenset[int]:
+        """The transactions in flight at the mark that `snapshot` sees finished."""
+        if snapshot is None or not self.in_flight:
+            return frozenset()
+        return frozenset(x for x in self.in_flight if not snapshot.in_progress(x))
 
     async def warm(self, maker: Any) -> None:
         """Build in the background from a session of its own (`gloss serve` at start-up)."""
@@ -342,7 +414,7 @@ class LiveVectors:
         index = VectorIndex(ann_min=self.index.ann_min)
         # The mark first: a change committed while the rows are read is applied again by
         # the next catch-up, which is harmless.
-        seq = await change_seq(session)
+        seq, snapshot = await _probe(session)
         result = await session.stream(
             text(
                 "SELECT a.doc_id, a.id, a.team_id, v.vector FROM articles a "
@@ -356,27 +428,45 @@ class LiveVectors:
         await asyncio.to_thread(index.refresh)
         self.index = index
         self.mark = seq
+        self.in_flight = snapshot.running if snapshot is not None else frozenset()
         self.build_seconds = time.perf_counter() - started
         log.info("vector index built: %d articles in %.1f s", len(index), self.build_seconds)
 
-    async def _catch_up(self, session: AsyncSession, seq: int) -> None:
-        rows = await session.execute(
-            text(
-                "SELECT c.doc_id, a.id, a.team_id, v.vector FROM article_changes c "
-                "LEFT JOIN articles a ON a.doc_id = c.doc_id "
-                "LEFT JOIN article_vectors v ON v.article_id = a.id AND v.model = :model "
-                "WHERE c.seq > :since ORDER BY c.seq"
-            ),
-            {"model": self.model, "since": max(0, min(self.mark, seq) - REREAD)},
-        )
-        for key, article_id, team_id, blob in rows:
-            values = dense.from_blob(blob)
-            if article_id is None or values is None:
-                self.index.remove(int(key))
-            else:
-                self.index.add(int(key), _as_uuid(article_id), _as_uuid(team_id), values)
+    async def _catch_up(self, session: AsyncSession, seq: int, snapshot: _Snapshot | None) -> None:
+        """Apply the changes above the mark and those of the finished transactions, a page at
+        a time, each article as it is now (applying one twice is harmless)."""
+        dialect = session.get_bind().dialect.name
+        statement = text(_CATCH_UP["postgresql" if dialect == "postgresql" else "sqlite"])
+        finished = self._finished(snapshot)
+        params: dict[str, object] = {"model": self.model, "page": CATCH_UP_PAGE}
+        if dialect == "postgresql":
+            params |= {"mark": self.mark, "finished": "{" + ",".join(map(str, finished)) + "}"}
+        after = 0 if finished else self.mark
+        while True:
+            rows = (await session.execute(statement, {**params, "after": after})).all()
+            for _, key, article_id, team_id, blob in rows:
+                values = dense.from_blob(blob)
+                if article_id is None or values is None:
+                    self.index.remove(int(key))
+                else:
+                    self.index.add(int(key), _as_uuid(article_id), _as_uuid(team_id), values)
+            if len(rows) < CATCH_UP_PAGE:
+                break
+            after = int(rows[-1][0])
         self.index.refresh()
         self.mark = seq
+        self.in_flight = snapshot.running if snapshot is not None else frozenset()
+
+
+async def _probe(session: AsyncSession) -> tuple[int, _Snapshot | None]:
+    """The latest change-log sequence in the session's snapshot and, on PostgreSQL, that
+    snapshot's transactions in progress."""
+    if session.get_bind().dialect.name != "postgresql":
+        # The SQLite backend read the sequence with the request's first statement already
+        # (its probe); change_seq asks only where it did not.
+        return await change_seq(session), None
+    row = (await session.execute(_PG_PROBE)).one()
+    return int(row[0]), _Snapshot.parse(row[1])
 
 
 # Rows of a build read and added at a time.

@@ -114,10 +114,11 @@ def user_token(workdir: Path, user: str) -> str:
     return made.stdout.strip().splitlines()[-1]
 
 
-def start_server(workdir: Path) -> Server:
+def start_server(workdir: Path, **settings: str) -> Server:
+    """`gloss serve` on a free port; `settings` are extra GLOSS_* variables."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = _server_env(workdir)
+    env = {**_server_env(workdir), **settings}
     (workdir / "gloss-data").mkdir(parents=True, exist_ok=True)
     init = subprocess.run(
         [sys.executable, "-m", "gloss", "init", "--ensure-token"],

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { request } from "../src/background/api";
+import { RATE_LIMIT_RETRIES, request, retryAfterSeconds } from "../src/background/api";
 import { annotate, annotationsOn, card } from "../src/background/server";
 import { DEFAULT_SETTINGS, type Settings } from "../src/shared/types";
 
@@ -115,4 +115,48 @@ test("paged lists are read page by page through next_cursor", () => {
       if (r.ok) assert.deepEqual(r.value.map((a) => a.id), ["a1", "a2"]);
     },
   );
+});
+
+test("a 429 is asked again after Retry-After, and a limit that lasts is the reader's error", async () => {
+  let calls = 0;
+  await withFetch(
+    async () => {
+      calls++;
+      if (calls < 3) return new Response(JSON.stringify({ title: "Too many requests" }), { status: 429, headers: { "Retry-After": "0" } });
+      return new Response(JSON.stringify({ terms: [] }), { status: 200 });
+    },
+    async () => {
+      const r = await request(settings, "POST", "/v1/annotate", { text: "x" });
+      assert.deepEqual(r, { ok: true, value: { terms: [] } });
+    },
+  );
+  assert.equal(calls, 3);
+  calls = 0;
+  await withFetch(
+    async () => {
+      calls++;
+      return new Response("{}", { status: 429, headers: { "Retry-After": "0" } });
+    },
+    async () => {
+      const r = await request(settings, "GET", "/v1/me");
+      assert.ok(!r.ok && r.error.status === 429 && r.error.message.includes("busy"));
+    },
+  );
+  assert.equal(calls, RATE_LIMIT_RETRIES + 1);
+  // A wait longer than the reader should sit through is not waited for.
+  calls = 0;
+  await withFetch(
+    async () => {
+      calls++;
+      return new Response("{}", { status: 429, headers: { "Retry-After": "120" } });
+    },
+    async () => {
+      const r = await request(settings, "GET", "/v1/me");
+      assert.ok(!r.ok);
+    },
+  );
+  assert.equal(calls, 1);
+  assert.equal(retryAfterSeconds("2"), 2);
+  assert.equal(retryAfterSeconds(null), 1);
+  assert.equal(retryAfterSeconds("Wed, 21 Oct 2026 07:28:00 GMT"), 1);
 });

@@ -5,6 +5,18 @@ import type { Settings } from "../shared/types";
 
 export const TIMEOUT_MS = { annotate: 20000, default: 8000 };
 
+/** A 429 (the per-token limit) is asked again after the server's Retry-After, this many times,
+ * when the wait is at most MAX_RETRY_AFTER_S: the server did nothing with the request, so a
+ * write is as safe to send again as a read. A longer wait is the reader's error to see. */
+export const RATE_LIMIT_RETRIES = 3;
+const MAX_RETRY_AFTER_S = 10;
+
+/** The seconds a 429 asks to wait (Retry-After in seconds; 1 when missing or unreadable). */
+export function retryAfterSeconds(header: string | null): number {
+  const seconds = header === null ? Number.NaN : Number(header.trim());
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : 1;
+}
+
 export function apiUrl(settings: Settings, path: string): string {
   return settings.serverUrl.replace(/\/+$/, "") + path;
 }
@@ -19,6 +31,7 @@ export function errorFor(status: number | null, problem: Partial<Problem> | null
   if (status === 412) return { kind: "server", status, message: "Someone changed it meanwhile (412): open it again" };
   if (status === 404) return { kind: "not-found", status, message: problem?.detail ?? "Not found (404)" };
   if (status === 413) return { kind: "too-large", status, message: "This page is too large for the server (413)" };
+  if (status === 429) return { kind: "server", status, message: "The Gloss server is busy (429): try again in a moment" };
   return { kind: "server", status, message: `Server error ${status}${problem?.title ? `: ${problem.title}` : ""}` };
 }
 
@@ -39,27 +52,34 @@ export async function requestWithHeaders<T>(
   if (!settings.serverUrl || !settings.token) {
     return { ok: false, error: { kind: "not-configured", message: "Set the server and token in the Gloss options" } };
   }
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
   let response: Response;
-  try {
-    response = await fetch(apiUrl(settings, path), {
-      method,
-      headers: {
-        Authorization: `Bearer ${settings.token}`,
-        Accept: "application/json, application/ld+json, application/problem+json",
-        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-        ...(options.headers ?? {}),
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-      signal: controller.signal,
-      credentials: "omit",
-      cache: "no-store",
-    });
-  } catch {
-    return { ok: false, error: errorFor(null, null, controller.signal.aborted) };
-  } finally {
-    clearTimeout(timer);
+  for (let attempt = 0; ; attempt++) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      response = await fetch(apiUrl(settings, path), {
+        method,
+        headers: {
+          Authorization: `Bearer ${settings.token}`,
+          Accept: "application/json, application/ld+json, application/problem+json",
+          ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+          ...(options.headers ?? {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal: controller.signal,
+        credentials: "omit",
+        cache: "no-store",
+      });
+    } catch {
+      return { ok: false, error: errorFor(null, null, controller.signal.aborted) };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.status !== 429 || attempt >= RATE_LIMIT_RETRIES) break;
+    const wait = retryAfterSeconds(response.headers.get("Retry-After"));
+    if (wait > MAX_RETRY_AFTER_S) break;
+    await response.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
   }
   let data: unknown = null;
   try {

@@ -295,18 +295,7 @@ class Browser(ABC):
 
     def set_display(self, **change: Any) -> None:
         """Send what the popup sends when a box is clicked: the whole display, changed as asked."""
-        display = {
-            "firstOnly": change.pop("first_only", True),
-            "kinds": {
-                "person": True,
-                "org": True,
-                "place": True,
-                "other": True,
-                "norp": False,
-                "term": True,
-                **change,
-            },
-        }
+        display = harness.display(**change)
         ui = self.extension_page("options.html")
         try:
             reply = ui.evaluate(

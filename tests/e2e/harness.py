@@ -347,9 +347,10 @@ def highlight_point(page: Any, name: str, text: str | None = None) -> dict[str, 
     )
 
 
-def set_display(context: Any, extension_id: str, **change: Any) -> None:
-    """Send what the popup sends when a box is clicked: the whole display, changed as asked."""
-    display = {
+def display(**change: Any) -> dict[str, Any]:
+    """The whole display the popup sends when a box is clicked: the default, changed as asked
+    (`first_only=False`, `person=False`, ...)."""
+    return {
         "firstOnly": change.pop("first_only", True),
         "kinds": {
             "person": True,
@@ -361,10 +362,15 @@ def set_display(context: Any, extension_id: str, **change: Any) -> None:
             **change,
         },
     }
+
+
+def set_display(context: Any, extension_id: str, **change: Any) -> None:
+    """Send what the popup sends when a box is clicked: the whole display, changed as asked."""
     ui = context.new_page()
     ui.goto(f"chrome-extension://{extension_id}/options.html")
     reply = ui.evaluate(
-        "d => chrome.runtime.sendMessage({type: 'ui/set-display', display: d})", display
+        "d => chrome.runtime.sendMessage({type: 'ui/set-display', display: d})",
+        display(**change),
     )
     assert reply["ok"], reply
     ui.close()

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,6 +30,10 @@ _engine: Engine | None = None
 def _load(model: str, chunk_chars: int, batch_size: int) -> None:
     global _engine
     from threadpoolctl import threadpool_limits
+
+    # Ctrl-C in a terminal reaches the whole process group: the server stops this process
+    # itself, after its requests, instead of it dying under a batch.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     # The server's process has a thread of its own on the other core: one BLAS thread here.
     threadpool_limits(limits=1, user_api="blas")

@@ -34,6 +34,43 @@ async def test_teams_take_turns() -> None:
     assert [j.text for j in batch if j.owner == "team-a"] == ["article 0", "article 1", "article 2"]
 
 
+async def test_the_team_served_least_goes_first() -> None:
+    """A reader who opens a page while another team's first screen is being read is served
+    before the rest of that screen: within a tier, the team that has had the least read goes
+    first (ADR 0020)."""
+    queue = FairQueue()
+    long_screen = [_job("team-a", f"block {i} " + "x" * 300) for i in range(6)]
+    for job in long_screen:
+        queue.put(job)
+    taken = [queue.take(), queue.take()]  # the two lanes each took one of its blocks
+    assert taken == long_screen[:2]
+    short_page = [_job("team-b", f"short {i} " + "y" * 300) for i in range(2)]
+    for job in short_page:
+        queue.put(job)
+    assert [queue.take(), queue.take()] == short_page
+    # Once the teams have had as much, they take turns again.
+    assert queue.served("visible", "team-b") == queue.served("visible", "team-a")
+    assert queue.take() is long_screen[2]
+
+
+async def test_what_a_team_was_served_is_forgotten_when_it_has_nothing_left() -> None:
+    queue = FairQueue()
+    first = [_job("team-a", "x" * 500) for _ in range(2)]
+    for job in first:
+        queue.put(job)
+    read = [queue.take(), queue.take()]
+    assert queue.served("visible", "team-a") == 1000
+    queue.done(read[0])
+    assert queue.served("visible", "team-a") == 1000  # one still being read
+    queue.done(read[1])
+    assert queue.served("visible", "team-a") == 0
+    # A job taken but put back (its batch was full) is not counted as served.
+    again = _job("team-a", "z" * 200)
+    queue.put(again)
+    queue.put_back([queue.take()])
+    assert queue.served("visible", "team-a") == 0
+
+
 async def test_a_long_text_runs_alone_and_loses_no_place() -> None:
     queue = FairQueue()
     long_page = _job("team-a", "x" * (LONG_TEXT_CHARS + 1))
@@ -126,7 +163,7 @@ async def with_process() -> AsyncIterator[NlpRuntime]:
 async def _read_in_background(runtime: NlpRuntime) -> list[object]:
     return list(
         await asyncio.gather(
-            *(runtime.read(t, (), ENTITIES, owner="team", priority="background") for t in TEXTS)
+            *runtime.read_all(TEXTS, (), ENTITIES, owner="team", priority="background")
         )
     )
 

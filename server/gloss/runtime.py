@@ -90,26 +90,49 @@ VISIBLE_ONLY: Tiers = ("visible",)
 
 
 class FairQueue:
-    """Jobs by priority, then by owner, taken in turn: visible text (what a reader has on
-    screen) before background text (the tail of a long page, bulk ingest), and one team's
-    hundred queued texts do not stand in front of another team's one page. Within an owner
-    and priority, first in, first out. Each taker names the tiers it serves (the server's own
-    engine thread only visible text while a process reads the background, ADR 0019)."""
+    """Jobs by priority, then by owner: visible text (what a reader has on screen) before
+    background text (the tail of a long page, bulk ingest); within a tier, the owner (a team)
+    that has had the least read so far goes first (least attained service), so one team's
+    hundred queued texts do not stand in front of another team's one page, and a reader who
+    opens a short page while another team's long page is read is served before the rest of
+    the long page's first screen (ADR 0020). What an owner has had counts from when it last
+    had nothing queued or being read. Within an owner and priority, first in, first out.
+    Each taker names the tiers it serves (the server's own engine thread only visible text
+    while a process reads the background, ADR 0019)."""
 
     def __init__(self) -> None:
         self._tiers: dict[Priority, OrderedDict[Hashable, deque[_Job]]] = {
             "visible": OrderedDict(),
             "background": OrderedDict(),
         }
+        # Characters taken per (tier, owner), and each owner's jobs queued or being read.
+        self._served: dict[tuple[Priority, Hashable], int] = {}
+        self._active: dict[Hashable, int] = {}
         self._changed = asyncio.Event()
 
     def put(self, job: _Job) -> None:
         self._tiers[job.priority].setdefault(job.owner, deque()).append(job)
+        self._active[job.owner] = self._active.get(job.owner, 0) + 1
         self._changed.set()
+
+    def done(self, job: _Job) -> None:
+        """A taken job was read (or dropped): once an owner has nothing queued or being
+        read, what it was served is forgotten."""
+        left = self._active.get(job.owner, 0) - 1
+        if left > 0:
+            self._active[job.owner] = left
+            return
+        self._active.pop(job.owner, None)
+        for tier in self._tiers:
+            self._served.pop((tier, job.owner), None)
 
     def depth(self, tier: Priority) -> int:
         """Texts waiting in `tier`."""
         return sum(len(jobs) for jobs in self._tiers[tier].values())
+
+    def served(self, tier: Priority, owner: Hashable) -> int:
+        """Characters of `tier` taken for `owner` since it last had nothing queued or read."""
+        return self._served.get((tier, owner), 0)
 
     def has(self, tiers: Tiers = EVERY_TIER) -> bool:
         return any(self._tiers[t] for t in tiers)
@@ -118,14 +141,16 @@ class FairQueue:
         return not self.has()
 
     def take(self, tiers: Tiers = EVERY_TIER) -> _Job:
-        """The next job: the oldest of the owner whose turn it is, in the first of `tiers` that
-        has one; that owner goes last."""
-        queues = next(self._tiers[t] for t in tiers if self._tiers[t])
-        owner, jobs = next(iter(queues.items()))
+        """The next job, in the first of `tiers` that has one: the oldest of the owner served
+        least, the one whose turn came first among equals; that owner goes last in turn."""
+        tier = next(t for t in tiers if self._tiers[t])
+        queues = self._tiers[tier]
+        owner = min(queues, key=lambda o: self._served.get((tier, o), 0))
+        jobs = queues.pop(owner)
         job = jobs.popleft()
-        queues.pop(owner)
         if jobs:
             queues[owner] = jobs
+        self._served[(tier, owner)] = self._served.get((tier, owner), 0) + len(job.text)
         return job
 
     async def changed(self) -> None:
@@ -174,6 +199,8 @@ class FairQueue:
         queues = self._tiers[job.priority]
         queues.setdefault(job.owner, deque()).appendleft(job)
         queues.move_to_end(job.owner, last=False)
+        key = (job.priority, job.owner)
+        self._served[key] = max(0, self._served.get(key, 0) - len(job.text))
         self._changed.set()
 
 
@@ -668,18 +695,23 @@ class NlpRuntime:
         )
         return result
 
-    async def read(
+    def read_all(
         self,
-        text: str,
+        texts: Sequence[str],
         glossaries: Sequence[CompiledGlossary],
         include: frozenset[str],
         owner: Hashable = None,
         priority: Priority = "visible",
-    ) -> Reading:
-        """Queue one block for its reading alone (see `Engine.read_many`)."""
-        job = _Job(text, tuple(glossaries), include, self._future(), owner, priority, whole=False)
-        reading: Reading = await self._queued(job)
-        return reading
+    ) -> list[asyncio.Future[Reading]]:
+        """Queue blocks for their readings alone, each a job of its own; their futures, in
+        order (cancelling one leaves it unread)."""
+        if self._queue is None:
+            raise RuntimeError("NlpRuntime.start() was not awaited")
+        kept = tuple(glossaries)
+        jobs = [_Job(t, kept, include, self._future(), owner, priority, whole=False) for t in texts]
+        for job in jobs:
+            self._queue.put(job)
+        return [job.future for job in jobs]
 
     async def finish(self, text: str, reading: Reading, include: frozenset[str]) -> EngineResult:
         """The document pass over a page's joined reading; a long page's off the event loop."""
@@ -733,15 +765,21 @@ class NlpRuntime:
         groups: dict[tuple[object, ...], list[_Job]] = {}
         for job in batch:
             if job.future.cancelled():
-                self._reading[job.priority] -= 1
+                self._read(job)
                 continue
             key = (tuple(id(g) for g in job.glossaries), job.include, job.whole)
             groups.setdefault(key, []).append(job)
         return list(groups.values())
 
+    def _read(self, job: _Job) -> None:
+        """A taken job is no longer being read."""
+        self._reading[job.priority] -= 1
+        assert self._queue is not None
+        self._queue.done(job)
+
     def _deliver(self, jobs: Sequence[_Job], results: Sequence[object] | BaseException) -> None:
         for i, job in enumerate(jobs):
-            self._reading[job.priority] -= 1
+            self._read(job)
             if job.future.done():
                 continue
             if isinstance(results, BaseException):  # hand the failure to every waiting request

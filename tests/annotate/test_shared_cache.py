@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from gloss.annotate import cache as cache_module
 from gloss.annotate.cache import AnnotateCache, decode_reading, encode_reading
-from gloss.annotate.service import split_blocks
+from gloss.annotate.service import VISIBLE_CHARS, split_blocks
 from gloss.app import create_app
 from gloss.settings import Settings
 from tests.annotate.test_routes import ARTICLE, GLOSSARY, annotate, create_glossary
@@ -108,6 +108,46 @@ async def test_a_changed_page_reads_only_its_changed_block(
         app.state.annotate_cache = kept
     assert again["entities"] == second["entities"]
     assert again["terms"] == second["terms"]
+
+
+async def test_a_long_page_queues_its_first_screen_before_looking_up_its_tail(
+    app: FastAPI, client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    """The blocks that start in a visible request's first VISIBLE_CHARS characters are queued
+    as visible text before the rest of the page is even looked up in the cache; the rest is
+    queued as background text, and the answer is the whole page's (ADR 0020)."""
+    ann = await make_account("ann")
+    paragraphs = [
+        f"Paragraph {i}: Angela Merkel spoke in Berlin about trade, tariffs and the harbour."
+        for i in range(80)
+    ]
+    page = "\n\n".join(paragraphs)
+    assert len(page) > 2 * VISIBLE_CHARS
+    events: list[tuple[str, object]] = []
+    runtime, cache = app.state.nlp, app.state.annotate_cache
+    queue_blocks, look_up = runtime.read_all, cache.get_blocks
+
+    def read_all(texts: list[str], glossaries: Any, include: Any, owner: Any, priority: str) -> Any:
+        events.append(("queued", (priority, len(texts))))
+        return queue_blocks(texts, glossaries, include, owner, priority)
+
+    async def get_blocks(keys: list[str]) -> Any:
+        events.append(("looked up", len(keys)))
+        return await look_up(keys)
+
+    runtime.read_all, cache.get_blocks = read_all, get_blocks
+    try:
+        body = await annotate(client, ann, text=page, include=["entities"])
+    finally:
+        del runtime.read_all, cache.get_blocks
+    first_screen = sum(1 for s, _e in split_blocks(page) if s < VISIBLE_CHARS)
+    assert events == [
+        ("looked up", first_screen),
+        ("queued", ("visible", first_screen)),
+        ("looked up", 80 - first_screen),
+        ("queued", ("background", 80 - first_screen)),
+    ]
+    assert sum(e["text"] == "Angela Merkel" for e in body["entities"]) == 80
 
 
 async def test_a_glossary_edit_is_seen_through_another_replica(

@@ -51,9 +51,17 @@ def answer_key(digest: str, versions: Sequence[Any], model: str, include: Any, u
     return "gloss:answer:" + hashlib.sha256(shape.encode()).hexdigest()
 
 
-def block_key(block_digest: str, versions: Sequence[Any], model: str, include: Any) -> str:
-    shape = f"{block_digest}|{list(versions)}|{model}|{sorted(include)}"
-    return "gloss:block:" + hashlib.sha256(shape.encode()).hexdigest()
+def block_keys(
+    text: str, blocks: Sequence[tuple[int, int]], versions: Sequence[Any], model: str, include: Any
+) -> list[str]:
+    """The cache keys of `text`'s blocks (start, end): each block's own hash, with the
+    glossary versions, model and options that its reading depends on."""
+    rest = f"|{list(versions)}|{model}|{sorted(include)}".encode()
+    sha256 = hashlib.sha256
+    return [
+        "gloss:block:" + sha256(sha256(text[s:e].encode()).hexdigest().encode() + rest).hexdigest()
+        for s, e in blocks
+    ]
 
 
 def encode_reading(reading: Reading) -> bytes:

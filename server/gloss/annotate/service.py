@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gloss.annotate.cache import AnnotateCache, CachedSpans, answer_key, block_key
+from gloss.annotate.cache import AnnotateCache, CachedSpans, answer_key, block_keys
 from gloss.annotate.schemas import (
     ALL_INCLUDES,
     AnnotateRequest,
@@ -204,25 +204,47 @@ async def _reading(
 ) -> Reading:
     """The page's reading, joined from its blocks': the cached ones, and the others read by
     the engine, each a job of its own in the queue (so another reader's visible block goes
-    between them)."""
+    between them). The visible blocks are looked up and queued first; the rest of a long
+    page (its keys, its cache lookup) after the event loop has served whatever else is
+    waiting, such as another reader's request (ADR 0020)."""
     blocks = split_blocks(text)
     model = runtime.model_version
-    keys = [
-        block_key(hashlib.sha256(text[s:e].encode("utf-8")).hexdigest(), versions, model, include)
-        for s, e in blocks
+    cut = len(blocks)
+    if priority == "visible":
+        cut = next((i for i, (s, _e) in enumerate(blocks) if s >= VISIBLE_CHARS), len(blocks))
+    parts: list[tuple[list[tuple[int, int]], Priority]] = [
+        (blocks[:cut], priority),
+        (blocks[cut:], "background"),
     ]
-    readings = await cache.get_blocks(keys)
-    todo: dict[str, tuple[int, int, Priority]] = {}
-    for (s, e), k, r in zip(blocks, keys, readings, strict=True):
-        if r is None and k not in todo:  # a block repeated on the page is read once
-            todo[k] = (s, e, priority if s < VISIBLE_CHARS else "background")
+    keys: list[str] = []
+    readings: list[Reading | None] = []
+    todo: dict[str, None] = {}  # the keys of the blocks read, in the order they are queued
+    waiting: list[asyncio.Future[Reading]] = []
+    for number, (part, part_priority) in enumerate(parts):
+        if not part:
+            continue
+        if number:
+            await asyncio.sleep(0)
+        part_keys = block_keys(text, part, versions, model, include)
+        found = await cache.get_blocks(part_keys)
+        texts: list[str] = []
+        for (s, e), k, r in zip(part, part_keys, found, strict=True):
+            if r is None and k not in todo:  # a block repeated on the page is read once
+                todo[k] = None
+                texts.append(text[s:e])
+        waiting += runtime.read_all(texts, compiled, include, owner, part_priority)
+        keys += part_keys
+        readings += found
     if todo:
-        read = await asyncio.gather(
-            *(runtime.read(text[s:e], compiled, include, owner, p) for s, e, p in todo.values())
-        )
-        new = dict(zip(todo, read, strict=True))
-        await cache.put_blocks(new)
-        readings = [r if r is not None else new[k] for k, r in zip(keys, readings, strict=True)]
+        try:
+            read = await asyncio.gather(*waiting)
+        except BaseException:
+            for future in waiting:
+                future.cancel()  # what is still queued is not read for nobody
+            raise
+        fresh = dict(zip(todo, read, strict=True))
+        await cache.put_blocks(fresh)
+        readings = [r if r is not None else fresh[k] for k, r in zip(keys, readings, strict=True)]
     return Reading.join(
         (s, r) for (s, _e), r in zip(blocks, readings, strict=True) if r is not None
     )

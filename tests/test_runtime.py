@@ -10,7 +10,14 @@ from collections.abc import AsyncIterator, Callable, Hashable
 
 import pytest
 
-from gloss.runtime import LONG_TEXT_CHARS, FairQueue, NlpRuntime, _Job, load_runtime
+from gloss.runtime import (
+    LONG_TEXT_CHARS,
+    NEWCOMER_CHARS,
+    FairQueue,
+    NlpRuntime,
+    _Job,
+    load_runtime,
+)
 
 
 def _job(owner: Hashable, text: str = "A short page.") -> _Job:
@@ -69,6 +76,22 @@ async def test_what_a_team_was_served_is_forgotten_when_it_has_nothing_left() ->
     queue.put(again)
     queue.put_back([queue.take()])
     assert queue.served("visible", "team-a") == 0
+
+
+async def test_a_newcomer_goes_first_for_a_first_screen_then_takes_turns() -> None:
+    """A team that has long been ingesting is not held up until a newcomer has had as much:
+    the newcomer is ahead by at most NEWCOMER_CHARS."""
+    queue = FairQueue()
+    for i in range(400):
+        queue.put(_job("ingest", "i" * 1000))
+    for _ in range(100):  # 100,000 characters read for the ingest so far
+        queue.take()
+    for i in range(40):
+        queue.put(_job("newcomer", "n" * 1000))
+    owners = [queue.take().owner for _ in range(12)]
+    ahead = NEWCOMER_CHARS // 1000
+    assert owners[:ahead] == ["newcomer"] * ahead
+    assert owners[ahead:] == ["ingest", "newcomer"] * ((12 - ahead) // 2)
 
 
 async def test_a_long_text_runs_alone_and_loses_no_place() -> None:

@@ -84,6 +84,10 @@ PROCESS_RESTART_S = 1.0
 PROCESS_RESTART_MAX_S = 60.0
 
 
+# What a team new to a tier may have read before the teams already there, about a first screen
+# (the visible part of a request, annotate.service.VISIBLE_CHARS, and a block more).
+NEWCOMER_CHARS = 4_000
+
 Tiers = tuple[Priority, ...]
 EVERY_TIER: Tiers = ("visible", "background")
 VISIBLE_ONLY: Tiers = ("visible",)
@@ -96,7 +100,8 @@ class FairQueue:
     hundred queued texts do not stand in front of another team's one page, and a reader who
     opens a short page while another team's long page is read is served before the rest of
     the long page's first screen (ADR 0020). What an owner has had counts from when it last
-    had nothing queued or being read. Within an owner and priority, first in, first out.
+    had nothing queued or being read, starting near what the others have had (a newcomer is
+    ahead by at most NEWCOMER_CHARS). Within an owner and priority, first in, first out.
     Each taker names the tiers it serves (the server's own engine thread only visible text
     while a process reads the background, ADR 0019)."""
 
@@ -111,7 +116,15 @@ class FairQueue:
         self._changed = asyncio.Event()
 
     def put(self, job: _Job) -> None:
-        self._tiers[job.priority].setdefault(job.owner, deque()).append(job)
+        queues = self._tiers[job.priority]
+        key = (job.priority, job.owner)
+        if key not in self._served:
+            # A team new to the tier goes before the others for at most NEWCOMER_CHARS, then
+            # takes turns with them: it does not wait behind a long page's next block, and a
+            # long-running ingest is not held up until the newcomer has had as much.
+            others = [self._served.get((job.priority, o), 0) for o in queues if o != job.owner]
+            self._served[key] = max(0, min(others, default=0) - NEWCOMER_CHARS)
+        queues.setdefault(job.owner, deque()).append(job)
         self._active[job.owner] = self._active.get(job.owner, 0) + 1
         self._changed.set()
 

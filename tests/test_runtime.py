@@ -82,11 +82,11 @@ async def test_a_newcomer_goes_first_for_a_first_screen_then_takes_turns() -> No
     """A team that has long been ingesting is not held up until a newcomer has had as much:
     the newcomer is ahead by at most NEWCOMER_CHARS."""
     queue = FairQueue()
-    for i in range(400):
+    for _ in range(400):
         queue.put(_job("ingest", "i" * 1000))
     for _ in range(100):  # 100,000 characters read for the ingest so far
         queue.take()
-    for i in range(40):
+    for _ in range(40):
         queue.put(_job("newcomer", "n" * 1000))
     owners = [queue.take().owner for _ in range(12)]
     ahead = NEWCOMER_CHARS // 1000

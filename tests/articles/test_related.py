@@ -67,6 +67,9 @@ async def test_related_of_an_article_ranks_its_topic_first(
 
     rates = await client.get(f"/v1/articles/{ids[RATES_1['url']]}/related", headers=ann.headers)
     assert rates.json()[0]["url"] == RATES_2["url"]
+    # The card's date (read raw, made UTC in Python) is the stored article's.
+    stored = await client.get(f"/v1/articles/{ids[RATES_2['url']]}", headers=ann.headers)
+    assert rates.json()[0]["published_at"] == stored.json()["published_at"] is not None
 
 
 async def test_the_page_itself_and_its_copies_are_never_related(

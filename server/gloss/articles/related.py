@@ -545,13 +545,10 @@ def _decoded(blobs: dict[uuid.UUID, bytes]) -> dict[uuid.UUID, np.ndarray]:
 def _indexed_vectors(
     cards: dict[uuid.UUID, ArticleCard], index: VectorIndex
 ) -> dict[uuid.UUID, np.ndarray]:
-    """The cards' vectors from the in-memory index, by the integer key each card carries."""
-    out = {}
-    for article_id, card in cards.items():
-        values = index.vector(card.vector) if isinstance(card.vector, int) else None
-        if values is not None:
-            out[article_id] = values.copy()  # the index may grow or compact later
-    return out
+    """The cards' vectors from the in-memory index, by the integer key each card carries
+    (copies: the index may grow or compact later)."""
+    keyed = {c.vector: a for a, c in cards.items() if isinstance(c.vector, int)}
+    return {keyed[key]: values for key, values in index.vectors(list(keyed)).items()}
 
 
 def _present(

@@ -6,7 +6,7 @@ import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -79,8 +79,8 @@ _MENTIONS = ArticleMention.__table__
 _MENTION_COLUMNS = (_M.article_id, _M.key, _M.salience, _M.published_at)
 _V = ArticleVector.__table__.c
 _VECTORS = ArticleVector.__table__
-# A column read as the driver returns it (no result processing): the cards statement's ids,
-# each made a UUID once per card rather than once per row and column.
+# A column read as the driver returns it (no result processing): the cards statement's ids
+# and dates, each converted once per card rather than once per row and column.
 _RAW = NullType()
 
 
@@ -215,15 +215,17 @@ class ArticleRepository:
         rows = await self.session.execute(statement, params)
         width = 8 if extra is not None else 7
         # The team filter is applied here rather than in SQL: with both in the WHERE clause
-        # SQLite may walk the team's index instead of looking up the ids. The ids come as the
-        # driver gives them (SQLite: hex; asyncpg: UUIDs), made UUIDs once per card.
-        teams = {t.hex for t in team_ids} | set(team_ids)
+        # SQLite may walk the team's index instead of looking up the ids. The ids and dates
+        # come as the driver gives them (SQLite: hex and text; asyncpg: UUIDs and datetimes),
+        # converted once per card rather than once per row.
+        teams: dict[object, uuid.UUID] = {t.hex: t for t in team_ids} | {t: t for t in team_ids}
         cards: dict[uuid.UUID, ArticleCard] = {}
         shared: dict[uuid.UUID, dict[str, float]] = {}
         names: dict[str, str] = {}
         by_raw: dict[object, uuid.UUID] = {}
         for row in rows:
-            if row[1] not in teams:
+            team_id = teams.get(row[1])
+            if team_id is None:
                 continue
             article_id = by_raw.get(row[0])
             if article_id is None:
@@ -231,11 +233,11 @@ class ArticleRepository:
                 duplicate_of = row[6]
                 cards[article_id] = ArticleCard(
                     article_id,
-                    _as_uuid(row[1]),
+                    team_id,
                     row[2],
                     row[3],
                     row[4],
-                    row[5],
+                    _as_utc(row[5]),
                     None if duplicate_of is None else _as_uuid(duplicate_of),
                     row[7] if width == 8 else None,
                 )
@@ -576,7 +578,7 @@ def _cards_statement(
         _A.url,
         _A.title,
         func.substr(_A.text, 1, SNIPPET_SOURCE_CHARS),
-        _A.published_at,
+        type_coerce(_A.published_at, _RAW),
         type_coerce(_A.duplicate_of_id, _RAW),
     ).where(wanted)
     if extra == "doc_id":
@@ -608,6 +610,16 @@ def _mention_row(article: Article, mention: MentionSummary) -> dict[str, Any]:
         "salience": mention.salience,
         "published_at": article.published_at,
     }
+
+
+def _as_utc(value: object) -> datetime | None:
+    """A date read raw (`_RAW`), as `UTCDateTime` reads it: SQLite's text (naive, UTC) or
+    a driver's datetime, made timezone-aware UTC."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _as_uuid(value: object) -> uuid.UUID:

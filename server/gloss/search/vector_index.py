@@ -208,6 +208,17 @@ class VectorIndex:
         position = self._position_of.get(key)
         return None if position is None else self._vectors[position]
 
+    def vectors(self, keys: Sequence[int]) -> dict[int, np.ndarray]:
+        """Copies of the vectors stored under those of `keys` it has (taken in one gather, so
+        they stay as they are whatever is written later)."""
+        found = [
+            (key, position) for key in keys if (position := self._position_of.get(key)) is not None
+        ]
+        if not found:
+            return {}
+        rows = self._vectors[[position for _, position in found]]
+        return {key: rows[i] for i, (key, _) in enumerate(found)}
+
     @property
     def approximate(self) -> bool:
         return self._ann is not None

@@ -51,7 +51,8 @@ def test_vectors_are_copies_of_the_keys_it_has_kept_whatever_is_written_later() 
     index.remove(2)
     index.refresh()
     np.testing.assert_array_equal(taken[1], first)
-    assert index.vectors([]) == {} and index.vectors([2]) == {}
+    assert index.vectors([]) == {}
+    assert index.vectors([2]) == {}
 
 
 def test_the_exact_scan_answers_within_the_teams_best_first() -> None:

@@ -255,24 +255,52 @@ class ArticleRepository:
     ) -> tuple[set[uuid.UUID], int | None]:
         """Ids of the stored copies of a page: by url or canonical url, or by the same text;
         and, in the same statement, the value of `probe_sql` (a scalar query) where given."""
+        group, value, _ = await self.page_group_and_mentioning(
+            team_ids, url, content_hash, probe_sql
+        )
+        return group, value
+
+    async def page_group_and_mentioning(
+        self,
+        team_ids: Sequence[uuid.UUID],
+        url: str | None,
+        content_hash: str | None,
+        probe_sql: str | None = None,
+        *,
+        kind: str = "entity",
+        keys: Sequence[str] = (),
+        mentioning: int = 0,
+    ) -> tuple[set[uuid.UUID], int | None, list[uuid.UUID] | None]:
+        """`page_group` and, in the same statement, the ids of the articles
+        `mentioning(team_ids, kind, keys, mentioning)` finds (None when not asked): what
+        `cards_and_mentions` would read with `mentioning`, read while the caller works."""
+        mentioning = mentioning if keys and team_ids else 0
         params: dict[str, object] = {"team_ids": list(team_ids)}
         if url:
             params["url"] = url
         if content_hash:
             params["content_hash"] = content_hash
-        if not url and not content_hash and probe_sql is None:
-            return set(), None
-        statement = _page_group_statement(bool(url), bool(content_hash), probe_sql)
+        if not url and not content_hash and probe_sql is None and not mentioning:
+            return set(), None, None
+        candidates = None
+        if mentioning:
+            candidates, more = _mentioning(team_ids, kind, keys, mentioning)
+            params |= more
+        statement = _page_group_statement(bool(url), bool(content_hash), probe_sql, candidates)
         group: set[uuid.UUID] = set()
         value = None
+        mentioned: list[uuid.UUID] | None = [] if mentioning else None
         for row in await self.session.execute(statement, params):
             if row[0] is None:  # the probe's row
                 value = int(row[2])
-                continue
-            group.add(_as_uuid(row[0]))
-            if row[1] is not None:
-                group.add(_as_uuid(row[1]))
-        return group, value
+            elif row[2] is not None:  # an article mentioning the keys
+                assert mentioned is not None
+                mentioned.append(_as_uuid(row[0]))
+            else:
+                group.add(_as_uuid(row[0]))
+                if row[1] is not None:
+                    group.add(_as_uuid(row[1]))
+        return group, value, mentioned
 
     async def duplicates_of(self, article_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         if not article_ids:
@@ -537,11 +565,17 @@ def _mentioning_by_pair(pairs: int) -> _MentionSelect:
     )
 
 
-@functools.lru_cache(maxsize=8)
-def _page_group_statement(by_url: bool, by_hash: bool, probe_sql: str | None) -> Executable:
+@functools.lru_cache(maxsize=128)
+def _page_group_statement(
+    by_url: bool,
+    by_hash: bool,
+    probe_sql: str | None,
+    candidates: _MentionSelect | None = None,
+) -> Executable:
     """One indexed lookup per condition (SQLite answers an OR of them with a table scan);
     built once, with parameters, so SQLAlchemy's compiled cache serves it. With a probe: one
-    more row, (NULL, NULL, the probe's value)."""
+    more row, (NULL, NULL, the probe's value); with `candidates` (a `_mentioning` statement),
+    a row (article id, NULL, 1) for each article it finds."""
     conditions = []
     if by_url:
         url = bindparam("url", type_=String())
@@ -555,7 +589,10 @@ def _page_group_statement(by_url: bool, by_hash: bool, probe_sql: str | None) ->
     ]
     if probe_sql is not None:
         arms.append(select(null(), null(), literal_column(f"({probe_sql})")))
-    return union_all(*arms)
+    if candidates is not None:
+        found = candidates.subquery()
+        arms.append(select(found.c.article_id, null(), literal_column("1")))
+    return union_all(*arms) if len(arms) > 1 else arms[0]
 
 
 @functools.lru_cache(maxsize=128)

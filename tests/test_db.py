@@ -4,13 +4,17 @@ holds a 201 for a row a crash could still lose."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Message, Receive, Scope, Send
 
+from gloss.db import create_engine
+from gloss.settings import Settings
 from tests.collections.conftest import ANNO, annotation
 from tests.conftest import AccountFactory
 
@@ -64,3 +68,20 @@ def test_every_revision_id_fits_alembics_version_column() -> None:
     revisions = list(ScriptDirectory.from_config(alembic_config()).walk_revisions())
     assert len(revisions) >= 9
     assert [r.revision for r in revisions if len(r.revision) > 32] == []
+
+
+async def test_sqlite_connections_read_through_a_memory_map_of_the_configured_size(
+    tmp_path: Path,
+) -> None:
+    for mmap_mb, expected in ((16, 16 * 2**20), (0, 0)):
+        settings = Settings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / f'map-{mmap_mb}.sqlite3'}",
+            sqlite_mmap_mb=mmap_mb,
+            load_nlp=False,
+        )
+        engine = create_engine(settings)
+        try:
+            async with engine.connect() as connection:
+                assert await connection.scalar(text("PRAGMA mmap_size")) == expected
+        finally:
+            await engine.dispose()

@@ -77,6 +77,12 @@ class Settings(BaseSettings):
         86_400, gt=0, description="How long an entry lives in the shared cache (Redis)."
     )
     sqlite_busy_timeout_ms: int = 10_000
+    sqlite_mmap_mb: int = Field(
+        1024,
+        ge=0,
+        description="How much of the SQLite file each connection reads through a memory map "
+        "(SQLite caps it at 2 GiB); 0 reads it through system calls only.",
+    )
     related_index: bool = Field(
         True,
         description="On SQLite, keep the words of every article in memory for related "

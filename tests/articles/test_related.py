@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gloss.articles import related
 from gloss.articles.related import related_for_key, related_for_text
+from gloss.articles.repository import ArticleRepository
 from gloss.nlp import dense, ranking
 from gloss.search.sqlite_index import LiveIndex, _registry
 from tests.api.test_errors import assert_problem
@@ -67,6 +68,9 @@ async def test_related_of_an_article_ranks_its_topic_first(
 
     rates = await client.get(f"/v1/articles/{ids[RATES_1['url']]}/related", headers=ann.headers)
     assert rates.json()[0]["url"] == RATES_2["url"]
+    # The card's date (read raw, made UTC in Python) is the stored article's.
+    stored = await client.get(f"/v1/articles/{ids[RATES_2['url']]}", headers=ann.headers)
+    assert rates.json()[0]["published_at"] == stored.json()["published_at"] is not None
 
 
 async def test_the_page_itself_and_its_copies_are_never_related(
@@ -381,6 +385,57 @@ async def test_the_indexes_answers_taken_beside_the_first_statement_are_the_same
     again = await ask()
     assert held[-1] is False
     assert again
+
+
+async def test_the_articles_naming_the_entities_read_with_the_copies_give_the_same_answer(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On SQLite the statement that looks for the page's copies also finds the articles
+    naming its entities; the cards statement then reads only their cards, and the answer is
+    the one it gives finding them itself. A page with a stored copy asks for more of them
+    than were read, and the cards statement finds them itself."""
+    ann = await make_account("ann")
+    assert ann.team is not None
+    team_id = ann.team.id
+    await _store(client, ann, CORPUS)
+    asked: list[int] = []
+    cards_and_mentions = ArticleRepository.cards_and_mentions
+
+    async def spy(self: ArticleRepository, *args: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs.get("mentioning", 0))
+        return await cards_and_mentions(self, *args, **kwargs)
+
+    monkeypatch.setattr(ArticleRepository, "cards_and_mentions", spy)
+
+    async def ask(text: str, url: str | None) -> list[tuple[str, float, str]]:
+        async with app.state.read_sessionmaker() as session:
+            found = await related.related_for_text(
+                session, [team_id], text, url, ["nvidia", "tsmc"], 5
+            )
+        return [(str(r.article_id), r.score, r.reason) for r in found]
+
+    sqlite = app.state.engine.dialect.name == "sqlite"
+    page_group_and_mentioning = related._page_group_and_mentioning
+
+    async def copies_alone(*args: Any) -> tuple[set[uuid.UUID], list[uuid.UUID] | None]:
+        return await page_group_and_mentioning(*args[:-1], 0)
+
+    for text, url, copies in (
+        (CHIPS_1["text"] + " Analysts expect more of the same.", None, False),
+        (CHIPS_1["text"], CHIPS_1["url"], True),
+    ):
+        asked.clear()
+        answer = await ask(text, url)
+        assert answer
+        assert (asked == [0]) is (sqlite and not copies)
+        with monkeypatch.context() as alone:
+            alone.setattr(related, "_page_group_and_mentioning", copies_alone)
+            asked.clear()
+            assert await ask(text, url) == answer
+            assert asked[0] > 0
 
 
 def live_index_for_app(app: FastAPI) -> LiveIndex | None:

@@ -38,6 +38,23 @@ def _clustered(count: int, dimensions: int = 32, seed: int = 7) -> np.ndarray:
     return _unit(points + 0.3 * rng.standard_normal((count, dimensions)))
 
 
+def test_vectors_are_copies_of_the_keys_it_has_kept_whatever_is_written_later() -> None:
+    index = VectorIndex(dimensions=3)
+    first, second = _unit(np.array([1.0, 0.0, 0.0])), _unit(np.array([0.0, 1.0, 0.0]))
+    index.add(1, uuid.uuid4(), TEAM_A, first)
+    index.add(2, uuid.uuid4(), TEAM_A, second)
+    taken = index.vectors([2, 9, 1])
+    assert sorted(taken) == [1, 2]
+    np.testing.assert_array_equal(taken[1], first)
+    np.testing.assert_array_equal(taken[2], second)
+    index.add(1, uuid.uuid4(), TEAM_A, second)  # replaced, then the dead compacted out
+    index.remove(2)
+    index.refresh()
+    np.testing.assert_array_equal(taken[1], first)
+    assert index.vectors([]) == {}
+    assert index.vectors([2]) == {}
+
+
 def test_the_exact_scan_answers_within_the_teams_best_first() -> None:
     index = VectorIndex(dimensions=3)
     ids = [uuid.uuid4() for _ in range(4)]

@@ -76,16 +76,25 @@ async def related_for_page(
     """`related_for_text` of a page already split into words (the annotate cache keeps it)."""
     page_url = _normalized(url)
     limit = max(1, min(limit, MAX_RELATED))
-    grouping = asyncio.ensure_future(_page_group(session, team_ids, page_url, page.content_hash()))
+    fetch = _fetch(limit, 0)
+    # On SQLite, whose transaction reads one snapshot, the same statement finds the articles
+    # naming the page's entities; they count if the page has no stored copy (as `fetch`
+    # assumes), sparing the cards statement that lookup.
+    mentioning = fetch if session.get_bind().dialect.name == "sqlite" else 0
+    grouping = asyncio.ensure_future(
+        _page_group_and_mentioning(
+            session, team_ids, page_url, page.content_hash(), _query_keys(entity_keys), mentioning
+        )
+    )
     # While the database looks for the page's copies (on its own thread), the in-memory
     # indexes answer as they stand; their answers count if they stand at what the session
     # sees and the page has no stored copy (the usual case: a page not stored).
     early = None
     try:
         await asyncio.sleep(0)  # the statement goes out
-        early = _early(session, team_ids, page, vector, _fetch(limit, 0)) if team_ids else None
+        early = _early(session, team_ids, page, vector, fetch) if team_ids else None
     finally:
-        excluded = await grouping
+        excluded, mentioned = await grouping
     return await _related(
         session,
         team_ids,
@@ -97,7 +106,13 @@ async def related_for_page(
         weights=weights,
         vector=vector,
         early=early,
+        mentioned=(mentioning, mentioned) if mentioned is not None else None,
     )
+
+
+def _query_keys(entity_keys: Sequence[str]) -> list[str]:
+    """The page's entities that seed the "articles mentioning them" candidates."""
+    return list(dict.fromkeys(entity_keys))[:MAX_QUERY_ENTITIES]
 
 
 def _fetch(limit: int, excluded: int) -> int:
@@ -222,13 +237,32 @@ async def _page_group(
     session: AsyncSession, team_ids: Sequence[uuid.UUID], url: str | None, content_hash: str
 ) -> set[uuid.UUID]:
     """The page's stored copies; the same statement reads what the search backend asks for."""
+    group, _ = await _page_group_and_mentioning(session, team_ids, url, content_hash, [], 0)
+    return group
+
+
+async def _page_group_and_mentioning(
+    session: AsyncSession,
+    team_ids: Sequence[uuid.UUID],
+    url: str | None,
+    content_hash: str,
+    keys: Sequence[str],
+    mentioning: int,
+) -> tuple[set[uuid.UUID], list[uuid.UUID] | None]:
+    """`_page_group`, and with `mentioning`, the ids of that many articles naming `keys` most
+    saliently (None when not asked)."""
     probe = backend_for(session).probe(session)
-    group, value = await ArticleRepository(session).page_group(
-        team_ids, url, content_hash, probe.sql if probe is not None else None
+    group, value, mentioned = await ArticleRepository(session).page_group_and_mentioning(
+        team_ids,
+        url,
+        content_hash,
+        probe.sql if probe is not None else None,
+        keys=keys,
+        mentioning=mentioning,
     )
     if probe is not None:
         probe.keep(value or 0)
-    return group
+    return group, mentioned
 
 
 async def related_for_key(
@@ -333,11 +367,14 @@ async def gather(
     reference: datetime,
     vector: dense.Vector | None = None,
     early: _Early | None = None,
+    mentioned: tuple[int, list[uuid.UUID]] | None = None,
 ) -> Gathered:
     """The candidates of a page from the three sources: its sentence vector's nearest over
     the whole store (the in-memory vector index), its distinctive words (more-like-this), and
     the articles naming its entities most saliently. `early`: the indexes' answers taken
-    while the page's copies were looked for, used if they still hold."""
+    while the page's copies were looked for, used if they still hold; `mentioned`: the
+    articles naming the entities, read in the same transaction with the number asked for,
+    used if that is the number wanted."""
     repo = ArticleRepository(session)
     fetch = _fetch(limit, len(excluded))
     live = live_vectors_for(session, vector.model) if vector is not None else None
@@ -356,16 +393,19 @@ async def gather(
             mark = live.mark
             if index is not None:
                 nearest = dict(index.search(vector.values, team_ids, fetch + DENSE_EXTRA))
-    keys = list(dict.fromkeys(entity_keys))[:MAX_QUERY_ENTITIES]
+    keys = _query_keys(entity_keys)
     excluded |= await repo.duplicates_of(sorted(excluded))
     # The candidates' cards, and with them (one statement) the `fetch` articles naming the
-    # page's entities most saliently.
+    # page's entities most saliently, unless they were read already.
+    wanted = set(lexical) | set(nearest)
+    if mentioned is not None and mentioned[0] == fetch:
+        wanted.update(mentioned[1])
     cards, shared, names = await repo.cards_and_mentions(
-        sorted((set(lexical) | set(nearest)) - excluded),
+        sorted(wanted - excluded),
         team_ids,
         "entity",
         keys,
-        mentioning=fetch,
+        mentioning=fetch if mentioned is None or mentioned[0] != fetch else 0,
         vector_model=vector.model if vector is not None and index is None else None,
         doc_ids=index is not None,
     )
@@ -456,6 +496,7 @@ async def _related(
     weights: ranking.Weights = ranking.DEFAULT_WEIGHTS,
     vector: dense.Vector | None = None,
     early: _Early | None = None,
+    mentioned: tuple[int, list[uuid.UUID]] | None = None,
 ) -> list[RelatedArticle]:
     limit = max(1, min(limit, MAX_RELATED))
     if not team_ids:
@@ -470,6 +511,7 @@ async def _related(
         reference=reference,
         vector=vector,
         early=early,
+        mentioned=mentioned,
     )
     return rank(gathered, limit, weights)
 
@@ -545,13 +587,10 @@ def _decoded(blobs: dict[uuid.UUID, bytes]) -> dict[uuid.UUID, np.ndarray]:
 def _indexed_vectors(
     cards: dict[uuid.UUID, ArticleCard], index: VectorIndex
 ) -> dict[uuid.UUID, np.ndarray]:
-    """The cards' vectors from the in-memory index, by the integer key each card carries."""
-    out = {}
-    for article_id, card in cards.items():
-        values = index.vector(card.vector) if isinstance(card.vector, int) else None
-        if values is not None:
-            out[article_id] = values.copy()  # the index may grow or compact later
-    return out
+    """The cards' vectors from the in-memory index, by the integer key each card carries
+    (copies: the index may grow or compact later)."""
+    keyed = {c.vector: a for a, c in cards.items() if isinstance(c.vector, int)}
+    return {keyed[key]: values for key, values in index.vectors(list(keyed)).items()}
 
 
 def _present(

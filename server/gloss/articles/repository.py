@@ -6,7 +6,7 @@ import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -79,8 +79,8 @@ _MENTIONS = ArticleMention.__table__
 _MENTION_COLUMNS = (_M.article_id, _M.key, _M.salience, _M.published_at)
 _V = ArticleVector.__table__.c
 _VECTORS = ArticleVector.__table__
-# A column read as the driver returns it (no result processing): the cards statement's ids,
-# each made a UUID once per card rather than once per row and column.
+# A column read as the driver returns it (no result processing): the cards statement's ids
+# and dates, each converted once per card rather than once per row and column.
 _RAW = NullType()
 
 
@@ -215,15 +215,17 @@ class ArticleRepository:
         rows = await self.session.execute(statement, params)
         width = 8 if extra is not None else 7
         # The team filter is applied here rather than in SQL: with both in the WHERE clause
-        # SQLite may walk the team's index instead of looking up the ids. The ids come as the
-        # driver gives them (SQLite: hex; asyncpg: UUIDs), made UUIDs once per card.
-        teams = {t.hex for t in team_ids} | set(team_ids)
+        # SQLite may walk the team's index instead of looking up the ids. The ids and dates
+        # come as the driver gives them (SQLite: hex and text; asyncpg: UUIDs and datetimes),
+        # converted once per card rather than once per row.
+        teams: dict[object, uuid.UUID] = {t.hex: t for t in team_ids} | {t: t for t in team_ids}
         cards: dict[uuid.UUID, ArticleCard] = {}
         shared: dict[uuid.UUID, dict[str, float]] = {}
         names: dict[str, str] = {}
         by_raw: dict[object, uuid.UUID] = {}
         for row in rows:
-            if row[1] not in teams:
+            team_id = teams.get(row[1])
+            if team_id is None:
                 continue
             article_id = by_raw.get(row[0])
             if article_id is None:
@@ -231,11 +233,11 @@ class ArticleRepository:
                 duplicate_of = row[6]
                 cards[article_id] = ArticleCard(
                     article_id,
-                    _as_uuid(row[1]),
+                    team_id,
                     row[2],
                     row[3],
                     row[4],
-                    row[5],
+                    _as_utc(row[5]),
                     None if duplicate_of is None else _as_uuid(duplicate_of),
                     row[7] if width == 8 else None,
                 )
@@ -253,24 +255,52 @@ class ArticleRepository:
     ) -> tuple[set[uuid.UUID], int | None]:
         """Ids of the stored copies of a page: by url or canonical url, or by the same text;
         and, in the same statement, the value of `probe_sql` (a scalar query) where given."""
+        group, value, _ = await self.page_group_and_mentioning(
+            team_ids, url, content_hash, probe_sql
+        )
+        return group, value
+
+    async def page_group_and_mentioning(
+        self,
+        team_ids: Sequence[uuid.UUID],
+        url: str | None,
+        content_hash: str | None,
+        probe_sql: str | None = None,
+        *,
+        kind: str = "entity",
+        keys: Sequence[str] = (),
+        mentioning: int = 0,
+    ) -> tuple[set[uuid.UUID], int | None, list[uuid.UUID] | None]:
+        """`page_group` and, in the same statement, the ids of the articles
+        `mentioning(team_ids, kind, keys, mentioning)` finds (None when not asked): what
+        `cards_and_mentions` would read with `mentioning`, read while the caller works."""
+        mentioning = mentioning if keys and team_ids else 0
         params: dict[str, object] = {"team_ids": list(team_ids)}
         if url:
             params["url"] = url
         if content_hash:
             params["content_hash"] = content_hash
-        if not url and not content_hash and probe_sql is None:
-            return set(), None
-        statement = _page_group_statement(bool(url), bool(content_hash), probe_sql)
+        if not url and not content_hash and probe_sql is None and not mentioning:
+            return set(), None, None
+        candidates = None
+        if mentioning:
+            candidates, more = _mentioning(team_ids, kind, keys, mentioning)
+            params |= more
+        statement = _page_group_statement(bool(url), bool(content_hash), probe_sql, candidates)
         group: set[uuid.UUID] = set()
         value = None
+        mentioned: list[uuid.UUID] | None = [] if mentioning else None
         for row in await self.session.execute(statement, params):
             if row[0] is None:  # the probe's row
                 value = int(row[2])
-                continue
-            group.add(_as_uuid(row[0]))
-            if row[1] is not None:
-                group.add(_as_uuid(row[1]))
-        return group, value
+            elif row[2] is not None:  # an article mentioning the keys
+                assert mentioned is not None
+                mentioned.append(_as_uuid(row[0]))
+            else:
+                group.add(_as_uuid(row[0]))
+                if row[1] is not None:
+                    group.add(_as_uuid(row[1]))
+        return group, value, mentioned
 
     async def duplicates_of(self, article_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         if not article_ids:
@@ -535,11 +565,17 @@ def _mentioning_by_pair(pairs: int) -> _MentionSelect:
     )
 
 
-@functools.lru_cache(maxsize=8)
-def _page_group_statement(by_url: bool, by_hash: bool, probe_sql: str | None) -> Executable:
+@functools.lru_cache(maxsize=128)
+def _page_group_statement(
+    by_url: bool,
+    by_hash: bool,
+    probe_sql: str | None,
+    candidates: _MentionSelect | None = None,
+) -> Executable:
     """One indexed lookup per condition (SQLite answers an OR of them with a table scan);
     built once, with parameters, so SQLAlchemy's compiled cache serves it. With a probe: one
-    more row, (NULL, NULL, the probe's value)."""
+    more row, (NULL, NULL, the probe's value); with `candidates` (a `_mentioning` statement),
+    a row (article id, NULL, 1) for each article it finds."""
     conditions = []
     if by_url:
         url = bindparam("url", type_=String())
@@ -553,7 +589,10 @@ def _page_group_statement(by_url: bool, by_hash: bool, probe_sql: str | None) ->
     ]
     if probe_sql is not None:
         arms.append(select(null(), null(), literal_column(f"({probe_sql})")))
-    return union_all(*arms)
+    if candidates is not None:
+        found = candidates.subquery()
+        arms.append(select(found.c.article_id, null(), literal_column("1")))
+    return union_all(*arms) if len(arms) > 1 else arms[0]
 
 
 @functools.lru_cache(maxsize=128)
@@ -576,7 +615,7 @@ def _cards_statement(
         _A.url,
         _A.title,
         func.substr(_A.text, 1, SNIPPET_SOURCE_CHARS),
-        _A.published_at,
+        type_coerce(_A.published_at, _RAW),
         type_coerce(_A.duplicate_of_id, _RAW),
     ).where(wanted)
     if extra == "doc_id":
@@ -608,6 +647,16 @@ def _mention_row(article: Article, mention: MentionSummary) -> dict[str, Any]:
         "salience": mention.salience,
         "published_at": article.published_at,
     }
+
+
+def _as_utc(value: object) -> datetime | None:
+    """A date read raw (`_RAW`), as `UTCDateTime` reads it: SQLite's text (naive, UTC) or
+    a driver's datetime, made timezone-aware UTC."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _as_uuid(value: object) -> uuid.UUID:

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from gloss.search.positions import PositionTable
+
 # Each article has a dense position; a term's postings are the positions of the articles
 # containing it, in increasing order. A base segment holds them as one array sliced by term
 # offsets (CSR); articles added since live in a small per-term delta; a removed article's
 # position is marked dead. `compact` folds the delta in and drops the dead, so the base stays
 # one array whatever the churn.
 _POSITION = np.int32
-_ID = np.dtype((np.void, 16))
 # Fold the delta into the base when it holds this share of the postings (or dead positions
 # reach this share of all positions): queries then slice one array per term again.
 _COMPACT_SHARE = 0.25
@@ -48,21 +49,14 @@ class ArticleIndex:
         self._postings: npt.NDArray[np.int32] = np.zeros(0, _POSITION)
         self._delta: dict[int, array[int]] = {}
         self._delta_postings = 0
-        # Per position: the article's key, id (UUID bytes), team number, and whether it lives.
-        self._keys: npt.NDArray[np.int64] = np.zeros(0, np.int64)
-        self._ids: npt.NDArray[np.void] = np.zeros(0, _ID)
-        self._teams: npt.NDArray[np.int32] = np.zeros(0, np.int32)
-        self._alive: npt.NDArray[np.bool_] = np.zeros(0, np.bool_)
-        self._used = 0
-        self._dead = 0
-        self._position_of: dict[int, int] = {}
-        self._team_numbers: dict[uuid.UUID, int] = {}
+        # Per position: the article's key, id, team number, and whether it lives.
+        self._positions = PositionTable()
 
     def __len__(self) -> int:
-        return len(self._position_of)
+        return len(self._positions)
 
     def __contains__(self, key: int) -> bool:
-        return key in self._position_of
+        return key in self._positions
 
     # --- writes --------------------------------------------------------------------------------
 
@@ -72,15 +66,7 @@ class ArticleIndex:
         """Index an article's distinct `terms`; an article already indexed under `key` is
         replaced (its old postings die with its old position)."""
         self.remove(key)
-        position = self._used
-        if position == len(self._alive):
-            self._grow(max(1024, 2 * position))
-        self._used += 1
-        self._keys[position] = key
-        self._ids[position] = np.frombuffer(article_id.bytes, _ID)[0]
-        self._teams[position] = self._team_numbers.setdefault(team_id, len(self._team_numbers))
-        self._alive[position] = True
-        self._position_of[key] = position
+        position, _ = self._positions.append(key, article_id, team_id)
         term_ids = self._term_ids
         delta = self._delta
         added = 0
@@ -97,18 +83,13 @@ class ArticleIndex:
 
     def remove(self, key: int) -> bool:
         """Forget the article under `key`; False when there was none."""
-        position = self._position_of.pop(key, None)
-        if position is None:
-            return False
-        self._alive[position] = False
-        self._dead += 1
-        return True
+        return self._positions.remove(key) is not None
 
     def needs_compaction(self) -> bool:
         total = len(self._postings) + self._delta_postings
         threshold = max(_COMPACT_MINIMUM, _COMPACT_SHARE * total)
-        return self._delta_postings > threshold or self._dead > max(
-            _COMPACT_MINIMUM // 50, _COMPACT_SHARE * self._used
+        return self._delta_postings > threshold or self._positions.dead > max(
+            _COMPACT_MINIMUM // 50, _COMPACT_SHARE * self._positions.used
         )
 
     def compact(self) -> None:
@@ -116,9 +97,9 @@ class ArticleIndex:
 
         Memory stays near one copy of the postings: the first build (all delta) is a
         concatenation, later ones insert a delta that is at most a share of the base."""
-        alive = self._alive[: self._used]
+        alive = self._positions.alive[: self._positions.used]
         term_count = len(self._term_ids)
-        dead = self._dead > 0
+        dead = self._positions.dead > 0
         # The live positions' new numbers (positions keep their order).
         renumber = (np.cumsum(alive, dtype=np.int64) - 1).astype(_POSITION) if dead else None
 
@@ -156,27 +137,8 @@ class ArticleIndex:
         self._offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         self._delta = {}
         self._delta_postings = 0
-        if not dead:
-            return
-        live_positions = np.flatnonzero(alive)
-        self._keys = self._keys[live_positions]
-        self._ids = self._ids[live_positions]
-        self._teams = self._teams[live_positions]
-        self._alive = np.ones(len(live_positions), np.bool_)
-        self._used = len(live_positions)
-        self._dead = 0
-        self._position_of = dict(zip(self._keys.tolist(), range(self._used), strict=True))
-
-    def _grow(self, capacity: int) -> None:
-        def grown(values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
-            out = np.zeros(capacity, values.dtype)
-            out[: len(values)] = values
-            return out
-
-        self._keys = grown(self._keys)  # type: ignore[assignment]
-        self._ids = grown(self._ids)  # type: ignore[assignment]
-        self._teams = grown(self._teams)  # type: ignore[assignment]
-        self._alive = grown(self._alive)  # type: ignore[assignment]
+        if dead:
+            self._positions.compact()  # the same renumbering: live positions keep their order
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -203,8 +165,9 @@ class ArticleIndex:
             count = len(postings)
             # Dead positions are few (compaction drops them): only a list that could fall
             # under the cap because of them is counted live.
-            if self._dead and count < cap + self._dead:
-                count = int(np.count_nonzero(self._alive[postings]))
+            dead = self._positions.dead
+            if dead and count < cap + dead:
+                count = int(np.count_nonzero(self._positions.alive[postings]))
             if count:
                 out[term] = min(count, cap)
         return out
@@ -217,7 +180,8 @@ class ArticleIndex:
     ) -> list[tuple[uuid.UUID, float]]:
         """The team's articles containing any word of the weighted groups, each scored by the
         sum of the weights of the groups it contains; best first, ties by key."""
-        teams = [self._team_numbers[t] for t in team_ids if t in self._team_numbers]
+        table = self._positions
+        teams = table.team_numbers_of(team_ids)
         if not teams or limit <= 0:
             return []
         chunks: list[npt.NDArray[np.int32]] = []
@@ -239,8 +203,8 @@ class ArticleIndex:
         positions, inverse = np.unique(np.concatenate(chunks), return_inverse=True)
         lengths = [len(chunk) for chunk in chunks]
         scores = np.bincount(inverse, weights=np.repeat(np.asarray(weights, np.float64), lengths))
-        keep = self._alive[positions]
-        team_of = self._teams[positions]
+        keep = table.alive[positions]
+        team_of = table.teams[positions]
         keep &= team_of == teams[0] if len(teams) == 1 else np.isin(team_of, teams)
         positions, scores = positions[keep], scores[keep]
         if len(positions) > limit:
@@ -248,23 +212,21 @@ class ArticleIndex:
             threshold = np.partition(scores, len(scores) - limit)[len(scores) - limit]
             best = scores >= threshold
             positions, scores = positions[best], scores[best]
-        order = np.lexsort((self._keys[positions], -scores))[:limit]
-        raw = self._ids[positions[order]].tobytes()
-        return [
-            (uuid.UUID(bytes=raw[16 * i : 16 * i + 16]), score)
-            for i, score in enumerate(scores[order].tolist())
-        ]
+        order = np.lexsort((table.keys[positions], -scores))[:limit]
+        return list(zip(table.article_ids(positions[order]), scores[order].tolist(), strict=True))
 
     def stats(self) -> IndexStats:
         delta_bytes = sum(a.buffer_info()[1] * a.itemsize for a in self._delta.values())
-        arrays = (self._offsets, self._postings, self._keys, self._ids, self._teams, self._alive)
         return IndexStats(
             articles=len(self),
             terms=len(self._term_ids),
             postings=len(self._postings),
             delta_postings=self._delta_postings,
-            dead_positions=self._dead,
-            bytes=sum(a.nbytes for a in arrays) + delta_bytes,
+            dead_positions=self._positions.dead,
+            bytes=self._offsets.nbytes
+            + self._postings.nbytes
+            + self._positions.nbytes
+            + delta_bytes,
         )
 
 

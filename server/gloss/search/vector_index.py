@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.nlp import dense
+from gloss.search.positions import PositionTable, grown
 from gloss.search.sqlite_index import change_seq
 
 log = logging.getLogger("gloss.search")
@@ -41,7 +42,6 @@ ANN_NPROBE = 24
 # Retrain the IVF when the articles have doubled or a quarter of its entries are dead.
 _RETRAIN_GROWTH = 2.0
 _RETRAIN_DEAD = 0.25
-_ID = np.dtype((np.void, 16))
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,36 +59,26 @@ class VectorIndex:
     def __init__(self, dimensions: int = dense.DIMENSIONS, *, ann_min: int = ANN_MIN) -> None:
         self.dimensions = dimensions
         self.ann_min = ann_min
+        # Per position: the article's key, id, team number and liveness, and its vector.
+        self._positions = PositionTable()
         self._vectors: npt.NDArray[np.float32] = np.zeros((0, dimensions), np.float32)
-        self._ids: npt.NDArray[np.void] = np.zeros(0, _ID)
-        self._teams: npt.NDArray[np.int32] = np.zeros(0, np.int32)
-        self._alive: npt.NDArray[np.bool_] = np.zeros(0, np.bool_)
-        self._used = 0
-        self._dead = 0
-        self._position_of: dict[int, int] = {}
-        self._team_numbers: dict[uuid.UUID, int] = {}
         self._ann: Any = None  # a faiss index over positions, when built
         self._pending: list[int] = []  # positions added since, not yet in the IVF
         self._ann_trained_on = 0
         self._ann_dead = 0
 
     def __len__(self) -> int:
-        return len(self._position_of)
+        return len(self._positions)
 
     # --- writes --------------------------------------------------------------------------------
 
     def add(self, key: int, article_id: uuid.UUID, team_id: uuid.UUID, vector: np.ndarray) -> None:
         """Index an article's vector; one already under `key` is replaced."""
         self.remove(key)
-        position = self._used
-        if position == len(self._alive):
-            self._grow(max(1024, 2 * position))
-        self._used += 1
+        position, grew = self._positions.append(key, article_id, team_id)
+        if grew:
+            self._grow_vectors()
         self._vectors[position] = vector
-        self._ids[position] = np.frombuffer(article_id.bytes, _ID)[0]
-        self._teams[position] = self._team_numbers.setdefault(team_id, len(self._team_numbers))
-        self._alive[position] = True
-        self._position_of[key] = position
         if self._ann is not None:
             self._pending.append(position)  # into the IVF in one call, before the next query
 
@@ -104,7 +94,7 @@ class VectorIndex:
         fresh = (
             self._ann is None
             and len(set(keys)) == len(keys)
-            and not any(key in self._position_of for key in keys)
+            and not any(key in self._positions for key in keys)
         )
         if not fresh:
             for key, article_id, team_id, vector in zip(
@@ -112,23 +102,14 @@ class VectorIndex:
             ):
                 self.add(key, article_id, team_id, vector)
             return
-        start, end = self._used, self._used + len(keys)
-        if end > len(self._alive):
-            self._grow(max(1024, 2 * len(self._alive), end))
-        self._vectors[start:end] = vectors
-        self._ids[start:end] = np.frombuffer(b"".join(a.bytes for a in article_ids), _ID)
-        numbers = self._team_numbers
-        self._teams[start:end] = [numbers.setdefault(t, len(numbers)) for t in team_ids]
-        self._alive[start:end] = True
-        self._position_of.update(zip(keys, range(start, end), strict=True))
-        self._used = end
+        positions, grew = self._positions.extend(keys, article_ids, team_ids)
+        if grew:
+            self._grow_vectors()
+        self._vectors[positions.start : positions.stop] = vectors
 
     def remove(self, key: int) -> bool:
-        position = self._position_of.pop(key, None)
-        if position is None:
+        if self._positions.remove(key) is None:
             return False
-        self._alive[position] = False
-        self._dead += 1
         if self._ann is not None:
             self._ann_dead += 1
         return True
@@ -136,8 +117,8 @@ class VectorIndex:
     def refresh(self) -> None:
         """Compact the dead out, and build or retrain the IVF index when the size calls for it
         (after a build, and after a catch-up)."""
-        live = len(self._position_of)
-        if self._dead > max(1024, live // 4):
+        live = len(self._positions)
+        if self._positions.dead > max(1024, live // 4):
             self._compact()
         if live < self.ann_min:
             self._ann = None
@@ -157,23 +138,15 @@ class VectorIndex:
         self._pending = []
 
     def _compact(self) -> None:
-        keep = np.flatnonzero(self._alive[: self._used])
-        renumber = np.full(self._used, -1, np.int64)
-        renumber[keep] = np.arange(len(keep))
-        self._vectors = self._vectors[keep].copy()
-        self._ids = self._ids[keep].copy()
-        self._teams = self._teams[keep].copy()
-        self._alive = np.ones(len(keep), np.bool_)
-        self._position_of = {k: int(renumber[p]) for k, p in self._position_of.items()}
-        self._used = len(keep)
-        self._dead = 0
+        self._vectors = self._vectors[self._positions.compact()]
         self._ann = None  # positions moved: built again by `refresh`
         self._pending = []
 
     def _build_ann(self) -> None:
         import faiss
 
-        live = np.flatnonzero(self._alive[: self._used])
+        table = self._positions
+        live = np.flatnonzero(table.alive[: table.used])
         lists = min(ANN_LISTS, max(16, int(4 * math.sqrt(len(live)))))
         quantizer = faiss.IndexFlatIP(self.dimensions)
         index = faiss.IndexIVFFlat(quantizer, self.dimensions, lists, faiss.METRIC_INNER_PRODUCT)
@@ -191,22 +164,27 @@ class VectorIndex:
         self._ann_trained_on = len(live)
         self._ann_dead = 0
 
-    def _grow(self, capacity: int) -> None:
-        vectors = np.zeros((capacity, self.dimensions), np.float32)
-        vectors[: self._used] = self._vectors[: self._used]
-        self._vectors = vectors
-        for field in ("_ids", "_teams", "_alive"):
-            old = getattr(self, field)
-            new = np.zeros(capacity, old.dtype)
-            new[: self._used] = old[: self._used]
-            setattr(self, field, new)
+    def _grow_vectors(self) -> None:
+        """The vectors' rows to the position table's capacity (it has just grown; the rows
+        of the positions it has just handed out are written after this)."""
+        self._vectors = grown(self._vectors, self._positions.capacity, len(self._vectors))
 
     # --- reads ---------------------------------------------------------------------------------
 
     def vector(self, key: int) -> np.ndarray | None:
         """The vector stored under `key` (a view: read it before the next write), or None."""
-        position = self._position_of.get(key)
+        position = self._positions.position_of.get(key)
         return None if position is None else self._vectors[position]
+
+    def vectors(self, keys: Sequence[int]) -> dict[int, np.ndarray]:
+        """Copies of the vectors stored under those of `keys` it has (taken in one gather, so
+        they stay as they are whatever is written later)."""
+        position_of = self._positions.position_of
+        found = [(key, position) for key in keys if (position := position_of.get(key)) is not None]
+        if not found:
+            return {}
+        rows = self._vectors[[position for _, position in found]]
+        return {key: rows[i] for i, (key, _) in enumerate(found)}
 
     @property
     def approximate(self) -> bool:
@@ -222,8 +200,8 @@ class VectorIndex:
     ) -> list[tuple[uuid.UUID, float]]:
         """The `limit` articles of the teams whose vectors are closest to `query` (a unit
         vector), with their cosines, best first."""
-        teams = [self._team_numbers[t] for t in team_ids if t in self._team_numbers]
-        if not teams or limit <= 0 or not self._position_of:
+        teams = self._positions.team_numbers_of(team_ids)
+        if not teams or limit <= 0 or not self._positions:
             return []
         query = np.asarray(query, np.float32).reshape(-1)
         self._flush()
@@ -236,18 +214,19 @@ class VectorIndex:
     def _search_exact(
         self, query: np.ndarray, teams: list[int], limit: int
     ) -> list[tuple[uuid.UUID, float]]:
-        used = self._used
+        table = self._positions
+        used = table.used
         scores = self._vectors[:used] @ query
-        wanted = self._alive[:used]
-        if len(teams) < len(self._team_numbers):
-            wanted = wanted & np.isin(self._teams[:used], teams)
+        wanted = table.alive[:used]
+        if len(teams) < len(table.team_numbers):
+            wanted = wanted & np.isin(table.teams[:used], teams)
         scores = np.where(wanted, scores, -np.inf)
         count = min(limit, int(wanted.sum()))
         if count == 0:
             return []
         top = np.argpartition(-scores, count - 1)[:count] if count < used else np.arange(used)
         top = top[np.argsort(-scores[top], kind="stable")][:count]
-        return [(uuid.UUID(bytes=self._ids[p].tobytes()), float(scores[p])) for p in top]
+        return list(zip(table.article_ids(top), scores[top].tolist(), strict=True))
 
     def _search_ann(
         self, query: np.ndarray, teams: list[int], limit: int
@@ -255,32 +234,34 @@ class VectorIndex:
         """From the IVF index, over-fetched past dead and other teams' entries; None when
         that does not fill the answer (the exact scan answers then)."""
         fetch = limit * 2 + 10
-        every_team = len(teams) == len(self._team_numbers)
+        table = self._positions
+        alive, team_of = table.alive, table.teams
+        every_team = len(teams) == len(table.team_numbers)
         scores, positions = self._ann.search(query.reshape(1, -1), fetch)
         out = []
         for score, position in zip(scores[0], positions[0], strict=True):
-            if position < 0 or not self._alive[position]:
+            if position < 0 or not alive[position]:
                 continue
-            if not every_team and self._teams[position] not in teams:
+            if not every_team and team_of[position] not in teams:
                 continue
-            out.append((uuid.UUID(bytes=self._ids[position].tobytes()), float(score)))
+            out.append((table.article_id(position), float(score)))
             if len(out) == limit:
                 return out
         live_in_teams = (
-            len(self._position_of)
+            len(table)
             if every_team
-            else int(np.isin(self._teams[: self._used][self._alive[: self._used]], teams).sum())
+            else int(np.isin(team_of[: table.used][alive[: table.used]], teams).sum())
         )
         return out if len(out) == live_in_teams else None
 
     def stats(self) -> VectorStats:
-        size = (
-            self._vectors.nbytes + self._ids.nbytes + self._teams.nbytes + self._alive.nbytes
-        ) + len(self._position_of) * 100  # the key → position dict, about 100 bytes an entry
+        size = (self._vectors.nbytes + self._positions.nbytes) + len(
+            self._positions
+        ) * 100  # the key → position dict, about 100 bytes an entry
         if self._ann is not None:
             # The IVF keeps its own float32 copy and an 8-byte id per entry.
             size += self._ann.ntotal * (4 * self.dimensions + 8)
-        return VectorStats(len(self._position_of), self._ann is not None, size)
+        return VectorStats(len(self._positions), self._ann is not None, size)
 
 
 # --- kept in step with a database ---------------------------------------------------------------

@@ -121,6 +121,18 @@ def test_compaction_keeps_every_live_vector() -> None:
     assert index.search(vectors[8], [TEAM_A], 1)[0][0] != ids[8]
 
 
+async def _stored(
+    app: FastAPI, make_account: AccountFactory, count: int, seed: int
+) -> tuple[uuid.UUID, LiveVectors]:
+    """Ann's team with `count` articles written straight to the tables, and a live index of
+    them, not yet built."""
+    ann = await make_account("ann")
+    assert ann.team is not None
+    async with app.state.engine.begin() as connection:
+        await _write(connection, _article_rows(ann.team.id, count, seed=seed))
+    return ann.team.id, LiveVectors(dense.MODEL_NAME)
+
+
 async def _count(live: LiveVectors, maker: object) -> int:
     async with maker() as session:  # type: ignore[operator]
         return len(await live.current(session))
@@ -242,19 +254,15 @@ async def test_a_change_committed_below_the_mark_is_caught_up(
     engine = app.state.engine
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite's writers take turns: its sequences become visible in order")
-    ann = await make_account("ann")
-    assert ann.team is not None
     reader = app.state.read_sessionmaker
-    live = LiveVectors(dense.MODEL_NAME)
-    async with engine.begin() as connection:
-        await _write(connection, _article_rows(ann.team.id, 1, seed=1))
+    team_id, live = await _stored(app, make_account, 1, seed=1)
     assert await _count(live, reader) == 1
-    late = _article_rows(ann.team.id, 1, seed=2)
+    late = _article_rows(team_id, 1, seed=2)
     async with engine.connect() as held:
         await held.begin()
         await _write(held, late)  # its change takes a sequence value now
         async with engine.begin() as connection:
-            await _write(connection, _article_rows(ann.team.id, 300, seed=3))
+            await _write(connection, _article_rows(team_id, 300, seed=3))
         assert await _count(live, reader) == 301
         marked = live.mark
         await held.commit()
@@ -266,7 +274,7 @@ async def test_a_change_committed_below_the_mark_is_caught_up(
     assert len(index) == 302
     vector = dense.from_blob(late[1][0]["vector"])
     assert vector is not None
-    assert index.search(vector, [ann.team.id], 1)[0][0] == late[0][0]["id"]
+    assert index.search(vector, [team_id], 1)[0][0] == late[0][0]["id"]
 
 
 @pytest.mark.commits
@@ -276,15 +284,11 @@ async def test_a_catch_up_pages_through_every_change(
     """More changes since the mark than a page holds are all applied, in one catch-up."""
     monkeypatch.setattr(vector_index, "CATCH_UP_PAGE", 7)
     engine = app.state.engine
-    ann = await make_account("ann")
-    assert ann.team is not None
     reader = app.state.read_sessionmaker
-    live = LiveVectors(dense.MODEL_NAME)
-    async with engine.begin() as connection:
-        await _write(connection, _article_rows(ann.team.id, 2, seed=4))
+    team_id, live = await _stored(app, make_account, 2, seed=4)
     assert await _count(live, reader) == 2
     built = live.index
-    many = _article_rows(ann.team.id, 30, seed=5)
+    many = _article_rows(team_id, 30, seed=5)
     async with engine.begin() as connection:
         await _write(connection, many)
         await connection.execute(
@@ -295,7 +299,7 @@ async def test_a_catch_up_pages_through_every_change(
     for article, stored in zip(many[0][1:], many[1][1:], strict=True):
         vector = dense.from_blob(stored["vector"])
         assert vector is not None
-        assert live.index.search(vector, [ann.team.id], 1)[0][0] == article["id"]
+        assert live.index.search(vector, [team_id], 1)[0][0] == article["id"]
 
 
 @pytest.mark.commits  # the two requests are sessions of their own
@@ -306,17 +310,13 @@ async def test_an_older_snapshot_does_not_rebuild_the_index(
     with sees the log behind the index: it is answered without the index (on SQLite, whose
     read transaction keeps its first snapshot), and the index is not built again."""
     engine = app.state.engine
-    ann = await make_account("ann")
-    assert ann.team is not None
     reader = app.state.read_sessionmaker
-    live = LiveVectors(dense.MODEL_NAME)
-    async with engine.begin() as connection:
-        await _write(connection, _article_rows(ann.team.id, 2, seed=6))
+    team_id, live = await _stored(app, make_account, 2, seed=6)
     async with reader() as early:
         built = await live.current(early)
         assert built is not None
         async with engine.begin() as connection:
-            await _write(connection, _article_rows(ann.team.id, 1, seed=7))
+            await _write(connection, _article_rows(team_id, 1, seed=7))
         assert await _count(live, reader) == 3
         later = await live.current(early)
         assert later is None or later is built

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Hashable
+from typing import Any
 
 import pytest
 
+from gloss.nlp.engine import Engine
 from gloss.runtime import (
     LONG_TEXT_CHARS,
     NEWCOMER_CHARS,
@@ -25,20 +28,107 @@ def _job(owner: Hashable, text: str = "A short page.") -> _Job:
     return _Job(text, (), frozenset({"entities"}), future, owner)  # type: ignore[arg-type]  # a bare future stands for the engine result
 
 
-async def test_teams_take_turns() -> None:
-    """One team's hundred queued texts (a bulk ingest) do not stand before another's page."""
+def _background(job: _Job) -> _Job:
+    job.priority = "background"
+    return job
+
+
+async def test_teams_take_turns_in_the_background() -> None:
+    """One team's hundred queued texts (a bulk ingest) do not stand before another's."""
     queue = FairQueue()
-    bulk = [_job("team-a", f"article {i}") for i in range(100)]
+    bulk = [_background(_job("team-a", f"article {i}")) for i in range(100)]
     for job in bulk:
         queue.put(job)
-    reader = _job("team-b", "the page a reader opened")
-    queue.put(reader)
+    other = _background(_job("team-b", "another team's article"))
+    queue.put(other)
     first = await queue.get()
     batch = queue.batch(first, limit=4)
     assert [j.owner for j in batch] == ["team-a", "team-b", "team-a", "team-a"]
-    assert reader in batch
     # Within a team, first in, first out.
     assert [j.text for j in batch if j.owner == "team-a"] == ["article 0", "article 1", "article 2"]
+
+
+async def test_a_team_s_hundred_texts_on_screen_do_not_stand_before_another_s_page() -> None:
+    """On screen, the team with the least left to read goes first: a team's hundred small
+    requests weigh what they hold together."""
+    queue = FairQueue()
+    for i in range(100):
+        queue.put(_job("team-a", f"article {i}"))
+    reader = _job("team-b", "the page a reader opened")
+    queue.put(reader)
+    batch = queue.batch(await queue.get(), limit=4)
+    assert [j.owner for j in batch] == ["team-b", "team-a", "team-a", "team-a"]
+    assert [j.text for j in batch[1:]] == ["article 0", "article 1", "article 2"]
+
+
+def _request(owner: Hashable, blocks: list[str], tail: list[str]) -> list[_Job]:
+    """A page's blocks as annotate queues them: its first screen visible, its tail in the
+    background, all of one request."""
+    request = object()
+    jobs = [_job(owner, b) for b in blocks] + [_background(_job(owner, b)) for b in tail]
+    for job in jobs:
+        job.request = request
+    return jobs
+
+
+async def test_on_screen_the_request_answered_soonest_goes_first() -> None:
+    """A 20,000-word page sent whole is answered once its tail is read: its first screen
+    waits behind another reader's short page, which is answered as soon as it is read."""
+    queue = FairQueue()
+    long_page = _request("team-a", ["a" * 300] * 10, ["t" * 300] * 300)
+    for job in long_page:
+        queue.put(job)
+    first = queue.take()  # a lane took the long page's first block
+    assert first is long_page[0]
+    short_page = _request("team-b", ["b" * 300] * 6, [])
+    for job in short_page:
+        queue.put(job)
+    assert [queue.take() for _ in range(6)] == short_page
+    assert queue.take() is long_page[1]
+    # The first screens of two requests sent in pieces (nothing in the background): the one
+    # with less left goes first, whoever came first.
+    queue = FairQueue()
+    bigger = _request("team-a", ["a" * 400] * 8, [])
+    smaller = _request("team-b", ["b" * 400] * 3, [])
+    for job in [*bigger, *smaller]:
+        queue.put(job)
+    assert [queue.take().owner for _ in range(4)] == ["team-b"] * 3 + ["team-a"]
+
+
+async def test_a_batch_holds_only_what_is_read_in_one_call() -> None:
+    """Texts asking the engine something else (another team's glossaries) are left for the
+    next batch, which another lane can take: in this one they would wait for its call."""
+    queue = FairQueue()
+    glossary_a, glossary_b = object(), object()
+    a = [_job("team-a", f"a {i}") for i in range(3)]
+    b = [_job("team-b", f"b {i}") for i in range(3)]
+    for job in a:
+        job.glossaries = (glossary_a,)  # type: ignore[assignment]  # stands for a compiled one
+    for job in b:
+        job.glossaries = (glossary_b,)  # type: ignore[assignment]
+    for pair in zip(a, b, strict=True):
+        for job in pair:
+            queue.put(job)
+    assert queue.batch(queue.take(), limit=8) == a
+    assert queue.batch(queue.take(), limit=8) == b
+    # Teams asking the same (no glossaries, the same options) share a call.
+    queue = FairQueue()
+    same = [_job("team-c", "c"), _job("team-d", "d")]
+    for job in same:
+        queue.put(job)
+    assert queue.batch(queue.take(), limit=8) == same
+
+
+async def test_the_characters_waiting_are_counted_by_tier() -> None:
+    queue = FairQueue()
+    queue.put(_job("team-a", "x" * 100))
+    queue.put(_background(_job("team-a", "y" * 50)))
+    assert queue.chars(("visible",)) == 100
+    assert queue.chars(("visible", "background")) == 150
+    taken = queue.take()
+    assert queue.chars(("visible",)) == 0
+    queue.put_back([taken])
+    assert queue.chars(("visible",)) == 100
 
 
 async def test_the_team_served_least_goes_first() -> None:
@@ -83,11 +173,11 @@ async def test_a_newcomer_goes_first_for_a_first_screen_then_takes_turns() -> No
     the newcomer is ahead by at most NEWCOMER_CHARS."""
     queue = FairQueue()
     for _ in range(400):
-        queue.put(_job("ingest", "i" * 1000))
+        queue.put(_background(_job("ingest", "i" * 1000)))
     for _ in range(100):  # 100,000 characters read for the ingest so far
         queue.take()
     for _ in range(40):
-        queue.put(_job("newcomer", "n" * 1000))
+        queue.put(_background(_job("newcomer", "n" * 1000)))
     owners = [queue.take().owner for _ in range(12)]
     ahead = NEWCOMER_CHARS // 1000
     assert owners[:ahead] == ["newcomer"] * ahead
@@ -96,8 +186,8 @@ async def test_a_newcomer_goes_first_for_a_first_screen_then_takes_turns() -> No
 
 async def test_a_long_text_runs_alone_and_loses_no_place() -> None:
     queue = FairQueue()
-    long_page = _job("team-a", "x" * (LONG_TEXT_CHARS + 1))
-    short = [_job("team-b", "one"), _job("team-c", "two")]
+    long_page = _background(_job("team-a", "x" * (LONG_TEXT_CHARS + 1)))
+    short = [_background(_job("team-b", "one")), _background(_job("team-c", "two"))]
     queue.put(short[0])
     queue.put(long_page)
     queue.put(short[1])
@@ -231,5 +321,62 @@ async def test_a_process_that_cannot_start_leaves_everything_to_the_thread(
         await _until(lambda: process.failures >= 1)
         assert not process.ready
         assert process.texts_read == 0
+    finally:
+        await runtime.stop()
+
+
+class _Holding:
+    """The engine, holding every batch the model reads on the engine thread until released
+    (calling `between` meanwhile, as the real one does after each chunk)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.holding = threading.Event()
+        self.release = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+    def read_many(
+        self, texts: Any, glossaries: Any, include: Any, mentions: Any = None, between: Any = None
+    ) -> Any:
+        if mentions is None:
+            self.holding.set()
+            while not self.release.wait(0.005):
+                if between is not None:
+                    between()
+        return self._engine.read_many(texts, glossaries, include, mentions, between)
+
+
+async def test_a_process_s_reading_is_matched_while_the_thread_reads_another_batch(
+    with_process: NlpRuntime,
+) -> None:
+    """The glossaries of what a process read are matched on the engine thread between the
+    chunks of its batch in hand: a reader whose page the process read does not wait for
+    another reader's batch on the thread to end."""
+    holding = _Holding(with_process.engine)
+    runtime = NlpRuntime(holding, ner_processes=1)  # type: ignore[arg-type]  # a wrapped engine
+    await runtime.start()
+    try:
+        await _until(lambda: runtime.processes[0].ready)
+        # Two readers' pages: each lane takes one, and the thread holds its batch.
+        pages = [
+            runtime.read_all([t], (), ENTITIES, owner=o)
+            for t, o in zip(TEXTS[:2], "ab", strict=True)
+        ]
+        await _until(holding.holding.is_set)
+        await asyncio.wait_for(
+            asyncio.wait([p[0] for p in pages], return_when="FIRST_COMPLETED"), 60
+        )
+        read_elsewhere = runtime.read_all(TEXTS[2:], (), ENTITIES, owner="c", priority="background")
+        readings = await asyncio.wait_for(asyncio.gather(*read_elsewhere), timeout=60)
+        assert [p[0].done() for p in pages].count(True) == 1  # the thread's batch is in hand
+        assert list(readings) == with_process.engine.read_many(TEXTS[2:], (), ENTITIES)
+        assert runtime.processes[0].texts_read == len(TEXTS) - 1
+    finally:
+        holding.release.set()
+    try:
+        read = await asyncio.wait_for(asyncio.gather(*(p[0] for p in pages)), timeout=60)
+        assert read == with_process.engine.read_many(TEXTS[:2], (), ENTITIES)
     finally:
         await runtime.stop()

@@ -14,10 +14,11 @@ import threading
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -69,6 +70,18 @@ class _Job:
     priority: Priority = "visible"
     # The whole document pass too (an EngineResult), or the reading alone (a Reading).
     whole: bool = True
+    # The request it is part of (a request's blocks are jobs of their own); None: its own.
+    request: Hashable | None = None
+
+    @property
+    def answers(self) -> Hashable:
+        """What is answered once this job and the others of its request are read."""
+        return self.request if self.request is not None else id(self)
+
+    @property
+    def call(self) -> tuple[object, ...]:
+        """What the engine is asked: jobs alike in this are read in one call."""
+        return (tuple(id(g) for g in self.glossaries), self.include, self.whole)
 
 
 # A text longer than this runs in a batch of its own: batched with short pages it would make
@@ -110,9 +123,14 @@ class FairQueue:
             "visible": OrderedDict(),
             "background": OrderedDict(),
         }
-        # Characters taken per (tier, owner), and each owner's jobs queued or being read.
+        # Characters taken per (tier, owner); characters queued or being read per request;
+        # and each owner's jobs queued or being read.
         self._served: dict[tuple[Priority, Hashable], int] = {}
+        self._outstanding: dict[Hashable, int] = {}
         self._active: dict[Hashable, int] = {}
+        self._waiting_chars: dict[Priority, int] = {"visible": 0, "background": 0}
+        # Per owner, its requests with visible text waiting (and how many of their jobs).
+        self._on_screen: dict[Hashable, dict[Hashable, int]] = {}
         self._changed = asyncio.Event()
 
     def put(self, job: _Job) -> None:
@@ -126,11 +144,31 @@ class FairQueue:
             self._served[key] = max(0, min(others, default=0) - NEWCOMER_CHARS)
         queues.setdefault(job.owner, deque()).append(job)
         self._active[job.owner] = self._active.get(job.owner, 0) + 1
+        self._outstanding[job.answers] = self._outstanding.get(job.answers, 0) + len(job.text)
+        self._waiting(job, +1)
         self._changed.set()
+
+    def _waiting(self, job: _Job, change: int) -> None:
+        """Count a job in (+1) or out of (-1) what waits."""
+        self._waiting_chars[job.priority] += change * len(job.text)
+        if job.priority == "visible":
+            requests = self._on_screen.setdefault(job.owner, {})
+            left = requests.get(job.answers, 0) + change
+            if left > 0:
+                requests[job.answers] = left
+            else:
+                requests.pop(job.answers, None)
+                if not requests:
+                    del self._on_screen[job.owner]
 
     def done(self, job: _Job) -> None:
         """A taken job was read (or dropped): once an owner has nothing queued or being
         read, what it was served is forgotten."""
+        outstanding = self._outstanding.get(job.answers, 0) - len(job.text)
+        if outstanding > 0:
+            self._outstanding[job.answers] = outstanding
+        else:
+            self._outstanding.pop(job.answers, None)
         left = self._active.get(job.owner, 0) - 1
         if left > 0:
             self._active[job.owner] = left
@@ -142,6 +180,10 @@ class FairQueue:
     def depth(self, tier: Priority) -> int:
         """Texts waiting in `tier`."""
         return sum(len(jobs) for jobs in self._tiers[tier].values())
+
+    def chars(self, tiers: Tiers) -> int:
+        """Characters waiting in `tiers`."""
+        return sum(self._waiting_chars[t] for t in tiers)
 
     def served(self, tier: Priority, owner: Hashable) -> int:
         """Characters of `tier` taken for `owner` since it last had nothing queued or read."""
@@ -157,13 +199,30 @@ class FairQueue:
         """The next job, in the first of `tiers` that has one: the oldest of the owner served
         least, the one whose turn came first among equals; that owner goes last in turn."""
         tier = next(t for t in tiers if self._tiers[t])
+        return self._take_from(tier, min(self._tiers[tier], key=lambda o: self._rank(tier, o)))
+
+    def _rank(self, tier: Priority, owner: Hashable) -> tuple[int, ...]:
+        """Who goes first in a tier, lowest first. Visible text (a first screen, short, a
+        reader waiting): the owner whose requests with visible text waiting have the least
+        left to read, in every tier, as they will be answered soonest (a request is answered
+        once all of its blocks are read: the first screen of a 20,000-word page sent whole
+        helps nobody before its tail is read; a team's hundred small requests weigh as much
+        as one request of their size), then the owner served least. Background text (long):
+        the owner served least, so long jobs take turns."""
+        served = self._served.get((tier, owner), 0)
+        if tier == "visible":
+            requests = self._on_screen.get(owner, {})
+            return (sum(self._outstanding.get(r, 0) for r in requests), served)
+        return (served,)
+
+    def _take_from(self, tier: Priority, owner: Hashable) -> _Job:
         queues = self._tiers[tier]
-        owner = min(queues, key=lambda o: self._served.get((tier, o), 0))
         jobs = queues.pop(owner)
         job = jobs.popleft()
         if jobs:
             queues[owner] = jobs
         self._served[(tier, owner)] = self._served.get((tier, owner), 0) + len(job.text)
+        self._waiting(job, -1)
         return job
 
     async def changed(self) -> None:
@@ -188,20 +247,38 @@ class FairQueue:
         max_chars: int = BATCH_CHARS,
         tiers: Tiers = EVERY_TIER,
     ) -> list[_Job]:
-        """`first` and what is already waiting in `tiers`, in order, up to `limit` texts and
-        `max_chars` characters; a long text runs alone."""
+        """`first` and what is already waiting in `tiers` that the engine reads in the same
+        call (the same glossaries and options: `first`'s team's, or another team's alike), in
+        turn, up to `limit` texts and `max_chars` characters; a long text runs alone. A job
+        asking something else is left for the next batch, which another lane may be taking
+        already: in this batch it would wait for this call to end."""
         batch = [first]
         chars = len(first.text)
         if chars > LONG_TEXT_CHARS:
             return batch
-        while len(batch) < limit and self.has(tiers):
-            job = self.take(tiers)
-            if chars + len(job.text) > max_chars:
-                self._put_back(job)  # the next batch's first
+        while len(batch) < limit:
+            place = self._next_like(first, tiers)
+            if place is None:
                 break
+            tier, owner = place
+            if chars + len(self._tiers[tier][owner][0].text) > max_chars:
+                break  # the next batch's first
+            job = self._take_from(tier, owner)
             chars += len(job.text)
             batch.append(job)
         return batch
+
+    def _next_like(self, first: _Job, tiers: Tiers) -> tuple[Priority, Hashable] | None:
+        """Where the next job read in the same call as `first` waits: in the first of `tiers`
+        that has one, the owner served least whose next job asks what `first` asks."""
+        call = first.call
+        for tier in tiers:
+            queues = self._tiers[tier]
+            owners = sorted(queues, key=lambda o: self._rank(tier, o))
+            for owner in owners:
+                if queues[owner][0].call == call:
+                    return tier, owner
+        return None
 
     def put_back(self, jobs: Sequence[_Job]) -> None:
         """Jobs taken but not read (their reader failed), back at the front, in order."""
@@ -214,6 +291,7 @@ class FairQueue:
         queues.move_to_end(job.owner, last=False)
         key = (job.priority, job.owner)
         self._served[key] = max(0, self._served.get(key, 0) - len(job.text))
+        self._waiting(job, +1)
         self._changed.set()
 
 
@@ -577,6 +655,10 @@ class NlpRuntime:
         init=False, default_factory=lambda: {"visible": 0, "background": 0}
     )
     _lanes: list[asyncio.Task[None]] = field(init=False, default_factory=list)
+    # The process lanes' batches being matched on the engine thread, and their calls waiting
+    # for it.
+    _matching: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+    _urgent: deque[_Urgent] = field(init=False, default_factory=deque)
 
     def __post_init__(self) -> None:
         self.page_vectors = LRUCache(self.cache_entries)
@@ -616,7 +698,8 @@ class NlpRuntime:
             self._lanes.append(asyncio.create_task(lane, name=f"gloss-ner-process-{number}"))
 
     async def stop(self) -> None:
-        for task in [*self._lanes, *([self._worker] if self._worker is not None else [])]:
+        lanes = [*self._lanes, *([self._worker] if self._worker is not None else [])]
+        for task in [*lanes, *self._matching]:
             task.cancel()
             try:
                 await task
@@ -715,13 +798,20 @@ class NlpRuntime:
         include: frozenset[str],
         owner: Hashable = None,
         priority: Priority = "visible",
+        request: Hashable | None = None,
     ) -> list[asyncio.Future[Reading]]:
         """Queue blocks for their readings alone, each a job of its own; their futures, in
-        order (cancelling one leaves it unread)."""
+        order (cancelling one leaves it unread). Blocks given the same `request` are
+        answered together: the queue ranks them by what that request has left to read."""
         if self._queue is None:
             raise RuntimeError("NlpRuntime.start() was not awaited")
         kept = tuple(glossaries)
-        jobs = [_Job(t, kept, include, self._future(), owner, priority, whole=False) for t in texts]
+        if request is None:
+            request = object()
+        jobs = [
+            _Job(t, kept, include, self._future(), owner, priority, whole=False, request=request)
+            for t in texts
+        ]
         for job in jobs:
             self._queue.put(job)
         return [job.future for job in jobs]
@@ -767,8 +857,13 @@ class NlpRuntime:
         while not queue.has(tiers()):
             await queue.changed()
         served = tiers()
-        # Take what is already waiting, never wait for more: batching adds no latency.
-        batch = queue.batch(queue.take(served), self.max_batch, tiers=served)
+        # Take what is already waiting, never wait for more: batching adds no latency. A lane
+        # takes its share of what waits, so a short page is read by every lane at once.
+        lanes = 1 + sum(p.ready for p in self.processes)
+        share = -(-queue.chars(served) // lanes)
+        first = queue.take(served)
+        max_chars = min(BATCH_CHARS, max(share, len(first.text)))
+        batch = queue.batch(first, self.max_batch, max_chars, tiers=served)
         for job in batch:
             self._reading[job.priority] += 1
         return batch
@@ -780,8 +875,7 @@ class NlpRuntime:
             if job.future.cancelled():
                 self._read(job)
                 continue
-            key = (tuple(id(g) for g in job.glossaries), job.include, job.whole)
-            groups.setdefault(key, []).append(job)
+            groups.setdefault(job.call, []).append(job)
         return list(groups.values())
 
     def _read(self, job: _Job) -> None:
@@ -838,31 +932,63 @@ class NlpRuntime:
                 for jobs in groups:
                     self._deliver(jobs, exc)
                 continue
+            # The glossaries are matched on the engine thread while the process reads its
+            # next batch: it does not wait for the thread's batch in hand to end.
             for jobs in groups:
                 mentions = [next(found) for _ in jobs] if "entities" in jobs[0].include else None
-                await self._read_on_thread(jobs, mentions)
+                matching = asyncio.create_task(self._read_on_thread(jobs, mentions))
+                self._matching.add(matching)
+                matching.add_done_callback(self._matching.discard)
 
     async def _read_on_thread(
         self, jobs: Sequence[_Job], mentions: Sequence[Sequence[Mention]] | None = None
     ) -> None:
         """One group's readings (or whole answers) on the engine thread, handed to its
-        requests; with `mentions` (a process read them) only the glossaries are matched."""
+        requests; with `mentions` (a process read them) only the glossaries are matched,
+        between the chunks of whatever the thread is reading (it takes a few milliseconds:
+        it does not wait for the thread's batch in hand to end)."""
         run: Callable[..., Sequence[object]] = (
             self.engine.annotate_many if jobs[0].whole else self.engine.read_many
         )
+        call = partial(run, [j.text for j in jobs], jobs[0].glossaries, jobs[0].include)
         try:
-            results = await asyncio.get_running_loop().run_in_executor(
-                self._executor,
-                run,
-                [j.text for j in jobs],
-                jobs[0].glossaries,
-                jobs[0].include,
-                mentions,
-            )
+            if mentions is not None:
+                urgent = _Urgent(partial(call, mentions))
+                self._urgent.append(urgent)
+                self._executor.submit(self._run_urgent)  # if the thread has nothing in hand
+                results = await asyncio.wrap_future(urgent.future)
+            else:
+                between = self._run_urgent if self.processes else None
+                results = await asyncio.get_running_loop().run_in_executor(
+                    self._executor, partial(call, None, between)
+                )
         except Exception as exc:
             self._deliver(jobs, exc)
             return
         self._deliver(jobs, results)
+
+    def _run_urgent(self) -> None:
+        """On the engine thread: what waits to be matched there (see `_read_on_thread`)."""
+        while self._urgent:
+            self._urgent.popleft().run()
+
+
+class _Urgent:
+    """A call for the engine thread that runs once, between the chunks of the batch in hand or
+    on its own, whichever comes first."""
+
+    def __init__(self, call: Callable[[], Sequence[object]]) -> None:
+        self._call: Callable[[], Sequence[object]] | None = call
+        self.future: Future[Sequence[object]] = Future()
+
+    def run(self) -> None:
+        call, self._call = self._call, None
+        if call is None or not self.future.set_running_or_notify_cancel():
+            return
+        try:
+            self.future.set_result(call())
+        except BaseException as exc:  # handed to the awaiting request
+            self.future.set_exception(exc)
 
 
 async def load_runtime(

@@ -115,7 +115,7 @@ async def test_a_long_page_queues_its_first_screen_before_looking_up_its_tail(
 ) -> None:
     """The blocks that start in a visible request's first VISIBLE_CHARS characters are queued
     as visible text before the rest of the page is even looked up in the cache; the rest is
-    queued as background text, and the answer is the whole page's (ADR 0020)."""
+    queued as background text, and the answer is the whole page's (ADR 0020, ADR 0021)."""
     ann = await make_account("ann")
     paragraphs = [
         f"Paragraph {i}: Angela Merkel spoke in Berlin about trade, tariffs and the harbour."
@@ -127,9 +127,14 @@ async def test_a_long_page_queues_its_first_screen_before_looking_up_its_tail(
     runtime, cache = app.state.nlp, app.state.annotate_cache
     queue_blocks, look_up = runtime.read_all, cache.get_blocks
 
-    def read_all(texts: list[str], glossaries: Any, include: Any, owner: Any, priority: str) -> Any:
+    requests: list[object] = []
+
+    def read_all(
+        texts: list[str], glossaries: Any, include: Any, owner: Any, priority: str, request: Any
+    ) -> Any:
         events.append(("queued", (priority, len(texts))))
-        return queue_blocks(texts, glossaries, include, owner, priority)
+        requests.append(request)
+        return queue_blocks(texts, glossaries, include, owner, priority, request)
 
     async def get_blocks(keys: list[str]) -> Any:
         events.append(("looked up", len(keys)))
@@ -147,6 +152,8 @@ async def test_a_long_page_queues_its_first_screen_before_looking_up_its_tail(
         ("looked up", 80 - first_screen),
         ("queued", ("background", 80 - first_screen)),
     ]
+    # Both parts are one request to the queue, ranked by what the whole page has left to read.
+    assert requests[0] is requests[1] is not None
     assert sum(e["text"] == "Angela Merkel" for e in body["entities"]) == 80
 
 

@@ -230,3 +230,21 @@ def test_mentions_read_elsewhere_give_the_same_reading(engine: Engine) -> None:
     terms_only = engine.read_many(texts, [typed], frozenset({"terms"}))
     assert all(not r.mentions for r in terms_only)
     assert terms_only[0].hits
+
+
+def test_between_runs_after_every_chunk_and_changes_nothing(
+    engine: Engine, glossary: CompiledGlossary
+) -> None:
+    """`between` lets the runtime match another process's reading on this thread while a
+    batch is in hand: it is called once a chunk, and the readings are those without it."""
+    texts = [SENTENCE, "\n\n".join([SENTENCE] * 200), "Apple hired Tim Cook in Cupertino."]
+    chunks = sum(len(split_chunks(t, engine.chunk_chars)) for t in texts)
+    assert chunks > len(texts)
+    calls: list[int] = []
+    include = frozenset({"entities", "terms"})
+    with_between = engine.read_many(texts, [glossary], include, between=lambda: calls.append(1))
+    assert len(calls) == chunks
+    assert with_between == engine.read_many(texts, [glossary], include)
+    assert engine.annotate_many(
+        texts, [glossary], include, between=lambda: calls.append(1)
+    ) == engine.annotate_many(texts, [glossary], include)

@@ -220,6 +220,7 @@ async def _reading(
     readings: list[Reading | None] = []
     todo: dict[str, None] = {}  # the keys of the blocks read, in the order they are queued
     waiting: list[asyncio.Future[Reading]] = []
+    request = object()  # the queue ranks this page's blocks by what it has left to read
     for number, (part, part_priority) in enumerate(parts):
         if not part:
             continue
@@ -232,7 +233,7 @@ async def _reading(
             if r is None and k not in todo:  # a block repeated on the page is read once
                 todo[k] = None
                 texts.append(text[s:e])
-        waiting += runtime.read_all(texts, compiled, include, owner, part_priority)
+        waiting += runtime.read_all(texts, compiled, include, owner, part_priority, request)
         keys += part_keys
         readings += found
     if todo:

@@ -1,0 +1,185 @@
+"""Who waits for what in the NLP queue: the annotate benchmark's two readers (another team's
+300-word page sent just after a 20,000-word page) with every job queued, every batch taken (by
+which lane) and every engine call's start and end traced (a diagnostic, not part of
+`make bench`).
+
+    python -m tests.benchmarks.queue_trace [--rounds 25] [--show 3]
+
+Prints the short page's median time alone and beside the long page (as `bench_annotate` does),
+then the timelines of the `--show` slowest rounds, in milliseconds from the short page's
+request: `put` (a block queued: team, characters, tier), `take` (a batch: lane, its blocks),
+`call+`/`call-` (an engine-thread call for a batch's blocks, its lane: the engine thread's own
+batches, or a process lane's matching task).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import httpx
+
+from gloss import runtime
+from gloss.app import create_app
+from tests.benchmarks.bench_annotate import _csv, _unique
+from tests.benchmarks.bench_nlp import SEED, make_article, make_terms
+from tests.benchmarks.world import admin_and_other_team, bench_settings
+from tests.redis_server import PrivateRedis
+
+Event = tuple[float, str, str, list[tuple[Hashable, int, str]]]
+
+
+class Trace:
+    """The runtime's queue and lanes, wrapped to record what happens when."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def record(self, kind: str, lane: str, jobs: Sequence[runtime._Job]) -> None:
+        self.events.append(
+            (time.perf_counter(), kind, lane, [(j.owner, len(j.text), j.priority) for j in jobs])
+        )
+
+    def install(self) -> None:
+        trace = self
+        next_batch, read_on_thread = (
+            runtime.NlpRuntime._next_batch,
+            runtime.NlpRuntime._read_on_thread,
+        )
+        put = runtime.FairQueue.put
+
+        def lane() -> str:
+            task = asyncio.current_task()
+            return task.get_name() if task is not None else "?"
+
+        async def traced_next_batch(self: runtime.NlpRuntime, tiers: Any) -> list[runtime._Job]:
+            batch = await next_batch(self, tiers)
+            trace.record("take", lane(), batch)
+            return batch
+
+        async def traced_read_on_thread(
+            self: runtime.NlpRuntime, jobs: Sequence[runtime._Job], mentions: Any = None
+        ) -> None:
+            trace.record("call+", lane(), jobs)
+            await read_on_thread(self, jobs, mentions)
+            trace.record("call-", lane(), jobs)
+
+        def traced_put(self: runtime.FairQueue, job: runtime._Job) -> None:
+            trace.record("put", "", [job])
+            put(self, job)
+
+        runtime.NlpRuntime._next_batch = traced_next_batch  # type: ignore[method-assign]
+        runtime.NlpRuntime._read_on_thread = traced_read_on_thread  # type: ignore[method-assign]
+        runtime.FairQueue.put = traced_put  # type: ignore[method-assign]
+
+    def show(self, start: float, end: float, names: dict[Hashable, str]) -> None:
+        puts: dict[Hashable, list[int]] = {}
+        for at, kind, lane, jobs in self.events:
+            if at > end:
+                break
+            ms = (at - start) * 1000
+            if kind == "put":  # a request's blocks, on one line per team and moment
+                owner, chars, tier = jobs[0]
+                puts.setdefault((owner, round(ms), tier), []).append(chars)
+                continue
+            for (owner, when, tier), sizes in puts.items():
+                print(f"{when:7.1f} put   {names.get(owner, '?')}: {len(sizes)} {tier} blocks")
+            puts.clear()
+            blocks = ", ".join(
+                f"{names.get(o, '?')} {c}{'' if t == 'visible' else ' bg'}" for o, c, t in jobs
+            )
+            print(f"{ms:7.1f} {kind:5} {lane[-12:]:>12}: {blocks}")
+
+
+async def _rounds(rounds: int, show: int) -> None:
+    trace = Trace()
+    trace.install()
+    rng = random.Random(SEED + 1)
+    redis = PrivateRedis()
+    redis.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            app = create_app(bench_settings(tmp, related_dense=False, cache_url=redis.url))
+            async with app.router.lifespan_context(app):
+                admin, bob_token = await admin_and_other_team(app)
+                transport = httpx.ASGITransport(app=app)
+
+                def client(token: str) -> httpx.AsyncClient:
+                    headers = {"Authorization": f"Bearer {token}"}
+                    return httpx.AsyncClient(
+                        transport=transport, base_url="http://t", headers=headers, timeout=600
+                    )
+
+                async with client(admin) as ann, client(bob_token) as bob:
+                    names: dict[Hashable, str] = {}
+                    for who, name, terms in ((ann, "ann", 10_000), (bob, "bob", 20)):
+                        team = (await who.get("/v1/me")).json()["teams"][0]["id"]
+                        names[uuid.UUID(team)] = name
+                        glossary = (
+                            await who.post("/v1/glossaries", json={"name": "g", "team_id": team})
+                        ).json()
+                        corpus = make_article(20_000, random.Random(SEED))
+                        (
+                            await who.post(
+                                f"/v1/glossaries/{glossary['id']}/import",
+                                content=_csv(make_terms(terms, rng, corpus)),
+                                headers={"Content-Type": "text/csv"},
+                            )
+                        ).raise_for_status()
+                        (
+                            await who.post("/v1/annotate", json={"text": "warm up"})
+                        ).raise_for_status()
+                    await app.state.nlp.glossaries.settled()
+                    spans = {"include": ["entities", "terms"]}
+
+                    async def post(c: httpx.AsyncClient, text: str) -> tuple[float, float]:
+                        started = time.perf_counter()
+                        (
+                            await c.post("/v1/annotate", json={**spans, "text": text})
+                        ).raise_for_status()
+                        return started, time.perf_counter()
+
+                    alone: list[float] = []
+                    together: list[tuple[float, float, float, list[Event]]] = []
+                    for r in range(rounds):
+                        start, end = await post(bob, _unique(make_article(300, rng), f"alone{r}"))
+                        alone.append(end - start)
+                        trace.events.clear()
+                        long_page = _unique(make_article(20_000, rng), f"long{r}")
+                        long_task = asyncio.create_task(post(ann, long_page))
+                        await asyncio.sleep(0)  # the long page's request goes first
+                        start, end = await post(bob, _unique(make_article(300, rng), f"with{r}"))
+                        await long_task
+                        together.append((end - start, start, end, list(trace.events)))
+    finally:
+        redis.stop()
+    base = statistics.median(alone)
+    times = [t for t, *_ in together]
+    print(
+        f"300 words alone {base * 1000:.1f} ms; beside a 20,000-word page "
+        f"{statistics.median(times) * 1000:.1f} ms: {statistics.median(times) / base:.2f}x "
+        f"(worst {max(times) / base:.2f}x), {rounds} rounds"
+    )
+    for took, start, end, events in sorted(together, key=lambda t: t[0], reverse=True)[:show]:
+        print(f"\n--- the short page beside the long one: {took * 1000:.0f} ms")
+        trace.events = events
+        trace.show(start, end, names)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=25)
+    parser.add_argument("--show", type=int, default=3, help="timelines of the slowest rounds")
+    args = parser.parse_args()
+    asyncio.run(_rounds(args.rounds, args.show))
+
+
+if __name__ == "__main__":
+    main()

@@ -14,6 +14,8 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -185,9 +187,13 @@ def _unique(text: str, tag: str) -> str:
     return "\n\n".join(f"{b} (Ref {tag}-{i}.)" for i, b in enumerate(text.split("\n\n")))
 
 
-async def _blocks_and_priority(quick: bool) -> dict[str, Any]:
-    rng = random.Random(SEED + 1)
-    rounds = 3 if quick else 7
+@asynccontextmanager
+async def two_readers(
+    rng: random.Random,
+) -> AsyncIterator[tuple[Any, _Timed, httpx.AsyncClient, httpx.AsyncClient, PrivateRedis]]:
+    """The app with a redis-server of its own as the shared cache (`GLOSS_CACHE_URL`), timed,
+    and clients for Ann (the admin; her team has a 10,000-term glossary) and Bob (another
+    team, 20 terms), each glossary compiled and each reader's first request made."""
     redis = PrivateRedis()
     redis.start()
     try:
@@ -206,10 +212,33 @@ async def _blocks_and_priority(quick: bool) -> dict[str, Any]:
                         timeout=600,
                     )
 
-                async with client(admin) as ann, client(bob_token) as bob_client:
-                    return await _blocks_rounds(app, timed, ann, bob_client, rng, rounds, redis)
+                async with client(admin) as ann, client(bob_token) as bob:
+                    corpus = make_article(20_000, random.Random(SEED))
+                    for who, terms in ((ann, 10_000), (bob, 20)):
+                        team = (await who.get("/v1/me")).json()["teams"][0]["id"]
+                        glossary = (
+                            await who.post("/v1/glossaries", json={"name": "g", "team_id": team})
+                        ).json()
+                        imported = await who.post(
+                            f"/v1/glossaries/{glossary['id']}/import",
+                            content=_csv(make_terms(terms, rng, corpus)),
+                            headers={"Content-Type": "text/csv"},
+                        )
+                        imported.raise_for_status()
+                        (
+                            await who.post("/v1/annotate", json={"text": "warm up"})
+                        ).raise_for_status()
+                    # The large glossary compiles in the background.
+                    await app.state.nlp.glossaries.settled()
+                    yield app, timed, ann, bob, redis
     finally:
         redis.stop()
+
+
+async def _blocks_and_priority(quick: bool) -> dict[str, Any]:
+    rng = random.Random(SEED + 1)
+    async with two_readers(rng) as (app, timed, ann, bob, redis):
+        return await _blocks_rounds(app, timed, ann, bob, rng, 3 if quick else 7, redis)
 
 
 async def _blocks_rounds(
@@ -222,18 +251,6 @@ async def _blocks_rounds(
     redis: PrivateRedis,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for who in (ann, bob):
-        team = (await who.get("/v1/me")).json()["teams"][0]["id"]
-        glossary = (await who.post("/v1/glossaries", json={"name": "g", "team_id": team})).json()
-        corpus = make_article(20_000, random.Random(SEED))
-        imported = await who.post(
-            f"/v1/glossaries/{glossary['id']}/import",
-            content=_csv(make_terms(10_000 if who is ann else 20, rng, corpus)),
-            headers={"Content-Type": "text/csv"},
-        )
-        imported.raise_for_status()
-        (await who.post("/v1/annotate", json={"text": "warm up"})).raise_for_status()
-    await app.state.nlp.glossaries.settled()  # the large glossary compiles in the background
     spans = {"include": ["entities", "terms"]}
 
     # Cached repeats of a 1,000-word page: in process, then through Redis alone.

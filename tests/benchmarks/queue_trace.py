@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import random
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Hashable, Sequence
@@ -27,11 +26,8 @@ from typing import Any
 import httpx
 
 from gloss import runtime
-from gloss.app import create_app
-from tests.benchmarks.bench_annotate import _csv, _unique
-from tests.benchmarks.bench_nlp import SEED, make_article, make_terms
-from tests.benchmarks.world import admin_and_other_team, bench_settings
-from tests.redis_server import PrivateRedis
+from tests.benchmarks.bench_annotate import _unique, two_readers
+from tests.benchmarks.bench_nlp import SEED, make_article
 
 Event = tuple[float, str, str, list[tuple[Hashable, int, str]]]
 
@@ -102,64 +98,30 @@ async def _rounds(rounds: int, show: int) -> None:
     trace = Trace()
     trace.install()
     rng = random.Random(SEED + 1)
-    redis = PrivateRedis()
-    redis.start()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            app = create_app(bench_settings(tmp, related_dense=False, cache_url=redis.url))
-            async with app.router.lifespan_context(app):
-                admin, bob_token = await admin_and_other_team(app)
-                transport = httpx.ASGITransport(app=app)
+    async with two_readers(rng) as (_app, _timed, ann, bob, _redis):
+        names: dict[Hashable, str] = {}
+        for who, name in ((ann, "ann"), (bob, "bob")):
+            names[uuid.UUID((await who.get("/v1/me")).json()["teams"][0]["id"])] = name
+        spans = {"include": ["entities", "terms"]}
 
-                def client(token: str) -> httpx.AsyncClient:
-                    headers = {"Authorization": f"Bearer {token}"}
-                    return httpx.AsyncClient(
-                        transport=transport, base_url="http://t", headers=headers, timeout=600
-                    )
+        async def post(client: httpx.AsyncClient, text: str) -> tuple[float, float]:
+            started = time.perf_counter()
+            (await client.post("/v1/annotate", json={**spans, "text": text})).raise_for_status()
+            return started, time.perf_counter()
 
-                async with client(admin) as ann, client(bob_token) as bob:
-                    names: dict[Hashable, str] = {}
-                    for who, name, terms in ((ann, "ann", 10_000), (bob, "bob", 20)):
-                        team = (await who.get("/v1/me")).json()["teams"][0]["id"]
-                        names[uuid.UUID(team)] = name
-                        glossary = (
-                            await who.post("/v1/glossaries", json={"name": "g", "team_id": team})
-                        ).json()
-                        corpus = make_article(20_000, random.Random(SEED))
-                        (
-                            await who.post(
-                                f"/v1/glossaries/{glossary['id']}/import",
-                                content=_csv(make_terms(terms, rng, corpus)),
-                                headers={"Content-Type": "text/csv"},
-                            )
-                        ).raise_for_status()
-                        (
-                            await who.post("/v1/annotate", json={"text": "warm up"})
-                        ).raise_for_status()
-                    await app.state.nlp.glossaries.settled()
-                    spans = {"include": ["entities", "terms"]}
-
-                    async def post(c: httpx.AsyncClient, text: str) -> tuple[float, float]:
-                        started = time.perf_counter()
-                        (
-                            await c.post("/v1/annotate", json={**spans, "text": text})
-                        ).raise_for_status()
-                        return started, time.perf_counter()
-
-                    alone: list[float] = []
-                    together: list[tuple[float, float, float, list[Event]]] = []
-                    for r in range(rounds):
-                        start, end = await post(bob, _unique(make_article(300, rng), f"alone{r}"))
-                        alone.append(end - start)
-                        trace.events.clear()
-                        long_page = _unique(make_article(20_000, rng), f"long{r}")
-                        long_task = asyncio.create_task(post(ann, long_page))
-                        await asyncio.sleep(0)  # the long page's request goes first
-                        start, end = await post(bob, _unique(make_article(300, rng), f"with{r}"))
-                        await long_task
-                        together.append((end - start, start, end, list(trace.events)))
-    finally:
-        redis.stop()
+        alone: list[float] = []
+        together: list[tuple[float, float, float, list[Event]]] = []
+        for r in range(rounds):
+            start, end = await post(bob, _unique(make_article(300, rng), f"alone{r}"))
+            alone.append(end - start)
+            trace.events.clear()
+            long_task = asyncio.create_task(
+                post(ann, _unique(make_article(20_000, rng), f"long{r}"))
+            )
+            await asyncio.sleep(0)  # the long page's request goes first
+            start, end = await post(bob, _unique(make_article(300, rng), f"with{r}"))
+            await long_task
+            together.append((end - start, start, end, list(trace.events)))
     base = statistics.median(alone)
     times = [t for t, *_ in together]
     print(

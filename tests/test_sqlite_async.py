@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gloss import sqlite_async
 from gloss.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from gloss.settings import Settings
 
@@ -153,3 +154,40 @@ async def test_ending_a_transaction_on_a_closed_connection_is_quiet(engine: Asyn
         adapted.rollback()
         adapted.commit()
         await connection.invalidate()
+
+
+async def test_fetch_all_reads_rows_in_one_trip_that_opens_the_transaction(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
+    """The related query's statements bypass SQLAlchemy's execution: one trip, on the session's
+    transaction (its held-back opening sent with it), rows as sqlite3 gives them."""
+    maker = create_read_sessionmaker(engine)
+    async with maker() as session:
+        connection = await sqlite_async.one_trip_connection(session)
+        assert connection is not None
+        assert await sqlite_async.one_trip_connection(session) is connection  # kept
+        trips.clear()
+        rows = await sqlite_async.fetch_all(
+            connection, "SELECT id, v FROM t WHERE id IN (SELECT value FROM json_each(?))", ("[2]",)
+        )
+        assert rows == [(2, "two")]
+        assert trips == ["_run"]
+        # The opening went with it: the snapshot holds, and the transaction is read-only.
+        async with engine.begin() as writer:
+            await writer.execute(text("INSERT INTO t (v) VALUES ('three')"))
+        assert await session.scalar(text("SELECT count(*) FROM t")) == 2
+        with pytest.raises(OperationalError):
+            await sqlite_async.fetch_all(connection, "DELETE FROM t", ())
+        await session.rollback()
+
+
+async def test_fetch_all_fails_as_sqlalchemy_does(engine: AsyncEngine) -> None:
+    async with create_read_sessionmaker(engine)() as session:
+        connection = await sqlite_async.one_trip_connection(session)
+        assert connection is not None
+        with pytest.raises(OperationalError, match="no such table"):
+            await sqlite_async.fetch_all(connection, "SELECT * FROM missing", ())
+        # The connection goes on working.
+        assert await sqlite_async.fetch_all(connection, "SELECT v FROM t WHERE id = 1", ()) == [
+            ("one",)
+        ]

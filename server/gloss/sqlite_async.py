@@ -26,6 +26,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
@@ -188,3 +190,49 @@ class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
 
 def dbapi() -> OneTripDbapi:
     return OneTripDbapi(aiosqlite, sqlite3)
+
+
+# --- rows without SQLAlchemy's execution --------------------------------------------------------
+
+_CONNECTION_KEY = "gloss.sqlite_async.connection"
+
+
+async def one_trip_connection(session: AsyncSession) -> OneTripConnection | None:
+    """The session's connection as this module's DBAPI connection (its transaction begun),
+    or None on another driver. Kept for the transaction's other statements."""
+    cached = session.info.get(_CONNECTION_KEY)
+    transaction = session.get_transaction()
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        connection: OneTripConnection = cached[1]
+        return connection
+    if session.get_bind().dialect.driver != "aiosqlite":
+        return None
+    raw = await (await session.connection()).get_raw_connection()
+    found = raw.dbapi_connection
+    if not isinstance(found, OneTripConnection):
+        return None
+    session.info[_CONNECTION_KEY] = (session.get_transaction(), found)
+    return found
+
+
+async def fetch_all(
+    connection: OneTripConnection, operation: str, parameters: Sequence[Any]
+) -> list[Any]:
+    """A read statement's rows as sqlite3 gives them (tuples of its own types), in the one
+    trip a statement takes through SQLAlchemy, on the connection's transaction: for the hot
+    statements of a related query, where SQLAlchemy's execution (the parameters' processing,
+    the compiled cache's key, the result and its rows) was a good part of a statement's
+    time. Errors are SQLAlchemy's, as from `session.execute`."""
+    async with connection._execute_mutex:
+        opening = connection.take_opening()
+        try:
+            outcome: _Outcome = await connection._connection._execute(
+                _run, connection._connection._conn, opening, operation, parameters, False
+            )
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(
+                operation, parameters, error, sqlite3.Error, hide_parameters=True
+            ) from error
+        if opening:
+            connection.opened()
+    return outcome[3] or []

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gloss.articles import related
+from gloss.articles import repository as related_repository
 from gloss.articles.related import related_for_key, related_for_text
 from gloss.articles.repository import ArticleRepository
 from gloss.nlp import dense, ranking
@@ -443,3 +444,72 @@ def live_index_for_app(app: FastAPI) -> LiveIndex | None:
     database = app.state.engine.url.database
     entry = _registry.get(database or "")
     return entry[0] if entry is not None else None
+
+
+async def test_the_related_statements_read_on_sqlite_without_sqlalchemy_read_the_same(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_account: AccountFactory,
+    fake_engine: FakeEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On SQLite the copies and cards statements go straight to sqlite3 (lists as JSON
+    arrays, values as sqlite3 gives them); what they read is what SQLAlchemy's execution of
+    the same statements reads, another team's articles left out. (On PostgreSQL both runs
+    go through SQLAlchemy.)"""
+    ann = await make_account("ann")
+    bob = await make_account("bob", team="team-b")
+    assert ann.team is not None
+    assert bob.team is not None
+    ann_ids = await _store(client, ann, CORPUS)
+    bob_ids = await _store(client, bob, [{**CHIPS_2, "url": "https://bob.example/chips"}])
+    every = [uuid.UUID(i) for i in [*ann_ids.values(), *bob_ids.values()]]
+    keys = ["nvidia", "huawei", "tsmc", "nobody"]
+    sqlite = app.state.engine.dialect.name == "sqlite"
+
+    async def read() -> tuple[Any, ...]:
+        async with app.state.read_sessionmaker() as session:
+            repo = ArticleRepository(session)
+            cards = await repo.cards_and_mentions(every, [ann.team.id], "entity", keys)
+            mentioning = await repo.cards_and_mentions(
+                [], [ann.team.id], "entity", keys, mentioning=3, doc_ids=True
+            )
+            copies = await repo.page_group_and_mentioning(
+                [ann.team.id],
+                CHIPS_1["url"],
+                ranking.content_hash(CHIPS_3["text"]),
+                "SELECT 7" if sqlite else None,
+                keys=keys,
+                mentioning=3 if sqlite else 0,  # (only SQLite asks it there)
+            )
+        return cards, mentioning, copies
+
+    trips: list[str] = []
+    fetch_all = related_repository.sqlite_async.fetch_all
+
+    async def counted(connection: Any, operation: str, parameters: Any) -> list[Any]:
+        trips.append(operation)
+        return await fetch_all(connection, operation, parameters)
+
+    with monkeypatch.context() as straight:
+        straight.setattr(related_repository.sqlite_async, "fetch_all", counted)
+        direct = await read()
+    assert len(trips) == (3 if sqlite else 0)
+    with monkeypatch.context() as through_sqlalchemy:
+        through_sqlalchemy.setattr(related_repository.sqlite_async, "one_trip_connection", _none)
+        assert await read() == direct
+    (cards, shared, names), (named, _, _), (group, probe, mentioned) = direct
+    assert set(cards) == {uuid.UUID(i) for i in ann_ids.values()}
+    assert cards[uuid.UUID(ann_ids[CHIPS_1["url"]])].url == CHIPS_1["url"]
+    assert shared[uuid.UUID(ann_ids[CHIPS_1["url"]])].keys() == {"nvidia", "huawei", "tsmc"}
+    assert names["nvidia"] == "Nvidia"
+    assert len(named) == 3
+    assert all(isinstance(card.vector, int) for card in named.values())  # the doc_id
+    assert uuid.UUID(ann_ids[CHIPS_1["url"]]) in group  # by its URL
+    assert len(group) > 1  # and by the other page's text
+    assert probe == (7 if sqlite else None)
+    assert mentioned is None if not sqlite else set(mentioned or ()) == set(named)
+
+
+async def _none(_session: AsyncSession) -> None:
+    return None

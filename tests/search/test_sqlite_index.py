@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from gloss import sqlite_async
 from gloss.app import create_app
 from gloss.articles.ingest import ArticleInput, ingest_batch
 from gloss.articles.related import related_for_text
@@ -292,24 +293,26 @@ async def test_a_failed_build_leaves_fts5_answering(
         assert CHIPS_2["url"] in [url for url, _ in answers["related"]]
 
 
-async def test_a_related_query_reads_the_change_log_with_the_pages_copies(store: Store) -> None:
+async def test_a_related_query_reads_the_change_log_with_the_pages_copies(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The freshness check costs no statement of its own: the page's copies bring it along.
     live = await store.live()
     reader = create_read_sessionmaker(store.other_engine)
     statements: list[str] = []
+    run = sqlite_async._run
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def record(connection: Any, opening: Any, statement: str, *rest: Any) -> Any:
+        # On the database's thread, every statement's one stop (through SQLAlchemy or not).
         statements.append(statement)
+        return run(connection, opening, statement, *rest)
 
-    event.listen(store.other_engine.sync_engine, "before_cursor_execute", record)
-    try:
-        answered = live.answered
-        async with reader() as session:
-            related = await related_for_text(
-                session, [store.team_a], CHIPS_1["text"], "https://elsewhere.example/", [], 5
-            )
-    finally:
-        event.remove(store.other_engine.sync_engine, "before_cursor_execute", record)
+    monkeypatch.setattr(sqlite_async, "_run", record)
+    answered = live.answered
+    async with reader() as session:
+        related = await related_for_text(
+            session, [store.team_a], CHIPS_1["text"], "https://elsewhere.example/", [], 5
+        )
     assert related
     assert live.answered == answered + 2  # document frequencies and more-like-this
     reading_the_log = [s for s in statements if "article_changes" in s]

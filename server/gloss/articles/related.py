@@ -401,7 +401,7 @@ async def gather(
     if mentioned is not None and mentioned[0] == fetch:
         wanted.update(mentioned[1])
     cards, shared, names = await repo.cards_and_mentions(
-        sorted(wanted - excluded),
+        sorted(wanted - excluded, key=_as_int),
         team_ids,
         "entity",
         keys,
@@ -482,6 +482,11 @@ def rank(
 
 def _by_value(item: tuple[str, float]) -> float:
     return -item[1]
+
+
+def _as_int(article_id: uuid.UUID) -> int:
+    # The order of `uuid.UUID`'s own comparison, without its Python-level `__lt__`.
+    return article_id.int
 
 
 async def _related(

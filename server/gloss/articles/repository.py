@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,10 +28,15 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.sqltypes import NullType
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement, UnaryExpression
+from sqlalchemy.sql.operators import custom_op
+from sqlalchemy.sql.sqltypes import NullType, TypeEngine
 
+from gloss import sqlite_async
 from gloss.models import Article, ArticleMention, ArticleVector
 from gloss.nlp.ranking import MentionSummary
 
@@ -87,6 +93,23 @@ _RAW = NullType()
 class ArticleRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    @property
+    def _on_sqlite(self) -> bool:
+        return self.session.get_bind().dialect.name == "sqlite"
+
+    async def _rows(self, statement: Executable, params: dict[str, object]) -> Sequence[Any]:
+        """The rows of one of the related query's read statements (built for the session's
+        database by the builders below): on SQLite through aiosqlite, straight from sqlite3
+        in the one trip a statement takes (`gloss.sqlite_async.fetch_all`, the statement
+        compiled once), the values as sqlite3 gives them; elsewhere through SQLAlchemy, as
+        Core rows."""
+        on_sqlite = self._on_sqlite
+        connection = await sqlite_async.one_trip_connection(self.session) if on_sqlite else None
+        if connection is None:
+            return (await self.session.execute(statement, _bound(params, on_sqlite))).all()
+        compiled = _sqlite_compiled(statement)
+        return await sqlite_async.fetch_all(connection, compiled.sql, compiled.values(params))
 
     async def get(self, article_id: uuid.UUID) -> Article | None:
         return await self.session.get(Article, article_id)
@@ -204,15 +227,16 @@ class ArticleRepository:
         params: dict[str, object] = {"ids": list(article_ids)}
         if keys:
             params |= {"kind": kind, "keys": list(keys)}
+        on_sqlite = self._on_sqlite
         candidates = None
         if mentioning:
-            candidates, more = _mentioning(team_ids, kind, keys, mentioning)
+            candidates, more = _mentioning(team_ids, kind, keys, mentioning, on_sqlite)
             params |= more
         if vector_model is not None:
             params["vector_model"] = vector_model
         extra = "vector" if vector_model is not None else "doc_id" if doc_ids else None
-        statement = _cards_statement(bool(keys), candidates, extra)
-        rows = await self.session.execute(statement, params)
+        statement = _cards_statement(bool(keys), candidates, extra, on_sqlite)
+        rows = await self._rows(statement, params)
         width = 8 if extra is not None else 7
         # The team filter is applied here rather than in SQL: with both in the WHERE clause
         # SQLite may walk the team's index instead of looking up the ids. The ids and dates
@@ -222,7 +246,8 @@ class ArticleRepository:
         cards: dict[uuid.UUID, ArticleCard] = {}
         shared: dict[uuid.UUID, dict[str, float]] = {}
         names: dict[str, str] = {}
-        by_raw: dict[object, uuid.UUID] = {}
+        # SQLite's ids are hex: those asked for are known already (the rest are made once).
+        by_raw: dict[object, uuid.UUID] = {a.hex: a for a in article_ids} if on_sqlite else {}
         for row in rows:
             team_id = teams.get(row[1])
             if team_id is None:
@@ -230,6 +255,7 @@ class ArticleRepository:
             article_id = by_raw.get(row[0])
             if article_id is None:
                 article_id = by_raw[row[0]] = _as_uuid(row[0])
+            if article_id not in cards:
                 duplicate_of = row[6]
                 cards[article_id] = ArticleCard(
                     article_id,
@@ -282,15 +308,18 @@ class ArticleRepository:
             params["content_hash"] = content_hash
         if not url and not content_hash and probe_sql is None and not mentioning:
             return set(), None, None
+        on_sqlite = self._on_sqlite
         candidates = None
         if mentioning:
-            candidates, more = _mentioning(team_ids, kind, keys, mentioning)
+            candidates, more = _mentioning(team_ids, kind, keys, mentioning, on_sqlite)
             params |= more
-        statement = _page_group_statement(bool(url), bool(content_hash), probe_sql, candidates)
+        statement = _page_group_statement(
+            bool(url), bool(content_hash), probe_sql, candidates, on_sqlite
+        )
         group: set[uuid.UUID] = set()
         value = None
         mentioned: list[uuid.UUID] | None = [] if mentioning else None
-        for row in await self.session.execute(statement, params):
+        for row in await self._rows(statement, params):
             if row[0] is None:  # the probe's row
                 value = int(row[2])
             elif row[2] is not None:  # an article mentioning the keys
@@ -394,8 +423,8 @@ class ArticleRepository:
         `keys`, most salient first (ties by article id)."""
         if not keys or not team_ids:
             return []
-        statement, params = _mentioning(team_ids, kind, keys, limit)
-        rows = await self.session.execute(statement, params)
+        statement, params = _mentioning(team_ids, kind, keys, limit, self._on_sqlite)
+        rows = await self.session.execute(statement, _bound(params, self._on_sqlite))
         return [(_as_uuid(r[0]), r[1], r[2], r[3]) for r in rows]
 
     async def count_mentioning(self, team_ids: Sequence[uuid.UUID], kind: str, key: str) -> int:
@@ -502,11 +531,16 @@ _MentionSelect = Select[uuid.UUID, str, float, datetime | None]
 
 
 def _mentioning(
-    team_ids: Sequence[uuid.UUID], kind: str, keys: Sequence[str], limit: int
+    team_ids: Sequence[uuid.UUID],
+    kind: str,
+    keys: Sequence[str],
+    limit: int,
+    on_sqlite: bool = False,
 ) -> tuple[_MentionSelect, dict[str, object]]:
-    """The statement of `mentioning` and its parameters."""
+    """The statement of `mentioning` and its parameters (lists as Python lists: `_bound` or
+    `_SqliteStatement.values` makes them what the statement takes)."""
     if len(team_ids) * len(keys) > _MENTIONING_ARMS:
-        return _mentioning_by_in(), {
+        return _mentioning_by_in(on_sqlite), {
             "m_teams": list(team_ids),
             "kind": kind,
             "m_keys": list(keys),
@@ -520,15 +554,15 @@ def _mentioning(
     return _mentioning_by_pair(len(pairs)), params
 
 
-@functools.lru_cache(maxsize=1)
-def _mentioning_by_in() -> _MentionSelect:
+@functools.lru_cache(maxsize=2)
+def _mentioning_by_in(on_sqlite: bool) -> _MentionSelect:
     """For many (team, key) pairs: one IN over every key, read and sorted whole."""
     return (
         select(*_MENTION_COLUMNS)
         .where(
-            _M.team_id.in_(bindparam("m_teams", expanding=True, type_=Uuid())),
+            _in(_M.team_id, "m_teams", Uuid(), on_sqlite),
             _M.kind == bindparam("kind", type_=String()),
-            _M.key.in_(bindparam("m_keys", expanding=True, type_=String())),
+            _in(_M.key, "m_keys", String(), on_sqlite),
         )
         .order_by(_M.salience.desc(), _M.article_id.desc())
         .limit(bindparam("limit", type_=Integer()))
@@ -571,6 +605,7 @@ def _page_group_statement(
     by_hash: bool,
     probe_sql: str | None,
     candidates: _MentionSelect | None = None,
+    on_sqlite: bool = False,
 ) -> Executable:
     """One indexed lookup per condition (SQLite answers an OR of them with a table scan);
     built once, with parameters, so SQLAlchemy's compiled cache serves it. With a probe: one
@@ -582,9 +617,10 @@ def _page_group_statement(
         conditions += [_A.url == url, _A.canonical_url == url]
     if by_hash:
         conditions.append(_A.content_hash == bindparam("content_hash", type_=String()))
-    teams = bindparam("team_ids", expanding=True, type_=Uuid())
     arms = [
-        select(_A.id, _A.duplicate_of_id, null()).where(_A.team_id.in_(teams), condition)
+        select(_A.id, _A.duplicate_of_id, null()).where(
+            _in(_A.team_id, "team_ids", Uuid(), on_sqlite), condition
+        )
         for condition in conditions
     ]
     if probe_sql is not None:
@@ -600,24 +636,29 @@ def _cards_statement(
     with_mentions: bool,
     candidates: _MentionSelect | None = None,
     extra: Literal["vector", "doc_id"] | None = None,
+    on_sqlite: bool = False,
 ) -> Executable:
     """Card columns by article id, and of the articles `candidates` (a `_mentioning`
     statement) finds; with `extra` "vector", the article's vector of `vector_model` (or NULL),
     with "doc_id", its integer key; with mentions, one row per mentioned key of `keys` (the
     primary key of article_mentions answers each article's lookup)."""
-    wanted: ColumnElement[bool] = _A.id.in_(bindparam("ids", expanding=True, type_=Uuid()))
+    wanted: ColumnElement[bool] = _in(_A.id, "ids", Uuid(), on_sqlite)
     if candidates is not None:
         found = candidates.subquery()
         wanted = wanted | _A.id.in_(select(found.c.article_id))
-    statement = select(
-        type_coerce(_A.id, _RAW),
-        type_coerce(_A.team_id, _RAW),
-        _A.url,
-        _A.title,
-        func.substr(_A.text, 1, SNIPPET_SOURCE_CHARS),
-        type_coerce(_A.published_at, _RAW),
-        type_coerce(_A.duplicate_of_id, _RAW),
-    ).where(wanted)
+    statement = (
+        select(
+            type_coerce(_A.id, _RAW),
+            type_coerce(_A.team_id, _RAW),
+            _A.url,
+            _A.title,
+            func.substr(_A.text, 1, SNIPPET_SOURCE_CHARS),
+            type_coerce(_A.published_at, _RAW),
+            type_coerce(_A.duplicate_of_id, _RAW),
+        )
+        .select_from(_A.id.table)
+        .where(wanted)
+    )
     if extra == "doc_id":
         statement = statement.add_columns(_A.doc_id)
     elif extra == "vector":
@@ -627,12 +668,85 @@ def _cards_statement(
         )
     if not with_mentions:
         return statement
+    # On SQLite each article's mentions are one range of the primary key (article, kind)
+    # with the keys filtered in it, not one lookup per key: with the unary plus the key is not
+    # an index term. A page's ten names made that ten lookups for each of some 80 articles,
+    # half of the statement's time in SQLite.
+    key = UnaryExpression(_M.key, operator=custom_op("+"), type_=String()) if on_sqlite else _M.key
     return statement.add_columns(_M.key, _M.salience, _M.text).outerjoin(
         _MENTIONS,
         (_M.article_id == _A.id)
         & (_M.kind == bindparam("kind", type_=String()))
-        & _M.key.in_(bindparam("keys", expanding=True, type_=String())),
+        & _in(key, "keys", String(), on_sqlite),
     )
+
+
+def _in(
+    column: ColumnElement[Any], name: str, type_: TypeEngine[Any], on_sqlite: bool
+) -> ColumnElement[bool]:
+    """`column IN` the list parameter `name`: on SQLite one JSON array read by json_each
+    (the statement's text is then the same for any length, so SQLAlchemy renders it once and
+    sqlite3's statement cache prepares it once); elsewhere an expanding parameter."""
+    if not on_sqlite:
+        return column.in_(bindparam(name, expanding=True, type_=type_))
+    listed: Select[Any] = select(literal_column("value")).select_from(
+        func.json_each(bindparam(name, type_=String()))
+    )
+    return column.in_(listed.scalar_subquery())
+
+
+# The list parameters `_in` reads on SQLite as a JSON array.
+_LISTS = frozenset({"ids", "keys", "team_ids", "m_teams", "m_keys"})
+
+
+def _sqlite_value(value: object) -> object:
+    """A parameter as sqlite3 takes it where SQLAlchemy would bind it: a UUID as the 32 hex
+    digits the Uuid type stores on SQLite."""
+    return value.hex if isinstance(value, uuid.UUID) else value
+
+
+def _bound(params: dict[str, object], on_sqlite: bool) -> dict[str, object]:
+    """`params` for SQLAlchemy's execution: on SQLite, the lists `_in` reads as JSON."""
+    if not on_sqlite:
+        return params
+    return {name: _json_list(value) if name in _LISTS else value for name, value in params.items()}
+
+
+def _json_list(values: object) -> str:
+    assert isinstance(values, list | tuple)
+    return json.dumps([_sqlite_value(v) for v in values])
+
+
+@dataclass(frozen=True, slots=True)
+class _SqliteStatement:
+    """A statement built for SQLite, compiled once: its text with positional parameters, the
+    name of each in order (a name used twice comes twice), and the values of those the
+    statement carries itself (a literal SQLAlchemy made a parameter: a substring's bounds,
+    an OFFSET 0)."""
+
+    sql: str
+    names: tuple[str, ...]
+    literals: dict[str, object]
+
+    def values(self, params: dict[str, object]) -> tuple[object, ...]:
+        out = []
+        for name in self.names:
+            value = params[name] if name in params else self.literals[name]
+            out.append(_json_list(value) if name in _LISTS else _sqlite_value(value))
+        return tuple(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _sqlite_compiled(statement: Executable) -> _SqliteStatement:
+    assert isinstance(statement, ClauseElement)
+    compiled = statement.compile(dialect=_SQLITE)
+    assert isinstance(compiled, SQLCompiler)
+    assert compiled.positiontup is not None
+    literals = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
+    return _SqliteStatement(compiled.string, tuple(compiled.positiontup), literals)
+
+
+_SQLITE = sqlite.dialect()
 
 
 def _mention_row(article: Article, mention: MentionSummary) -> dict[str, Any]:

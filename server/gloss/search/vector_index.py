@@ -238,15 +238,17 @@ class VectorIndex:
         alive, team_of = table.alive, table.teams
         every_team = len(teams) == len(table.team_numbers)
         scores, positions = self._ann.search(query.reshape(1, -1), fetch)
-        out = []
-        for score, position in zip(scores[0], positions[0], strict=True):
-            if position < 0 or not alive[position]:
-                continue
-            if not every_team and team_of[position] not in teams:
-                continue
-            out.append((table.article_id(position), float(score)))
-            if len(out) == limit:
-                return out
+        # Best first, as faiss gives them (-1 past its last hit); the live ones of the teams,
+        # as columns rather than one numpy scalar at a time.
+        found = positions[0] >= 0
+        hits, hit_scores = positions[0][found], scores[0][found]
+        keep = alive[hits]
+        if not every_team:
+            keep &= np.isin(team_of[hits], teams)
+        hits, hit_scores = hits[keep][:limit], hit_scores[keep][:limit]
+        out = list(zip(table.article_ids(hits), hit_scores.tolist(), strict=True))
+        if len(out) == limit:
+            return out
         live_in_teams = (
             len(table)
             if every_team

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -369,16 +370,7 @@ async def _related_latencies(
                 # transaction begun (a cost of every request, not of related).
                 await session.execute(text("SELECT 1"))
                 started = time.perf_counter()
-                found = await related_for_text(
-                    session,
-                    [team_id],
-                    page.text,
-                    page.url,
-                    page.keys,
-                    5,
-                    title=page.title,
-                    vector=page.vector if vectors else None,
-                )
+                found = await ask_related(related_for_text, session, team_id, page, vectors)
                 elapsed = time.perf_counter() - started
             assert found, "the benchmark corpus should always have related articles"
             peer_elapsed = peer.job(page) if peer is not None else 0.0
@@ -921,6 +913,27 @@ def render(measured: dict[str, Any]) -> str:
 
 def run(quick: bool, million: bool = False) -> str:
     return render(asyncio.run(_measure(quick, million)))
+
+
+async def ask_related(
+    ask: Callable[..., Awaitable[Any]],
+    session: AsyncSession,
+    team_id: uuid.UUID,
+    page: QueryPage,
+    vectors: bool = True,
+) -> Any:
+    """`ask` (`related_for_text`, or an older tree's) for five articles related to `page`, as
+    annotate asks it for one team."""
+    return await ask(
+        session,
+        [team_id],
+        page.text,
+        page.url,
+        page.keys,
+        5,
+        title=page.title,
+        vector=page.vector if vectors else None,
+    )
 
 
 def _query_pages(count: int) -> list[QueryPage]:

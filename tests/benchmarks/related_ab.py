@@ -21,7 +21,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -30,11 +29,6 @@ from typing import Any
 from sqlalchemy import text
 
 from gloss.articles import related
-from gloss.db import create_engine, create_read_sessionmaker
-from gloss.nlp import dense
-from gloss.search.sqlite_index import attach, detach
-from gloss.search.vector_index import live_vectors_for
-from gloss.settings import Settings
 from tests.benchmarks import bench_articles, related_stages
 
 
@@ -59,19 +53,11 @@ def _before(tree: Path) -> Callable[..., Any]:
 
 
 async def measure(path: Path, before: Callable[..., Any], rounds: int) -> None:
-    engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{path}", load_nlp=False))
-    reader = create_read_sessionmaker(engine)
-    live = attach(str(path))
-    await asyncio.to_thread(live.wait)
-    pages = bench_articles._query_pages(40)
-    async with reader() as session:
-        team_id = uuid.UUID(str(await session.scalar(text("SELECT id FROM teams"))))
-        await live_vectors_for(session, dense.MODEL_NAME).current(session)
     variants = {"this tree": related.related_for_text, "before": before}
     names = list(variants)
     times: dict[str, list[float]] = {name: [] for name in names}
     answers: dict[str, list[Any]] = {name: [] for name in names}
-    try:
+    async with related_stages.opened(path) as (reader, pages, team_id):
         for round_ in range(rounds):  # the first warms SQLite's and the OS's caches
             for number, page in enumerate(pages):
                 turn = (round_ * len(pages) + number) % len(names)
@@ -79,15 +65,8 @@ async def measure(path: Path, before: Callable[..., Any], rounds: int) -> None:
                     async with reader() as session:
                         await session.execute(text("SELECT 1"))  # as the request's token check
                         started = time.perf_counter()
-                        found = await variants[name](
-                            session,
-                            [team_id],
-                            page.text,
-                            page.url,
-                            page.keys,
-                            5,
-                            title=page.title,
-                            vector=page.vector,
+                        found = await bench_articles.ask_related(
+                            variants[name], session, team_id, page
                         )
                         elapsed = time.perf_counter() - started
                     if round_:
@@ -95,9 +74,6 @@ async def measure(path: Path, before: Callable[..., Any], rounds: int) -> None:
                         answers[name].append(
                             [(r.url, r.score, r.reason, r.duplicates) for r in found]
                         )
-    finally:
-        detach(live)
-        await engine.dispose()
     same = sum(a == b for a, b in zip(answers[names[0]], answers[names[1]], strict=True))
     print("| code | median | p90 | mean |\n|---|---:|---:|---:|")
     for name in names:

@@ -18,7 +18,8 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -101,41 +102,41 @@ async def _build(path: Path, size: int) -> None:
     await engine.dispose()
 
 
-async def measure(path: Path, rounds: int) -> dict[str, list[float]]:
+@asynccontextmanager
+async def opened(path: Path) -> AsyncIterator[tuple[Any, list[Any], uuid.UUID]]:
+    """The store at `path` opened for reading as the server does (its in-memory indexes
+    loaded): a read sessionmaker, the benchmark's 40 query pages, and the store's team."""
     engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{path}", load_nlp=False))
     reader = create_read_sessionmaker(engine)
     live = attach(str(path))
-    await asyncio.to_thread(live.wait)
-    pages = bench_articles._query_pages(40)
-    async with reader() as session:
-        team_id = uuid.UUID(str(await session.scalar(text("SELECT id FROM teams"))))
-        await live_vectors_for(session, dense.MODEL_NAME).current(session)
+    try:
+        await asyncio.to_thread(live.wait)
+        async with reader() as session:
+            team_id = uuid.UUID(str(await session.scalar(text("SELECT id FROM teams"))))
+            await live_vectors_for(session, dense.MODEL_NAME).current(session)
+        yield reader, bench_articles._query_pages(40), team_id
+    finally:
+        detach(live)
+        await engine.dispose()
+
+
+async def measure(path: Path, rounds: int) -> dict[str, list[float]]:
     _instrument()
     samples: dict[str, list[float]] = {}
-    try:
+    async with opened(path) as (reader, pages, team_id):
         for round_ in range(rounds):  # the first warms SQLite's and the OS's caches
             for page in pages:
                 async with reader() as session:
                     await session.execute(text("SELECT 1"))  # as the request's token check
                     _spent.clear()
                     started = time.perf_counter()
-                    await related.related_for_text(
-                        session,
-                        [team_id],
-                        page.text,
-                        page.url,
-                        page.keys,
-                        5,
-                        title=page.title,
-                        vector=page.vector,
+                    await bench_articles.ask_related(
+                        related.related_for_text, session, team_id, page
                     )
                     _add("related_for_text", time.perf_counter() - started)
                 if round_:
                     for stage, seconds in _spent.items():
                         samples.setdefault(stage, []).append(seconds)
-    finally:
-        detach(live)
-        await engine.dispose()
     return samples
 
 

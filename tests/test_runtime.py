@@ -351,9 +351,9 @@ class _Holding:
 async def test_a_process_s_reading_is_matched_while_the_thread_reads_another_batch(
     with_process: NlpRuntime,
 ) -> None:
-    """The glossaries of what a process read are matched on the engine thread between the
-    chunks of its batch in hand: a reader whose page the process read does not wait for
-    another reader's batch on the thread to end."""
+    """The glossaries of the visible text a process read are matched on the engine thread
+    between the chunks of its batch in hand: a reader whose page the process read does not
+    wait for another reader's batch on the thread to end."""
     holding = _Holding(with_process.engine)
     runtime = NlpRuntime(holding, ner_processes=1)  # type: ignore[arg-type]  # a wrapped engine
     await runtime.start()
@@ -368,15 +368,21 @@ async def test_a_process_s_reading_is_matched_while_the_thread_reads_another_bat
         await asyncio.wait_for(
             asyncio.wait([p[0] for p in pages], return_when="FIRST_COMPLETED"), 60
         )
-        read_elsewhere = runtime.read_all(TEXTS[2:], (), ENTITIES, owner="c", priority="background")
-        readings = await asyncio.wait_for(asyncio.gather(*read_elsewhere), timeout=60)
+        # An ingest's text and a third reader's page, queued together: the process reads
+        # the page first, and its matching goes between the thread's chunks; the ingest's
+        # waits for the thread's batch (it does not cut in front of a reader's).
+        ingest = runtime.read_all(TEXTS[2:4], (), ENTITIES, owner="c", priority="background")
+        page = runtime.read_all(TEXTS[4:], (), ENTITIES, owner="d")
+        readings = await asyncio.wait_for(asyncio.gather(*page), timeout=60)
         assert [p[0].done() for p in pages].count(True) == 1  # the thread's batch is in hand
-        assert list(readings) == with_process.engine.read_many(TEXTS[2:], (), ENTITIES)
-        assert runtime.processes[0].texts_read == len(TEXTS) - 1
+        assert list(readings) == with_process.engine.read_many(TEXTS[4:], (), ENTITIES)
+        await _until(lambda: runtime.processes[0].texts_read == len(TEXTS) - 1)
+        await asyncio.sleep(0.1)
+        assert not any(f.done() for f in ingest)  # read there, its matching behind the batch
     finally:
         holding.release.set()
     try:
-        read = await asyncio.wait_for(asyncio.gather(*(p[0] for p in pages)), timeout=60)
-        assert read == with_process.engine.read_many(TEXTS[:2], (), ENTITIES)
+        read = await asyncio.wait_for(asyncio.gather(*(p[0] for p in pages), *ingest), timeout=60)
+        assert read == with_process.engine.read_many(TEXTS[:4], (), ENTITIES)
     finally:
         await runtime.stop()

@@ -906,6 +906,7 @@ class NlpRuntime:
         and whole answers finished on the engine thread, which takes a few milliseconds."""
         assert self._queue is not None
         backoff = PROCESS_RESTART_S
+        matching: list[asyncio.Task[None]] = []  # the last batch's, on the engine thread
         while True:
             if not process.ready:
                 if not await process.start():
@@ -933,34 +934,40 @@ class NlpRuntime:
                     self._deliver(jobs, exc)
                 continue
             # The glossaries are matched on the engine thread while the process reads its
-            # next batch: it does not wait for the thread's batch in hand to end.
+            # next batch; one batch's matching at a time, so an ingest read here does not
+            # pile work up on the thread.
+            if matching:
+                await asyncio.wait(matching)
+            matching = []
             for jobs in groups:
                 mentions = [next(found) for _ in jobs] if "entities" in jobs[0].include else None
-                matching = asyncio.create_task(self._read_on_thread(jobs, mentions))
-                self._matching.add(matching)
-                matching.add_done_callback(self._matching.discard)
+                task = asyncio.create_task(self._read_on_thread(jobs, mentions))
+                self._matching.add(task)
+                task.add_done_callback(self._matching.discard)
+                matching.append(task)
 
     async def _read_on_thread(
         self, jobs: Sequence[_Job], mentions: Sequence[Sequence[Mention]] | None = None
     ) -> None:
         """One group's readings (or whole answers) on the engine thread, handed to its
-        requests; with `mentions` (a process read them) only the glossaries are matched,
-        between the chunks of whatever the thread is reading (it takes a few milliseconds:
-        it does not wait for the thread's batch in hand to end)."""
+        requests; with `mentions` (a process read them) only the glossaries are matched: for
+        visible text between the chunks of whatever the thread is reading (it takes a few
+        milliseconds: a reader does not wait for the thread's batch in hand to end), for
+        background text after it."""
         run: Callable[..., Sequence[object]] = (
             self.engine.annotate_many if jobs[0].whole else self.engine.read_many
         )
         call = partial(run, [j.text for j in jobs], jobs[0].glossaries, jobs[0].include)
         try:
-            if mentions is not None:
+            if mentions is not None and any(j.priority == "visible" for j in jobs):
                 urgent = _Urgent(partial(call, mentions))
                 self._urgent.append(urgent)
                 self._executor.submit(self._run_urgent)  # if the thread has nothing in hand
                 results = await asyncio.wrap_future(urgent.future)
             else:
-                between = self._run_urgent if self.processes else None
+                between = self._run_urgent if self.processes and mentions is None else None
                 results = await asyncio.get_running_loop().run_in_executor(
-                    self._executor, partial(call, None, between)
+                    self._executor, partial(call, mentions, between)
                 )
         except Exception as exc:
             self._deliver(jobs, exc)

@@ -332,6 +332,7 @@ class _Holding:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self.holding = threading.Event()
+        self.held: list[str] = []
         self.release = threading.Event()
 
     def __getattr__(self, name: str) -> Any:
@@ -341,6 +342,7 @@ class _Holding:
         self, texts: Any, glossaries: Any, include: Any, mentions: Any = None, between: Any = None
     ) -> Any:
         if mentions is None:
+            self.held = list(texts)
             self.holding.set()
             while not self.release.wait(0.005):
                 if between is not None:
@@ -352,37 +354,43 @@ async def test_a_process_s_reading_is_matched_while_the_thread_reads_another_bat
     with_process: NlpRuntime,
 ) -> None:
     """The glossaries of the visible text a process read are matched on the engine thread
-    between the chunks of its batch in hand: a reader whose page the process read does not
-    wait for another reader's batch on the thread to end."""
+    between the chunks of its batch in hand when its request has no more left to read than
+    the batch's: a reader whose short page the process read does not wait for another
+    reader's batch on the thread to end. A longer page's matching, and an ingest's, wait for
+    the batch."""
     holding = _Holding(with_process.engine)
     runtime = NlpRuntime(holding, ner_processes=1)  # type: ignore[arg-type]  # a wrapped engine
     await runtime.start()
+    process = runtime.processes[0]
+    reference = with_process.engine.read_many(TEXTS, (), ENTITIES)
     try:
-        await _until(lambda: runtime.processes[0].ready)
-        # Two readers' pages: each lane takes one, and the thread holds its batch.
+        await _until(lambda: process.ready)
+        # Two readers' pages of two texts: each lane takes one, and the thread holds its
+        # batch; the process's page is matched meanwhile.
         pages = [
-            runtime.read_all([t], (), ENTITIES, owner=o)
-            for t, o in zip(TEXTS[:2], "ab", strict=True)
+            runtime.read_all(TEXTS[i : i + 2], (), ENTITIES, owner=o)
+            for i, o in ((0, "a"), (2, "b"))
         ]
         await _until(holding.holding.is_set)
-        await asyncio.wait_for(
-            asyncio.wait([p[0] for p in pages], return_when="FIRST_COMPLETED"), 60
-        )
-        # An ingest's text and a third reader's page, queued together: the process reads
-        # the page first, and its matching goes between the thread's chunks; the ingest's
-        # waits for the thread's batch (it does not cut in front of a reader's).
-        ingest = runtime.read_all(TEXTS[2:4], (), ENTITIES, owner="c", priority="background")
-        page = runtime.read_all(TEXTS[4:], (), ENTITIES, owner="d")
-        readings = await asyncio.wait_for(asyncio.gather(*page), timeout=60)
-        assert [p[0].done() for p in pages].count(True) == 1  # the thread's batch is in hand
-        assert list(readings) == with_process.engine.read_many(TEXTS[4:], (), ENTITIES)
-        await _until(lambda: runtime.processes[0].texts_read == len(TEXTS) - 1)
+        page_futures = [f for p in pages for f in p]
+        elsewhere = 4 - len(holding.held)
+        await _until(lambda: sum(f.done() for f in page_futures) == elsewhere)
+        # A shorter page: matched while the batch is held.
+        short = runtime.read_all(TEXTS[4:5], (), ENTITIES, owner="d")
+        assert await asyncio.wait_for(short[0], 60) == reference[4]
+        # A longer page and an ingest's text: read by the process, matched after the batch.
+        longer = runtime.read_all(TEXTS[:3], (), ENTITIES, owner="e")
+        ingest = runtime.read_all(TEXTS[5:], (), ENTITIES, owner="c", priority="background")
+        await _until(lambda: process.texts_read == elsewhere + 1 + 3 + 1)
         await asyncio.sleep(0.1)
-        assert not any(f.done() for f in ingest)  # read there, its matching behind the batch
+        assert not any(f.done() for f in [*longer, *ingest])
+        assert sum(f.done() for f in page_futures) == elsewhere  # the batch is still held
     finally:
         holding.release.set()
     try:
-        read = await asyncio.wait_for(asyncio.gather(*(p[0] for p in pages), *ingest), timeout=60)
-        assert read == with_process.engine.read_many(TEXTS[:4], (), ENTITIES)
+        read = await asyncio.wait_for(
+            asyncio.gather(*(f for p in pages for f in p), *longer, *ingest), timeout=60
+        )
+        assert read == [*reference[:4], *reference[:3], reference[5]]
     finally:
         await runtime.stop()

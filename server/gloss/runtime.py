@@ -181,6 +181,10 @@ class FairQueue:
         """Texts waiting in `tier`."""
         return sum(len(jobs) for jobs in self._tiers[tier].values())
 
+    def left(self, job: _Job) -> int:
+        """Characters that `job`'s request has queued or being read, in every tier."""
+        return self._outstanding.get(job.answers, 0)
+
     def chars(self, tiers: Tiers) -> int:
         """Characters waiting in `tiers`."""
         return sum(self._waiting_chars[t] for t in tiers)
@@ -659,6 +663,7 @@ class NlpRuntime:
     # for it.
     _matching: set[asyncio.Task[None]] = field(init=False, default_factory=set)
     _urgent: deque[_Urgent] = field(init=False, default_factory=deque)
+    _urgent_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.page_vectors = LRUCache(self.cache_entries)
@@ -906,7 +911,7 @@ class NlpRuntime:
         and whole answers finished on the engine thread, which takes a few milliseconds."""
         assert self._queue is not None
         backoff = PROCESS_RESTART_S
-        matching: list[asyncio.Task[None]] = []  # the last batch's, on the engine thread
+        matching: list[asyncio.Task[None]] = []  # this lane's, on the engine thread
         while True:
             if not process.ready:
                 if not await process.start():
@@ -934,11 +939,12 @@ class NlpRuntime:
                     self._deliver(jobs, exc)
                 continue
             # The glossaries are matched on the engine thread while the process reads its
-            # next batch; one batch's matching at a time, so an ingest read here does not
-            # pile work up on the thread.
-            if matching:
+            # next batch. A background batch's matching is handed over once the earlier ones
+            # are done, so an ingest read here does not pile work up on the thread; a visible
+            # batch's at once.
+            matching = [t for t in matching if not t.done()]
+            if matching and all(j.priority == "background" for j in batch):
                 await asyncio.wait(matching)
-            matching = []
             for jobs in groups:
                 mentions = [next(found) for _ in jobs] if "entities" in jobs[0].include else None
                 task = asyncio.create_task(self._read_on_thread(jobs, mentions))
@@ -960,12 +966,15 @@ class NlpRuntime:
         call = partial(run, [j.text for j in jobs], jobs[0].glossaries, jobs[0].include)
         try:
             if mentions is not None and any(j.priority == "visible" for j in jobs):
-                urgent = _Urgent(partial(call, mentions))
-                self._urgent.append(urgent)
+                urgent = _Urgent(partial(call, mentions), self._left(jobs))
+                with self._urgent_lock:
+                    self._urgent.append(urgent)
                 self._executor.submit(self._run_urgent)  # if the thread has nothing in hand
                 results = await asyncio.wrap_future(urgent.future)
             else:
-                between = self._run_urgent if self.processes and mentions is None else None
+                between = None
+                if self.processes and mentions is None:
+                    between = partial(self._run_urgent, self._left(jobs))
                 results = await asyncio.get_running_loop().run_in_executor(
                     self._executor, partial(call, mentions, between)
                 )
@@ -974,18 +983,35 @@ class NlpRuntime:
             return
         self._deliver(jobs, results)
 
-    def _run_urgent(self) -> None:
-        """On the engine thread: what waits to be matched there (see `_read_on_thread`)."""
-        while self._urgent:
-            self._urgent.popleft().run()
+    def _left(self, jobs: Sequence[_Job]) -> int:
+        """What the requests of `jobs` have left to read, the least of them: the queue's rank
+        of a batch on screen (see `FairQueue._rank`)."""
+        assert self._queue is not None
+        return min(self._queue.left(j) for j in jobs)
+
+    def _run_urgent(self, ahead_of: int | None = None) -> None:
+        """On the engine thread: what waits to be matched there (see `_read_on_thread`); between
+        the chunks of a batch whose requests have `ahead_of` characters left, only what comes
+        before it on screen (its requests have no more left), so a reader's batch is not held
+        up by the matching of a page answered later."""
+        while True:
+            with self._urgent_lock:
+                urgent = next(
+                    (u for u in self._urgent if ahead_of is None or u.left <= ahead_of), None
+                )
+                if urgent is None:
+                    return
+                self._urgent.remove(urgent)
+            urgent.run()
 
 
 class _Urgent:
     """A call for the engine thread that runs once, between the chunks of the batch in hand or
     on its own, whichever comes first."""
 
-    def __init__(self, call: Callable[[], Sequence[object]]) -> None:
+    def __init__(self, call: Callable[[], Sequence[object]], left: int) -> None:
         self._call: Callable[[], Sequence[object]] | None = call
+        self.left = left  # what its requests have left to read (NlpRuntime._left)
         self.future: Future[Sequence[object]] = Future()
 
     def run(self) -> None:

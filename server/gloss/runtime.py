@@ -863,10 +863,13 @@ class NlpRuntime:
             await queue.changed()
         served = tiers()
         # Take what is already waiting, never wait for more: batching adds no latency. A lane
-        # takes its share of what waits, so a short page is read by every lane at once.
-        lanes = 1 + sum(p.ready for p in self.processes)
-        share = -(-queue.chars(served) // lanes)
+        # takes its share of what waits in the tier among the lanes that read it, so a short
+        # page is read by every lane at once (the background only by the processes, while
+        # one runs).
         first = queue.take(served)
+        ready = sum(p.ready for p in self.processes)
+        lanes = ready if first.priority == "background" and ready else 1 + ready
+        share = -(-(queue.chars((first.priority,)) + len(first.text)) // lanes)
         max_chars = min(BATCH_CHARS, max(share, len(first.text)))
         batch = queue.batch(first, self.max_batch, max_chars, tiers=served)
         for job in batch:

@@ -70,13 +70,9 @@ class _Job:
     priority: Priority = "visible"
     # The whole document pass too (an EngineResult), or the reading alone (a Reading).
     whole: bool = True
-    # The request it is part of (a request's blocks are jobs of their own); None: its own.
-    request: Hashable | None = None
-
-    @property
-    def answers(self) -> Hashable:
-        """What is answered once this job and the others of its request are read."""
-        return self.request if self.request is not None else id(self)
+    # The request it is answered with (a page's blocks are jobs of their own, one request);
+    # by default a request of its own.
+    request: Hashable = field(default_factory=object)
 
     @property
     def call(self) -> tuple[object, ...]:
@@ -144,7 +140,7 @@ class FairQueue:
             self._served[key] = max(0, min(others, default=0) - NEWCOMER_CHARS)
         queues.setdefault(job.owner, deque()).append(job)
         self._active[job.owner] = self._active.get(job.owner, 0) + 1
-        self._outstanding[job.answers] = self._outstanding.get(job.answers, 0) + len(job.text)
+        self._outstanding[job.request] = self._outstanding.get(job.request, 0) + len(job.text)
         self._waiting(job, +1)
         self._changed.set()
 
@@ -153,22 +149,22 @@ class FairQueue:
         self._waiting_chars[job.priority] += change * len(job.text)
         if job.priority == "visible":
             requests = self._on_screen.setdefault(job.owner, {})
-            left = requests.get(job.answers, 0) + change
+            left = requests.get(job.request, 0) + change
             if left > 0:
-                requests[job.answers] = left
+                requests[job.request] = left
             else:
-                requests.pop(job.answers, None)
+                requests.pop(job.request, None)
                 if not requests:
                     del self._on_screen[job.owner]
 
     def done(self, job: _Job) -> None:
         """A taken job was read (or dropped): once an owner has nothing queued or being
         read, what it was served is forgotten."""
-        outstanding = self._outstanding.get(job.answers, 0) - len(job.text)
+        outstanding = self._outstanding.get(job.request, 0) - len(job.text)
         if outstanding > 0:
-            self._outstanding[job.answers] = outstanding
+            self._outstanding[job.request] = outstanding
         else:
-            self._outstanding.pop(job.answers, None)
+            self._outstanding.pop(job.request, None)
         left = self._active.get(job.owner, 0) - 1
         if left > 0:
             self._active[job.owner] = left
@@ -183,7 +179,7 @@ class FairQueue:
 
     def left(self, job: _Job) -> int:
         """Characters that `job`'s request has queued or being read, in every tier."""
-        return self._outstanding.get(job.answers, 0)
+        return self._outstanding.get(job.request, 0)
 
     def chars(self, tiers: Tiers) -> int:
         """Characters waiting in `tiers`."""
@@ -811,10 +807,9 @@ class NlpRuntime:
         if self._queue is None:
             raise RuntimeError("NlpRuntime.start() was not awaited")
         kept = tuple(glossaries)
-        if request is None:
-            request = object()
+        together = object() if request is None else request
         jobs = [
-            _Job(t, kept, include, self._future(), owner, priority, whole=False, request=request)
+            _Job(t, kept, include, self._future(), owner, priority, whole=False, request=together)
             for t in texts
         ]
         for job in jobs:
@@ -1009,20 +1004,21 @@ class NlpRuntime:
 
 
 class _Urgent:
-    """A call for the engine thread that runs once, between the chunks of the batch in hand or
-    on its own, whichever comes first."""
+    """A call for the engine thread, run between the chunks of the batch in hand or on its
+    own, whichever comes first."""
 
     def __init__(self, call: Callable[[], Sequence[object]], left: int) -> None:
-        self._call: Callable[[], Sequence[object]] | None = call
+        self._call = call
         self.left = left  # what its requests have left to read (NlpRuntime._left)
         self.future: Future[Sequence[object]] = Future()
 
     def run(self) -> None:
-        call, self._call = self._call, None
-        if call is None or not self.future.set_running_or_notify_cancel():
+        """Run the call (once: `_run_urgent` takes it out of the line first), unless the
+        awaiting request was cancelled."""
+        if not self.future.set_running_or_notify_cancel():
             return
         try:
-            self.future.set_result(call())
+            self.future.set_result(self._call())
         except BaseException as exc:  # handed to the awaiting request
             self.future.set_exception(exc)
 

@@ -76,22 +76,34 @@ class Trace:
         runtime.FairQueue.put = traced_put  # type: ignore[method-assign]
 
     def show(self, start: float, end: float, names: dict[Hashable, str]) -> None:
-        puts: dict[Hashable, list[int]] = {}
+        """The events up to `end`, from `start`; a run of blocks queued together for one
+        team and tier on one line, at the first block's time."""
+        run: tuple[float, Hashable, str, int] | None = None  # (ms, owner, tier, blocks)
+
+        def flush() -> None:
+            if run is not None:
+                ms, owner, tier, count = run
+                print(f"{ms:7.1f} put   {names.get(owner, '?')}: {count} {tier} blocks")
+
         for at, kind, lane, jobs in self.events:
             if at > end:
                 break
             ms = (at - start) * 1000
-            if kind == "put":  # a request's blocks, on one line per team and moment
-                owner, chars, tier = jobs[0]
-                puts.setdefault((owner, round(ms), tier), []).append(chars)
+            if kind == "put":
+                owner, _chars, tier = jobs[0]
+                if run is not None and run[1:3] == (owner, tier):
+                    run = (run[0], owner, tier, run[3] + 1)
+                    continue
+                flush()
+                run = (ms, owner, tier, 1)
                 continue
-            for (owner, when, tier), sizes in puts.items():
-                print(f"{when:7.1f} put   {names.get(owner, '?')}: {len(sizes)} {tier} blocks")
-            puts.clear()
+            flush()
+            run = None
             blocks = ", ".join(
                 f"{names.get(o, '?')} {c}{'' if t == 'visible' else ' bg'}" for o, c, t in jobs
             )
             print(f"{ms:7.1f} {kind:5} {lane[-12:]:>12}: {blocks}")
+        flush()
 
 
 async def _rounds(rounds: int, show: int) -> None:

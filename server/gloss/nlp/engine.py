@@ -25,7 +25,8 @@ ENGINE_COMPONENTS = ("ner",)
 # article becomes a batch spaCy pads efficiently, large enough to keep a paragraph whole.
 DEFAULT_CHUNK_CHARS = 4000
 # Chunks the model reads at a time when something waits to run between them (read_many's
-# `between`): two cost about 1% over 64, one about 8%, on 250-character blocks.
+# `between`): few, so what waits goes in within a chunk or two; more than one, since each
+# `nlp.pipe` step has a cost of its own.
 BETWEEN_BATCH = 2
 # The component that tells the NER where blocks end (see `_mark_line_breaks`).
 LINE_BREAKS_COMPONENT = "gloss_line_breaks"

@@ -108,6 +108,12 @@ def _terms_with_versions(glossary_ids: Sequence[uuid.UUID]) -> Executable:
     )
 
 
+# Every annotate request reads its teams' glossary versions: the statement is built once.
+_VERSIONS = select(Glossary.id, Glossary.version).where(
+    Glossary.team_id.in_(bindparam("team_ids", expanding=True))
+)
+
+
 class GlossaryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -195,9 +201,7 @@ class GlossaryRepository:
         await self.session.execute(delete(Glossary).where(Glossary.id == glossary_id))
 
     async def versions(self, team_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-        rows = await self.session.execute(
-            select(Glossary.id, Glossary.version).where(Glossary.team_id.in_(team_ids))
-        )
+        rows = await self.session.execute(_VERSIONS, {"team_ids": list(team_ids)})
         return {glossary_id: int(version) for glossary_id, version in rows}
 
     async def terms_with_versions(self, glossary_ids: Sequence[uuid.UUID]) -> list[tuple[Any, ...]]:

@@ -5,13 +5,14 @@ transactions that still begin where they did (snapshots, query_only, the write l
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -45,7 +46,7 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
-async def test_a_read_only_request_costs_one_trip_per_statement_and_one_to_end(
+async def test_a_read_only_request_costs_one_trip_per_statement_and_none_to_end(
     engine: AsyncEngine, trips: list[str]
 ) -> None:
     maker = create_read_sessionmaker(engine)
@@ -55,7 +56,60 @@ async def test_a_read_only_request_costs_one_trip_per_statement_and_one_to_end(
             assert await session.scalar(text("SELECT count(*) FROM t")) == 2
             assert await session.scalar(text("SELECT v FROM t WHERE id = 2")) == "two"
             await session.rollback()
-        assert trips == ["_run", "_run", "rollback"]
+        # A read-only transaction ends on the caller's thread: it only lets go of a snapshot.
+        assert trips == ["_run", "_run"]
+    writer = create_sessionmaker(engine)
+    trips.clear()
+    async with writer() as session:
+        await session.execute(text("UPDATE t SET v = 'two' WHERE id = 2"))
+        await session.rollback()
+    assert trips == ["_run", "rollback"]
+
+
+def _thread_of(dbapi_connection: Any, _record: Any) -> None:
+    """A SQL function naming the thread that runs the statement."""
+    dbapi_connection.create_function("thread_id", 0, threading.get_ident)
+
+
+async def test_a_short_read_marked_inline_runs_on_the_callers_thread_in_a_read_only_transaction(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
+    event.listen(engine.sync_engine, "connect", _thread_of)
+    await engine.dispose()  # new connections, with the function
+    here = threading.get_ident()
+    # Reading a table starts the transaction's snapshot (a SELECT of no table would not).
+    inline = text("SELECT thread_id() FROM t LIMIT 1").execution_options(
+        **{sqlite_async.INLINE_OPTION: True}
+    )
+    plain = text("SELECT thread_id() FROM t LIMIT 1")
+    async with create_read_sessionmaker(engine)() as session:
+        await session.execute(plain)  # a connection made, with the function, query_only set
+    async with create_read_sessionmaker(engine)() as session:
+        trips.clear()
+        assert await session.scalar(inline) == here  # the held-back BEGIN went with it
+        assert trips == []
+        assert await session.scalar(plain) != here
+        assert trips == ["_run"]
+        # The same snapshot: a write committed meanwhile is not seen by either path.
+        async with engine.begin() as writer:
+            await writer.execute(text("INSERT INTO t (v) VALUES ('three')"))
+        count = text("SELECT count(*) FROM t")
+        inline_count = count.execution_options(**{sqlite_async.INLINE_OPTION: True})
+        assert await session.scalar(inline_count) == 2
+        assert await session.scalar(count) == 2
+        with pytest.raises(OperationalError, match="readonly"):  # still read-only inline
+            await session.execute(
+                text("DELETE FROM t").execution_options(**{sqlite_async.INLINE_OPTION: True})
+            )
+        await session.rollback()
+    # In a writing transaction the option is ignored: a write may wait for the lock.
+    async with create_sessionmaker(engine)() as session:
+        trips.clear()
+        assert await session.scalar(inline) != here
+        assert trips == ["_run"]
+        await session.rollback()
+    async with create_read_sessionmaker(engine)() as session:
+        assert await session.scalar(text("SELECT count(*) FROM t")) == 3
 
 
 async def test_a_transaction_that_runs_nothing_costs_no_trip(

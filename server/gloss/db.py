@@ -43,6 +43,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         kwargs["pool_use_lifo"] = True
         if url.get_driver_name() == "aiosqlite":
             kwargs["module"] = sqlite_async.dbapi()
+            # A short read runs on the event loop's thread (sqlite_async.INLINE_OPTION); the
+            # connection's own thread runs the rest. One statement at a time either way.
+            kwargs["connect_args"]["check_same_thread"] = False
     else:
         # A server can restart or drop a connection; pre-ping replaces a broken one before
         # use. (A SQLite file's connection cannot break that way, and the ping is a trip.)
@@ -91,6 +94,12 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int, mmap_mb: int) -
         # connection and process.
         cursor.execute(f"PRAGMA mmap_size={int(mmap_mb) * 2**20}")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _inline(_conn: Any, cursor: Any, _s: Any, _p: Any, context: Any, _many: bool) -> None:
+        if isinstance(cursor, sqlite_async.OneTripCursor):
+            options = context.execution_options if context is not None else {}
+            cursor.inline = bool(options.get(sqlite_async.INLINE_OPTION))
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:

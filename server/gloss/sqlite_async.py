@@ -33,6 +33,13 @@ from sqlalchemy.util.concurrency import await_
 
 _Outcome = tuple[Any, int, int | None, list[Any] | None]
 
+# An execution option for a read by key that SQLite answers in microseconds (the token check,
+# the glossary versions of every annotate request): in a read-only transaction it runs on the
+# caller's thread, since the hand-off to the connection's thread and back costs more than the
+# statement. Reads in WAL mode take no lock a writer holds, so it never waits on one; a long
+# statement must not have it (it would hold the event loop).
+INLINE_OPTION = "gloss_inline"
+
 
 def _run(
     connection: sqlite3.Connection,
@@ -63,7 +70,7 @@ def _run(
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A buffered cursor whose statement runs in one trip to the worker thread."""
 
-    __slots__ = ("_description", "_rowcount", "_lastrowid")
+    __slots__ = ("_description", "_rowcount", "_lastrowid", "inline")
     # There is no aiosqlite cursor to close: the worker closed its sqlite3 cursor already.
     _awaitable_cursor_close = False
 
@@ -77,6 +84,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._description: Any = None
         self._rowcount = -1
         self._lastrowid: int | None = None
+        # Set for each statement from its execution options (`INLINE_OPTION`).
+        self.inline = False
 
     @property
     def description(self) -> Any:
@@ -101,10 +110,14 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _trip(self, operation: str, parameters: Any, many: bool) -> None:
         connection = cast(OneTripConnection, self._adapt_connection)
         async with connection._execute_mutex:
+            inline = self.inline and not many and connection.read_only
             opening = connection.take_opening()
-            outcome: _Outcome = await self._connection._execute(
-                _run, self._connection._conn, opening, operation, parameters, many
-            )
+            if inline:
+                outcome = _run(self._connection._conn, opening, operation, parameters, many)
+            else:
+                outcome = await self._connection._execute(
+                    _run, self._connection._conn, opening, operation, parameters, many
+                )
             if opening:
                 connection.opened()
         self._description, self._rowcount, self._lastrowid, rows = outcome
@@ -146,6 +159,11 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         self.opening = (*pragma, begin)
         self._opening_query_only = query_only
 
+    @property
+    def read_only(self) -> bool:
+        """The transaction is read-only (begun, or to begin with the next statement)."""
+        return bool(self._opening_query_only if self.opening else self.query_only)
+
     def take_opening(self) -> tuple[str, ...]:
         """The held-back statements, to send now; the setting is unknown until they ran."""
         opening, self.opening = self.opening, ()
@@ -162,8 +180,14 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             super().commit()
 
     def rollback(self) -> None:
-        if not self._settle():
-            super().rollback()
+        if self._settle():
+            return
+        raw = self._connection._connection
+        if self.query_only and raw is not None:
+            # Ending a read-only transaction releases its snapshot: no trip to the thread.
+            raw.rollback()
+            return
+        super().rollback()
 
     def _settle(self) -> bool:
         """True when there is no transaction to end: its opening was never sent, or it has

@@ -9,6 +9,7 @@ from sqlalchemy import Update, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from gloss.models import ApiToken, Membership, Role, Team, User
+from gloss.sqlite_async import INLINE_OPTION
 
 # Built once, not per request: building this join was a large part of the token check that
 # every request makes.
@@ -19,6 +20,7 @@ _ACTIVE_BY_HASH = (
     .outerjoin(Team, Team.id == Membership.team_id)
     .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
     .order_by(Team.name)
+    .execution_options(**{INLINE_OPTION: True})
 )
 
 

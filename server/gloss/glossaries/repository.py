@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gloss.errors import Conflict
 from gloss.glossaries.surface import Form
 from gloss.models import Glossary, Term, TermForm, TermRevision, User
+from gloss.sqlite_async import INLINE_OPTION
 
 # Rows per executemany: large enough to amortise round trips, small enough to keep
 # PostgreSQL's bind-parameter limit and memory far away, and to move a progress bar.
@@ -109,8 +110,10 @@ def _terms_with_versions(glossary_ids: Sequence[uuid.UUID]) -> Executable:
 
 
 # Every annotate request reads its teams' glossary versions: the statement is built once.
-_VERSIONS = select(Glossary.id, Glossary.version).where(
-    Glossary.team_id.in_(bindparam("team_ids", expanding=True))
+_VERSIONS = (
+    select(Glossary.id, Glossary.version)
+    .where(Glossary.team_id.in_(bindparam("team_ids", expanding=True)))
+    .execution_options(**{INLINE_OPTION: True})
 )
 
 

@@ -9,6 +9,11 @@ the stock adapter does for a non-streaming cursor), reads the description, row c
 row id, and closes it. Everything else is SQLAlchemy's own aiosqlite dialect, so the URL stays
 `sqlite+aiosqlite://`; `create_engine(..., module=dbapi())` hands it this DBAPI module.
 
+A short read marked `INLINE_OPTION` skips the trip in a read-only transaction: it runs on the
+caller's thread, as does the end of a read-only transaction (the connections are opened with
+`check_same_thread=False`; the connection's execute mutex still keeps to one statement at a
+time).
+
 It uses aiosqlite's `Connection._execute` and `_conn`, as SQLAlchemy's adapter does itself for
 `isolation_level`; pyproject.toml bounds both packages, and the whole test suite runs on it.
 """

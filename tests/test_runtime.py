@@ -131,6 +131,26 @@ async def test_the_characters_waiting_are_counted_by_tier() -> None:
     assert queue.chars(("visible",)) == 100
 
 
+async def test_what_a_request_has_waiting_is_counted_by_tier() -> None:
+    """A lane's share of a page on screen is of that page's blocks waiting there (not of the
+    long page's tail, nor of another reader's page behind it)."""
+    queue = FairQueue()
+    page = _request("team-a", ["a" * 100, "b" * 60], ["t" * 1_000])
+    other = _request("team-b", ["c" * 30], [])
+    for job in [*page, *other]:
+        queue.put(job)
+    assert queue.waiting(page[0]) == 160
+    assert queue.waiting(page[2]) == 1_000
+    assert queue.waiting(other[0]) == 30
+    first = queue.take()
+    assert first is other[0]  # the request answered soonest
+    assert queue.waiting(other[0]) == 0
+    taken = queue.take()
+    assert queue.waiting(page[0]) == 160 - len(taken.text)
+    queue.put_back([taken])
+    assert queue.waiting(page[0]) == 160
+
+
 async def test_the_team_served_least_goes_first() -> None:
     """A reader who opens a page while another team's first screen is being read is served
     before the rest of that screen: within a tier, the team that has had the least read goes
@@ -334,6 +354,8 @@ class _Holding:
         self.holding = threading.Event()
         self.held: list[str] = []
         self.release = threading.Event()
+        # The model's calls on the engine thread: their texts, and how many were read.
+        self.calls: list[tuple[list[str], int]] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._engine, name)
@@ -347,7 +369,10 @@ class _Holding:
             while not self.release.wait(0.005):
                 if between is not None:
                     between()
-        return self._engine.read_many(texts, glossaries, include, mentions, between)
+        read = self._engine.read_many(texts, glossaries, include, mentions, between)
+        if mentions is None:
+            self.calls.append((list(texts), len(read)))
+        return read
 
 
 async def test_a_process_s_reading_is_matched_while_the_thread_reads_another_batch(
@@ -393,4 +418,58 @@ async def test_a_process_s_reading_is_matched_while_the_thread_reads_another_bat
         )
         assert read == [*reference[:4], *reference[:3], reference[5]]
     finally:
+        await runtime.stop()
+
+
+async def test_a_request_ranked_before_the_thread_s_batch_has_it_stop_at_the_end_of_a_text(
+    with_process: NlpRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader's first screen that arrives while the engine thread reads a batch of a page
+    with more left to read (a long page's first screen) does not wait for the whole batch:
+    the thread stops at the end of the text in hand, puts the rest back at the front of its
+    line, reads the newcomer's text next, then the rest. Nothing is lost or read twice."""
+    holding = _Holding(with_process.engine)
+    runtime = NlpRuntime(holding, ner_processes=1)  # type: ignore[arg-type]  # a wrapped engine
+    await runtime.start()
+    process = runtime.processes[0]
+    reference = with_process.engine.read_many(TEXTS, (), ENTITIES)
+    process_holding, process_release = asyncio.Event(), asyncio.Event()
+    mentions = process.mentions
+
+    async def held_mentions(texts: Any) -> Any:
+        process_holding.set()
+        await process_release.wait()
+        return await mentions(texts)
+
+    try:
+        await _until(lambda: process.ready)
+        monkeypatch.setattr(process, "mentions", held_mentions)
+        # The process holds an ingest's text; a long page's four texts on screen and its tail
+        # come in, and the thread takes two (its share) and holds them.
+        ingest = runtime.read_all(TEXTS[:1], (), ENTITIES, owner="c", priority="background")
+        await asyncio.wait_for(process_holding.wait(), 60)
+        page = object()
+        first_screen = runtime.read_all(TEXTS[:4], (), ENTITIES, owner="a", request=page)
+        tail = runtime.read_all(
+            TEXTS[4:5], (), ENTITIES, owner="a", priority="background", request=page
+        )
+        await _until(holding.holding.is_set)
+        held = holding.held
+        assert len(held) == 2
+        # Another reader's page, with less left to read: nobody can take it yet.
+        short = runtime.read_all(TEXTS[5:6], (), ENTITIES, owner="b")
+        holding.release.set()
+        assert await asyncio.wait_for(short[0], 60) == reference[5]
+        assert holding.calls[0] == (held, 1)  # stopped after the first text
+        assert holding.calls[1][0][0] == TEXTS[5]  # the newcomer's text next
+        process_release.set()
+        read = await asyncio.wait_for(asyncio.gather(*first_screen, *tail, *ingest), 60)
+        assert read == [*reference[:5], reference[0]]
+        thread_read = [t for texts, count in holding.calls for t in texts[:count]]
+        assert thread_read.count(held[1]) == 1  # the text put back, read once, after
+        assert thread_read.index(held[1]) > thread_read.index(TEXTS[5])
+        assert runtime.queued("visible") == runtime.queued("background") == 0
+    finally:
+        holding.release.set()
+        process_release.set()
         await runtime.stop()

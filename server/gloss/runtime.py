@@ -125,6 +125,8 @@ class FairQueue:
         self._outstanding: dict[Hashable, int] = {}
         self._active: dict[Hashable, int] = {}
         self._waiting_chars: dict[Priority, int] = {"visible": 0, "background": 0}
+        # Characters waiting per (request, tier).
+        self._waiting_request: dict[tuple[Hashable, Priority], int] = {}
         # Per owner, its requests with visible text waiting (and how many of their jobs).
         self._on_screen: dict[Hashable, dict[Hashable, int]] = {}
         self._changed = asyncio.Event()
@@ -147,6 +149,12 @@ class FairQueue:
     def _waiting(self, job: _Job, change: int) -> None:
         """Count a job in (+1) or out of (-1) what waits."""
         self._waiting_chars[job.priority] += change * len(job.text)
+        key = (job.request, job.priority)
+        waiting = self._waiting_request.get(key, 0) + change * len(job.text)
+        if waiting > 0:
+            self._waiting_request[key] = waiting
+        else:
+            self._waiting_request.pop(key, None)
         if job.priority == "visible":
             requests = self._on_screen.setdefault(job.owner, {})
             left = requests.get(job.request, 0) + change
@@ -184,6 +192,10 @@ class FairQueue:
     def chars(self, tiers: Tiers) -> int:
         """Characters waiting in `tiers`."""
         return sum(self._waiting_chars[t] for t in tiers)
+
+    def waiting(self, job: _Job) -> int:
+        """Characters of `job`'s request waiting (not yet taken) in `job`'s tier."""
+        return self._waiting_request.get((job.request, job.priority), 0)
 
     def served(self, tier: Priority, owner: Hashable) -> int:
         """Characters of `tier` taken for `owner` since it last had nothing queued or read."""
@@ -660,6 +672,11 @@ class NlpRuntime:
     _matching: set[asyncio.Task[None]] = field(init=False, default_factory=set)
     _urgent: deque[_Urgent] = field(init=False, default_factory=deque)
     _urgent_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    # What the requests of the engine thread's batch in hand have left to read, while it
+    # reads in chunks (None otherwise); set when a request with less left puts visible text
+    # in the queue: the thread then stops at the end of the text in hand (see `_put`).
+    _thread_left: int | None = field(init=False, default=None)
+    _overtaken: threading.Event = field(init=False, default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         self.page_vectors = LRUCache(self.cache_entries)
@@ -812,8 +829,8 @@ class NlpRuntime:
             _Job(t, kept, include, self._future(), owner, priority, whole=False, request=together)
             for t in texts
         ]
-        for job in jobs:
-            self._queue.put(job)
+        if jobs:
+            self._put(jobs)
         return [job.future for job in jobs]
 
     async def finish(self, text: str, reading: Reading, include: frozenset[str]) -> EngineResult:
@@ -829,8 +846,21 @@ class NlpRuntime:
     async def _queued(self, job: _Job) -> Any:
         if self._queue is None:
             raise RuntimeError("NlpRuntime.start() was not awaited")
-        self._queue.put(job)
+        self._put([job])
         return await job.future
+
+    def _put(self, jobs: Sequence[_Job]) -> None:
+        """Queue one request's jobs. Visible text of a request with less left to read than
+        the engine thread's batch in hand (so ranked before it) has the thread stop that batch
+        at the end of its text in hand and put the rest back: a reader's first screen waits
+        for a block of a long page, not for the batch."""
+        assert self._queue is not None
+        for job in jobs:
+            self._queue.put(job)
+        left = self._thread_left
+        if left is not None and any(j.priority == "visible" for j in jobs):
+            if self._queue.left(jobs[0]) < left:
+                self._overtaken.set()
 
     def queued(self, tier: Priority) -> int:
         """Texts of `tier` waiting for the engine or being read."""
@@ -858,13 +888,17 @@ class NlpRuntime:
             await queue.changed()
         served = tiers()
         # Take what is already waiting, never wait for more: batching adds no latency. A lane
-        # takes its share of what waits in the tier among the lanes that read it, so a short
-        # page is read by every lane at once (the background only by the processes, while
-        # one runs).
+        # takes its share among the lanes that read the tier (the background only the
+        # processes, while one runs): on screen, of the first request's text waiting, so a
+        # reader's page is read by every lane at once, whatever else waits behind it; in the
+        # background, of everything waiting there.
         first = queue.take(served)
         ready = sum(p.ready for p in self.processes)
         lanes = ready if first.priority == "background" and ready else 1 + ready
-        share = -(-(queue.chars((first.priority,)) + len(first.text)) // lanes)
+        waiting = (
+            queue.waiting(first) if first.priority == "visible" else queue.chars(("background",))
+        )
+        share = -(-(waiting + len(first.text)) // lanes)
         max_chars = min(BATCH_CHARS, max(share, len(first.text)))
         batch = queue.batch(first, self.max_batch, max_chars, tiers=served)
         for job in batch:
@@ -972,14 +1006,35 @@ class NlpRuntime:
             else:
                 between = None
                 if self.processes and mentions is None:
-                    between = partial(self._run_urgent, self._left(jobs))
-                results = await asyncio.get_running_loop().run_in_executor(
-                    self._executor, partial(call, mentions, between)
-                )
+                    left = self._left(jobs)
+                    between = partial(self._between, left)
+                    self._overtaken.clear()
+                    self._thread_left = left
+                try:
+                    results = await asyncio.get_running_loop().run_in_executor(
+                        self._executor, partial(call, mentions, between)
+                    )
+                finally:
+                    if between is not None:
+                        self._thread_left = None
         except Exception as exc:
             self._deliver(jobs, exc)
             return
-        self._deliver(jobs, results)
+        read = len(results)
+        self._deliver(jobs[:read], results)
+        if read < len(jobs):  # overtaken: the rest goes back to the front of its line
+            rest = jobs[read:]
+            for job in rest:
+                self._reading[job.priority] -= 1
+            assert self._queue is not None
+            self._queue.put_back(rest)
+
+    def _between(self, left: int) -> bool:
+        """On the engine thread, between the chunks of a batch whose requests have `left`
+        characters left: the matching that comes first on screen, then whether a request
+        ranked before the batch waits (the thread stops at the end of its text)."""
+        self._run_urgent(left)
+        return self._overtaken.is_set()
 
     def _left(self, jobs: Sequence[_Job]) -> int:
         """What the requests of `jobs` have left to read, the least of them: the queue's rank

@@ -248,3 +248,20 @@ def test_between_runs_after_every_chunk_and_changes_nothing(
     assert engine.annotate_many(
         texts, [glossary], include, between=lambda: calls.append(1)
     ) == engine.annotate_many(texts, [glossary], include)
+
+
+def test_between_asking_to_stop_ends_the_reading_with_the_text_in_hand(
+    engine: Engine, glossary: CompiledGlossary
+) -> None:
+    """Once `between` returns True, the texts read so far are returned, the one in hand
+    finished (a text of many chunks is never cut): a prefix of what a whole call reads."""
+    texts = [SENTENCE, "\n\n".join([SENTENCE] * 200), "Apple hired Tim Cook in Cupertino."]
+    assert len(split_chunks(texts[1], engine.chunk_chars)) > 2
+    include = frozenset({"entities", "terms"})
+    whole = engine.read_many(texts, [glossary], include)
+    calls = iter(range(100))
+    # True from the second chunk on: that is the long text's first chunk.
+    read = engine.read_many(texts, [glossary], include, between=lambda: next(calls) >= 1)
+    assert read == whole[:2]
+    answers = engine.annotate_many(texts, [glossary], include, between=lambda: True)
+    assert answers == engine.annotate_many(texts[:1], [glossary], include)

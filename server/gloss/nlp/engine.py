@@ -207,19 +207,20 @@ class Engine:
         glossaries: Sequence[CompiledGlossary] = (),
         include: frozenset[str] = DEFAULT_INCLUDE,
         mentions: Sequence[Sequence[Mention]] | None = None,
-        between: Callable[[], None] | None = None,
+        between: Callable[[], bool | None] | None = None,
     ) -> list[EngineResult]:
         """Entities and glossary terms of each text, offsets in code points into that text.
 
         All texts' chunks go through one `nlp.pipe` call. `include` may hold "entities" and
         "terms"; glossary terms typed as entities are matched whenever entities are wanted.
-        With `mentions`, the model's part was done elsewhere; `between` (see `read_many`).
+        With `mentions`, the model's part was done elsewhere; `between` (see `read_many`: the
+        answers of the first texts only when it asks to stop).
         """
         readings = self.read_many(texts, glossaries, include, mentions, between)
         terms = "terms" in include and bool(glossaries)
         return [
             self.finish(sanitize_lone_surrogates(t), r, include, terms=terms)
-            for t, r in zip(texts, readings, strict=True)
+            for t, r in zip(texts[: len(readings)], readings, strict=True)
         ]
 
     def read_many(
@@ -228,7 +229,7 @@ class Engine:
         glossaries: Sequence[CompiledGlossary] = (),
         include: frozenset[str] = DEFAULT_INCLUDE,
         mentions: Sequence[Sequence[Mention]] | None = None,
-        between: Callable[[], None] | None = None,
+        between: Callable[[], bool | None] | None = None,
     ) -> list[Reading]:
         """The model's mentions and the glossary matches of each text, before the document
         pass (`finish`): what a block contributes to any page it is part of.
@@ -237,7 +238,9 @@ class Engine:
         engine), the model is not run here: only the glossaries are matched. `between` is
         called after every chunk the model reads, on this thread (the runtime matches what
         another process read there: it does not wait for this call to end); the model then
-        reads BETWEEN_BATCH chunks at a time."""
+        reads BETWEEN_BATCH chunks at a time. Once `between` returns True (someone more
+        pressing waits), the reading stops at the end of the text in hand: the readings of
+        the texts read so far, a prefix of `texts`, are returned."""
         want_entities = "entities" in include
         want_terms = "terms" in include and bool(glossaries)
         typed_glossaries = [g for g in glossaries if g.has_entity_terms] if want_entities else []
@@ -257,17 +260,21 @@ class Engine:
         else:
             docs = (self.nlp.make_doc(t) for t in chunk_texts)
 
-        for (index, offset, _end), doc in zip(spans, docs, strict=True):
+        stopping = False
+        for position, ((index, offset, _end), doc) in enumerate(zip(spans, docs, strict=True)):
             if run_model:
                 readings[index].mentions.extend(_doc_mentions(doc, offset))
-                if between is not None:
-                    between()
             if match_glossaries:
                 for m in match_terms(doc, match_glossaries):
                     first, last = doc[m.start], doc[m.end - 1]
                     readings[index].hits.append(
                         (offset + first.idx, offset + last.idx + len(last.text), m.term)
                     )
+            if run_model and between is not None:
+                stopping = between() or stopping
+                text_ends = position + 1 == len(spans) or spans[position + 1][0] != index
+                if stopping and text_ends:
+                    return readings[: index + 1]
         return readings
 
     def mentions_many(self, texts: Sequence[str]) -> list[list[Mention]]:

@@ -459,11 +459,12 @@ async def gather(
         )
         cards = dict(full)
         details = _Details(dict(full))
-    cards = {
-        article_id: card
-        for article_id, card in cards.items()
-        if article_id not in excluded and card.duplicate_of_id not in excluded
-    }
+    if excluded:
+        cards = {
+            article_id: card
+            for article_id, card in cards.items()
+            if article_id not in excluded and card.duplicate_of_id not in excluded
+        }
     if facts is not None and read_cards:
         read = await repo.cards(list(cards), team_ids)
         details.cards.update({article_id: read.get(article_id) for article_id in cards})
@@ -487,9 +488,9 @@ async def gather(
         )
         vectors = _decoded(blobs)
     similarity = {
-        article_id: nearest[article_id]
-        if article_id in nearest
-        else _cosine(vector, vectors.get(article_id) if vectors is not None else None)
+        article_id: _cosine(vector, vectors.get(article_id) if vectors is not None else None)
+        if (near := nearest.get(article_id)) is None
+        else near
         for article_id in cards
     }
     return Gathered(

@@ -207,7 +207,12 @@ class ArticleFacts:
         counts = self._count[positions]
         rows = _ranges(self._start[positions], counts)
         mention_keys = np.frombuffer(self._mention_keys, np.int32)[rows]
-        hits = np.flatnonzero(np.isin(mention_keys, wanted))
+        # A comparison per key (a page asks about ten at most): np.isin would build a table
+        # spanning the key numbers, as many as the distinct strings.
+        found = mention_keys == wanted[0]
+        for number in wanted[1:]:
+            found |= mention_keys == number
+        hits = np.flatnonzero(found)
         if not len(hits):
             return {}
         owner = np.repeat(np.arange(len(positions)), counts)[hits].tolist()

@@ -424,6 +424,14 @@ async def test_the_indexs_facts_are_the_databases_after_writes_of_another_proces
     assert kept == stored
     assert rates not in kept
     assert kept[chips_2].duplicate_of_id is None
+    # Built afresh from the file (as at a server's start), the same.
+    built = LiveIndex(str(store.path))
+    built.start()
+    await asyncio.to_thread(built.wait, 30)
+    try:
+        assert await _kept_facts(built, stored) == stored
+    finally:
+        built.close()
 
 
 async def test_related_answers_from_the_facts_are_the_sql_paths(

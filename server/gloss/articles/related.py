@@ -596,21 +596,29 @@ def _listing(
     """`rank`'s list with the cards read so far, noting those it lacked in
     `gathered.details` (each taken meanwhile for no copy of the page, and shown)."""
     lexical = gathered.lexical
+
+    def by_lexical(article_id: uuid.UUID) -> float:
+        return -lexical.get(article_id, 0.0)
+
     # The lexically best set the scale every lexical score is relative to: copies among
-    # them go before ranking (until the first that is no copy).
+    # them go before ranking (until the first that is no copy). The best (the first of
+    # equals, as in the sorted order) is usually none.
     copies = []
-    for article_id in sorted(gathered.ids, key=lambda a: -lexical.get(a, 0.0)):
-        if not gathered.is_copy(article_id):
-            break
-        copies.append(article_id)
+    if gathered.ids and gathered.is_copy(min(gathered.ids, key=by_lexical)):
+        for article_id in sorted(gathered.ids, key=by_lexical):
+            if not gathered.is_copy(article_id):
+                break
+            copies.append(article_id)
     known = rankings.get(tuple(copies))
     if known is None:
         dropped = set(copies)
-        ids = [a for a in gathered.ids if a not in dropped]
+        ids = [a for a in gathered.ids if a not in dropped] if dropped else gathered.ids
         similarity = gathered.similarity
         cards = gathered.cards
         candidates = ranking.Columns(
-            [str(article_id) for article_id in ids],
+            # The ids' hex digits: in the order of their canonical form (the same digits
+            # with dashes in the same places), made without its formatting.
+            [article_id.hex for article_id in ids],
             np.fromiter((lexical.get(a, 0.0) for a in ids), np.float64, len(ids)),
             np.fromiter(
                 (np.nan if (c := similarity[a]) is None else c for a in ids), np.float64, len(ids)

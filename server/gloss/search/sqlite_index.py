@@ -297,11 +297,26 @@ def _build(connection: sqlite3.Connection) -> tuple[ArticleIndex, ArticleFacts, 
         mark = int(
             connection.execute("SELECT coalesce(max(seq), 0) FROM article_changes").fetchone()[0]
         )
-        mentions = _mentions(connection, None)
-        rows = connection.execute(
-            "SELECT doc_id, id, team_id, title, text, published_at, duplicate_of_id FROM articles"
+        # The articles and their entity mentions both in the articles' rowid order, read side
+        # by side: each article's mentions are consumed as it is added, never all held at
+        # once (a million articles name some ten million). CROSS JOIN keeps the articles the
+        # outer loop (each one's mentions a range of their primary key), so nothing is sorted.
+        mentions = connection.execute(
+            "SELECT a.rowid, m.key, m.salience, m.text FROM articles a "
+            "CROSS JOIN article_mentions m ON m.article_id = a.id AND m.kind = 'entity' "
+            "ORDER BY a.rowid"
         )
-        for key, article_id, team_id, title, body, published_at, duplicate_of_id in rows:
+        pending = mentions.fetchone()
+        rows = connection.execute(
+            "SELECT rowid, doc_id, id, team_id, title, text, published_at, duplicate_of_id "
+            "FROM articles ORDER BY rowid"
+        )
+        for rowid, key, article_id, team_id, title, body, published_at, duplicate_of_id in rows:
+            named = []
+            while pending is not None and pending[0] <= rowid:
+                if pending[0] == rowid:
+                    named.append(Mention(pending[1], pending[2], pending[3]))
+                pending = mentions.fetchone()
             team = teams.get(team_id) or teams.setdefault(team_id, uuid.UUID(str(team_id)))
             article = uuid.UUID(str(article_id))
             index.add(key, article, team, article_terms(title, body))
@@ -311,7 +326,7 @@ def _build(connection: sqlite3.Connection) -> tuple[ArticleIndex, ArticleFacts, 
                 team,
                 _moment(published_at),
                 None if duplicate_of_id is None else uuid.UUID(str(duplicate_of_id)),
-                mentions.pop(article_id, ()),
+                named,
             )
     finally:
         connection.execute("ROLLBACK")
@@ -359,21 +374,16 @@ def _read_changes(connection: sqlite3.Connection, mark: int) -> tuple[list[_Chan
     return changes, int(rows[-1][0]) if rows else mark
 
 
-def _mentions(connection: sqlite3.Connection, after: int | None) -> dict[str, list[Mention]]:
-    """The entity mentions of every article (`after` None) or of the articles changed since
-    the sequence `after`, by the article's id as stored."""
-    if after is None:
-        rows = connection.execute(
-            "SELECT article_id, key, salience, text FROM article_mentions WHERE kind = 'entity'"
-        )
-    else:
-        rows = connection.execute(
-            "SELECT m.article_id, m.key, m.salience, m.text FROM article_changes c "
-            "JOIN articles a ON a.doc_id = c.doc_id "
-            "JOIN article_mentions m ON m.article_id = a.id AND m.kind = 'entity' "
-            "WHERE c.seq > ?",
-            (after,),
-        )
+def _mentions(connection: sqlite3.Connection, after: int) -> dict[str, list[Mention]]:
+    """The entity mentions of the articles changed since the sequence `after`, by the
+    article's id as stored."""
+    rows = connection.execute(
+        "SELECT m.article_id, m.key, m.salience, m.text FROM article_changes c "
+        "JOIN articles a ON a.doc_id = c.doc_id "
+        "JOIN article_mentions m ON m.article_id = a.id AND m.kind = 'entity' "
+        "WHERE c.seq > ?",
+        (after,),
+    )
     out: dict[str, list[Mention]] = {}
     for article_id, key, salience, written in rows:
         mentions = out.get(article_id)

@@ -6,6 +6,7 @@ it shows exactly what the asking session sees.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sqlite3
 import threading
@@ -113,8 +114,11 @@ class LiveIndex:
             worker.join(timeout)
 
     def stats(self) -> IndexStats | None:
+        """The words' statistics, `bytes` counting the facts' arrays too."""
         with self._lock:
-            return self._index.stats() if self._index is not None else None
+            if self._index is None:
+                return None
+            return _with_facts(self._index.stats(), self._facts)
 
     # --- queries (None: use the SQL path) ----------------------------------------------------
 
@@ -248,7 +252,7 @@ class LiveIndex:
         if self._index is None:
             index, facts, mark = _build(connection)
             # Measured before it is shared: requests may change it as soon as it is.
-            stats = index.stats()
+            stats = _with_facts(index.stats(), facts)
             with self._lock:
                 if self._closed:
                     return
@@ -272,6 +276,10 @@ class LiveIndex:
                     if self._facts.needs_compaction():
                         self._facts.compact()
                     return
+
+
+def _with_facts(stats: IndexStats, facts: ArticleFacts) -> IndexStats:
+    return dataclasses.replace(stats, bytes=stats.bytes + facts.nbytes)
 
 
 def _connect(path: str) -> sqlite3.Connection:

@@ -254,7 +254,12 @@ async def _bulk_load(
 
 
 # The triggers a bulk seed turns off while it writes (FTS5's and the change log's), by name.
-_SEED_TRIGGERS = ("articles_fts_", "article_changes_", "article_vector_changes_")
+_SEED_TRIGGERS = (
+    "articles_fts_",
+    "article_changes_",
+    "article_vector_changes_",
+    "article_mention_changes_",
+)
 
 
 async def _bulk_seed(

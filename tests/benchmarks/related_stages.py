@@ -29,7 +29,7 @@ import gloss.sqlite_async
 from gloss.articles import related
 from gloss.articles.repository import ArticleRepository
 from gloss.db import create_engine, create_read_sessionmaker
-from gloss.nlp import dense
+from gloss.nlp import dense, ranking
 from gloss.search import backend_for
 from gloss.search.sqlite_index import attach, detach
 from gloss.search.vector_index import live_vectors_for
@@ -79,7 +79,22 @@ def _instrument() -> None:
     related._indexed_vectors = _timed(
         "candidates' vectors from the index", related._indexed_vectors
     )
-    related.rank = _timed("ranking and presenting", related.rank)
+    related._facts_of = _timed(
+        "candidates' facts from the index (team, date, duplicate link, mentions)",
+        related._facts_of,
+    )
+    related._listing = _timed("ranking and listing", related._listing)
+    related._shown = _timed("presenting", related._shown)
+    page_of = ranking.PageText.of.__func__  # type: ignore[attr-defined]
+    ranking.PageText.of = classmethod(  # type: ignore[method-assign,assignment]
+        _timed("the page split into words", page_of)
+    )
+    for name in ("content_hash", "shingles", "candidates"):
+        setattr(
+            ranking.PageText,
+            name,
+            _timed(f"the page's {name.replace('_', ' ')}", getattr(ranking.PageText, name)),
+        )
     run = gloss.sqlite_async._run
 
     def in_sqlite(connection: Any, opening: Any, operation: str, *rest: Any) -> Any:

@@ -12,23 +12,28 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gloss import sqlite_async
 from gloss.app import create_app
+from gloss.articles import related
 from gloss.articles.ingest import ArticleInput, ingest_batch
 from gloss.articles.related import related_for_text
+from gloss.articles.repository import ArticleRepository
 from gloss.db import create_engine, create_read_sessionmaker, create_sessionmaker
-from gloss.models import Article, Team
+from gloss.models import Article, ArticleMention, Team
+from gloss.nlp.ranking import MentionSummary
 from gloss.search import DF_CAP, backend_for, sqlite_fts5, sqlite_index
+from gloss.search.article_facts import Facts
 from gloss.search.sqlite_index import LiveIndex, live_index_for
 from gloss.settings import Settings
-from tests.articles.conftest import CHIPS_1, CHIPS_2, CHIPS_3, CORPUS, DROUGHT
+from tests.articles.conftest import CHIPS_1, CHIPS_2, CHIPS_3, CORPUS, DROUGHT, RATES_1
 
 GROUPS: list[tuple[list[str], float]] = [
     (["accelerator", "accelerators"], 2.0),
@@ -318,3 +323,172 @@ async def test_a_related_query_reads_the_change_log_with_the_pages_copies(
     reading_the_log = [s for s in statements if "article_changes" in s]
     assert len(reading_the_log) == 1
     assert "FROM articles" in reading_the_log[0]
+
+
+async def _caught_up(store: Store) -> LiveIndex:
+    """The app's index after a query has caught it up with what its session sees."""
+    live = await store.live()
+    async with store.maker() as session:
+        seq = await sqlite_index.change_seq(session)
+        assert live.document_frequencies(seq, ["chips"], DF_CAP) is not None
+    return live
+
+
+async def _stored_facts(store: Store) -> dict[uuid.UUID, Facts]:
+    """Every article's facts as the database has them, with all its entity mentions."""
+    async with store.other() as session:
+        articles = (
+            await session.execute(
+                select(
+                    Article.id,
+                    Article.doc_id,
+                    Article.team_id,
+                    Article.published_at,
+                    Article.duplicate_of_id,
+                )
+            )
+        ).all()
+        mentions = (
+            await session.execute(
+                select(
+                    ArticleMention.article_id,
+                    ArticleMention.key,
+                    ArticleMention.salience,
+                    ArticleMention.text,
+                ).where(ArticleMention.kind == "entity")
+            )
+        ).all()
+    named: dict[uuid.UUID, dict[str, tuple[float, str]]] = {}
+    for article_id, key, salience, written in mentions:
+        named.setdefault(article_id, {})[key] = (salience, written)
+    return {
+        row[0]: Facts(row[0], row[1], row[2], row[3], row[4], named.get(row[0], {}))
+        for row in articles
+    }
+
+
+async def _kept_facts(live: LiveIndex, stored: dict[uuid.UUID, Facts]) -> dict[uuid.UUID, Facts]:
+    keys = sorted({key for facts in stored.values() for key in facts.mentions} | {"absent"})
+    peeked = live.peek_facts(lambda facts: facts.of([*stored, uuid.uuid4()], keys))
+    assert peeked is not None
+    return {facts.id: facts for facts in peeked[1]}
+
+
+async def test_the_indexs_facts_are_the_databases_after_writes_of_another_process(
+    store: Store,
+) -> None:
+    """Team, date, duplicate link and entity mentions of every article, as stored, after
+    another engine changed each of them alone (the change log's triggers on those)."""
+    live = await _caught_up(store)
+    async with store.other() as session:
+        ids = {
+            url: article_id
+            for url, article_id in (await session.execute(select(Article.url, Article.id))).all()
+        }
+    chips_1, chips_2, rates = ids[CHIPS_1["url"]], ids[CHIPS_2["url"]], ids[RATES_1["url"]]
+    stored = await _stored_facts(store)
+    assert await _kept_facts(live, stored) == stored
+    async with store.other() as session, session.begin():
+        await session.execute(
+            update(Article)
+            .where(Article.id == chips_1)
+            .values(published_at=datetime(2026, 2, 3, 4, 5, 6, 789, tzinfo=UTC))
+        )
+    async with store.other() as session, session.begin():
+        await session.execute(
+            update(Article).where(Article.id == chips_2).values(duplicate_of_id=rates)
+        )
+    async with store.other() as session, session.begin():
+        article = await session.get(Article, chips_1)
+        assert article is not None
+        await ArticleRepository(session).replace_mentions(
+            article,
+            [
+                MentionSummary("entity", "nvidia", "ORG", "Nvidia", 3, 0.9),
+                MentionSummary("entity", "tsmc", "ORG", "TSMC", 1, 0.2),
+                MentionSummary("term", "chips", None, "chips", 2, 0.5),
+            ],
+        )
+    live = await _caught_up(store)
+    stored = await _stored_facts(store)
+    kept = await _kept_facts(live, stored)
+    assert kept == stored
+    assert kept[chips_1].mentions == {"nvidia": (0.9, "Nvidia"), "tsmc": (0.2, "TSMC")}
+    assert kept[chips_2].duplicate_of_id == rates
+    # The original deleted: its copy's link set to NULL by the foreign key, the original gone.
+    async with store.other() as session, session.begin():
+        await session.execute(delete(Article).where(Article.id == rates))
+    live = await _caught_up(store)
+    stored = await _stored_facts(store)
+    kept = await _kept_facts(live, stored)
+    assert kept == stored
+    assert rates not in kept
+    assert kept[chips_2].duplicate_of_id is None
+    # Built afresh from the file (as at a server's start), the same.
+    built = LiveIndex(str(store.path))
+    built.start()
+    await asyncio.to_thread(built.wait, 30)
+    try:
+        assert await _kept_facts(built, stored) == stored
+    finally:
+        built.close()
+
+
+async def test_related_answers_from_the_facts_are_the_sql_paths(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A related query ranks by the in-memory facts where they stand at its snapshot, and
+    reads the cards of the articles shown only: the answers (scores, reasons, duplicate
+    counts) are those of reading every candidate's card and mentions in SQL."""
+    async with store.other() as session, session.begin():
+        rows = (await session.execute(select(Article).where(Article.team_id == store.team_a))).all()
+        repo = ArticleRepository(session)
+        for number, (article,) in enumerate(rows):
+            await repo.replace_mentions(
+                article,
+                [
+                    MentionSummary("entity", "nvidia", "ORG", f"Nvidia {number}", 1, 0.1 * number),
+                    MentionSummary("entity", f"only-{number}", "ORG", "Only", 1, 0.5),
+                ],
+            )
+        await session.execute(
+            update(Article)
+            .where(Article.url == CHIPS_3["url"])
+            .values(published_at=datetime(2026, 1, 1, tzinfo=UTC))
+        )
+    await _caught_up(store)
+    reader = create_read_sessionmaker(store.other_engine)
+    used: list[bool] = []
+    facts_of = related._facts_of
+
+    async def spy(*args: Any) -> Any:
+        found = await facts_of(*args)
+        used.append(found is not None)
+        return found
+
+    async def answers() -> list[tuple[str, float, str, int]]:
+        async with reader() as session:
+            found = await related_for_text(
+                session,
+                [store.team_a],
+                # Not its stored text (that would be a copy the page's statement finds): a
+                # copy of it the text check finds among the candidates.
+                CHIPS_1["text"] + " Shares fell.",
+                "https://elsewhere.example/",
+                ["nvidia", "only-2", "only-4"],
+                3,
+                title=CHIPS_1["title"],
+            )
+        return [(r.url, r.score, r.reason, r.duplicates) for r in found]
+
+    monkeypatch.setattr(related, "_facts_of", spy)
+    from_facts = await answers()
+    assert used == [True]
+    monkeypatch.setattr(related, "_facts_of", _none)
+    from_sql = await answers()
+    assert from_facts == from_sql
+    assert any("shares Nvidia" in reason for _, _, reason, _ in from_facts)
+
+
+async def _none(*_args: Any) -> None:
+    return None

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,7 @@ from gloss.auth.service import Principal
 from gloss.models.base import utcnow
 from gloss.nlp import dense, ranking
 from gloss.search import DF_CAP, backend_for
+from gloss.search.article_facts import Facts
 from gloss.search.memory_index import ArticleIndex
 from gloss.search.sqlite_index import change_seq, live_index_for
 from gloss.search.vector_index import LiveVectors, VectorIndex, live_vectors_for
@@ -340,20 +341,51 @@ def _normalized(url: str | None) -> str | None:
         return None
 
 
+class _Card(Protocol):
+    """What ranking reads of a candidate: an `ArticleCard`, or only its facts (`Facts`, from
+    the in-memory index) until it is shown."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def duplicate_of_id(self) -> uuid.UUID | None: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+
+
+class _Details:
+    """The candidates' cards read so far (every one, on the SQL path; None: not in the caller's
+    teams any more), noting the ones asked for and not read yet."""
+
+    def __init__(self, cards: dict[uuid.UUID, ArticleCard | None]) -> None:
+        self.cards = cards
+        self.missing: set[uuid.UUID] = set()
+
+    def get(self, article_id: uuid.UUID) -> ArticleCard | None:
+        if article_id in self.cards:
+            return self.cards[article_id]
+        self.missing.add(article_id)
+        return None
+
+
 @dataclass
 class Gathered:
     """A page's candidates and what ranking and presenting them needs; ranked by `rank` (the
-    evaluation ranks one gathering under many weights)."""
+    evaluation ranks one gathering under many weights) or `rank_reading`."""
 
-    ids: list[uuid.UUID]
-    candidates: ranking.Columns  # row for row with `ids`
+    ids: list[uuid.UUID]  # in the order their cards came
+    lexical: dict[uuid.UUID, float]
+    similarity: dict[uuid.UUID, float | None]
+    shared: dict[uuid.UUID, dict[str, float]]
     keys: list[str]
-    cards: dict[uuid.UUID, ArticleCard]
+    cards: dict[uuid.UUID, _Card]
+    details: _Details
     names: dict[str, str]
     excluded: set[uuid.UUID]
     reference: datetime
     is_copy: Callable[[uuid.UUID], bool]
     vectors: dict[uuid.UUID, np.ndarray] | None  # the cards' sentence vectors, with the page's
+    team_ids: Sequence[uuid.UUID]
 
 
 async def gather(
@@ -368,19 +400,24 @@ async def gather(
     vector: dense.Vector | None = None,
     early: _Early | None = None,
     mentioned: tuple[int, list[uuid.UUID]] | None = None,
+    read_cards: bool = True,
 ) -> Gathered:
     """The candidates of a page from the three sources: its sentence vector's nearest over
     the whole store (the in-memory vector index), its distinctive words (more-like-this), and
     the articles naming its entities most saliently. `early`: the indexes' answers taken
     while the page's copies were looked for, used if they still hold; `mentioned`: the
     articles naming the entities, read in the same transaction with the number asked for,
-    used if that is the number wanted."""
+    used if that is the number wanted. The candidates' team, date, duplicate link and
+    mentions of the page's entities come from the in-memory index when it stands at the
+    session's snapshot (else with their cards, in one statement); `read_cards` False leaves
+    the cards of the articles shown to `rank_reading`."""
     repo = ArticleRepository(session)
     fetch = _fetch(limit, len(excluded))
     live = live_vectors_for(session, vector.model) if vector is not None else None
     index = None
     mark = -1  # the vector index's, when it answered
-    if early is not None and await early.holds(session, fetch):
+    held = early is not None and await early.holds(session, fetch)
+    if early is not None and held:
         lexical, nearest = early.lexical, early.nearest
         index, mark = early.vector_index, early.vector_mark
     else:
@@ -398,83 +435,218 @@ async def gather(
     # The candidates' cards, and with them (one statement) the `fetch` articles naming the
     # page's entities most saliently, unless they were read already.
     wanted = set(lexical) | set(nearest)
-    if mentioned is not None and mentioned[0] == fetch:
+    read_mentioned = mentioned is not None and mentioned[0] == fetch
+    if mentioned is not None and read_mentioned:
         wanted.update(mentioned[1])
-    cards, shared, names = await repo.cards_and_mentions(
-        sorted(wanted - excluded, key=_as_int),
-        team_ids,
-        "entity",
-        keys,
-        mentioning=fetch if mentioned is None or mentioned[0] != fetch else 0,
-        vector_model=vector.model if vector is not None and index is None else None,
-        doc_ids=index is not None,
-    )
-    cards = {
-        article_id: card
-        for article_id, card in cards.items()
-        if article_id not in excluded and card.duplicate_of_id not in excluded
-    }
+    asked = sorted(wanted - excluded, key=_as_int)
+    facts = None
+    if held and (read_mentioned or not keys) and (vector is None or index is not None):
+        facts = await _facts_of(session, asked, keys)
+    cards: dict[uuid.UUID, _Card]
+    full: dict[uuid.UUID, ArticleCard] = {}
+    if facts is not None:
+        cards, shared, names = _from_facts(facts, team_ids)
+        details = _Details({})
+    else:
+        full, shared, names = await repo.cards_and_mentions(
+            asked,
+            team_ids,
+            "entity",
+            keys,
+            mentioning=0 if read_mentioned else fetch,
+            vector_model=vector.model if vector is not None and index is None else None,
+            doc_ids=index is not None,
+        )
+        cards = dict(full)
+        details = _Details(dict(full))
+    if excluded:
+        cards = {
+            article_id: card
+            for article_id, card in cards.items()
+            if article_id not in excluded and card.duplicate_of_id not in excluded
+        }
+    if facts is not None and read_cards:
+        read = await repo.cards(list(cards), team_ids)
+        details.cards.update({article_id: read.get(article_id) for article_id in cards})
     vectors = None
     if live is not None and index is not None and live.index is index and live.mark == mark:
-        # The index stands at this session's snapshot: its vectors are the stored ones.
-        vectors = _indexed_vectors(cards, index)
+        # The index stands at this session's snapshot: its vectors are the stored ones, by
+        # each article's integer key (its facts', or read with its card).
+        vectors = _indexed_vectors(
+            {a: c.key for a, c in cards.items() if isinstance(c, Facts)}
+            if facts is not None
+            else {a: c.vector for a, c in full.items() if a in cards and isinstance(c.vector, int)},
+            index,
+        )
     elif live is not None:
         # Without the index, the vectors came with the cards; if it moved on while they were
         # read (another request caught it up), this snapshot's are read now.
         blobs = (
-            {a: c.vector for a, c in cards.items() if isinstance(c.vector, bytes)}
+            {a: c.vector for a, c in full.items() if a in cards and isinstance(c.vector, bytes)}
             if index is None
             else await repo.vectors_of(list(cards), live.model)
         )
         vectors = _decoded(blobs)
     similarity = {
-        article_id: nearest[article_id]
-        if article_id in nearest
-        else _cosine(vector, vectors.get(article_id) if vectors is not None else None)
+        article_id: _cosine(vector, vectors.get(article_id) if vectors is not None else None)
+        if (near := nearest.get(article_id)) is None
+        else near
         for article_id in cards
     }
-    is_copy = _CopyCheck(page, cards, similarity)
-    # The lexically best set the scale every lexical score is relative to: copies among
-    # them go before ranking (until the first that is no copy).
-    for article_id in sorted(cards, key=lambda a: -lexical.get(a, 0.0)):
-        if not is_copy(article_id):
-            break
-        del cards[article_id]
-    ids = list(cards)
-    candidates = ranking.Columns(
-        [str(article_id) for article_id in ids],
-        np.fromiter((lexical.get(a, 0.0) for a in ids), np.float64, len(ids)),
-        np.fromiter(
-            (np.nan if (c := similarity[a]) is None else c for a in ids), np.float64, len(ids)
-        ),
-        [shared.get(a, {}) for a in ids],
-        [cards[a].published_at for a in ids],
+    return Gathered(
+        list(cards),
+        lexical,
+        similarity,
+        shared,
+        keys,
+        cards,
+        details,
+        names,
+        excluded,
+        reference,
+        _CopyCheck(page, details, similarity),
+        vectors,
+        team_ids,
     )
-    return Gathered(ids, candidates, keys, cards, names, excluded, reference, is_copy, vectors)
+
+
+async def _facts_of(
+    session: AsyncSession, article_ids: Sequence[uuid.UUID], keys: Sequence[str]
+) -> list[Facts] | None:
+    """The articles' facts from the in-memory index, if it stands at the session's snapshot
+    (the change-log sequence read with the request's first statement)."""
+    live = live_index_for(session)
+    if live is None:
+        return None
+    peeked = live.peek_facts(lambda facts: facts.of(article_ids, keys))
+    if peeked is None or peeked[0] != await change_seq(session):
+        return None
+    return peeked[1]
+
+
+def _from_facts(
+    facts: Sequence[Facts], team_ids: Sequence[uuid.UUID]
+) -> tuple[dict[uuid.UUID, _Card], dict[uuid.UUID, dict[str, float]], dict[str, str]]:
+    """What `cards_and_mentions` answers, from the facts (in the order of its rows: by id,
+    each article's mentions by key), the cards without their text."""
+    teams = set(team_ids)
+    cards: dict[uuid.UUID, _Card] = {}
+    shared: dict[uuid.UUID, dict[str, float]] = {}
+    names: dict[str, str] = {}
+    for fact in facts:
+        if fact.team_id not in teams:
+            continue
+        cards[fact.id] = fact
+        if fact.mentions:
+            saliences = shared[fact.id] = {}
+            for key in sorted(fact.mentions):
+                salience, text = fact.mentions[key]
+                saliences[key] = salience
+                names.setdefault(key, text)
+    return cards, shared, names
+
+
+# A ranking of the candidates without the lexically best copies of the page: (ids, scores,
+# their order).
+_Ranking = tuple[list[uuid.UUID], ranking.Scored, list[int]]
 
 
 def rank(
     gathered: Gathered, limit: int, weights: ranking.Weights = ranking.DEFAULT_WEIGHTS
 ) -> list[RelatedArticle]:
-    """The best `limit` of the gathered candidates, each with its reason, one per story."""
-    scored = ranking.score(gathered.candidates, gathered.keys, gathered.reference, weights)
-    ids = gathered.ids
+    """The best `limit` of the gathered candidates, each with its reason, one per story
+    (every card read: `gather` with `read_cards`)."""
+    listing = _listing(gathered, limit, weights, {})
+    if gathered.details.missing:
+        raise LookupError("cards not read: gather them with read_cards, or use rank_reading")
+    return _shown(listing, gathered.details)
+
+
+async def rank_reading(
+    session: AsyncSession,
+    gathered: Gathered,
+    limit: int,
+    weights: ranking.Weights = ranking.DEFAULT_WEIGHTS,
+) -> list[RelatedArticle]:
+    """`rank`, reading the cards it needs and has not: one statement, the cards of the
+    articles listed and of the lexically best, each taken for no copy of the page until its
+    text is read; ranked again only if one of them is a copy after all."""
+    rankings: dict[tuple[uuid.UUID, ...], _Ranking] = {}
+    repo = ArticleRepository(session)
+    details = gathered.details
+    while True:
+        listing = _listing(gathered, limit, weights, rankings)
+        missing = details.missing
+        if not missing:
+            return _shown(listing, details)
+        asked = sorted(missing, key=_as_int)
+        missing.clear()
+        read = await repo.cards(asked, gathered.team_ids)
+        details.cards.update({article_id: read.get(article_id) for article_id in asked})
+        if all(read.get(a) is not None and not gathered.is_copy(a) for a in asked):
+            return _shown(listing, details)  # what it took for granted holds
+
+
+def _listing(
+    gathered: Gathered,
+    limit: int,
+    weights: ranking.Weights,
+    rankings: dict[tuple[uuid.UUID, ...], _Ranking],
+) -> _Listing:
+    """`rank`'s list with the cards read so far, noting those it lacked in
+    `gathered.details` (each taken meanwhile for no copy of the page, and shown)."""
+    lexical = gathered.lexical
+
+    def by_lexical(article_id: uuid.UUID) -> float:
+        return -lexical.get(article_id, 0.0)
+
+    # The lexically best set the scale every lexical score is relative to: copies among
+    # them go before ranking (until the first that is no copy). The best (the first of
+    # equals, as in the sorted order) is usually none.
+    copies = []
+    if gathered.ids and gathered.is_copy(min(gathered.ids, key=by_lexical)):
+        for article_id in sorted(gathered.ids, key=by_lexical):
+            if not gathered.is_copy(article_id):
+                break
+            copies.append(article_id)
+    known = rankings.get(tuple(copies))
+    if known is None:
+        dropped = set(copies)
+        ids = [a for a in gathered.ids if a not in dropped] if dropped else gathered.ids
+        similarity = gathered.similarity
+        cards = gathered.cards
+        candidates = ranking.Columns(
+            # The ids' hex digits: in the order of their canonical form (the same digits
+            # with dashes in the same places), made without its formatting.
+            [article_id.hex for article_id in ids],
+            np.fromiter((lexical.get(a, 0.0) for a in ids), np.float64, len(ids)),
+            np.fromiter(
+                (np.nan if (c := similarity[a]) is None else c for a in ids), np.float64, len(ids)
+            ),
+            [gathered.shared.get(a, {}) for a in ids],
+            [cards[a].published_at for a in ids],
+        )
+        scored = ranking.score(candidates, gathered.keys, gathered.reference, weights)
+        known = rankings[tuple(copies)] = (ids, scored, scored.order())
+    ids, scored, order = known
     # Rounded as they are read: `_present` reads a few more than `limit`, not all.
-    ranked = ((ids[row], round(float(scored.score[row]), 4)) for row in scored.order())
+    ranked = ((ids[row], round(float(scored.score[row]), 4)) for row in order)
     row_of = {article_id: row for row, article_id in enumerate(ids)}
 
     def why(article_id: uuid.UUID) -> str:
         row = row_of[article_id]
-        shared = gathered.candidates.shared_salience[row]
+        shared = gathered.shared.get(article_id, {})
         names = [gathered.names.get(key, key) for key, _ in sorted(shared.items(), key=_by_value)]
         return ranking.reason(scored.signals(row), names, weights)
 
-    return _present(
+    remaining = {a: c for a, c in gathered.cards.items() if a not in copies} if copies else None
+    return _list(
         ranked,
-        gathered.cards,
+        gathered.cards if remaining is None else remaining,
         limit,
         gathered.excluded,
         gathered.is_copy,
+        details=gathered.details,
         why=why,
         vectors=gathered.vectors,
     )
@@ -517,8 +689,9 @@ async def _related(
         vector=vector,
         early=early,
         mentioned=mentioned,
+        read_cards=False,
     )
-    return rank(gathered, limit, weights)
+    return await rank_reading(session, gathered, limit, weights)
 
 
 async def _more_like_this(
@@ -543,29 +716,36 @@ async def _more_like_this(
 class _CopyCheck:
     """Whether a candidate is a copy of the page under another URL (its opening nearly all in
     the page, or its sentence vector as good as the page's): never related. The text check
-    costs a tokenisation, so it is asked only where the answer matters (the lexically best,
-    and the ranked articles as they are presented), and kept; the answer is the one checking
-    every candidate first would give."""
+    costs a tokenisation (and its card's text), so it is asked only where the answer matters
+    (the lexically best, and the ranked articles as they are presented), and kept; the answer
+    is the one checking every candidate first would give. A card not read yet answers "no"
+    for now, and is noted in `details` to be read."""
 
     def __init__(
         self,
         page: ranking.PageText,
-        cards: dict[uuid.UUID, ArticleCard],
+        details: _Details,
         similarity: dict[uuid.UUID, float | None] | None = None,
     ) -> None:
         self._shingles = page.shingles()
-        self._cards = cards
+        self._details = details
         self._similarity = similarity or {}
         self._known: dict[uuid.UUID, bool] = {}
 
     def __call__(self, article_id: uuid.UUID) -> bool:
-        if article_id not in self._known:
-            cosine = self._similarity.get(article_id)
-            self._known[article_id] = (
-                cosine is not None and cosine >= ranking.NEAR_COPY_COSINE
-            ) or ranking.contained(
-                self._cards[article_id].opening, self._shingles, ranking.NEAR_DUPLICATE_JACCARD
-            )
+        known = self._known.get(article_id)
+        if known is not None:
+            return known
+        cosine = self._similarity.get(article_id)
+        if cosine is not None and cosine >= ranking.NEAR_COPY_COSINE:
+            self._known[article_id] = True
+            return True
+        card = self._details.get(article_id)
+        if card is None:
+            return False  # not read yet (noted), or not there to show
+        self._known[article_id] = ranking.contained(
+            card.opening, self._shingles, ranking.NEAR_DUPLICATE_JACCARD
+        )
         return self._known[article_id]
 
 
@@ -589,13 +769,20 @@ def _decoded(blobs: dict[uuid.UUID, bytes]) -> dict[uuid.UUID, np.ndarray]:
     return out
 
 
-def _indexed_vectors(
-    cards: dict[uuid.UUID, ArticleCard], index: VectorIndex
-) -> dict[uuid.UUID, np.ndarray]:
-    """The cards' vectors from the in-memory index, by the integer key each card carries
-    (copies: the index may grow or compact later)."""
-    keyed = {c.vector: a for a, c in cards.items() if isinstance(c.vector, int)}
+def _indexed_vectors(keys: dict[uuid.UUID, int], index: VectorIndex) -> dict[uuid.UUID, np.ndarray]:
+    """The cards' vectors from the in-memory index, by each card's integer key (copies: the
+    index may grow or compact later)."""
+    keyed = {key: article_id for article_id, key in keys.items()}
     return {keyed[key]: values for key, values in index.vectors(list(keyed)).items()}
+
+
+@dataclass
+class _Listing:
+    """The articles listed, best first, with their scores and the copies grouped under each."""
+
+    listed: list[tuple[uuid.UUID, float]]
+    duplicates: list[int]
+    why: Callable[[uuid.UUID], str] | None
 
 
 def _present(
@@ -603,28 +790,45 @@ def _present(
     cards: dict[uuid.UUID, ArticleCard],
     limit: int,
     excluded: set[uuid.UUID],
-    is_copy: Callable[[uuid.UUID], bool] = lambda _article_id: False,
     *,
     why: Callable[[uuid.UUID], str] | None = None,
     vectors: dict[uuid.UUID, np.ndarray] | None = None,
 ) -> list[RelatedArticle]:
+    """`_list` of cards read, shown."""
+    details = _Details(dict(cards))
+    return _shown(_list(ranked, cards, limit, excluded, why=why, vectors=vectors), details)
+
+
+def _list(
+    ranked: Iterable[tuple[uuid.UUID, float]],
+    cards: Mapping[uuid.UUID, _Card],
+    limit: int,
+    excluded: set[uuid.UUID],
+    is_copy: Callable[[uuid.UUID], bool] = lambda _article_id: False,
+    *,
+    details: _Details | None = None,
+    why: Callable[[uuid.UUID], str] | None = None,
+    vectors: dict[uuid.UUID, np.ndarray] | None = None,
+) -> _Listing:
     """The best `limit`, one per story, none a copy of the page. A story is a duplicate group
     (an original and the copies ingest found) and, with `vectors` (the cards' sentence
     vectors, when the page has one), the near-copies among the candidates (sentence vectors at
     NEAR_COPY_COSINE or closer): the best ranked is listed,
     and counts the others in `duplicates` (those ranked within `limit` past the last listed:
-    a copy scores about as its original does)."""
+    a copy scores about as its original does). `cards` may hold only the candidates' facts:
+    `details` then notes the listed ones whose cards it has not read."""
     seen: dict[uuid.UUID, int] = {}
     listed_vectors: list[tuple[int, np.ndarray]] = []
-    out: list[RelatedArticle] = []
+    listed: list[tuple[uuid.UUID, float]] = []
+    duplicates: list[int] = []
     after = 0  # candidates read past a full list, for the copies of the listed
     for article_id, score in ranked:
-        if len(out) == limit:
+        if len(listed) == limit:
             after += 1
             if after > limit:
                 break
         card = cards.get(article_id)
-        if card is None or (len(out) < limit and is_copy(card.id)):
+        if card is None or (len(listed) < limit and is_copy(card.id)):
             continue
         group = card.duplicate_of_id or card.id
         if group in excluded:
@@ -641,14 +845,26 @@ def _present(
                 None,
             )
         if at is not None:
-            if at < len(out):
-                out[at].duplicates += 1
+            if at < len(listed):
+                duplicates[at] += 1
             continue
-        if len(out) == limit:
+        if len(listed) == limit:
             continue
-        seen[group] = len(out)
+        if details is not None and details.get(article_id) is None and article_id in details.cards:
+            continue  # read, and not there to show
+        seen[group] = len(listed)
         if values is not None:
-            listed_vectors.append((len(out), values))
+            listed_vectors.append((len(listed), values))
+        listed.append((article_id, score))
+        duplicates.append(0)
+    return _Listing(listed, duplicates, why)
+
+
+def _shown(listing: _Listing, details: _Details) -> list[RelatedArticle]:
+    out = []
+    for (article_id, score), copies in zip(listing.listed, listing.duplicates, strict=True):
+        card = details.cards[article_id]
+        assert card is not None
         out.append(
             RelatedArticle(
                 article_id=card.id,
@@ -657,7 +873,8 @@ def _present(
                 snippet=ranking.snippet(card.opening),
                 score=score,
                 published_at=card.published_at,
-                reason=why(card.id) if why is not None else "",
+                reason=listing.why(card.id) if listing.why is not None else "",
+                duplicates=copies,
             )
         )
     return out

@@ -6,6 +6,7 @@ it shows exactly what the asking session sees.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sqlite3
 import threading
@@ -13,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import text
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gloss.db import READ_ONLY_OPTION
 from gloss.nlp.ranking import tokens
+from gloss.search.article_facts import ArticleFacts, Mention
 from gloss.search.memory_index import ArticleIndex, IndexStats
 
 log = logging.getLogger("gloss.search")
@@ -42,9 +45,21 @@ def article_terms(title: str, body: str) -> set[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class _Article:
+    """An article as the index keeps it: its words and its facts."""
+
+    id: uuid.UUID
+    team_id: uuid.UUID
+    terms: set[str]
+    published_at: datetime | None
+    duplicate_of_id: uuid.UUID | None
+    mentions: list[Mention]
+
+
+@dataclass(frozen=True, slots=True)
 class _Change:
     key: int
-    article: tuple[uuid.UUID, uuid.UUID, set[str]] | None  # None: the article is gone
+    article: _Article | None  # None: the article is gone
 
 
 class LiveIndex:
@@ -61,6 +76,9 @@ class LiveIndex:
         self.path = path
         self._lock = threading.Lock()
         self._index: ArticleIndex | None = None
+        # The articles' facts (team, date, duplicate link, entity mentions), in step with
+        # `_index`: built, caught up and swapped with it.
+        self._facts = ArticleFacts()
         self._mark = 0
         self._worker: threading.Thread | None = None
         self._connection: sqlite3.Connection | None = None
@@ -96,8 +114,11 @@ class LiveIndex:
             worker.join(timeout)
 
     def stats(self) -> IndexStats | None:
+        """The words' statistics, `bytes` counting the facts' arrays too."""
         with self._lock:
-            return self._index.stats() if self._index is not None else None
+            if self._index is None:
+                return None
+            return _with_facts(self._index.stats(), self._facts)
 
     # --- queries (None: use the SQL path) ----------------------------------------------------
 
@@ -126,6 +147,17 @@ class LiveIndex:
             if self._closed or self._index is None:
                 return None
             return self._mark, ask(self._index)
+        finally:
+            self._lock.release()
+
+    def peek_facts(self, ask: Callable[[ArticleFacts], _T]) -> tuple[int, _T] | None:
+        """`peek` at the articles' facts (kept in step with the words)."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            if self._closed or self._index is None:
+                return None
+            return self._mark, ask(self._facts)
         finally:
             self._lock.release()
 
@@ -166,7 +198,7 @@ class LiveIndex:
                     self._start_worker()
                     return None
                 self._apply(changes, mark)
-                if self._index.needs_compaction():
+                if self._index.needs_compaction() or self._facts.needs_compaction():
                     self._start_worker()
         return self._index if seq == self._mark else None
 
@@ -183,10 +215,20 @@ class LiveIndex:
     def _apply(self, changes: Iterable[_Change], mark: int) -> None:
         assert self._index is not None
         for change in changes:
-            if change.article is None:
+            article = change.article
+            if article is None:
                 self._index.remove(change.key)
+                self._facts.remove(change.key)
             else:
-                self._index.add(change.key, *change.article)
+                self._index.add(change.key, article.id, article.team_id, article.terms)
+                self._facts.add(
+                    change.key,
+                    article.id,
+                    article.team_id,
+                    article.published_at,
+                    article.duplicate_of_id,
+                    article.mentions,
+                )
         self._mark = mark
 
     def _work(self) -> None:
@@ -208,13 +250,13 @@ class LiveIndex:
 
     def _work_on(self, connection: sqlite3.Connection) -> None:
         if self._index is None:
-            index, mark = _build(connection)
+            index, facts, mark = _build(connection)
             # Measured before it is shared: requests may change it as soon as it is.
-            stats = index.stats()
+            stats = _with_facts(index.stats(), facts)
             with self._lock:
                 if self._closed:
                     return
-                self._index, self._mark = index, mark
+                self._index, self._facts, self._mark = index, facts, mark
             log.info("related index of %s: %s", self.path, stats)
         while not self._closed:
             with self._lock:
@@ -231,7 +273,13 @@ class LiveIndex:
                 if not changes and self._mark == latest:
                     if self._index.needs_compaction():
                         self._index.compact()
+                    if self._facts.needs_compaction():
+                        self._facts.compact()
                     return
+
+
+def _with_facts(stats: IndexStats, facts: ArticleFacts) -> IndexStats:
+    return dataclasses.replace(stats, bytes=stats.bytes + facts.nbytes)
 
 
 def _connect(path: str) -> sqlite3.Connection:
@@ -247,48 +295,115 @@ def _connect(path: str) -> sqlite3.Connection:
     return connection
 
 
-def _build(connection: sqlite3.Connection) -> tuple[ArticleIndex, int]:
+def _build(connection: sqlite3.Connection) -> tuple[ArticleIndex, ArticleFacts, int]:
     """Every stored article, and the log's sequence at the same snapshot."""
     index = ArticleIndex()
+    facts = ArticleFacts()
     teams: dict[str, uuid.UUID] = {}
     connection.execute("BEGIN")
     try:
         mark = int(
             connection.execute("SELECT coalesce(max(seq), 0) FROM article_changes").fetchone()[0]
         )
-        rows = connection.execute("SELECT doc_id, id, team_id, title, text FROM articles")
-        for key, article_id, team_id, title, body in rows:
+        # The articles and their entity mentions both in the articles' rowid order, read side
+        # by side: each article's mentions are consumed as it is added, never all held at
+        # once (a million articles name some ten million). CROSS JOIN keeps the articles the
+        # outer loop (each one's mentions a range of their primary key), so nothing is sorted.
+        mentions = connection.execute(
+            "SELECT a.rowid, m.key, m.salience, m.text FROM articles a "
+            "CROSS JOIN article_mentions m ON m.article_id = a.id AND m.kind = 'entity' "
+            "ORDER BY a.rowid"
+        )
+        pending = mentions.fetchone()
+        rows = connection.execute(
+            "SELECT rowid, doc_id, id, team_id, title, text, published_at, duplicate_of_id "
+            "FROM articles ORDER BY rowid"
+        )
+        for rowid, key, article_id, team_id, title, body, published_at, duplicate_of_id in rows:
+            named = []
+            while pending is not None and pending[0] <= rowid:
+                if pending[0] == rowid:
+                    named.append(Mention(pending[1], pending[2], pending[3]))
+                pending = mentions.fetchone()
             team = teams.get(team_id) or teams.setdefault(team_id, uuid.UUID(str(team_id)))
-            index.add(key, uuid.UUID(str(article_id)), team, article_terms(title, body))
+            article = uuid.UUID(str(article_id))
+            index.add(key, article, team, article_terms(title, body))
+            facts.add(
+                key,
+                article,
+                team,
+                _moment(published_at),
+                None if duplicate_of_id is None else uuid.UUID(str(duplicate_of_id)),
+                named,
+            )
     finally:
         connection.execute("ROLLBACK")
     index.compact()
-    return index, mark
+    facts.compact()
+    return index, facts, mark
 
 
 def _read_changes(connection: sqlite3.Connection, mark: int) -> tuple[list[_Change], int]:
     """The articles changed since `mark` as they are now, and the log's latest sequence
-    (lower than `mark` only if the database was replaced by an older copy)."""
-    latest = int(
-        connection.execute("SELECT coalesce(max(seq), 0) FROM article_changes").fetchone()[0]
-    )
-    if latest <= mark:
-        return [], latest
-    rows = connection.execute(
-        "SELECT c.seq, c.doc_id, a.id, a.team_id, a.title, a.text FROM article_changes c "
-        "LEFT JOIN articles a ON a.doc_id = c.doc_id WHERE c.seq > ? ORDER BY c.seq",
-        (mark,),
-    ).fetchall()
+    (lower than `mark` only if the database was replaced by an older copy). One read
+    transaction: the articles and their mentions as of one snapshot."""
+    connection.execute("BEGIN")
+    try:
+        latest = int(
+            connection.execute("SELECT coalesce(max(seq), 0) FROM article_changes").fetchone()[0]
+        )
+        if latest <= mark:
+            return [], latest
+        rows = connection.execute(
+            "SELECT c.seq, c.doc_id, a.id, a.team_id, a.title, a.text, a.published_at, "
+            "a.duplicate_of_id FROM article_changes c "
+            "LEFT JOIN articles a ON a.doc_id = c.doc_id WHERE c.seq > ? ORDER BY c.seq",
+            (mark,),
+        ).fetchall()
+        mentions = _mentions(connection, mark)
+    finally:
+        connection.execute("ROLLBACK")
     changes = [
         _Change(
             key,
             None
             if article_id is None
-            else (uuid.UUID(str(article_id)), uuid.UUID(str(team_id)), article_terms(title, body)),
+            else _Article(
+                uuid.UUID(str(article_id)),
+                uuid.UUID(str(team_id)),
+                article_terms(title, body),
+                _moment(published_at),
+                None if duplicate_of_id is None else uuid.UUID(str(duplicate_of_id)),
+                mentions.get(article_id, []),
+            ),
         )
-        for _, key, article_id, team_id, title, body in rows
+        for _, key, article_id, team_id, title, body, published_at, duplicate_of_id in rows
     ]
     return changes, int(rows[-1][0]) if rows else mark
+
+
+def _mentions(connection: sqlite3.Connection, after: int) -> dict[str, list[Mention]]:
+    """The entity mentions of the articles changed since the sequence `after`, by the
+    article's id as stored."""
+    rows = connection.execute(
+        "SELECT m.article_id, m.key, m.salience, m.text FROM article_changes c "
+        "JOIN articles a ON a.doc_id = c.doc_id "
+        "JOIN article_mentions m ON m.article_id = a.id AND m.kind = 'entity' "
+        "WHERE c.seq > ?",
+        (after,),
+    )
+    out: dict[str, list[Mention]] = {}
+    for article_id, key, salience, written in rows:
+        mentions = out.get(article_id)
+        if mentions is None:
+            mentions = out[article_id] = []
+        mentions.append(Mention(key, salience, written))
+    return out
+
+
+def _moment(value: str | None) -> datetime | None:
+    """A date as SQLite stores it (naive UTC text)."""
+    return None if value is None else datetime.fromisoformat(value)
 
 
 # --- one index per database file in this process -----------------------------------------------

@@ -19,7 +19,6 @@ import importlib.util
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -93,10 +92,7 @@ def main() -> None:
     parser.add_argument("--store", type=Path, default=None)
     parser.add_argument("--rounds", type=int, default=6)
     args = parser.parse_args()
-    path = args.store or Path(tempfile.gettempdir()) / f"gloss-related-stages-{args.size}.sqlite3"
-    if not path.exists():
-        print(f"building {args.size:,} articles at {path}", flush=True)
-        asyncio.run(related_stages._build(path, args.size))
+    path = related_stages.store(args.size, args.store)
     before = _before(args.before)
     load = os.getloadavg()[0]
     print(f"{args.size:,} stored articles, {args.rounds - 1} measured rounds of 40 pages each")

@@ -117,6 +117,16 @@ async def _build(path: Path, size: int) -> None:
     await engine.dispose()
 
 
+def store(size: int, path: Path | None = None) -> Path:
+    """The benchmark's store of `size` articles at `path` (by default one kept in the temp
+    folder for the next run), built first if it is not there."""
+    path = path or Path(tempfile.gettempdir()) / f"gloss-related-stages-{size}.sqlite3"
+    if not path.exists():
+        print(f"building {size:,} articles at {path}", flush=True)
+        asyncio.run(_build(path, size))
+    return path
+
+
 @asynccontextmanager
 async def opened(path: Path) -> AsyncIterator[tuple[Any, list[Any], uuid.UUID]]:
     """The store at `path` opened for reading as the server does (its in-memory indexes
@@ -161,10 +171,7 @@ def main() -> None:
     parser.add_argument("--store", type=Path, default=None)
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
-    path = args.store or Path(tempfile.gettempdir()) / f"gloss-related-stages-{args.size}.sqlite3"
-    if not path.exists():
-        print(f"building {args.size:,} articles at {path}", flush=True)
-        asyncio.run(_build(path, args.size))
+    path = store(args.size, args.store)
     load = os.getloadavg()[0]
     samples = asyncio.run(measure(path, args.rounds))
     print(

@@ -265,3 +265,16 @@ def test_between_asking_to_stop_ends_the_reading_with_the_text_in_hand(
     assert read == whole[:2]
     answers = engine.annotate_many(texts, [glossary], include, between=lambda: True)
     assert answers == engine.annotate_many(texts[:1], [glossary], include)
+
+
+def test_mentions_asked_to_stop_end_with_the_text_in_hand(engine: Engine) -> None:
+    """A NER process's batch gives way as the engine thread's does: once `stop` answers True
+    the mentions of the texts read so far come back, the one in hand finished."""
+    texts = [SENTENCE, "\n\n".join([SENTENCE] * 200), "Apple hired Tim Cook in Cupertino."]
+    assert len(split_chunks(texts[1], engine.chunk_chars)) > 2
+    whole = engine.mentions_many(texts)
+    assert engine.mentions_many(texts, stop=lambda: False) == whole
+    calls = iter(range(100))
+    # True from the second chunk on: that is the long text's first chunk.
+    assert engine.mentions_many(texts, stop=lambda: next(calls) >= 1) == whole[:2]
+    assert engine.mentions_many(texts, stop=lambda: True) == whole[:1]

@@ -277,14 +277,26 @@ class Engine:
                     return readings[: index + 1]
         return readings
 
-    def mentions_many(self, texts: Sequence[str]) -> list[list[Mention]]:
+    def mentions_many(
+        self, texts: Sequence[str], stop: Callable[[], bool] | None = None
+    ) -> list[list[Mention]]:
         """The model's mentions of each text alone (no glossaries): the part of `read_many`
-        that an engine in another process can do (see `gloss.nlp.worker`)."""
+        that an engine in another process can do (see `gloss.nlp.worker`). `stop` is asked
+        after every chunk (BETWEEN_BATCH chunks are read at a time); once it answers True,
+        the reading ends with the text in hand, as `read_many`'s does for `between`: the
+        mentions of a prefix of `texts` are returned."""
         found: list[list[Mention]] = [[] for _ in texts]
         spans, chunk_texts = self._chunks(texts)
-        docs = self.nlp.pipe(chunk_texts, batch_size=self.batch_size)
-        for (index, offset, _end), doc in zip(spans, docs, strict=True):
+        batch_size = self.batch_size if stop is None else BETWEEN_BATCH
+        docs = self.nlp.pipe(chunk_texts, batch_size=batch_size)
+        stopping = False
+        for position, ((index, offset, _end), doc) in enumerate(zip(spans, docs, strict=True)):
             found[index].extend(_doc_mentions(doc, offset))
+            if stop is not None:
+                stopping = stop() or stopping
+                text_ends = position + 1 == len(spans) or spans[position + 1][0] != index
+                if stopping and text_ends:
+                    return found[: index + 1]
         return found
 
     def _chunks(self, texts: Sequence[str]) -> tuple[list[tuple[int, int, int]], Iterator[str]]:

@@ -1025,23 +1025,24 @@ def _propagate(
     labels: dict[str, tuple[str, str, str]] = {  # surface -> (label, source, key)
         surface: (m.label, "document", m.key) for surface, m in names.items()
     }
-    for name, label in _GAZETTEER_LABELS.items():
-        labels.setdefault(name, (label, "gazetteer", ""))
-    # Candidate names by their first word, longest first. Scanning the text's words once and
-    # looking each up is linear; a regular expression alternating hundreds of names tries
-    # every name at every position.
-    by_first_word: dict[str, list[str]] = {}
-    for surface in sorted(labels, key=len, reverse=True):
-        first = _WORD_UNIT.match(surface)
-        if first is not None and first.start() == 0:
-            by_first_word.setdefault(first.group(), []).append(surface)
+    # Candidate names by their first word, longest first: the document's, and the gazetteer's
+    # (built once). Scanning the text's words once and looking each up is linear; a regular
+    # expression alternating hundreds of names tries every name at every position.
+    by_first_word = _by_first_word(labels)
     found: list[Mention] = []
     free_from = 0
     n = len(text)
     for word in _WORD_UNIT.finditer(text):
         start = word.start()
+        if start < free_from:
+            continue
         candidates = by_first_word.get(word.group())
-        if candidates is None or start < free_from:
+        places = _GAZETTEER_BY_FIRST_WORD.get(word.group())
+        if candidates is None:
+            candidates = places
+        elif places is not None:  # the document's first among names of a length (sort is stable)
+            candidates = sorted([*candidates, *places], key=len, reverse=True)
+        if candidates is None:
             continue
         if start > 0 and text[start - 1] in _NAME_GLUE_BEFORE:
             continue
@@ -1061,7 +1062,11 @@ def _propagate(
                 )
             ):
                 continue
-            label, source, key = labels[surface]
+            label, source, key = labels.get(surface) or (
+                _GAZETTEER_LABELS[surface],
+                "gazetteer",
+                "",
+            )
             found.append(Mention(start, end, label, source, key=key or normalise_key(surface)))
             free_from = end
             break
@@ -1079,3 +1084,17 @@ for _label, _group in (
     for _name in sorted(_group):
         if _name not in gazetteer.AMBIGUOUS_PLACES:
             _GAZETTEER_LABELS.setdefault(_name, _label)
+
+
+def _by_first_word(surfaces: Iterable[str]) -> dict[str, list[str]]:
+    """Names by their first word (a name that does not start with one is left out), longest
+    first; names of one length in the order given."""
+    by_first: dict[str, list[str]] = {}
+    for surface in sorted(surfaces, key=len, reverse=True):
+        first = _WORD_UNIT.match(surface)
+        if first is not None:
+            by_first.setdefault(first.group(), []).append(surface)
+    return by_first
+
+
+_GAZETTEER_BY_FIRST_WORD = _by_first_word(_GAZETTEER_LABELS)

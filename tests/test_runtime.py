@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from gloss import runtime as runtime_module
 from gloss.nlp.engine import Engine
 from gloss.runtime import (
     LONG_TEXT_CHARS,
@@ -473,3 +474,88 @@ async def test_a_request_ranked_before_the_thread_s_batch_has_it_stop_at_the_end
         holding.release.set()
         process_release.set()
         await runtime.stop()
+
+
+async def test_a_process_gives_way_to_a_reader_at_the_end_of_a_text(
+    with_process: NlpRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Visible text that comes in while the process reads the background (or a page with
+    more left to read) has the process stop at the end of the text in hand: it answers for
+    the texts read, the rest go back to the front of their line and are read once, later.
+    A page with more left to read than the batch's does not stop it."""
+    runtime = NlpRuntime(with_process.engine, ner_processes=1)
+    await runtime.start()
+    process = runtime.processes[0]
+    reference = with_process.engine.read_many(TEXTS, (), ENTITIES)
+    holding, release = asyncio.Event(), asyncio.Event()
+    mentions = process.mentions
+    calls: list[tuple[list[str], int]] = []  # each batch's texts, and how many were read
+
+    async def held_mentions(texts: Any) -> Any:
+        holding.set()
+        await release.wait()
+        found = await mentions(texts)
+        calls.append((list(texts), len(found)))
+        return found
+
+    try:
+        await _until(lambda: process.ready)
+        monkeypatch.setattr(process, "mentions", held_mentions)
+        before = process.texts_read
+        ingest = runtime.read_all(TEXTS[:3], (), ENTITIES, owner="c", priority="background")
+        await asyncio.wait_for(holding.wait(), 60)
+        short = runtime.read_all(TEXTS[5:6], (), ENTITIES, owner="b")
+        release.set()
+        assert await asyncio.wait_for(short[0], 60) == reference[5]
+        assert await asyncio.wait_for(asyncio.gather(*ingest), 60) == reference[:3]
+        assert calls[0] == (TEXTS[:3], 1)  # stopped after the first text
+        read = [t for texts, count in calls for t in texts[:count]]
+        assert sorted(t for t in read if t in TEXTS[:3]) == TEXTS[:3]  # each read once
+        assert process.texts_read - before == len(read)
+        assert runtime.queued("visible") == runtime.queued("background") == 0
+
+        # A page on screen in the process's hands; a longer page comes in: no stop.
+        holding.clear()
+        release.clear()
+        calls.clear()
+        page = runtime.read_all(TEXTS[:2], (), ENTITIES, owner="a", request="short page")
+        await asyncio.wait_for(holding.wait(), 60)
+        in_hand = list(calls)  # nothing yet: the wrapper records after reading
+        longer = runtime.read_all(TEXTS[:4], (), ENTITIES, owner="d", request="longer page")
+        release.set()
+        assert await asyncio.wait_for(asyncio.gather(*page, *longer), 60) == [
+            *reference[:2],
+            *reference[:4],
+        ]
+        assert in_hand == []
+        assert all(count == len(texts) for texts, count in calls)
+    finally:
+        release.set()
+        await runtime.stop()
+
+
+async def test_a_long_page_s_tail_waits_for_readers_being_answered(
+    with_process: NlpRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long page's tail is prepared once no other request on screen is being answered (at
+    most TAIL_WAIT_S): its own request does not count, nor does a background one, and one
+    never marked answered is not waited for past TAIL_WAIT_S."""
+    runtime = NlpRuntime(with_process.engine)  # never started: nothing is read
+    monkeypatch.setattr(runtime_module, "TAIL_WAIT_S", 0.3)
+    long_page, reader = object(), object()
+    runtime.answering(long_page, "visible")
+    runtime.answering("ingest", "background")
+    await asyncio.wait_for(runtime.screens_read(long_page), 0.1)  # nobody else on screen
+
+    runtime.answering(reader, "visible")
+    waiting = asyncio.create_task(runtime.screens_read(long_page))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    runtime.answered(reader)
+    await asyncio.wait_for(waiting, 0.1)
+
+    runtime.answering(reader, "visible")  # never answered
+    started = time.monotonic()
+    await asyncio.wait_for(runtime.screens_read(long_page), 1)
+    assert 0.25 < time.monotonic() - started < 0.9
+    await asyncio.wait_for(runtime.screens_read(long_page), 0.1)  # not waited for again

@@ -11,6 +11,7 @@ import gc
 import hashlib
 import logging
 import threading
+import time
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
@@ -87,6 +88,9 @@ LONG_TEXT_CHARS = 20_000
 # screen that arrives while it runs waits for it and no more. 4,000 made another reader's
 # 300-word page 3.9x slower beside a 20,000-word page, 2,000 made it 2.1x (ADR 0016).
 BATCH_CHARS = 2_000
+# How long a long page's tail waits, at most, for other readers' visible text to be read
+# before it is prepared and queued (NlpRuntime.screens_read).
+TAIL_WAIT_S = 0.5
 # A NER process that failed to start, or died, is started again after this long, then twice as
 # long each time it fails again; meanwhile the engine thread reads everything.
 PROCESS_RESTART_S = 1.0
@@ -677,6 +681,13 @@ class NlpRuntime:
     # in the queue: the thread then stops at the end of the text in hand (see `_put`).
     _thread_left: int | None = field(init=False, default=None)
     _overtaken: threading.Event = field(init=False, default_factory=threading.Event)
+    # The same for each process's batch in hand: whether it is all background, and what its
+    # requests have left (the process stops at the end of its text in hand, see `_put`).
+    _process_held: dict[NerProcess, tuple[bool, int]] = field(init=False, default_factory=dict)
+    # The requests with visible text being answered (see `answering`), and an event set when
+    # one is.
+    _answering: dict[Hashable, float] = field(init=False, default_factory=dict)
+    _answered: asyncio.Event = field(init=False, default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         self.page_vectors = LRUCache(self.cache_entries)
@@ -840,6 +851,40 @@ class NlpRuntime:
             return self.engine.finish(text, reading, include, terms=terms)
         return await asyncio.to_thread(self.engine.finish, text, reading, include, terms=terms)
 
+    def answering(self, request: Hashable, priority: Priority) -> None:
+        """A request with visible text is being answered, until `answered` (its answer sent,
+        or it failed): a long page's tail waits for it before it is prepared (see
+        `screens_read`)."""
+        if priority == "visible":
+            self._answering[request] = time.monotonic()
+
+    def answered(self, request: Hashable) -> None:
+        if self._answering.pop(request, None) is not None:
+            self._answered.set()
+
+    async def screens_read(self, request: Hashable) -> None:
+        """Before a long page's tail is prepared and queued (its blocks' keys, their cache
+        lookup, their jobs: milliseconds of the event loop, whose thread shares the
+        interpreter's lock with the engine thread), wait until no other request with visible
+        text is being answered, at most TAIL_WAIT_S: their readers are not slowed by work
+        that is read after theirs anyway. `request` no longer counts as one (two long pages
+        do not wait for each other)."""
+        self._answering.pop(request, None)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TAIL_WAIT_S
+        while self._answering:
+            # One never marked answered (a response never sent) is not waited for again.
+            stale = time.monotonic() - TAIL_WAIT_S
+            for old in [r for r, since in self._answering.items() if since < stale]:
+                del self._answering[old]
+            if not self._answering:
+                return
+            self._answered.clear()
+            try:
+                await asyncio.wait_for(self._answered.wait(), deadline - loop.time())
+            except TimeoutError:
+                return
+
     def _future(self) -> asyncio.Future[Any]:
         return asyncio.get_running_loop().create_future()
 
@@ -851,16 +896,22 @@ class NlpRuntime:
 
     def _put(self, jobs: Sequence[_Job]) -> None:
         """Queue one request's jobs. Visible text of a request with less left to read than
-        the engine thread's batch in hand (so ranked before it) has the thread stop that batch
-        at the end of its text in hand and put the rest back: a reader's first screen waits
-        for a block of a long page, not for the batch."""
+        a lane's batch in hand (so ranked before it), or any visible text while a process
+        reads the background, has that lane stop its batch at the end of the text in hand
+        and put the rest back: a reader's first screen waits for a block of a long page, not
+        for a batch, and is read by every lane at once."""
         assert self._queue is not None
         for job in jobs:
             self._queue.put(job)
-        left = self._thread_left
-        if left is not None and any(j.priority == "visible" for j in jobs):
-            if self._queue.left(jobs[0]) < left:
-                self._overtaken.set()
+        if not any(j.priority == "visible" for j in jobs):
+            return
+        left = self._queue.left(jobs[0])
+        held = self._thread_left
+        if held is not None and left < held:
+            self._overtaken.set()
+        for process, (background, held) in self._process_held.items():
+            if background or left < held:
+                process.give_way()
 
     def queued(self, tier: Priority) -> int:
         """Texts of `tier` waiting for the engine or being read."""
@@ -955,9 +1006,17 @@ class NlpRuntime:
                 self._queue.wake()  # the engine thread now leaves the background to it
             batch = await self._next_batch(lambda: EVERY_TIER)
             groups = self._groups(batch)
-            model_texts = [j.text for jobs in groups for j in jobs if "entities" in j.include]
+            model_jobs = [j for jobs in groups for j in jobs if "entities" in j.include]
             try:
-                found = iter(await process.mentions(model_texts) if model_texts else [])
+                read: list[list[Mention]] = []
+                if model_jobs:
+                    background = all(j.priority == "background" for j in model_jobs)
+                    self._process_held[process] = (background, self._left(model_jobs))
+                    try:
+                        read = await process.mentions([j.text for j in model_jobs])
+                    finally:
+                        del self._process_held[process]
+                found = iter(read)
             except BrokenProcessPool:
                 log.error("the NER process died; its batch is read by the engine thread")
                 again = [j for jobs in groups for j in jobs]
@@ -970,6 +1029,8 @@ class NlpRuntime:
                 for jobs in groups:
                     self._deliver(jobs, exc)
                 continue
+            if len(read) < len(model_jobs):  # it gave way: the rest back to the front
+                groups = self._put_back_unread(groups, model_jobs[len(read) :])
             # The glossaries are matched on the engine thread while the process reads its
             # next batch. A background batch's matching is handed over once the earlier ones
             # are done, so an ingest read here does not pile work up on the thread; a visible
@@ -1028,6 +1089,18 @@ class NlpRuntime:
                 self._reading[job.priority] -= 1
             assert self._queue is not None
             self._queue.put_back(rest)
+
+    def _put_back_unread(
+        self, groups: list[list[_Job]], unread: Sequence[_Job]
+    ) -> list[list[_Job]]:
+        """Put a process's `unread` jobs back at the front of their lines; the groups left."""
+        assert self._queue is not None
+        for job in unread:
+            self._reading[job.priority] -= 1
+        self._queue.put_back(unread)
+        gone = {id(j) for j in unread}
+        kept = [[j for j in jobs if id(j) not in gone] for jobs in groups]
+        return [jobs for jobs in kept if jobs]
 
     def _between(self, left: int) -> bool:
         """On the engine thread, between the chunks of a batch whose requests have `left`

@@ -149,6 +149,23 @@ async def test_text_over_the_limit_is_413_naming_the_limit(
     assert body["limit_chars"] == limit
 
 
+async def test_every_answer_on_screen_is_marked_answered(
+    app: FastAPI, client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    """A request on screen holds back long pages' tails until its answer is sent: answered,
+    refused or served from the cache, none is left marked as being answered."""
+    ann = await make_account("ann")
+    limit = app.state.settings.max_annotate_chars
+    await annotate(client, ann, text=ARTICLE)
+    await annotate(client, ann, text=ARTICLE)  # the cached repeat
+    await annotate(client, ann, text=ARTICLE + " More.", priority="background")
+    too_long = await client.post(
+        "/v1/annotate", json={"text": "a" * (limit + 1)}, headers=ann.headers
+    )
+    assert too_long.status_code == 413
+    assert app.state.nlp._answering == {}
+
+
 async def test_include_limits_the_work(
     client: httpx.AsyncClient, make_account: AccountFactory
 ) -> None:

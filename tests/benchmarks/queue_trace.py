@@ -9,13 +9,15 @@ Prints the short page's median time alone and beside the long page (as `bench_an
 then the timelines of the `--show` slowest rounds, in milliseconds from the short page's
 request: `put` (a block queued: team, characters, tier), `take` (a batch: lane, its blocks),
 `call+`/`call-` (an engine-thread call for a batch's blocks, its lane: the engine thread's own
-batches, or a process lane's matching task).
+batches, or a process lane's matching task), `gc+`/`gc-` (a full garbage collection in the
+server's process, which holds every thread of it).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import statistics
 import time
@@ -71,6 +73,13 @@ class Trace:
             trace.record("put", "", [job])
             put(self, job)
 
+        def collected(phase: str, info: dict[str, int]) -> None:
+            if info["generation"] == 2:
+                trace.events.append(
+                    (time.perf_counter(), "gc+" if phase == "start" else "gc-", "", [])
+                )
+
+        gc.callbacks.append(collected)
         runtime.NlpRuntime._next_batch = traced_next_batch  # type: ignore[method-assign]
         runtime.NlpRuntime._read_on_thread = traced_read_on_thread  # type: ignore[method-assign]
         runtime.FairQueue.put = traced_put  # type: ignore[method-assign]
@@ -140,6 +149,16 @@ async def _rounds(rounds: int, show: int) -> None:
         f"300 words alone {base * 1000:.1f} ms; beside a 20,000-word page "
         f"{statistics.median(times) * 1000:.1f} ms: {statistics.median(times) / base:.2f}x "
         f"(worst {max(times) / base:.2f}x), {rounds} rounds"
+    )
+    collected = [
+        took
+        for took, start, end, events in together
+        if any(kind == "gc+" and start <= at <= end for at, kind, _lane, _jobs in events)
+    ]
+    print(
+        f"a full garbage collection ran during the short page in {len(collected)} of "
+        f"{rounds} rounds"
+        + (f" (median {statistics.median(collected) / base:.2f}x)" if collected else "")
     )
     for took, start, end, events in sorted(together, key=lambda t: t[0], reverse=True)[:show]:
         print(f"\n--- the short page beside the long one: {took * 1000:.0f} ms")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.types import Receive, Scope, Send
 
 from gloss.annotate import cards, service
 from gloss.annotate.schemas import AnnotateRequest, AnnotateResponse, Card
@@ -33,17 +35,46 @@ async def annotate(
     # called directly: two more resolved dependencies cost about 0.2 ms of a 2 ms cached
     # repeat (`python -m tests.benchmarks annotate --quick`, three runs each way).
     nlp, settings = get_nlp(request), get_settings(request)
-    outcome = await service.annotate(
-        session,
-        principal,
-        nlp,
-        body,
-        settings.max_annotate_chars,
-        request.app.state.annotate_cache,
-        background=get_read_sessionmaker(request),
-    )
+    # Until its answer is sent, a reader's request on screen holds back the preparing of a
+    # long page's tail (NlpRuntime.answering).
+    key = object()
+    if nlp is not None:
+        nlp.answering(key, body.priority)
+    try:
+        outcome = await service.annotate(
+            session,
+            principal,
+            nlp,
+            body,
+            settings.max_annotate_chars,
+            request.app.state.annotate_cache,
+            background=get_read_sessionmaker(request),
+            request=key,
+        )
+    except BaseException:
+        if nlp is not None:
+            nlp.answered(key)
+        raise
     # Rendered by the service (the response_model documents it): no second validation pass.
-    return Response(outcome.render(), media_type="application/json")
+    return _Sent(
+        outcome.render(), (lambda: nlp.answered(key)) if nlp is not None else (lambda: None)
+    )
+
+
+class _Sent(Response):
+    """A JSON answer that calls `on_sent` once it has been sent (or sending failed)."""
+
+    media_type = "application/json"
+
+    def __init__(self, content: bytes, on_sent: Callable[[], None]) -> None:
+        super().__init__(content)
+        self._on_sent = on_sent
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._on_sent()
 
 
 @router.get("/card", response_model=Card, summary="What the hover card shows for a term or entity")

@@ -54,10 +54,14 @@ async def annotate(
     max_chars: int,
     cache: AnnotateCache,
     background: async_sessionmaker[AsyncSession] | None = None,
+    request: Hashable | None = None,
 ) -> AnnotateOutcome:
     """Annotate a page. With `background` (read-only sessions), large glossaries whose new
     version needs a full compile are compiled in the background, and the answer lists them
-    under `pending_glossaries` with the version it used."""
+    under `pending_glossaries` with the version it used. `request` is what the engine's
+    queue knows the request by (see NlpRuntime.answering)."""
+    if request is None:
+        request = object()
     started = time.perf_counter()
     runtime = _require_runtime(runtime)
     if len(body.text) > max_chars:
@@ -81,7 +85,7 @@ async def annotate(
     )
     try:
         entity_keys, spans_json, pending = await _spans(
-            session, principal, runtime, cache, body, text, digest, include, background
+            session, principal, runtime, cache, body, text, digest, include, background, request
         )
         related: list[RelatedArticle] = []
         if wants_related:
@@ -127,6 +131,7 @@ async def _spans(
     digest: str,
     include: frozenset[str],
     background: async_sessionmaker[AsyncSession] | None,
+    request: Hashable,
 ) -> tuple[Sequence[str], bytes, list[PendingGlossary]]:
     """The page's entity keys and its entities and terms as the response's JSON, from the
     cache when this page was read with these glossary versions, model and options; and the
@@ -155,7 +160,7 @@ async def _spans(
     # The caller's first team is whose turn it takes in the engine's queue.
     owner = principal.team_ids[0] if principal.team_ids else principal.user.id
     reading = await _reading(
-        runtime, cache, text, compiled, versions, engine_include, owner, body.priority
+        runtime, cache, text, compiled, versions, engine_include, owner, body.priority, request
     )
     result = await runtime.finish(text, reading, engine_include)
     result = result.in_unit(text, body.offsets)
@@ -201,12 +206,14 @@ async def _reading(
     include: frozenset[str],
     owner: Hashable,
     priority: Priority,
+    request: Hashable,
 ) -> Reading:
     """The page's reading, joined from its blocks': the cached ones, and the others read by
     the engine, each a job of its own in the queue (so another reader's visible block goes
     between them). The visible blocks are looked up and queued first; the rest of a long
     page (its keys, its cache lookup) after the event loop has served whatever else is
-    waiting, such as another reader's request (ADR 0020)."""
+    waiting, such as another reader's request (ADR 0020), and once no other reader's visible
+    text waits to be read (ADR 0021)."""
     blocks = split_blocks(text)
     model = runtime.model_version
     cut = len(blocks)
@@ -220,12 +227,12 @@ async def _reading(
     readings: list[Reading | None] = []
     todo: dict[str, None] = {}  # the keys of the blocks read, in the order they are queued
     waiting: list[asyncio.Future[Reading]] = []
-    request = object()  # the queue ranks this page's blocks by what it has left to read
     for number, (part, part_priority) in enumerate(parts):
         if not part:
             continue
         if number:
             await asyncio.sleep(0)
+            await runtime.screens_read(request)
         part_keys = block_keys(text, part, versions, model, include)
         found = await cache.get_blocks(part_keys)
         texts: list[str] = []

@@ -6,11 +6,12 @@ which lane) and every engine call's start and end traced (a diagnostic, not part
     python -m tests.benchmarks.queue_trace [--rounds 25] [--show 3]
 
 Prints the short page's median time alone and beside the long page (as `bench_annotate` does),
-then the timelines of the `--show` slowest rounds, in milliseconds from the short page's
-request: `put` (a block queued: team, characters, tier), `take` (a batch: lane, its blocks),
-`call+`/`call-` (an engine-thread call for a batch's blocks, its lane: the engine thread's own
-batches, or a process lane's matching task), `gc+`/`gc-` (a full garbage collection in the
-server's process, which holds every thread of it).
+each split in three (queued, its blocks read, answered after its last block), then the
+timelines of the `--show` slowest rounds, in milliseconds from the short page's request: `put`
+(a block queued: team, characters, tier), `take` (a batch: lane, its blocks), `call+`/`call-`
+(an engine-thread call for a batch's blocks, its lane: the engine thread's own batches, or a
+process lane's matching task), `gc+`/`gc-` (a full garbage collection in the server's process,
+which holds every thread of it).
 """
 
 from __future__ import annotations
@@ -119,9 +120,9 @@ async def _rounds(rounds: int, show: int) -> None:
     trace = Trace()
     trace.install()
     rng = random.Random(SEED + 1)
-    async with two_readers(rng) as (_app, _timed, ann, bob, _redis):
+    async with two_readers(rng) as (_app, _timed, ann, bob_client, _redis):
         names: dict[Hashable, str] = {}
-        for who, name in ((ann, "ann"), (bob, "bob")):
+        for who, name in ((ann, "ann"), (bob_client, "bob")):
             names[uuid.UUID((await who.get("/v1/me")).json()["teams"][0]["id"])] = name
         spans = {"include": ["entities", "terms"]}
 
@@ -130,18 +131,23 @@ async def _rounds(rounds: int, show: int) -> None:
             (await client.post("/v1/annotate", json={**spans, "text": text})).raise_for_status()
             return started, time.perf_counter()
 
+        bob = next(k for k, v in names.items() if v == "bob")
         alone: list[float] = []
         together: list[tuple[float, float, float, list[Event]]] = []
+        phases: dict[str, list[tuple[float, float, float]]] = {"alone": [], "beside": []}
         for r in range(rounds):
-            start, end = await post(bob, _unique(make_article(300, rng), f"alone{r}"))
+            trace.events.clear()
+            start, end = await post(bob_client, _unique(make_article(300, rng), f"alone{r}"))
             alone.append(end - start)
+            phases["alone"] += _phases(trace.events, bob, start, end)
             trace.events.clear()
             long_task = asyncio.create_task(
                 post(ann, _unique(make_article(20_000, rng), f"long{r}"))
             )
             await asyncio.sleep(0)  # the long page's request goes first
-            start, end = await post(bob, _unique(make_article(300, rng), f"with{r}"))
+            start, end = await post(bob_client, _unique(make_article(300, rng), f"with{r}"))
             await long_task
+            phases["beside"] += _phases(trace.events, bob, start, end)
             together.append((end - start, start, end, list(trace.events)))
     base = statistics.median(alone)
     times = [t for t, *_ in together]
@@ -150,6 +156,12 @@ async def _rounds(rounds: int, show: int) -> None:
         f"{statistics.median(times) * 1000:.1f} ms: {statistics.median(times) / base:.2f}x "
         f"(worst {max(times) / base:.2f}x), {rounds} rounds"
     )
+    for name, split in phases.items():
+        queued, read, after = (statistics.median(p) * 1000 for p in zip(*split, strict=True))
+        print(
+            f"{name}: queued after {queued:.1f} ms, its blocks read in {read:.1f} ms, "
+            f"answered {after:.1f} ms after its last block (medians)"
+        )
     collected = [
         took
         for took, start, end, events in together
@@ -164,6 +176,23 @@ async def _rounds(rounds: int, show: int) -> None:
         print(f"\n--- the short page beside the long one: {took * 1000:.0f} ms")
         trace.events = events
         trace.show(start, end, names)
+
+
+def _phases(
+    events: Sequence[Event], owner: Hashable, start: float, end: float
+) -> list[tuple[float, float, float]]:
+    """The short page's request in three: from its start to its first block queued, from
+    there to its last block read (the end of the last engine-thread call with one of its
+    blocks), and from there to its answer."""
+    puts = [at for at, kind, _l, jobs in events if kind == "put" and jobs[0][0] == owner]
+    reads = [
+        at
+        for at, kind, _l, jobs in events
+        if kind == "call-" and any(o == owner for o, _c, _t in jobs)
+    ]
+    if not puts or not reads:
+        return []
+    return [(puts[0] - start, max(reads) - puts[0], end - max(reads))]
 
 
 def main() -> None:

@@ -97,6 +97,12 @@ class _CacheCollector(Collector):
             "Failed calls to the shared cache, each answered as a miss.",
             value=cache.redis_errors,
         )
+        yield CounterMetricFamily(
+            "gloss_cache_redis_writes_skipped",
+            "Writes to the shared cache left out because too many were under way (the "
+            "process's own copy kept).",
+            value=cache.redis_writes_skipped,
+        )
 
 
 class ObservabilityMiddleware:

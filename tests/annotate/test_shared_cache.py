@@ -3,6 +3,7 @@ seen through another replica, and Redis going away and coming back."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -169,6 +170,7 @@ async def test_a_glossary_edit_is_seen_through_another_replica(
         _client(b) as cb,
     ):
         before = await annotate(ca, ann, text=PAGE, include=["entities", "terms"])
+        await a.state.annotate_cache.flushed()  # A writes Redis after answering
         # B has never seen the page: its answer comes from Redis, as A left it.
         assert await annotate(cb, ann, text=PAGE, include=["entities", "terms"]) == {
             **before,
@@ -209,6 +211,7 @@ async def test_redis_going_away_and_coming_back(
 
         redis_server.stop()
         down = await annotate(ca, ann, text=PAGE, include=["entities", "terms"])
+        await shared.flushed()  # its writes behind the answer fail too
         assert down["entities"] == first["entities"]
         assert down["terms"] == first["terms"]
         assert not shared.redis_up
@@ -237,3 +240,48 @@ async def test_nothing_listens_at_the_cache_url(
         assert body["entities"]
         assert not a.state.annotate_cache.redis_up
         assert a.state.annotate_cache.redis_errors >= 1
+
+
+class _HeldRedis:
+    """A Redis whose writes wait until released (or fail when told to)."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.written: dict[str, tuple[bytes, int]] = {}
+        self.fail = False
+
+    async def set(self, key: str, value: bytes, ex: int) -> None:
+        await self.release.wait()
+        if self.fail:
+            raise ConnectionError("redis went away")
+        self.written[key] = (value, ex)
+
+
+async def test_redis_is_written_behind_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader never waits for the shared copy: the process's own is there at once, Redis's
+    once the write is done; past MAX_PENDING_WRITES writes under way one is left out and
+    counted; a failed write counts as a failed read does; closing waits for the writes."""
+    monkeypatch.setattr(cache_module, "MAX_PENDING_WRITES", 2)
+    cache = AnnotateCache(8)
+    held = _HeldRedis()
+    cache._redis = held  # a shared cache whose writes are held
+    spans = [cache_module.CachedSpans((f"k{i}",), b"[]") for i in range(3)]
+    for i, answer in enumerate(spans):
+        cache.put_answer(f"a{i}", answer)  # returns at once
+    assert [await cache.get_answer(f"a{i}") for i in range(3)] == spans  # this process's
+    assert held.written == {}
+    assert cache.redis_writes_skipped == 1
+    flushed = asyncio.create_task(cache.flushed())
+    await asyncio.sleep(0.01)
+    assert not flushed.done()
+    held.release.set()
+    await asyncio.wait_for(flushed, 1)
+    assert held.written == {f"a{i}": (spans[i].encode(), cache.ttl_s) for i in range(2)}
+    assert cache.redis_up
+    assert cache.redis_errors == 0
+
+    held.fail = True
+    cache.put_answer("a3", spans[0])
+    await cache.flushed()
+    assert cache.redis_errors == 1
+    assert not cache.redis_up

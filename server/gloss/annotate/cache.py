@@ -2,16 +2,19 @@
 and, with GLOSS_CACHE_URL, in Redis shared by every replica (Redis lost: this process alone).
 
 Keys hold the glossary versions used, which every request reads from the database, so a
-glossary edit changes the keys on every replica at once and no entry is ever invalidated."""
+glossary edit changes the keys on every replica at once and no entry is ever invalidated.
+Redis is written behind the answer: a reader does not wait for the shared copy (ADR 0021)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from gloss.nlp.engine import Reading
@@ -27,6 +30,9 @@ BLOCKS_PER_ANSWER = 8
 RETRY_AFTER_S = 1.0
 # Bounds every Redis call: a cached answer is worth having only if it comes in milliseconds.
 REDIS_TIMEOUT_S = 0.25
+# Redis writes under way at most: past it (a Redis slower than the requests) a write is left
+# out and counted; the process's own copy is kept all the same.
+MAX_PENDING_WRITES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +98,9 @@ def decode_reading(raw: bytes) -> Reading:
 
 class AnnotateCache:
     """Answers and block readings in process (LRU); with a Redis URL, in Redis too, read
-    after the process's own and written through. Every Redis failure is counted, logged once,
-    and answered as a miss; Redis is tried again after RETRY_AFTER_S."""
+    after the process's own and written behind the answer (`flushed` waits for the writes
+    under way). Every Redis failure is counted, logged once, and answered as a miss; Redis
+    is tried again after RETRY_AFTER_S."""
 
     def __init__(self, entries: int, url: str | None = None, ttl_s: int = 86_400) -> None:
         self.answers = LRUCache(entries)
@@ -103,6 +110,8 @@ class AnnotateCache:
         self.redis_errors = 0
         self.redis_hits = 0
         self.redis_misses = 0
+        self.redis_writes_skipped = 0
+        self._writes: set[asyncio.Task[None]] = set()
         self._down_since: float | None = None
         self._retry_at = 0.0
         self._redis: Any = None
@@ -118,7 +127,31 @@ class AnnotateCache:
 
     async def close(self) -> None:
         if self._redis is not None:
+            await self.flushed()
             await self._redis.aclose()
+
+    async def flushed(self) -> None:
+        """Wait for the Redis writes under way (each bounded by REDIS_TIMEOUT_S)."""
+        while self._writes:
+            await asyncio.wait(list(self._writes))
+
+    def _write_behind(self, write: Callable[[], Awaitable[object]]) -> None:
+        """Write to Redis after the answer: the write's failure is counted as a read's is."""
+        if len(self._writes) >= MAX_PENDING_WRITES:
+            self.redis_writes_skipped += 1
+            return
+
+        async def written() -> None:
+            try:
+                await write()
+            except Exception as exc:  # any failure of the store: the answer was sent regardless
+                self._failed(exc)
+                return
+            self._succeeded()
+
+        task = asyncio.create_task(written())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
 
     @property
     def shared(self) -> bool:
@@ -179,16 +212,10 @@ class AnnotateCache:
         self.answers.put(key, found)
         return found
 
-    async def put_answer(self, key: str, spans: CachedSpans) -> None:
+    def put_answer(self, key: str, spans: CachedSpans) -> None:
         self.answers.put(key, spans)
-        if not self._usable():
-            return
-        try:
-            await self._redis.set(key, spans.encode(), ex=self.ttl_s)
-        except Exception as exc:  # any failure of the store: the answer is sent regardless
-            self._failed(exc)
-            return
-        self._succeeded()
+        if self._usable():
+            self._write_behind(partial(self._redis.set, key, spans.encode(), ex=self.ttl_s))
 
     # --- block readings ------------------------------------------------------------------------
 
@@ -213,17 +240,16 @@ class AnnotateCache:
             found[i] = reading
         return found
 
-    async def put_blocks(self, readings: dict[str, Reading]) -> None:
+    def put_blocks(self, readings: dict[str, Reading]) -> None:
         for key, reading in readings.items():
             self.blocks.put(key, reading)
         if not readings or not self._usable():
             return
-        try:
+
+        async def write() -> None:  # encoded after the answer too (readings are not changed)
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key, reading in readings.items():
                     pipe.set(key, encode_reading(reading), ex=self.ttl_s)
                 await pipe.execute()
-        except Exception as exc:  # any failure of the store: the answer is sent regardless
-            self._failed(exc)
-            return
-        self._succeeded()
+
+        self._write_behind(write)

@@ -170,7 +170,7 @@ async def _spans(
     ]
     terms = _term_hits(runtime.glossaries, result.terms, {str(g): v for g, v in versions})
     spans = CachedSpans(tuple(e.key for e in entities), _spans_json(entities, terms))
-    await cache.put_answer(key, spans)
+    cache.put_answer(key, spans)
     return spans.entity_keys, spans.spans_json, pending
 
 
@@ -251,7 +251,7 @@ async def _reading(
                 future.cancel()  # what is still queued is not read for nobody
             raise
         fresh = dict(zip(todo, read, strict=True))
-        await cache.put_blocks(fresh)
+        cache.put_blocks(fresh)
         readings = [r if r is not None else fresh[k] for k, r in zip(keys, readings, strict=True)]
     return Reading.join(
         (s, r) for (s, _e), r in zip(blocks, readings, strict=True) if r is not None

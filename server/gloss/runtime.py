@@ -88,8 +88,8 @@ LONG_TEXT_CHARS = 20_000
 # screen that arrives while it runs waits for it and no more. 4,000 made another reader's
 # 300-word page 3.9x slower beside a 20,000-word page, 2,000 made it 2.1x (ADR 0016).
 BATCH_CHARS = 2_000
-# How long a long page's tail waits, at most, for other readers' visible text to be read
-# before it is prepared and queued (NlpRuntime.screens_read).
+# How long a long page's tail waits, at most, for other readers' requests on screen to be
+# answered before it is prepared and queued (NlpRuntime.screens_read).
 TAIL_WAIT_S = 0.5
 # A NER process that failed to start, or died, is started again after this long, then twice as
 # long each time it fails again; meanwhile the engine thread reads everything.

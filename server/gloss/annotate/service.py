@@ -53,15 +53,14 @@ async def annotate(
     body: AnnotateRequest,
     max_chars: int,
     cache: AnnotateCache,
+    *,
+    request: Hashable,
     background: async_sessionmaker[AsyncSession] | None = None,
-    request: Hashable | None = None,
 ) -> AnnotateOutcome:
     """Annotate a page. With `background` (read-only sessions), large glossaries whose new
     version needs a full compile are compiled in the background, and the answer lists them
     under `pending_glossaries` with the version it used. `request` is what the engine's
     queue knows the request by (see NlpRuntime.answering)."""
-    if request is None:
-        request = object()
     started = time.perf_counter()
     runtime = _require_runtime(runtime)
     if len(body.text) > max_chars:

@@ -560,3 +560,67 @@ async def test_a_long_page_s_tail_waits_for_readers_being_answered(
     await asyncio.wait_for(runtime.screens_read(long_page), 1)
     assert 0.25 < time.monotonic() - started < 0.9
     await asyncio.wait_for(runtime.screens_read(long_page), 0.1)  # not waited for again
+
+
+async def test_the_thread_leaves_a_page_alone_while_a_reader_with_less_left_is_answered(
+    with_process: NlpRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a reader's request is finished (all its text read, its spans not yet finished),
+    the engine thread takes no batch of a page with more left to read, at most HOLD_S: the
+    event loop finishing the answer shares the interpreter's lock with that thread. A request
+    that never queued text (answered from the cache) holds nothing back."""
+    runtime = NlpRuntime(with_process.engine, ner_processes=1)
+    await runtime.start()
+    process = runtime.processes[0]
+    reference = with_process.engine.read_many(TEXTS, (), ENTITIES)
+    holding, release = asyncio.Event(), asyncio.Event()
+    mentions = process.mentions
+
+    async def held_mentions(texts: Any) -> Any:
+        holding.set()
+        await release.wait()
+        return await mentions(texts)
+
+    queue = runtime._queue
+    assert queue is not None
+    try:
+        await _until(lambda: process.ready)
+        # The process holds an ingest's text: whatever else is read, the thread reads.
+        monkeypatch.setattr(process, "mentions", held_mentions)
+        ingest = runtime.read_all(TEXTS[:1], (), ENTITIES, owner="c", priority="background")
+        await asyncio.wait_for(holding.wait(), 60)
+        monkeypatch.setattr(runtime_module, "HOLD_S", 60)
+
+        reader, page = object(), object()
+        runtime.answering(reader, "visible")
+        (read,) = runtime.read_all(TEXTS[1:2], (), ENTITIES, owner="b", request=reader)
+        assert await asyncio.wait_for(read, 60) == reference[1]
+        # The reader's text is read; its answer is being finished. Another page comes in.
+        runtime.answering(page, "visible")
+        other = runtime.read_all(TEXTS[2:4], (), ENTITIES, owner="a", request=page)
+        await asyncio.sleep(0.2)
+        assert queue.depth("visible") == 2  # left waiting, not taken
+        runtime.spans_finished(reader)  # the answer's rendering and sending are not waited for
+        assert await asyncio.wait_for(asyncio.gather(*other), 60) == reference[2:4]
+        runtime.answered(reader)
+        runtime.answered(page)
+
+        # A request answered from the cache (nothing queued) holds nothing back.
+        cached = object()
+        runtime.answering(cached, "visible")
+        third = runtime.read_all(TEXTS[4:5], (), ENTITIES, owner="a")
+        assert await asyncio.wait_for(third[0], 30) == reference[4]
+        runtime.answered(cached)
+
+        # A reader never marked answered holds the thread back for HOLD_S, no longer.
+        monkeypatch.setattr(runtime_module, "HOLD_S", 0.3)
+        runtime.answering(reader, "visible")
+        (read,) = runtime.read_all(TEXTS[5:6], (), ENTITIES, owner="b", request=reader)
+        assert await asyncio.wait_for(read, 60) == reference[5]
+        late = runtime.read_all(TEXTS[1:2], (), ENTITIES, owner="a")
+        assert await asyncio.wait_for(late[0], 60) == reference[1]
+        release.set()
+        assert await asyncio.wait_for(ingest[0], 60) == reference[0]
+    finally:
+        release.set()
+        await runtime.stop()

@@ -143,12 +143,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     for router in (
+        annotate_router,
         health_router,
         auth_router,
         teams_router,
         invitations_router,
         glossaries_router,
-        annotate_router,
         collections_router,
         articles_router,
     ):

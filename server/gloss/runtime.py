@@ -91,6 +91,10 @@ BATCH_CHARS = 2_000
 # How long a long page's tail waits, at most, for other readers' requests on screen to be
 # answered before it is prepared and queued (NlpRuntime.screens_read).
 TAIL_WAIT_S = 0.5
+# How long, at most, the engine thread leaves a request's text waiting while a reader's request
+# with less left to read has its last blocks read by a process or is being finished
+# (NlpRuntime._holder).
+HOLD_S = 0.03
 # A NER process that failed to start, or died, is started again after this long, then twice as
 # long each time it fails again; meanwhile the engine thread reads everything.
 PROCESS_RESTART_S = 1.0
@@ -210,6 +214,20 @@ class FairQueue:
 
     def empty(self) -> bool:
         return not self.has()
+
+    def peek(self, tiers: Tiers = EVERY_TIER) -> _Job:
+        """The job `take` would return, left in the queue."""
+        tier = next(t for t in tiers if self._tiers[t])
+        owner = min(self._tiers[tier], key=lambda o: self._rank(tier, o))
+        return self._tiers[tier][owner][0]
+
+    def request_waits(self, request: Hashable) -> bool:
+        """Whether `request` has a job waiting (not taken) in any tier."""
+        return any((request, t) in self._waiting_request for t in self._tiers)
+
+    def request_left(self, request: Hashable) -> int:
+        """Characters of `request` queued or being read, in every tier."""
+        return self._outstanding.get(request, 0)
 
     def take(self, tiers: Tiers = EVERY_TIER) -> _Job:
         """The next job, in the first of `tiers` that has one: the oldest of the owner served
@@ -685,9 +703,12 @@ class NlpRuntime:
     # requests have left (the process stops at the end of its text in hand, see `_put`).
     _process_held: dict[NerProcess, tuple[bool, int]] = field(init=False, default_factory=dict)
     # The requests with visible text being answered (see `answering`), and an event set when
-    # one is.
+    # one is (or its spans are finished, see `spans_finished`).
     _answering: dict[Hashable, float] = field(init=False, default_factory=dict)
     _answered: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    # Of those, the ones that have put text in the queue and whose spans are not yet finished
+    # (see `_holder`).
+    _read_for: set[Hashable] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.page_vectors = LRUCache(self.cache_entries)
@@ -858,7 +879,15 @@ class NlpRuntime:
         if priority == "visible":
             self._answering[request] = time.monotonic()
 
+    def spans_finished(self, request: Hashable) -> None:
+        """`request`'s text is read and its spans finished: it no longer holds the engine
+        thread back (see `_holder`)."""
+        if request in self._read_for:
+            self._read_for.discard(request)
+            self._answered.set()
+
     def answered(self, request: Hashable) -> None:
+        self._read_for.discard(request)
         if self._answering.pop(request, None) is not None:
             self._answered.set()
 
@@ -870,6 +899,7 @@ class NlpRuntime:
         that is read after theirs anyway. `request` no longer counts as one (two long pages
         do not wait for each other)."""
         self._answering.pop(request, None)
+        self._read_for.discard(request)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + TAIL_WAIT_S
         while self._answering:
@@ -877,6 +907,7 @@ class NlpRuntime:
             stale = time.monotonic() - TAIL_WAIT_S
             for old in [r for r, since in self._answering.items() if since < stale]:
                 del self._answering[old]
+                self._read_for.discard(old)
             if not self._answering:
                 return
             self._answered.clear()
@@ -903,6 +934,8 @@ class NlpRuntime:
         assert self._queue is not None
         for job in jobs:
             self._queue.put(job)
+            if job.request in self._answering:
+                self._read_for.add(job.request)
         if not any(j.priority == "visible" for j in jobs):
             return
         left = self._queue.left(jobs[0])
@@ -930,13 +963,31 @@ class NlpRuntime:
         """What the engine thread reads: only visible text while a process reads the rest."""
         return VISIBLE_ONLY if any(p.ready for p in self.processes) else EVERY_TIER
 
-    async def _next_batch(self, tiers: Callable[[], Tiers]) -> list[_Job]:
+    async def _next_batch(self, tiers: Callable[[], Tiers], hold: bool = False) -> list[_Job]:
         """The next batch from the tiers a lane serves (asked again after every change: a
-        process that starts or fails changes what the engine thread serves)."""
+        process that starts or fails changes what the engine thread serves). With `hold`
+        (the engine thread), none while a request ranked before it is finished on the event
+        loop or has its last blocks read by a process, at most HOLD_S: the event loop's
+        thread shares the interpreter's lock with the engine thread, and a reader's last
+        milliseconds took twice as long beside another page's first screen being read."""
         queue = self._queue
         assert queue is not None
-        while not queue.has(tiers()):
-            await queue.changed()
+        loop = asyncio.get_running_loop()
+        deadline: float | None = None
+        while True:
+            while not queue.has(tiers()):
+                await queue.changed()
+            if not hold or self._holder() is None:
+                break
+            now = loop.time()
+            deadline = now + HOLD_S if deadline is None else deadline
+            if now >= deadline:
+                break
+            self._answered.clear()
+            try:
+                await asyncio.wait_for(self._answered.wait(), deadline - now)
+            except TimeoutError:
+                pass
         served = tiers()
         # Take what is already waiting, never wait for more: batching adds no latency. A lane
         # takes its share among the lanes that read the tier (the background only the
@@ -985,8 +1036,29 @@ class NlpRuntime:
     async def _run(self) -> None:
         """The engine thread's lane: the model and the glossaries in this process."""
         while True:
-            for jobs in self._groups(await self._next_batch(self._thread_tiers)):
+            for jobs in self._groups(await self._next_batch(self._thread_tiers, hold=True)):
                 await self._read_on_thread(jobs)
+
+    def _holder(self) -> Hashable | None:
+        """A reader's request, being answered, that has nothing left waiting in the queue and
+        less left to read than the next the engine thread would take: its last blocks are
+        read by a process, or its spans are being finished on the event loop. Only beside a
+        process (the thread alone reads everything), and not one answered for longer than
+        TAIL_WAIT_S (whatever keeps it, it is not its last milliseconds)."""
+        queue = self._queue
+        assert queue is not None
+        tiers = self._thread_tiers()
+        if not self._read_for or tiers == EVERY_TIER or not queue.has(tiers):
+            return None
+        following = queue.peek(tiers).request
+        left = queue.request_left(following)
+        stale = time.monotonic() - TAIL_WAIT_S
+        for request in self._read_for:
+            if request is following or queue.request_waits(request):
+                continue
+            if queue.request_left(request) < left and self._answering.get(request, 0) > stale:
+                return request
+        return None
 
     async def _run_process(self, process: NerProcess) -> None:
         """A process's lane: visible text when the engine thread is busy, and the background

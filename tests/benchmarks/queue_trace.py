@@ -58,8 +58,10 @@ class Trace:
             task = asyncio.current_task()
             return task.get_name() if task is not None else "?"
 
-        async def traced_next_batch(self: runtime.NlpRuntime, tiers: Any) -> list[runtime._Job]:
-            batch = await next_batch(self, tiers)
+        async def traced_next_batch(
+            self: runtime.NlpRuntime, tiers: Any, hold: bool = False
+        ) -> list[runtime._Job]:
+            batch = await next_batch(self, tiers, hold)
             trace.record("take", lane(), batch)
             return batch
 

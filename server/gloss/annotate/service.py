@@ -169,6 +169,7 @@ async def _spans(
     ]
     terms = _term_hits(runtime.glossaries, result.terms, {str(g): v for g, v in versions})
     spans = CachedSpans(tuple(e.key for e in entities), _spans_json(entities, terms))
+    runtime.spans_finished(request)
     cache.put_answer(key, spans)
     return spans.entity_keys, spans.spans_json, pending
 

@@ -376,6 +376,23 @@ class _Holding:
         return read
 
 
+class _HeldMentions:
+    """A process's `mentions`, each call held until `release` is set; the calls' texts and how
+    many of them were read."""
+
+    def __init__(self, process: Any) -> None:
+        self._mentions = process.mentions
+        self.holding, self.release = asyncio.Event(), asyncio.Event()
+        self.calls: list[tuple[list[str], int]] = []
+
+    async def __call__(self, texts: Any) -> Any:
+        self.holding.set()
+        await self.release.wait()
+        found = await self._mentions(texts)
+        self.calls.append((list(texts), len(found)))
+        return found
+
+
 async def test_a_process_s_reading_is_matched_while_the_thread_reads_another_batch(
     with_process: NlpRuntime,
 ) -> None:
@@ -434,21 +451,14 @@ async def test_a_request_ranked_before_the_thread_s_batch_has_it_stop_at_the_end
     await runtime.start()
     process = runtime.processes[0]
     reference = with_process.engine.read_many(TEXTS, (), ENTITIES)
-    process_holding, process_release = asyncio.Event(), asyncio.Event()
-    mentions = process.mentions
-
-    async def held_mentions(texts: Any) -> Any:
-        process_holding.set()
-        await process_release.wait()
-        return await mentions(texts)
-
+    in_process = _HeldMentions(process)
     try:
         await _until(lambda: process.ready)
-        monkeypatch.setattr(process, "mentions", held_mentions)
+        monkeypatch.setattr(process, "mentions", in_process)
         # The process holds an ingest's text; a long page's four texts on screen and its tail
         # come in, and the thread takes two (its share) and holds them.
         ingest = runtime.read_all(TEXTS[:1], (), ENTITIES, owner="c", priority="background")
-        await asyncio.wait_for(process_holding.wait(), 60)
+        await asyncio.wait_for(in_process.holding.wait(), 60)
         page = object()
         first_screen = runtime.read_all(TEXTS[:4], (), ENTITIES, owner="a", request=page)
         tail = runtime.read_all(
@@ -463,7 +473,7 @@ async def test_a_request_ranked_before_the_thread_s_batch_has_it_stop_at_the_end
         assert await asyncio.wait_for(short[0], 60) == reference[5]
         assert holding.calls[0] == (held, 1)  # stopped after the first text
         assert holding.calls[1][0][0] == TEXTS[5]  # the newcomer's text next
-        process_release.set()
+        in_process.release.set()
         read = await asyncio.wait_for(asyncio.gather(*first_screen, *tail, *ingest), 60)
         assert read == [*reference[:5], reference[0]]
         thread_read = [t for texts, count in holding.calls for t in texts[:count]]
@@ -472,7 +482,7 @@ async def test_a_request_ranked_before_the_thread_s_batch_has_it_stop_at_the_end
         assert runtime.queued("visible") == runtime.queued("background") == 0
     finally:
         holding.release.set()
-        process_release.set()
+        in_process.release.set()
         await runtime.stop()
 
 
@@ -487,20 +497,11 @@ async def test_a_process_gives_way_to_a_reader_at_the_end_of_a_text(
     await runtime.start()
     process = runtime.processes[0]
     reference = with_process.engine.read_many(TEXTS, (), ENTITIES)
-    holding, release = asyncio.Event(), asyncio.Event()
-    mentions = process.mentions
-    calls: list[tuple[list[str], int]] = []  # each batch's texts, and how many were read
-
-    async def held_mentions(texts: Any) -> Any:
-        holding.set()
-        await release.wait()
-        found = await mentions(texts)
-        calls.append((list(texts), len(found)))
-        return found
-
+    held = _HeldMentions(process)
+    holding, release, calls = held.holding, held.release, held.calls
     try:
         await _until(lambda: process.ready)
-        monkeypatch.setattr(process, "mentions", held_mentions)
+        monkeypatch.setattr(process, "mentions", held)
         before = process.texts_read
         ingest = runtime.read_all(TEXTS[:3], (), ENTITIES, owner="c", priority="background")
         await asyncio.wait_for(holding.wait(), 60)
@@ -573,20 +574,14 @@ async def test_the_thread_leaves_a_page_alone_while_a_reader_with_less_left_is_a
     await runtime.start()
     process = runtime.processes[0]
     reference = with_process.engine.read_many(TEXTS, (), ENTITIES)
-    holding, release = asyncio.Event(), asyncio.Event()
-    mentions = process.mentions
-
-    async def held_mentions(texts: Any) -> Any:
-        holding.set()
-        await release.wait()
-        return await mentions(texts)
-
+    held = _HeldMentions(process)
+    holding, release = held.holding, held.release
     queue = runtime._queue
     assert queue is not None
     try:
         await _until(lambda: process.ready)
         # The process holds an ingest's text: whatever else is read, the thread reads.
-        monkeypatch.setattr(process, "mentions", held_mentions)
+        monkeypatch.setattr(process, "mentions", held)
         ingest = runtime.read_all(TEXTS[:1], (), ENTITIES, owner="c", priority="background")
         await asyncio.wait_for(holding.wait(), 60)
         monkeypatch.setattr(runtime_module, "HOLD_S", 60)

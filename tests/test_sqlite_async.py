@@ -66,6 +66,25 @@ async def test_a_read_only_request_costs_one_trip_per_statement_and_none_to_end(
     assert trips == ["_run", "rollback"]
 
 
+async def test_a_read_only_session_closed_without_a_rollback_ends_its_transaction(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
+    """What a read-only request does (gloss.db.get_session): it only closes its session. The
+    pool's reset ends the transaction, on the caller's thread, and lets go of its snapshot."""
+    maker = create_read_sessionmaker(engine)
+    async with maker() as session:
+        assert await session.scalar(text("SELECT count(*) FROM t")) == 2
+    assert trips == ["_run"]
+    async with engine.connect() as connection:  # the same connection again (the pool is LIFO)
+        raw = await connection.get_raw_connection()
+        assert raw.driver_connection is not None
+        assert not raw.driver_connection._conn.in_transaction
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await session.execute(text("UPDATE t SET v = 'changed' WHERE id = 2"))
+    async with maker() as session:
+        assert await session.scalar(text("SELECT v FROM t WHERE id = 2")) == "changed"
+
+
 def _thread_of(dbapi_connection: Any, _record: Any) -> None:
     """A SQL function naming the thread that runs the statement."""
     dbapi_connection.create_function("thread_id", 0, threading.get_ident)

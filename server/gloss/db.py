@@ -155,9 +155,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         else:
-            if read_only:
-                await session.rollback()
-            else:
+            # A read-only transaction is rolled back when the session closes (its connection
+            # goes back to the pool, which rolls it back): no rollback of its own first, which
+            # cost 0.15 ms of a 1.5 ms cached annotate.
+            if not read_only:
                 await session.commit()
 
 

@@ -585,6 +585,9 @@ async def test_the_thread_leaves_a_page_alone_while_a_reader_with_less_left_is_a
         ingest = runtime.read_all(TEXTS[:1], (), ENTITIES, owner="c", priority="background")
         await asyncio.wait_for(holding.wait(), 60)
         monkeypatch.setattr(runtime_module, "HOLD_S", 60)
+        # No request here is answered for long enough to be let go as stale: HOLD_S alone
+        # bounds the hold.
+        monkeypatch.setattr(runtime_module, "TAIL_WAIT_S", 60)
 
         reader, page = object(), object()
         runtime.answering(reader, "visible")

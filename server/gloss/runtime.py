@@ -193,9 +193,9 @@ class FairQueue:
         """Texts waiting in `tier`."""
         return sum(len(jobs) for jobs in self._tiers[tier].values())
 
-    def left(self, job: _Job) -> int:
-        """Characters that `job`'s request has queued or being read, in every tier."""
-        return self._outstanding.get(job.request, 0)
+    def left(self, request: Hashable) -> int:
+        """Characters that `request` has queued or being read, in every tier."""
+        return self._outstanding.get(request, 0)
 
     def chars(self, tiers: Tiers) -> int:
         """Characters waiting in `tiers`."""
@@ -217,23 +217,22 @@ class FairQueue:
 
     def peek(self, tiers: Tiers = EVERY_TIER) -> _Job:
         """The job `take` would return, left in the queue."""
-        tier = next(t for t in tiers if self._tiers[t])
-        owner = min(self._tiers[tier], key=lambda o: self._rank(tier, o))
+        tier, owner = self._next(tiers)
         return self._tiers[tier][owner][0]
 
     def request_waits(self, request: Hashable) -> bool:
         """Whether `request` has a job waiting (not taken) in any tier."""
         return any((request, t) in self._waiting_request for t in self._tiers)
 
-    def request_left(self, request: Hashable) -> int:
-        """Characters of `request` queued or being read, in every tier."""
-        return self._outstanding.get(request, 0)
-
     def take(self, tiers: Tiers = EVERY_TIER) -> _Job:
         """The next job, in the first of `tiers` that has one: the oldest of the owner served
         least, the one whose turn came first among equals; that owner goes last in turn."""
+        return self._take_from(*self._next(tiers))
+
+    def _next(self, tiers: Tiers) -> tuple[Priority, Hashable]:
+        """The tier and owner of the job `take` returns."""
         tier = next(t for t in tiers if self._tiers[t])
-        return self._take_from(tier, min(self._tiers[tier], key=lambda o: self._rank(tier, o)))
+        return tier, min(self._tiers[tier], key=lambda o: self._rank(tier, o))
 
     def _rank(self, tier: Priority, owner: Hashable) -> tuple[int, ...]:
         """Who goes first in a tier, lowest first. Visible text (a first screen, short, a
@@ -938,7 +937,7 @@ class NlpRuntime:
                 self._read_for.add(job.request)
         if not any(j.priority == "visible" for j in jobs):
             return
-        left = self._queue.left(jobs[0])
+        left = self._queue.left(jobs[0].request)
         held = self._thread_left
         if held is not None and left < held:
             self._overtaken.set()
@@ -1051,12 +1050,12 @@ class NlpRuntime:
         if not self._read_for or tiers == EVERY_TIER or not queue.has(tiers):
             return None
         following = queue.peek(tiers).request
-        left = queue.request_left(following)
+        left = queue.left(following)
         stale = time.monotonic() - TAIL_WAIT_S
         for request in self._read_for:
             if request is following or queue.request_waits(request):
                 continue
-            if queue.request_left(request) < left and self._answering.get(request, 0) > stale:
+            if queue.left(request) < left and self._answering.get(request, 0) > stale:
                 return request
         return None
 
@@ -1185,7 +1184,7 @@ class NlpRuntime:
         """What the requests of `jobs` have left to read, the least of them: the queue's rank
         of a batch on screen (see `FairQueue._rank`)."""
         assert self._queue is not None
-        return min(self._queue.left(j) for j in jobs)
+        return min(self._queue.left(j.request) for j in jobs)
 
     def _run_urgent(self, ahead_of: int | None = None) -> None:
         """On the engine thread: what waits to be matched there (see `_read_on_thread`); between

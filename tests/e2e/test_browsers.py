@@ -9,6 +9,7 @@ found by the other on the shared server.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,41 @@ def test_an_allowed_site_is_annotated_on_load_and_the_page_is_unchanged(
     assert text["now"] == text["served"]
     assert text["nowElements"] == text["servedElements"], text
     assert tab.evaluate("() => window.pageScriptRan") is True
+
+
+# Run by the page first thing in its head: whether Gloss touched the page before its DOM was
+# complete, whether Gloss was already running when the page's own DOMContentLoaded handler ran,
+# and that handler adding a paragraph to the article (the only one that names sandboxing).
+LOADING_PAGE_SCRIPT = """<script>
+window.__glossWhileParsing = document.documentElement.hasAttribute('data-gloss-state');
+document.addEventListener('DOMContentLoaded', () => {
+  window.__glossAtDomContentLoaded = document.documentElement.getAttribute('data-gloss-state');
+  const p = document.createElement('p');
+  p.textContent = %s;
+  document.querySelector('article h1').after(p);
+});
+</script>"""
+
+
+def test_gloss_starts_as_the_page_loads_and_reads_it_after_the_page_s_own_handlers(
+    tab: browsers.Tab, own: dict[str, Any], glossary: str
+) -> None:
+    """Issue 15: the content script is injected at document_start, so the worker is asked about
+    the page while it loads, yet it touches nothing before DOMContentLoaded and reads the
+    article only after the page's own DOMContentLoaded handlers have run."""
+    added = pages.PARAGRAPHS[2]
+    assert "sandboxing" in added
+    html = pages.article([p for p in pages.PARAGRAPHS if p != added], "Cheaper inference")
+    script = LOADING_PAGE_SCRIPT % json.dumps(added)
+    (own["root"] / "loading.html").write_text(html.replace("<head>", "<head>" + script, 1), "utf-8")
+    tab.goto(own["auto"] + "/loading.html")
+    tab.wait_state()
+    assert tab.evaluate("() => window.__glossWhileParsing") is False
+    # Injected at document_end, the script would only start after the page's handlers ran.
+    assert tab.evaluate("() => window.__glossAtDomContentLoaded") is not None
+    drawn = tab.drawn()
+    assert "sandboxing" in drawn, drawn
+    assert tab.attr("data-gloss-pieces") == "1/1"
 
 
 def test_hovering_a_term_shows_its_card_in_gloss_s_frame(

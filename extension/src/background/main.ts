@@ -43,7 +43,9 @@ async function registerAutoScripts(): Promise<void> {
       matches,
       excludeMatches: settings.disabledOrigins,
       js: ["content.js"],
-      runAt: "document_end",
+      // Started while the page loads: it asks this worker about the page meanwhile and reads
+      // the page at DOMContentLoaded (content/main.ts boot).
+      runAt: "document_start",
       allFrames: false,
       persistAcrossSessions: true,
     },

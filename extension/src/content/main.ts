@@ -13,7 +13,12 @@ declare global {
   }
 }
 
+/** Registered at `document_start` (background/main.ts): the worker is asked about this page
+ * while the page is still loading, and the page is read once its DOM is complete. The reader's
+ * first highlight waits neither for this script to be compiled nor for the worker's answer. */
 async function boot(doc: Document): Promise<void> {
+  const hello = send({ type: "content/hello", url: location.href });
+  await domComplete(doc);
   const page: PageSession = new PageSession(doc, {
     annotated: () => cards.resetFocus(),
     stopped: () => cards.close(),
@@ -72,9 +77,16 @@ async function boot(doc: Document): Promise<void> {
   window.addEventListener("popstate", () => {
     if (page.navigatedAway()) void page.annotate();
   });
-  const hello = await send({ type: "content/hello", url: location.href });
-  if (hello.ok) page.setDisplay(normaliseDisplay(hello.value.display));
-  if (hello.ok && hello.value.auto) page.start();
+  const settings = await hello;
+  if (settings.ok) page.setDisplay(normaliseDisplay(settings.value.display));
+  if (settings.ok && settings.value.auto) page.start();
+}
+
+/** Resolves once the document is parsed: at once when this script was injected later (a click
+ * in the popup), else at `DOMContentLoaded`. */
+function domComplete(doc: Document): Promise<void> {
+  if (doc.readyState !== "loading") return Promise.resolve();
+  return new Promise((resolve) => doc.addEventListener("DOMContentLoaded", () => resolve(), { once: true }));
 }
 
 // The worker may inject this script into a page that already runs it (a click after auto).

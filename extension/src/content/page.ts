@@ -294,8 +294,9 @@ export class PageSession {
     this.url = doc.location.href;
     this.lastError = undefined;
     this.publish("annotating");
-    // Readability on a clone is one synchronous pass; the content script starts at document_end,
-    // so yield once to let the page's own DOMContentLoaded handlers run first.
+    // Readability on a clone is one synchronous pass; the content script starts at
+    // DOMContentLoaded (listening since document_start, before the page's own listeners), so
+    // yield once to let the page's own handlers run first, and the page be laid out.
     await nextTask();
     this.scope = findArticle(doc);
     const ex = extractScope(this.scope);

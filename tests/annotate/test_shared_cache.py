@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from gloss.annotate import cache as cache_module
 from gloss.annotate.cache import AnnotateCache, decode_reading, encode_reading
-from gloss.annotate.service import VISIBLE_CHARS, split_blocks
+from gloss.annotate.service import SHORT_PAGE_CHARS, VISIBLE_CHARS, split_blocks
 from gloss.app import create_app
 from gloss.settings import Settings
 from tests.annotate.test_routes import ARTICLE, GLOSSARY, annotate, create_glossary
@@ -118,12 +118,56 @@ async def test_a_long_page_queues_its_first_screen_before_looking_up_its_tail(
     as visible text before the rest of the page is even looked up in the cache; the rest is
     queued as background text, and the answer is the whole page's (ADR 0020, ADR 0021)."""
     ann = await make_account("ann")
-    paragraphs = [
-        f"Paragraph {i}: Angela Merkel spoke in Berlin about trade, tariffs and the harbour."
-        for i in range(80)
+    page = _paragraphs(120, about="the harbour")
+    assert len(page) > SHORT_PAGE_CHARS
+    with _watching_queue(app) as (events, requests):
+        body = await annotate(client, ann, text=page, include=["entities"])
+    first_screen = sum(1 for s, _e in split_blocks(page) if s < VISIBLE_CHARS)
+    assert events == [
+        ("looked up", first_screen),
+        ("queued", ("visible", first_screen)),
+        ("looked up", 120 - first_screen),
+        ("queued", ("background", 120 - first_screen)),
     ]
-    page = "\n\n".join(paragraphs)
-    assert len(page) > 2 * VISIBLE_CHARS
+    # Both parts are one request to the queue, ranked by what the whole page has left to read.
+    assert requests[0] is requests[1] is not None
+    assert sum(e["text"] == "Angela Merkel" for e in body["entities"]) == 120
+
+
+async def test_a_short_page_is_visible_whole(
+    app: FastAPI, client: httpx.AsyncClient, make_account: AccountFactory
+) -> None:
+    """A page of at most SHORT_PAGE_CHARS has no tail to leave for later: every block of a
+    visible request is queued as visible text, at once; a background request stays background."""
+    ann = await make_account("ann")
+    page = _paragraphs(80, about="the railways")
+    assert 2 * VISIBLE_CHARS < len(page) <= SHORT_PAGE_CHARS
+    with _watching_queue(app) as (events, _requests):
+        body = await annotate(client, ann, text=page, include=["entities"])
+        tail = page.replace("trade", "steel")
+        await annotate(client, ann, text=tail, include=["entities"], priority="background")
+    assert events == [
+        ("looked up", 80),
+        ("queued", ("visible", 80)),
+        ("looked up", 80),
+        ("queued", ("background", 80)),
+    ]
+    assert sum(e["text"] == "Angela Merkel" for e in body["entities"]) == 80
+
+
+def _paragraphs(n: int, about: str) -> str:
+    """A page of `n` paragraphs, each naming Angela Merkel once (`about` keeps it apart from
+    another test's page in the app's block cache)."""
+    return "\n\n".join(
+        f"Paragraph {i}: Angela Merkel spoke in Berlin about trade, tariffs and {about}."
+        for i in range(n)
+    )
+
+
+@contextmanager
+def _watching_queue(app: FastAPI) -> Iterator[tuple[list[tuple[str, object]], list[object]]]:
+    """Record the blocks the app looks up in its cache and queues (their priority and number),
+    and the request they are queued for."""
     events: list[tuple[str, object]] = []
     runtime, cache = app.state.nlp, app.state.annotate_cache
     queue_blocks, look_up = runtime.read_all, cache.get_blocks
@@ -143,19 +187,9 @@ async def test_a_long_page_queues_its_first_screen_before_looking_up_its_tail(
 
     runtime.read_all, cache.get_blocks = read_all, get_blocks
     try:
-        body = await annotate(client, ann, text=page, include=["entities"])
+        yield events, requests
     finally:
         del runtime.read_all, cache.get_blocks
-    first_screen = sum(1 for s, _e in split_blocks(page) if s < VISIBLE_CHARS)
-    assert events == [
-        ("looked up", first_screen),
-        ("queued", ("visible", first_screen)),
-        ("looked up", 80 - first_screen),
-        ("queued", ("background", 80 - first_screen)),
-    ]
-    # Both parts are one request to the queue, ranked by what the whole page has left to read.
-    assert requests[0] is requests[1] is not None
-    assert sum(e["text"] == "Angela Merkel" for e in body["entities"]) == 80
 
 
 async def test_a_glossary_edit_is_seen_through_another_replica(

@@ -180,6 +180,11 @@ BLOCK_CHARS = 4_000
 # Of a visible request, the blocks that start in its first this many characters are visible (a
 # screenful and more); the rest of a long page is read behind every reader's visible blocks.
 VISIBLE_CHARS = 3_000
+# A page this short (about 1,300 words) has no tail to leave for later: a visible request of at
+# most this many characters is visible whole. Its blocks past VISIBLE_CHARS, read as background,
+# waited for a process's lane while the engine thread idled (the extension's pieces likewise:
+# SHORT_ARTICLE_CHARS in extension/src/content/pieces.ts).
+SHORT_PAGE_CHARS = 8_000
 _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 
 
@@ -217,7 +222,7 @@ async def _reading(
     blocks = split_blocks(text)
     model = runtime.model_version
     cut = len(blocks)
-    if priority == "visible":
+    if priority == "visible" and len(text) > SHORT_PAGE_CHARS:
         cut = next((i for i, (s, _e) in enumerate(blocks) if s >= VISIBLE_CHARS), len(blocks))
     parts: list[tuple[list[tuple[int, int]], Priority]] = [
         (blocks[:cut], priority),

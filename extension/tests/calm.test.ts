@@ -3,7 +3,7 @@ import { test } from "node:test";
 import type { Entity, TermHit } from "../src/shared/api.gen";
 import { DEFAULT_DISPLAY, type Display, kindOfLabel, normaliseDisplay } from "../src/shared/display";
 import { pageNames, visibleSpans } from "../src/content/render/calm";
-import { nearAndRest, splitIntoPieces } from "../src/content/pieces";
+import { nearAndRest, SHORT_ARTICLE_CHARS, sendPlan, splitIntoPieces } from "../src/content/pieces";
 import { type DrawSpan, spansFromAnswer } from "../src/content/render/spans";
 
 const ent = (start: number, text: string, label: string, key = text.toLowerCase()): Entity => ({ start, end: start + text.length, text, label, key });
@@ -82,6 +82,28 @@ test("the page's text goes in pieces of whole blocks, what is on screen first", 
   assert.equal(splitIntoPieces("\n\n  \n\nx", 10).length, 1);
   // On screen (or within a screen below) first, top down; then reading order.
   assert.deepEqual(nearAndRest([-900, 100, 700, 1500, 3000, Number.NaN], [-800, 600, 1200, 1700, 3200, Number.NaN], 800), [[1, 2, 3], [0, 4, 5]]);
+});
+
+test("a long article goes piece by piece, two at a time, what is below the next screen as background", () => {
+  const pieces = [0, 1, 2, 3, 4, 5].map((i) => ({ start: i * 2000, end: i * 2000 + 1998 }));
+  const plan = sendPlan(pieces, [1, 2], [0, 3, 4, 5], SHORT_ARTICLE_CHARS + 1);
+  assert.deepEqual(plan.queue.map((p) => [p.start, p.visible]), [[2000, true], [4000, true], [0, false], [6000, false], [8000, false], [10000, false]]);
+  assert.equal(plan.inFlight, 2);
+});
+
+test("a short article goes at once: its first piece on screen alone, the rest by runs of adjacent pieces, all visible", () => {
+  const pieces = [0, 1, 2, 3].map((i) => ({ start: i * 2000, end: i * 2000 + 1998 }));
+  const plan = (near: number[], rest: number[]) => sendPlan(pieces, near, rest, 7998);
+  // At the top: the first piece, then the rest in one request.
+  assert.deepEqual(plan([0, 1], [2, 3]), { queue: [{ start: 0, end: 1998, visible: true }, { start: 2000, end: 7998, visible: true }], inFlight: 2 });
+  // Part way down: what is above the screen and what is below are two runs, the nearer first.
+  const down = plan([2, 3], [0, 1]);
+  assert.deepEqual(down.queue.map((p) => [p.start, p.end]), [[4000, 5998], [6000, 7998], [0, 3998]]);
+  assert.equal(down.inFlight, 3);
+  assert.ok(down.queue.every((p) => p.visible));
+  // One piece, or none.
+  assert.deepEqual(sendPlan(pieces.slice(0, 1), [0], [], 1998), { queue: [{ start: 0, end: 1998, visible: true }], inFlight: 1 });
+  assert.deepEqual(sendPlan([], [], [], 0), { queue: [], inFlight: 0 });
 });
 
 test("a name has one label across the pieces of a page: most of its mentions', the first's on a tie", () => {

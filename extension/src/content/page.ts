@@ -9,7 +9,7 @@ import { type Extraction, extractText } from "./extract/extract";
 import { nodeIndex, withinOneBlock } from "./extract/offsets";
 import { extensionAlive, send } from "./messaging";
 import { SharedObserver } from "./observe";
-import { nearAndRest, type Piece, pieceBox, splitIntoPieces } from "./pieces";
+import { nearAndRest, type Piece, PIECE_CHARS, pieceBox, type SendPlan, sendPlan, splitIntoPieces } from "./pieces";
 import { type PageNames, pageNames, visibleSpans } from "./render/calm";
 import { createHighlighter, type Highlighter } from "./render/highlighter";
 import { type DrawSpan, spansFromAnswer } from "./render/spans";
@@ -310,8 +310,9 @@ export class PageSession {
     this.highlighter.clear();
     this.drawn = 0;
     const pieces = splitIntoPieces(ex.text, PIECE_CHARS);
-    this.pieces = { total: pieces.length, answered: 0 };
-    this.queue = this.onScreenFirst(ex, pieces);
+    const plan = this.onScreenFirst(ex, pieces);
+    this.queue = plan.queue;
+    this.pieces = { total: plan.queue.length, answered: 0 };
     const saved = send({ type: "content/annotations-for-url", url: doc.location.href }).then((reply) => {
       if (!this.active || this.generation !== gen) return;
       this.saved.highlights = reply.ok ? reply.value.map(readAnnotation) : [];
@@ -319,9 +320,8 @@ export class PageSession {
       this.redraw();
       this.publish();
     });
-    // Two pieces in flight: the first screen's answers come back while the rest wait their turn.
-    const whole = pieces.length <= 1;
-    const workers = Array.from({ length: Math.min(IN_FLIGHT, this.queue.length) }, () => this.sendPieces(ex.text, gen, whole));
+    const whole = plan.queue.length <= 1;
+    const workers = Array.from({ length: Math.min(plan.inFlight, this.queue.length) }, () => this.sendPieces(ex.text, gen, whole));
     const results = await Promise.all([...workers, saved]);
     if (!this.active || this.generation !== gen) return;
     // The page's related articles (and the page the server remembers for cards' "closest to
@@ -364,23 +364,27 @@ export class PageSession {
     return true;
   }
 
-  /** The article's pieces on screen (and one screen below) first, then in reading order. */
-  private onScreenFirst(ex: Extraction, pieces: Piece[]): Piece[] {
+  /** How to send the article's pieces: those on screen (and one screen below) first, then in
+   * reading order (see sendPlan). */
+  private onScreenFirst(ex: Extraction, pieces: Piece[]): SendPlan {
     const view = this.doc.defaultView;
-    if (!view || pieces.length < 2) return pieces.map((p) => ({ ...p, visible: true }));
-    const boxes = pieces.map((p) => pieceBox(ex, p));
-    const [near, rest] = nearAndRest(
-      boxes.map((b) => b.top),
-      boxes.map((b) => b.bottom),
-      view.innerHeight,
-    );
-    return [...near.map((i) => ({ ...pieces[i]!, visible: true })), ...rest.map((i) => ({ ...pieces[i]!, visible: false }))];
+    let near = pieces.map((_p, i) => i);
+    let rest: number[] = [];
+    if (view && pieces.length >= 2) {
+      const boxes = pieces.map((p) => pieceBox(ex, p));
+      [near, rest] = nearAndRest(
+        boxes.map((b) => b.top),
+        boxes.map((b) => b.bottom),
+        view.innerHeight,
+      );
+    }
+    return sendPlan(pieces, near, rest, ex.text.length);
   }
 
   /** The reader scrolled: what is now on screen goes to the front of the queue. */
   reprioritise(): void {
     if (this.queue.length < 2 || !this.articleEx) return;
-    this.queue = this.onScreenFirst(this.articleEx, this.queue);
+    this.queue = this.onScreenFirst(this.articleEx, this.queue).queue;
   }
 
   /** Chunks in reading order: the article's pieces by place, late content after, as it came. */
@@ -479,10 +483,6 @@ export class PageSession {
     this.drawMs = performance.now() - t0;
   }
 }
-
-/** About 300 words: the first answer comes back in tens of milliseconds. */
-const PIECE_CHARS = 2000;
-const IN_FLIGHT = 2;
 
 function nextTask(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));

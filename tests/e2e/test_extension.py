@@ -333,6 +333,35 @@ def test_scrolling_moves_what_is_now_on_screen_to_the_front_of_the_queue(
         harness.set_display(*configured)
 
 
+def test_a_short_article_goes_at_once_its_first_piece_alone(
+    page: Any, site: dict[str, Any], glossary: str, configured: tuple[Any, str]
+) -> None:
+    """Issue 15: a 1,000-word article (four pieces) is sent as two requests at once, its first
+    piece and the rest; both answers are drawn, offsets exact from the top of the page to its
+    end."""
+    harness.set_display(*configured, first_only=False)
+    try:
+        Path(site["root"] / "short.html").write_text(pages.long_article(1000, seed=21), "utf-8")
+        page.add_init_script(DRAW_ORDER)
+        page.goto(site["auto"] + "/short.html")
+        harness.wait_state(page)
+        assert page.locator("html").get_attribute("data-gloss-pieces") == "2/2"
+        draws = page.evaluate("window.__draws")
+        tops = sorted(t for d in draws for t in d["tops"])
+        bottom = page.evaluate("document.querySelector('article').getBoundingClientRect().bottom")
+        # Highlights down to the article's last screen: the rest came in its own request.
+        assert tops and tops[-1] > bottom - page.evaluate("innerHeight"), (tops[-1], bottom)
+        terms = {t["term"].lower() for t in pages.GLOSSARY}
+        terms |= {a.lower() for t in pages.GLOSSARY for a in t["aliases"]}
+        drawn = page.evaluate(
+            "[...(CSS.highlights.get('gloss-term') || [])].map(r => r.toString().toLowerCase())"
+        )
+        assert len(drawn) > 10, drawn
+        assert set(drawn) <= terms, drawn
+    finally:
+        harness.set_display(*configured)
+
+
 def _jump_to_the_end(page: Any, site: dict[str, Any]) -> None:
     Path(site["root"] / "scroll.html").write_text(pages.long_article(20_000, seed=15), "utf-8")
     page.add_init_script(DRAW_ORDER)

@@ -350,7 +350,8 @@ def test_a_short_article_goes_at_once_its_first_piece_alone(
         tops = sorted(t for d in draws for t in d["tops"])
         bottom = page.evaluate("document.querySelector('article').getBoundingClientRect().bottom")
         # Highlights down to the article's last screen: the rest came in its own request.
-        assert tops and tops[-1] > bottom - page.evaluate("innerHeight"), (tops[-1], bottom)
+        assert tops
+        assert tops[-1] > bottom - page.evaluate("innerHeight"), (tops[-1], bottom)
         terms = {t["term"].lower() for t in pages.GLOSSARY}
         terms |= {a.lower() for t in pages.GLOSSARY for a in t["aliases"]}
         drawn = page.evaluate(

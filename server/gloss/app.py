@@ -17,6 +17,7 @@ from gloss.annotate.routes import router as annotate_router
 from gloss.articles.routes import router as articles_router
 from gloss.auth.ratelimit import TokenBuckets
 from gloss.auth.routes import router as auth_router
+from gloss.auth.service import uses_recorded
 from gloss.collections.routes import router as collections_router
 from gloss.db import create_engine, create_read_sessionmaker, create_sessionmaker, migrate
 from gloss.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if related_index is not None:
                 detach(related_index)
             await cache.close()
+            await uses_recorded()
             await engine.dispose()
 
     app = FastAPI(

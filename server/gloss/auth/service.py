@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -16,6 +18,8 @@ from gloss.db import READ_ONLY_OPTION
 from gloss.errors import Conflict, NotFound, Unauthorized
 from gloss.models import ApiToken, Role, Team, User
 from gloss.models.base import utcnow
+
+log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "gls_"
 # Writing last_used_at on every request would turn every read into a write; a minute is precise
@@ -99,16 +103,46 @@ async def authenticate(session: AsyncSession, raw: str) -> Principal:
 
 
 async def _touch(session: AsyncSession, token_id: uuid.UUID, when: datetime) -> None:
-    """Record the token's use: in the request's transaction when it writes anyway, else in a
-    short transaction of its own (a read-only transaction cannot write; SQLite would have to
-    upgrade its read lock, which fails under load)."""
+    """Record the token's use, in a short transaction of its own once a connection is free, not
+    in the request: a read-only transaction cannot write (SQLite would have to upgrade its read
+    lock, which fails under load), and the request must not wait for it. When a request took a
+    second pooled connection for it while holding its own, as many requests at once as the pool
+    has connections waited for each other until the pool's timeout: the minute a busy token's
+    use fell due, all of them failed with a 503 after 30 s. (A session on a connection rather
+    than an engine, a test's joined transaction, records it in its own transaction.)"""
     bind = session.bind
-    if not isinstance(bind, AsyncEngine) or not bind.get_execution_options().get(READ_ONLY_OPTION):
+    if not isinstance(bind, AsyncEngine):
         await TokenRepository(session).touch(token_id, when)
         return
-    writer = bind.execution_options(**{READ_ONLY_OPTION: False})
-    async with writer.begin() as connection:
-        await TokenRepository.touch_on(connection, token_id, when)
+    if token_id in _recording:
+        return  # this process records it already
+    _recording.add(token_id)
+    task = asyncio.create_task(_record_use(bind, token_id, when))
+    _recorders.add(task)
+    task.add_done_callback(_recorders.discard)
+
+
+# Tokens whose use this process is recording now, and the tasks doing it (kept until done).
+_recording: set[uuid.UUID] = set()
+_recorders: set[asyncio.Task[None]] = set()
+
+
+async def _record_use(engine: AsyncEngine, token_id: uuid.UUID, when: datetime) -> None:
+    try:
+        writer = engine.execution_options(**{READ_ONLY_OPTION: False})
+        async with writer.begin() as connection:
+            await TokenRepository.touch_on(connection, token_id, when)
+    except Exception:
+        # The last use is a hint for the token list; the request was answered anyway.
+        log.warning("could not record the use of token %s", token_id, exc_info=True)
+    finally:
+        _recording.discard(token_id)
+
+
+async def uses_recorded(timeout: float = 5.0) -> None:
+    """Wait for the token uses being recorded (at shutdown, before the engine is disposed)."""
+    if _recorders:
+        await asyncio.wait(set(_recorders), timeout=timeout)
 
 
 async def list_tokens(session: AsyncSession, user: User) -> list[ApiToken]:

@@ -140,9 +140,12 @@ async def _record_use(engine: AsyncEngine, token_id: uuid.UUID, when: datetime) 
 
 
 async def uses_recorded(timeout: float = 5.0) -> None:
-    """Wait for the token uses being recorded (at shutdown, before the engine is disposed)."""
-    if _recorders:
-        await asyncio.wait(set(_recorders), timeout=timeout)
+    """Wait for the token uses this event loop is recording (at shutdown, before the engine is
+    disposed)."""
+    loop = asyncio.get_running_loop()
+    mine = {task for task in _recorders if task.get_loop() is loop}
+    if mine:
+        await asyncio.wait(mine, timeout=timeout)
 
 
 async def list_tokens(session: AsyncSession, user: User) -> list[ApiToken]:

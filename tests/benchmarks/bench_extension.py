@@ -301,7 +301,9 @@ def _pieces_table(results: dict[str, dict[str, Any]], repeats: int) -> list[str]
         "### First highlight at once (issue 15)",
         "",
         "The article is sent in pieces of whole blocks (about 300 words), what is on screen first, "
-        "two requests in flight; each answer is drawn as it comes. Times from the page's "
+        "two requests in flight; a short article (at most 8,000 characters, so the 1,000-word "
+        "page) as its first piece and the rest, at once. Each answer is drawn as it comes. "
+        "Times from the page's "
         "`DOMContentLoaded` to the first highlight and to the last; long tasks (over 50 ms) and "
         f"layout shift seen by the page's own `PerformanceObserver`; median of {repeats} runs. "
         "The baseline is a bare `nlp(text)` of the same article text with the same model, in the "

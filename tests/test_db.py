@@ -4,6 +4,9 @@ holds a 201 for a row a crash could still lose."""
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -85,3 +88,43 @@ async def test_sqlite_connections_read_through_a_memory_map_of_the_configured_si
                 assert await connection.scalar(text("PRAGMA mmap_size")) == expected
         finally:
             await engine.dispose()
+
+
+async def test_making_an_engine_keeps_this_process_s_locks_on_the_database_file(
+    tmp_path: Path,
+) -> None:
+    """Making an engine for a SQLite file this process already reads leaves its locks alone.
+    It opened and closed the file to set its mode, and closing any descriptor of a file drops
+    every POSIX lock the process holds on it, SQLite's included: another process could then
+    take the file for itself (reset its write-ahead log) under the open connections, which read
+    a "malformed" database afterwards (the kill tests, run after a test that made a second
+    engine)."""
+    path = tmp_path / "gloss.sqlite3"
+    reader = sqlite3.connect(path)
+    try:
+        assert reader.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
+        reader.execute("CREATE TABLE t (x)")
+        reader.commit()
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM t").fetchone() == (0,)  # a read under way
+        engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{path}", load_nlp=False))
+        await engine.dispose()
+        # Another process asks for the file to itself: it must find it in use.
+        other = subprocess.run(
+            [sys.executable, "-c", TAKE_THE_FILE, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert "database is locked" in other.stderr, (other.stdout, other.stderr)
+    finally:
+        reader.close()
+
+
+# Leaving write-ahead logging needs the file to oneself; no waiting for it.
+TAKE_THE_FILE = (
+    "import sqlite3, sys\n"
+    "connection = sqlite3.connect(sys.argv[1], timeout=0)\n"
+    "print(connection.execute('PRAGMA journal_mode=DELETE').fetchone())\n"
+)

@@ -66,11 +66,20 @@ def create_engine(settings: Settings) -> AsyncEngine:
 def _private_file(path: Path) -> None:
     """The database file readable by its owner only (0600), in a folder only its owner can
     list (0700) when Gloss makes the folder; SQLite gives its -wal and -shm files the mode of
-    the database file."""
+    the database file.
+
+    An existing file is never opened here: closing any descriptor of it drops every POSIX lock
+    this process holds on it, SQLite's included ("How To Corrupt An SQLite Database File",
+    2.2), and a second engine made in a process whose connections were open (a test's, a
+    command's) let another process reset the write-ahead log under them: they then read a
+    "malformed" database."""
     if not path.parent.exists():
         path.parent.mkdir(parents=True, mode=0o700)
         path.parent.chmod(0o700)  # mkdir's mode is cut by the umask
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+    except FileExistsError:
+        pass
     path.chmod(0o600)
 
 

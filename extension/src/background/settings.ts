@@ -31,9 +31,8 @@ async function readSettings(): Promise<Settings> {
 
 export async function saveSettings(patch: Partial<Settings>): Promise<Settings> {
   const next = { ...(await loadSettings()), ...patch };
-  held = null;
   await chrome.storage.local.set({ settings: next });
-  held = null; // not what a read during the write found
+  held = null; // read again: a read during the write may have found the old settings
   return next;
 }
 

@@ -116,15 +116,13 @@ async def _touch(session: AsyncSession, token_id: uuid.UUID, when: datetime) -> 
         return
     if token_id in _recording:
         return  # this process records it already
-    _recording.add(token_id)
     task = asyncio.create_task(_record_use(bind, token_id, when))
-    _recorders.add(task)
-    task.add_done_callback(_recorders.discard)
+    _recording[token_id] = task
+    task.add_done_callback(lambda _done: _recording.pop(token_id, None))
 
 
-# Tokens whose use this process is recording now, and the tasks doing it (kept until done).
-_recording: set[uuid.UUID] = set()
-_recorders: set[asyncio.Task[None]] = set()
+# The tasks recording a token's use in this process, by token (one at a time per token).
+_recording: dict[uuid.UUID, asyncio.Task[None]] = {}
 
 
 async def _record_use(engine: AsyncEngine, token_id: uuid.UUID, when: datetime) -> None:
@@ -135,15 +133,13 @@ async def _record_use(engine: AsyncEngine, token_id: uuid.UUID, when: datetime) 
     except Exception:
         # The last use is a hint for the token list; the request was answered anyway.
         log.warning("could not record the use of token %s", token_id, exc_info=True)
-    finally:
-        _recording.discard(token_id)
 
 
 async def uses_recorded(timeout: float = 5.0) -> None:
     """Wait for the token uses this event loop is recording (at shutdown, before the engine is
     disposed)."""
     loop = asyncio.get_running_loop()
-    mine = {task for task in _recorders if task.get_loop() is loop}
+    mine = {task for task in _recording.values() if task.get_loop() is loop}
     if mine:
         await asyncio.wait(mine, timeout=timeout)
 
